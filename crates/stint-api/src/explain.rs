@@ -1,0 +1,62 @@
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::identity::UserRef;
+
+/// Query of `GET /v1/explain`: why can (not) this user request this access?
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ExplainQuery {
+    /// User name; the caller if absent.
+    pub user: Option<String>,
+    /// Account id or name.
+    pub account: String,
+    /// Permission set name.
+    pub permission_set: String,
+}
+
+/// A policy rule, named the way the policy file names it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct RuleRef {
+    /// `eligibility` or `approval`.
+    pub kind: String,
+    /// The rule's `name` in the policy file.
+    pub name: String,
+    /// Line of the rule in the policy file.
+    pub line: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Explanation {
+    pub user: String,
+    pub account: String,
+    pub permission_set: String,
+    pub allowed: bool,
+    pub approval_required: bool,
+    pub max_duration_secs: Option<u32>,
+    /// Eligibility rules that matched.
+    pub matched: Vec<RuleRef>,
+    /// Groups whose members could approve, when approval is needed.
+    pub approver_groups: Vec<String>,
+    /// One sentence per reason, in the order they were found.
+    pub reasons: Vec<String>,
+}
+
+/// `GET /v1/requests/{id}/approvers`: who may approve request N.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct ApproverExplanation {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub request_id: i64,
+    pub rules: Vec<RuleRef>,
+    pub groups: Vec<String>,
+    /// Members of those groups, less the requester.
+    pub users: Vec<UserRef>,
+}

@@ -1,0 +1,229 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::identity::UserRef;
+
+/// Where a request is in its life. See DESIGN.md's lifecycle diagram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum RequestState {
+    Pending,
+    Approved,
+    Activating,
+    Active,
+    Ending,
+    Ended,
+    Rejected,
+    Cancelled,
+    Expired,
+    Failed,
+}
+
+impl RequestState {
+    /// No further transition can happen (except a reconcile repair of `Failed`).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            RequestState::Ended
+                | RequestState::Rejected
+                | RequestState::Cancelled
+                | RequestState::Expired
+                | RequestState::Failed
+        )
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestState::Pending => "pending",
+            RequestState::Approved => "approved",
+            RequestState::Activating => "activating",
+            RequestState::Active => "active",
+            RequestState::Ending => "ending",
+            RequestState::Ended => "ended",
+            RequestState::Rejected => "rejected",
+            RequestState::Cancelled => "cancelled",
+            RequestState::Expired => "expired",
+            RequestState::Failed => "failed",
+        }
+    }
+}
+
+impl std::fmt::Display for RequestState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct AccountRef {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct PermissionSetRef {
+    pub name: String,
+    pub arn: String,
+    pub description: Option<String>,
+    /// How long role credentials issued for this permission set stay valid. They outlive
+    /// the grant if it ends first: AWS cannot end a session early.
+    pub session_duration_secs: u32,
+}
+
+/// One thing the caller may request: `GET /v1/eligibility` returns a list of these.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct EligibleAccess {
+    pub account: AccountRef,
+    pub permission_set: PermissionSetRef,
+    pub max_duration_secs: u32,
+    pub approval_required: bool,
+    pub ticket_required: bool,
+    /// When set, a ticket must match this regular expression.
+    pub ticket_pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Eligibility {
+    pub items: Vec<EligibleAccess>,
+}
+
+/// `POST /v1/requests`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRequest {
+    /// Account id or account name.
+    pub account: String,
+    /// Permission set name.
+    pub permission_set: String,
+    pub duration_secs: u32,
+    /// When the window should open; now if absent.
+    pub start_at: Option<DateTime<Utc>>,
+    pub reason: String,
+    pub ticket: Option<String>,
+}
+
+/// Body of approve, reject, cancel and revoke. Reject requires a comment.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    pub comment: Option<String>,
+}
+
+/// `POST /v1/requests/{id}/extend`: lengthen the window in place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct ExtendRequest {
+    pub by_secs: u32,
+    pub reason: Option<String>,
+}
+
+/// One step in a request's history, as shown to people (the audit log holds the rest).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    /// User name, or `stint` for the broker's own steps.
+    pub actor: String,
+    /// A short event name, for example `approved` or `assignment_created`.
+    pub kind: String,
+    pub state: RequestState,
+    pub detail: Option<String>,
+}
+
+/// A request for access and, once approved, the grant it becomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct AccessRequest {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub id: i64,
+    pub requester: UserRef,
+    pub account: AccountRef,
+    pub permission_set: PermissionSetRef,
+    pub state: RequestState,
+    pub reason: String,
+    pub ticket: Option<String>,
+    pub duration_secs: u32,
+    /// When the window opens (requested start; actual once active).
+    pub start_at: DateTime<Utc>,
+    /// When the window closes.
+    pub end_at: DateTime<Utc>,
+    pub approval_required: bool,
+    /// A pending request expires unanswered at this time.
+    pub approval_deadline: Option<DateTime<Utc>>,
+    pub decided_by: Option<UserRef>,
+    pub decision_comment: Option<String>,
+    /// Why the request reached its final state, in a sentence.
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Present when one request is fetched; absent in listings.
+    pub history: Option<Vec<HistoryEntry>>,
+}
+
+/// An active grant: `GET /v1/grants`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Grant {
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub request_id: i64,
+    pub user: UserRef,
+    pub account: AccountRef,
+    pub permission_set: PermissionSetRef,
+    pub started_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "snake_case")]
+pub enum RequestScope {
+    /// Requests the caller made.
+    #[default]
+    Mine,
+    /// Pending requests the caller may approve.
+    Approvable,
+    /// Every request (auditors and admins).
+    All,
+}
+
+/// Query string of `GET /v1/requests`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct ListRequestsQuery {
+    #[serde(default)]
+    pub scope: RequestScope,
+    /// Comma-separated states to keep.
+    pub state: Option<String>,
+    /// Account id to keep.
+    pub account: Option<String>,
+    /// Opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}

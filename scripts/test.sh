@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The whole test suite: formatting, lints, Rust unit and integration tests, the Python
+# interop and cross-check tests. `make test` runs this after scripts/install.sh.
+source "$(dirname "$0")/lib.sh"
+cd "$STINT_ROOT"
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+
+say "cargo clippy (default members, all targets, -D warnings)"
+cargo clippy --all-targets -- -D warnings
+
+say "cargo test"
+cargo test --no-fail-fast
+
+say "python interop tests (boto3 and moto against the simulator)"
+cargo build --bin stint-sim
+"$STINT_ROOT/.venv/bin/python" -m pytest -q "$STINT_ROOT/tests/python"
