@@ -18,7 +18,7 @@ pub use events::{BrokerEvent, EventKind};
 pub use explain::{ApproverExplanation, ExplainQuery, Explanation, RuleRef};
 pub use identity::{AuthAwsRequest, Me, Persona, SessionGrant, SignedHeader, UserRef};
 pub use request::{
-    AccessRequest, AccountRef, CreateRequest, Decision, EligibleAccess, Eligibility, ExtendRequest,
+    AccessRequest, AccountRef, CreateRequest, Decision, Eligibility, EligibleAccess, ExtendRequest,
     Grant, HistoryEntry, ListRequestsQuery, Page, PermissionSetRef, RequestScope, RequestState,
 };
 

@@ -1,1 +1,8 @@
+//! The Stint broker: authenticates people, evaluates policies, runs the request workflow,
+//! creates and deletes Identity Center account assignments on schedule, and keeps the
+//! hash-chained audit log.
 #![forbid(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
+pub mod clock;
+pub mod idc;

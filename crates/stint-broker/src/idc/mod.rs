@@ -1,0 +1,167 @@
+//! The broker's one port to AWS IAM Identity Center (sso-admin, identitystore and
+//! organizations). Everything the broker knows about the directory and every assignment
+//! it creates or deletes goes through [`IdentityCenter`]; the production implementation
+//! uses the AWS SDK, and tests point that same implementation at `stint-sim` or moto.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+/// Who an assignment is for. Stint grants go to users; standing assignments may name groups.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PrincipalType {
+    User,
+    Group,
+}
+
+/// One Identity Center account assignment: the unit AWS creates and deletes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct AssignmentKey {
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+    pub account_id: String,
+    pub permission_set_arn: String,
+}
+
+/// The request id AWS returns for an asynchronous create or delete.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct OperationId(pub String);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OperationStatus {
+    InProgress,
+    Succeeded,
+    Failed { reason: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    pub user_id: String,
+    pub user_name: String,
+    pub display_name: String,
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryGroup {
+    pub group_id: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionSet {
+    pub arn: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub session_duration: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub name: String,
+    /// The root or OU directly above the account.
+    pub parent_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgUnit {
+    pub id: String,
+    pub name: String,
+    /// The root or OU directly above this OU.
+    pub parent_id: String,
+}
+
+/// A snapshot of the AWS organization: the root, every OU and every account.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Organization {
+    pub root_id: String,
+    pub ous: Vec<OrgUnit>,
+    pub accounts: Vec<Account>,
+}
+
+impl Organization {
+    pub fn account(&self, id_or_name: &str) -> Option<&Account> {
+        self.accounts
+            .iter()
+            .find(|a| a.id == id_or_name)
+            .or_else(|| self.accounts.iter().find(|a| a.name == id_or_name))
+    }
+
+    pub fn ou(&self, id: &str) -> Option<&OrgUnit> {
+        self.ous.iter().find(|o| o.id == id)
+    }
+
+    /// The OUs above an account, nearest first (the root is not an OU and is not listed).
+    pub fn ancestors(&self, account_id: &str) -> Vec<&OrgUnit> {
+        let mut out = Vec::new();
+        let Some(account) = self.accounts.iter().find(|a| a.id == account_id) else {
+            return out;
+        };
+        let mut next = account.parent_id.as_str();
+        // An org tree is shallow (AWS allows five levels); the bound guards a malformed snapshot.
+        while let Some(ou) = self.ou(next) {
+            if out.len() > 16 {
+                break;
+            }
+            out.push(ou);
+            next = ou.parent_id.as_str();
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdcError {
+    /// ThrottlingException or HTTP 429.
+    #[error("Identity Center throttled the call: {0}")]
+    Throttled(String),
+    /// ConflictException: another operation on the same permission set is in flight.
+    #[error("another Identity Center operation is in progress: {0}")]
+    Conflict(String),
+    /// 5xx, timeouts, connection failures.
+    #[error("Identity Center is unavailable: {0}")]
+    Unavailable(String),
+    #[error("not found in Identity Center: {0}")]
+    NotFound(String),
+    #[error("Identity Center denied the broker's call: {0}")]
+    AccessDenied(String),
+    #[error("Identity Center call failed: {0}")]
+    Other(String),
+}
+
+impl IdcError {
+    /// Worth trying again after a backoff.
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            IdcError::Throttled(_) | IdcError::Conflict(_) | IdcError::Unavailable(_)
+        )
+    }
+}
+
+/// The broker's view of Identity Center. Implementations do a single attempt per call (no
+/// long internal retry loops): the workflow owns retries, backoff and deadlines, durably.
+#[async_trait]
+pub trait IdentityCenter: Send + Sync + 'static {
+    /// Starts creating an assignment. An assignment that already exists counts as done.
+    async fn create_assignment(&self, key: &AssignmentKey) -> Result<OperationId, IdcError>;
+    /// Starts deleting an assignment. An assignment that is already gone counts as done.
+    async fn delete_assignment(&self, key: &AssignmentKey) -> Result<OperationId, IdcError>;
+    async fn creation_status(&self, op: &OperationId) -> Result<OperationStatus, IdcError>;
+    async fn deletion_status(&self, op: &OperationId) -> Result<OperationStatus, IdcError>;
+    /// Every assignment (users and groups) of one permission set in one account.
+    async fn list_assignments(
+        &self,
+        account_id: &str,
+        permission_set_arn: &str,
+    ) -> Result<Vec<AssignmentKey>, IdcError>;
+    async fn permission_sets(&self) -> Result<Vec<PermissionSet>, IdcError>;
+    async fn organization(&self) -> Result<Organization, IdcError>;
+    async fn find_user(&self, user_name: &str) -> Result<Option<DirectoryUser>, IdcError>;
+    async fn describe_user(&self, user_id: &str) -> Result<Option<DirectoryUser>, IdcError>;
+    async fn user_groups(&self, user_id: &str) -> Result<Vec<DirectoryGroup>, IdcError>;
+    async fn group_members(&self, group_name: &str) -> Result<Vec<DirectoryUser>, IdcError>;
+}
