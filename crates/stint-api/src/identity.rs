@@ -96,3 +96,20 @@ pub struct Me {
     pub groups: Vec<String>,
     pub personas: Vec<Persona>,
 }
+
+/// `GET /v1/auth/config` (public): how a client proves who it is to this broker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct AuthConfig {
+    /// The value to sign into the `x-stint-broker` header.
+    pub audience: String,
+    /// The Identity Center access portal URL people sign in to.
+    pub start_url: String,
+    /// The region of the Identity Center instance (for sso and sso-oidc).
+    pub sso_region: String,
+    /// The account holding everyone's baseline permission set.
+    pub baseline_account_id: String,
+    /// The baseline permission set's name (the role name the portal lists).
+    pub baseline_role_name: String,
+}

@@ -11,12 +11,13 @@ mod events;
 mod explain;
 mod identity;
 mod request;
+pub mod routes;
 
 pub use audit::{AuditEvent, AuditQuery, AuditVerification};
 pub use error::{ApiError, ErrorCode};
 pub use events::{BrokerEvent, EventKind};
 pub use explain::{ApproverExplanation, ExplainQuery, Explanation, RuleRef};
-pub use identity::{AuthAwsRequest, Me, Persona, SessionGrant, SignedHeader, UserRef};
+pub use identity::{AuthAwsRequest, AuthConfig, Me, Persona, SessionGrant, SignedHeader, UserRef};
 pub use request::{
     AccessRequest, AccountRef, CreateRequest, Decision, Eligibility, EligibleAccess, ExtendRequest,
     Grant, HistoryEntry, ListRequestsQuery, Page, PermissionSetRef, RequestScope, RequestState,
