@@ -32,7 +32,10 @@ enum Goal {
 }
 
 impl AwsIdentityCenter {
-    pub(super) async fn start_creation(&self, key: &AssignmentKey) -> Result<OperationId, IdcError> {
+    pub(super) async fn start_creation(
+        &self,
+        key: &AssignmentKey,
+    ) -> Result<OperationId, IdcError> {
         if self.assignment_exists(key).await? {
             tracing::info!("assignment already exists; nothing to create");
             return Ok(OperationId(ALREADY_ASSIGNED.to_owned()));
@@ -54,12 +57,18 @@ impl AwsIdentityCenter {
                     .send(),
             )
             .await?;
-        let op = request_id("CreateAccountAssignment", out.account_assignment_creation_status)?;
+        let op = request_id(
+            "CreateAccountAssignment",
+            out.account_assignment_creation_status,
+        )?;
         tracing::info!(request = %op.0, "assignment creation started");
         Ok(op)
     }
 
-    pub(super) async fn start_deletion(&self, key: &AssignmentKey) -> Result<OperationId, IdcError> {
+    pub(super) async fn start_deletion(
+        &self,
+        key: &AssignmentKey,
+    ) -> Result<OperationId, IdcError> {
         if !self.assignment_exists(key).await? {
             tracing::info!("assignment already absent; nothing to delete");
             return Ok(OperationId(ALREADY_UNASSIGNED.to_owned()));
@@ -81,12 +90,18 @@ impl AwsIdentityCenter {
                     .send(),
             )
             .await?;
-        let op = request_id("DeleteAccountAssignment", out.account_assignment_deletion_status)?;
+        let op = request_id(
+            "DeleteAccountAssignment",
+            out.account_assignment_deletion_status,
+        )?;
         tracing::info!(request = %op.0, "assignment deletion started");
         Ok(op)
     }
 
-    pub(super) async fn creation_status_of(&self, op: &OperationId) -> Result<OperationStatus, IdcError> {
+    pub(super) async fn creation_status_of(
+        &self,
+        op: &OperationId,
+    ) -> Result<OperationStatus, IdcError> {
         match op.0.as_str() {
             ALREADY_ASSIGNED => return Ok(OperationStatus::Succeeded),
             ALREADY_UNASSIGNED => return Err(wrong_kind(op, "deletion", "creation")),
@@ -111,7 +126,10 @@ impl AwsIdentityCenter {
         self.settle(status, Goal::Present).await
     }
 
-    pub(super) async fn deletion_status_of(&self, op: &OperationId) -> Result<OperationStatus, IdcError> {
+    pub(super) async fn deletion_status_of(
+        &self,
+        op: &OperationId,
+    ) -> Result<OperationStatus, IdcError> {
         match op.0.as_str() {
             ALREADY_UNASSIGNED => return Ok(OperationStatus::Succeeded),
             ALREADY_ASSIGNED => return Err(wrong_kind(op, "creation", "deletion")),
@@ -309,7 +327,9 @@ mod tests {
     fn a_write_without_a_request_id_is_an_error() {
         let err = request_id("CreateAccountAssignment", None).unwrap_err();
         assert!(err.to_string().contains("CreateAccountAssignment"), "{err}");
-        let empty = AccountAssignmentOperationStatus::builder().request_id("").build();
+        let empty = AccountAssignmentOperationStatus::builder()
+            .request_id("")
+            .build();
         assert!(request_id("CreateAccountAssignment", Some(empty)).is_err());
     }
 }

@@ -296,7 +296,10 @@ mod tests {
     #[test]
     fn none_or_several_instances_is_a_clear_error() {
         let none = pick_single(vec![]).unwrap_err();
-        assert!(matches!(none, IdcError::NotFound(ref m) if m.contains("no active")), "{none}");
+        assert!(
+            matches!(none, IdcError::NotFound(ref m) if m.contains("no active")),
+            "{none}"
+        );
         let two = pick_single(vec![instance(1), instance(2)]).unwrap_err();
         let text = two.to_string();
         assert!(text.contains("2 Identity Center instances"), "{text}");

@@ -120,14 +120,16 @@ where
         SdkError::TimeoutError(_) => {
             IdcError::Unavailable(format!("timed out: {}", DisplayErrorContext(&err)))
         }
-        SdkError::DispatchFailure(failure) if failure.is_user() => {
-            IdcError::Other(format!("the request could not be sent: {}", DisplayErrorContext(&err)))
-        }
+        SdkError::DispatchFailure(failure) if failure.is_user() => IdcError::Other(format!(
+            "the request could not be sent: {}",
+            DisplayErrorContext(&err)
+        )),
         // Connection refused or reset, DNS, TLS, connect timeouts, and a credentials
         // provider that could not answer (an instance-metadata hiccup): all pass with time.
-        SdkError::DispatchFailure(_) => {
-            IdcError::Unavailable(format!("could not reach the service: {}", DisplayErrorContext(&err)))
-        }
+        SdkError::DispatchFailure(_) => IdcError::Unavailable(format!(
+            "could not reach the service: {}",
+            DisplayErrorContext(&err)
+        )),
         SdkError::ResponseError(response) if response.raw().status().is_server_error() => {
             IdcError::Unavailable(format!(
                 "unreadable HTTP {} response: {}",
@@ -140,9 +142,10 @@ where
             response.raw().status().as_u16(),
             DisplayErrorContext(&err)
         )),
-        SdkError::ConstructionFailure(_) => {
-            IdcError::Other(format!("the request could not be built: {}", DisplayErrorContext(&err)))
-        }
+        SdkError::ConstructionFailure(_) => IdcError::Other(format!(
+            "the request could not be built: {}",
+            DisplayErrorContext(&err)
+        )),
         _ => IdcError::Other(DisplayErrorContext(&err).to_string()),
     };
     prefix(operation, error)
@@ -194,7 +197,10 @@ mod tests {
     fn conflicts() {
         assert_eq!(kind(Some("ConflictException"), 409), "conflict");
         assert_eq!(kind(Some("ConflictException"), 400), "conflict");
-        assert_eq!(kind(Some("ConcurrentModificationException"), 400), "conflict");
+        assert_eq!(
+            kind(Some("ConcurrentModificationException"), 400),
+            "conflict"
+        );
     }
 
     #[test]
@@ -216,8 +222,14 @@ mod tests {
     #[test]
     fn refused_identity_is_access_denied() {
         assert_eq!(kind(Some("AccessDeniedException"), 400), "access_denied");
-        assert_eq!(kind(Some("UnrecognizedClientException"), 400), "access_denied");
-        assert_eq!(kind(Some("InvalidSignatureException"), 403), "access_denied");
+        assert_eq!(
+            kind(Some("UnrecognizedClientException"), 400),
+            "access_denied"
+        );
+        assert_eq!(
+            kind(Some("InvalidSignatureException"), 403),
+            "access_denied"
+        );
         assert_eq!(kind(Some("ExpiredTokenException"), 400), "access_denied");
         assert_eq!(kind(None, 403), "access_denied");
         assert_eq!(kind(None, 401), "access_denied");
@@ -253,7 +265,10 @@ mod tests {
         let refused: CreateError = SdkError::dispatch_failure(ConnectorError::io(
             std::io::Error::from(std::io::ErrorKind::ConnectionRefused).into(),
         ));
-        assert_eq!(error_kind(&map_sdk_error("ListInstances", refused)), "unavailable");
+        assert_eq!(
+            error_kind(&map_sdk_error("ListInstances", refused)),
+            "unavailable"
+        );
 
         let connect_timeout: CreateError =
             SdkError::dispatch_failure(ConnectorError::timeout("connect timed out".into()));
@@ -266,9 +281,15 @@ mod tests {
     #[test]
     fn a_request_that_cannot_be_built_is_not_retried() {
         let built: CreateError = SdkError::construction_failure("missing field");
-        assert_eq!(error_kind(&map_sdk_error("CreateAccountAssignment", built)), "other");
+        assert_eq!(
+            error_kind(&map_sdk_error("CreateAccountAssignment", built)),
+            "other"
+        );
         let user: CreateError =
             SdkError::dispatch_failure(ConnectorError::user("invalid URI".into()));
-        assert_eq!(error_kind(&map_sdk_error("CreateAccountAssignment", user)), "other");
+        assert_eq!(
+            error_kind(&map_sdk_error("CreateAccountAssignment", user)),
+            "other"
+        );
     }
 }

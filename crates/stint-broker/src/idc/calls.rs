@@ -115,7 +115,10 @@ impl Calls {
 
 /// Follows `NextToken` until the service says there is no more. `page` sends one request
 /// with the given token and returns its items and the next token.
-pub(crate) async fn paginate<T, F, Fut>(operation: &'static str, mut page: F) -> Result<Vec<T>, IdcError>
+pub(crate) async fn paginate<T, F, Fut>(
+    operation: &'static str,
+    mut page: F,
+) -> Result<Vec<T>, IdcError>
 where
     F: FnMut(Option<String>) -> Fut,
     Fut: Future<Output = Result<(Vec<T>, Option<String>), IdcError>>,
@@ -161,18 +164,25 @@ mod tests {
 
     #[tokio::test]
     async fn an_empty_token_ends_the_listing() {
-        let items = paginate("ListThings", |_| async { Ok((vec![1], Some(String::new()))) })
-            .await
-            .unwrap();
+        let items = paginate("ListThings", |_| async {
+            Ok((vec![1], Some(String::new())))
+        })
+        .await
+        .unwrap();
         assert_eq!(items, [1]);
     }
 
     #[tokio::test]
     async fn a_token_that_never_ends_is_an_error() {
-        let err = paginate::<u8, _, _>("ListThings", |_| async { Ok((vec![], Some("again".to_owned()))) })
-            .await
-            .unwrap_err();
-        assert!(matches!(err, IdcError::Other(ref m) if m.contains("ListThings")), "{err}");
+        let err = paginate::<u8, _, _>("ListThings", |_| async {
+            Ok((vec![], Some("again".to_owned())))
+        })
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(err, IdcError::Other(ref m) if m.contains("ListThings")),
+            "{err}"
+        );
     }
 
     #[tokio::test]
@@ -186,10 +196,18 @@ mod tests {
                 .push((call.service, call.operation, call.outcome()));
         }));
         let ok: Result<u8, SdkError<ListInstancesError, HttpResponse>> = Ok(1);
-        assert_eq!(calls.run("sso-admin", "ListInstances", async { ok }).await, Ok(1));
+        assert_eq!(
+            calls.run("sso-admin", "ListInstances", async { ok }).await,
+            Ok(1)
+        );
         let failed: Result<u8, SdkError<ListInstancesError, HttpResponse>> =
             Err(SdkError::timeout_error("slow"));
-        assert!(calls.run("sso-admin", "ListInstances", async { failed }).await.is_err());
+        assert!(
+            calls
+                .run("sso-admin", "ListInstances", async { failed })
+                .await
+                .is_err()
+        );
         assert_eq!(
             *seen.lock().unwrap(),
             [

@@ -28,7 +28,10 @@ use super::{DirectoryGroup, DirectoryUser, IdcError};
 const CONCURRENT_LOOKUPS: usize = 4;
 
 impl AwsIdentityCenter {
-    pub(super) async fn user_by_name(&self, user_name: &str) -> Result<Option<DirectoryUser>, IdcError> {
+    pub(super) async fn user_by_name(
+        &self,
+        user_name: &str,
+    ) -> Result<Option<DirectoryUser>, IdcError> {
         let instance = self.instance().await?;
         let identifier = unique_attribute("userName", user_name)?;
         let found = self
@@ -56,7 +59,10 @@ impl AwsIdentityCenter {
         }
     }
 
-    pub(super) async fn user_by_id(&self, user_id: &str) -> Result<Option<DirectoryUser>, IdcError> {
+    pub(super) async fn user_by_id(
+        &self,
+        user_id: &str,
+    ) -> Result<Option<DirectoryUser>, IdcError> {
         let instance = self.instance().await?;
         let found = self
             .calls
@@ -100,7 +106,8 @@ impl AwsIdentityCenter {
             Ok((out.group_memberships, out.next_token))
         })
         .await?;
-        let mut group_ids: Vec<String> = memberships.into_iter().filter_map(|m| m.group_id).collect();
+        let mut group_ids: Vec<String> =
+            memberships.into_iter().filter_map(|m| m.group_id).collect();
         group_ids.sort();
         group_ids.dedup();
 
@@ -143,7 +150,10 @@ impl AwsIdentityCenter {
     /// The members of the group with this display name. A group that does not exist has no
     /// members: the engine then finds nobody to approve and says so, which is the right
     /// answer for a policy that names a group Identity Center does not have (logged, too).
-    pub(super) async fn members_of(&self, group_name: &str) -> Result<Vec<DirectoryUser>, IdcError> {
+    pub(super) async fn members_of(
+        &self,
+        group_name: &str,
+    ) -> Result<Vec<DirectoryUser>, IdcError> {
         let instance = self.instance().await?;
         let identifier = unique_attribute("displayName", group_name)?;
         let found = self
@@ -241,21 +251,28 @@ async fn absent_if_missing<T, E>(
 
 fn directory_user(out: DescribeUserOutput) -> Result<DirectoryUser, IdcError> {
     let user_name = out.user_name.filter(|n| !n.is_empty()).ok_or_else(|| {
-        IdcError::Other(format!("DescribeUser returned user {} without a user name", out.user_id))
+        IdcError::Other(format!(
+            "DescribeUser returned user {} without a user name",
+            out.user_id
+        ))
     })?;
     let display_name = out
         .display_name
         .filter(|n| !n.is_empty())
         .or_else(|| {
             let name = out.name.as_ref()?;
-            name.formatted.clone().filter(|f| !f.is_empty()).or_else(|| {
-                let parts: Vec<&str> = [name.given_name.as_deref(), name.family_name.as_deref()]
-                    .into_iter()
-                    .flatten()
-                    .filter(|p| !p.is_empty())
-                    .collect();
-                (!parts.is_empty()).then(|| parts.join(" "))
-            })
+            name.formatted
+                .clone()
+                .filter(|f| !f.is_empty())
+                .or_else(|| {
+                    let parts: Vec<&str> =
+                        [name.given_name.as_deref(), name.family_name.as_deref()]
+                            .into_iter()
+                            .flatten()
+                            .filter(|p| !p.is_empty())
+                            .collect();
+                    (!parts.is_empty()).then(|| parts.join(" "))
+                })
         })
         .unwrap_or_else(|| user_name.clone());
     let emails = out.emails.unwrap_or_default();
@@ -277,7 +294,8 @@ mod tests {
     use super::*;
     use aws_sdk_identitystore::types::{Email, Name};
 
-    fn user() -> aws_sdk_identitystore::operation::describe_user::builders::DescribeUserOutputBuilder {
+    fn user() -> aws_sdk_identitystore::operation::describe_user::builders::DescribeUserOutputBuilder
+    {
         DescribeUserOutput::builder()
             .user_id("u-1")
             .identity_store_id("d-1234567890")
@@ -291,13 +309,24 @@ mod tests {
             .name(Name::builder().formatted("A. Adams").build())
             .build()
             .unwrap();
-        assert_eq!(directory_user(with_display).unwrap().display_name, "Alice Adams");
+        assert_eq!(
+            directory_user(with_display).unwrap().display_name,
+            "Alice Adams"
+        );
 
-        let formatted = user().name(Name::builder().formatted("A. Adams").build()).build().unwrap();
+        let formatted = user()
+            .name(Name::builder().formatted("A. Adams").build())
+            .build()
+            .unwrap();
         assert_eq!(directory_user(formatted).unwrap().display_name, "A. Adams");
 
         let parts = user()
-            .name(Name::builder().given_name("Alice").family_name("Adams").build())
+            .name(
+                Name::builder()
+                    .given_name("Alice")
+                    .family_name("Adams")
+                    .build(),
+            )
             .build()
             .unwrap();
         assert_eq!(directory_user(parts).unwrap().display_name, "Alice Adams");
@@ -310,15 +339,26 @@ mod tests {
     fn prefers_the_primary_email() {
         let out = user()
             .emails(Email::builder().value("old@example.com").build())
-            .emails(Email::builder().value("alice@example.com").primary(true).build())
+            .emails(
+                Email::builder()
+                    .value("alice@example.com")
+                    .primary(true)
+                    .build(),
+            )
             .build()
             .unwrap();
-        assert_eq!(directory_user(out).unwrap().email.as_deref(), Some("alice@example.com"));
+        assert_eq!(
+            directory_user(out).unwrap().email.as_deref(),
+            Some("alice@example.com")
+        );
         let first = user()
             .emails(Email::builder().value("only@example.com").build())
             .build()
             .unwrap();
-        assert_eq!(directory_user(first).unwrap().email.as_deref(), Some("only@example.com"));
+        assert_eq!(
+            directory_user(first).unwrap().email.as_deref(),
+            Some("only@example.com")
+        );
         assert_eq!(directory_user(user().build().unwrap()).unwrap().email, None);
     }
 

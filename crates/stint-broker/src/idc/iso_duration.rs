@@ -43,7 +43,12 @@ pub fn parse_iso8601_duration(input: &str) -> Result<Duration, DurationParseErro
     }
 
     let mut last_rank = 0;
-    for (amount, unit) in time_part.map(components).transpose().map_err(fail)?.unwrap_or_default() {
+    for (amount, unit) in time_part
+        .map(components)
+        .transpose()
+        .map_err(fail)?
+        .unwrap_or_default()
+    {
         let (rank, seconds_per_unit) = match unit {
             'H' => (1, 3_600),
             'M' => (2, 60),

@@ -36,10 +36,11 @@ impl AwsIdentityCenter {
         })
         .await?;
         // An organization has exactly one root.
-        let root_id = roots
-            .into_iter()
-            .find_map(|r| r.id)
-            .ok_or_else(|| IdcError::NotFound("ListRoots returned no root: is AWS Organizations enabled?".to_owned()))?;
+        let root_id = roots.into_iter().find_map(|r| r.id).ok_or_else(|| {
+            IdcError::NotFound(
+                "ListRoots returned no root: is AWS Organizations enabled?".to_owned(),
+            )
+        })?;
 
         let mut tree = Organization {
             root_id: root_id.clone(),

@@ -48,7 +48,10 @@ impl AwsIdentityCenter {
         Ok(sets)
     }
 
-    async fn describe_permission_set(&self, arn: String) -> Result<Option<PermissionSet>, IdcError> {
+    async fn describe_permission_set(
+        &self,
+        arn: String,
+    ) -> Result<Option<PermissionSet>, IdcError> {
         let instance = self.instance().await?;
         let described = self
             .calls
@@ -76,7 +79,9 @@ impl AwsIdentityCenter {
         let session_duration = match set.session_duration.as_deref() {
             None | Some("") => DEFAULT_SESSION,
             Some(text) => parse_iso8601_duration(text).map_err(|e| {
-                IdcError::Other(format!("permission set {arn} has a session duration Stint cannot read: {e}"))
+                IdcError::Other(format!(
+                    "permission set {arn} has a session duration Stint cannot read: {e}"
+                ))
             })?,
         };
         Ok(Some(PermissionSet {

