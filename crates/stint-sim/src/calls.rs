@@ -54,7 +54,9 @@ impl CallLog {
     }
 
     pub fn since(&self, seq: u64) -> CallPage {
-        let start = usize::try_from(seq).unwrap_or(usize::MAX).min(self.records.len());
+        let start = usize::try_from(seq)
+            .unwrap_or(usize::MAX)
+            .min(self.records.len());
         CallPage {
             calls: self.records[start..].to_vec(),
             last_seq: self.records.len() as u64,
@@ -81,7 +83,10 @@ mod tests {
         }
         let page = log.since(1);
         assert_eq!(page.last_seq, 3);
-        assert_eq!(page.calls.iter().map(|c| c.seq).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!(
+            page.calls.iter().map(|c| c.seq).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
         assert!(log.since(3).calls.is_empty());
         assert!(log.since(99).calls.is_empty());
         assert!(is_logged(Api::SsoAdmin, "CreateAccountAssignment"));

@@ -41,7 +41,7 @@ pub struct CallPage {
 }
 
 /// `GET /_sim/clock` and the answer to `POST /_sim/clock/advance`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ClockState {
     pub now: DateTime<Utc>,

@@ -287,8 +287,16 @@ mod tests {
         faults.sso.force_failed = Some(ForceFailed::All);
         let problems = faults.problems();
         assert_eq!(problems.len(), 2);
-        assert!(problems[0].1.contains("throttle_rate"));
-        assert!(problems[1].1.contains("only applies to sso_admin"));
+        assert!(
+            problems
+                .iter()
+                .any(|(api, p)| *api == Api::Sts && p.contains("throttle_rate"))
+        );
+        assert!(
+            problems
+                .iter()
+                .any(|(api, p)| *api == Api::Sso && p.contains("only applies to sso_admin"))
+        );
     }
 }
 

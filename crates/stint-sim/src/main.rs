@@ -13,7 +13,11 @@ use stint_sim::{Ready, World};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "stint-sim", version, about = "A local IAM Identity Center that speaks the real AWS wire protocols")]
+#[command(
+    name = "stint-sim",
+    version,
+    about = "A local IAM Identity Center that speaks the real AWS wire protocols"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -169,7 +173,9 @@ async fn serve(world: World, host: &str, port: u16, demo: bool) -> anyhow::Resul
     let _ = stop_tx.send(());
     // In-flight requests get a moment to finish; a stuck client cannot hold us up.
     match tokio::time::timeout(Duration::from_secs(5), server).await {
-        Ok(result) => result.context("the server task failed")?.context("the server failed")?,
+        Ok(result) => result
+            .context("the server task failed")?
+            .context("the server failed")?,
         Err(_) => tracing::warn!("connections still open after 5s; exiting anyway"),
     }
     tracing::info!("stopped");

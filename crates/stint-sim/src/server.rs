@@ -12,9 +12,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::clock::SimClock;
-use crate::control::{
-    AssignmentsSnapshot, CallPage, ClockState, ControlError, DeviceDecision,
-};
+use crate::control::{AssignmentsSnapshot, CallPage, ClockState, ControlError, DeviceDecision};
 use crate::faults::Faults;
 use crate::secret::Secret;
 use crate::sim::Sim;
@@ -220,7 +218,11 @@ impl RunningSim {
 
     /// Approves a pending device authorization (by user code or device code) as
     /// `user_name`, as the person on the verification page would.
-    pub fn approve_device(&self, code: &str, user_name: &str) -> Result<DeviceDecision, ControlError> {
+    pub fn approve_device(
+        &self,
+        code: &str,
+        user_name: &str,
+    ) -> Result<DeviceDecision, ControlError> {
         self.sim.decide_device(code, user_name, false)
     }
 

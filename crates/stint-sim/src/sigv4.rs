@@ -87,7 +87,12 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
 /// Finds and parses the signature, in the `Authorization` header or the query string.
 pub(crate) fn parse(req: &SignedRequest<'_>) -> Result<Authorization, SigV4Error> {
     let query = query_pairs(req.raw_query);
-    let from_query = |name: &str| query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
+    let from_query = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
 
     let (credential, signed_headers, signature, amz_date, token, presigned, expires_in) =
         if let Some(auth) = header(req.headers, "authorization") {
@@ -142,9 +147,9 @@ pub(crate) fn parse(req: &SignedRequest<'_>) -> Result<Authorization, SigV4Error
                     "X-Amz-Algorithm must be {ALGORITHM}"
                 )));
             }
-            let expires = get("X-Amz-Expires")?
-                .parse::<i64>()
-                .map_err(|_| SigV4Error::Incomplete("X-Amz-Expires must be a number of seconds".into()))?;
+            let expires = get("X-Amz-Expires")?.parse::<i64>().map_err(|_| {
+                SigV4Error::Incomplete("X-Amz-Expires must be a number of seconds".into())
+            })?;
             (
                 get("X-Amz-Credential")?,
                 get("X-Amz-SignedHeaders")?,
@@ -183,9 +188,7 @@ pub(crate) fn parse(req: &SignedRequest<'_>) -> Result<Authorization, SigV4Error
         .filter(|h| !h.is_empty())
         .collect();
     if !signed_headers.iter().any(|h| h == "host") {
-        return Err(SigV4Error::Invalid(
-            "'Host' must be a signed header".into(),
-        ));
+        return Err(SigV4Error::Invalid("'Host' must be a signed header".into()));
     }
     Ok(Authorization {
         access_key_id: access_key_id.to_owned(),
@@ -275,14 +278,17 @@ pub(crate) fn verify(
         auth.amz_date,
         hex::encode(Sha256::digest(canonical.as_bytes()))
     );
-    let mut key = hmac(format!("AWS4{secret_access_key}").as_bytes(), auth.scope_date.as_bytes());
+    let mut key = hmac(
+        format!("AWS4{secret_access_key}").as_bytes(),
+        auth.scope_date.as_bytes(),
+    );
     for part in [auth.region.as_str(), auth.service.as_str(), "aws4_request"] {
         key = hmac(&key, part.as_bytes());
     }
-    let expected = hex::decode(&auth.signature)
-        .map_err(|_| SigV4Error::Invalid(MISMATCH.into()))?;
-    let mut mac = Hmac::<Sha256>::new_from_slice(&key)
-        .map_err(|_| SigV4Error::Invalid(MISMATCH.into()))?;
+    let expected =
+        hex::decode(&auth.signature).map_err(|_| SigV4Error::Invalid(MISMATCH.into()))?;
+    let mut mac =
+        Hmac::<Sha256>::new_from_slice(&key).map_err(|_| SigV4Error::Invalid(MISMATCH.into()))?;
     mac.update(string_to_sign.as_bytes());
     mac.verify_slice(&expected)
         .map_err(|_| SigV4Error::Invalid(MISMATCH.into()))
@@ -298,7 +304,11 @@ fn hmac(key: &[u8], data: &[u8]) -> Vec<u8> {
 }
 
 pub(crate) fn canonical_request(req: &SignedRequest<'_>, auth: &Authorization) -> String {
-    let path = if req.raw_path.is_empty() { "/" } else { req.raw_path };
+    let path = if req.raw_path.is_empty() {
+        "/"
+    } else {
+        req.raw_path
+    };
     // Every service but S3 encodes the already-encoded path a second time.
     let uri: Vec<String> = path
         .split('/')
@@ -416,7 +426,10 @@ mod tests {
         assert_eq!(parse(&req).unwrap_err(), SigV4Error::Missing);
 
         let mut headers = HeaderMap::new();
-        headers.insert("authorization", "AWS4-HMAC-SHA256 Credential=x".parse().unwrap());
+        headers.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=x".parse().unwrap(),
+        );
         headers.insert("x-amz-date", "20150830T123600Z".parse().unwrap());
         let req = SignedRequest {
             headers: &headers,

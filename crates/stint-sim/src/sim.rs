@@ -146,7 +146,8 @@ impl Sim {
                 })
             }
             Err(DecideError::NotFound) => Err(ControlError::NotFound(
-                "no device authorization has that code; start one with StartDeviceAuthorization".into(),
+                "no device authorization has that code; start one with StartDeviceAuthorization"
+                    .into(),
             )),
             Err(DecideError::Expired) => Err(ControlError::Gone(
                 "that device authorization has expired; start a new one".into(),

@@ -83,9 +83,10 @@ const EXPIRED_TOKEN: &str = "The security token included in the request is expir
 /// How a JSON 1.1 service reports a signature problem.
 pub(crate) fn json_error(err: SigV4Error) -> AwsError {
     match err {
-        SigV4Error::Missing => {
-            AwsError::bad_request("MissingAuthenticationTokenException", "Missing Authentication Token")
-        }
+        SigV4Error::Missing => AwsError::bad_request(
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        ),
         SigV4Error::Incomplete(m) => AwsError::bad_request("IncompleteSignatureException", m),
         SigV4Error::UnknownKey | SigV4Error::BadToken => {
             AwsError::bad_request("UnrecognizedClientException", INVALID_TOKEN)

@@ -5,15 +5,17 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, Uri, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use serde_json::{Value, json};
 
 use super::error::{self, AwsError};
-use super::{RequestContext, apply_faults, auth, identitystore, organizations, pages, sso_admin, sts};
+use super::{
+    RequestContext, apply_faults, auth, identitystore, organizations, pages, sso_admin, sts,
+};
 use crate::calls::is_logged;
 use crate::faults::Api;
 use crate::sigv4::SignedRequest;
@@ -40,7 +42,11 @@ pub(crate) async fn root(
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
             .collect()
     };
-    if let Some(action) = params.iter().find(|(k, _)| k == "Action").map(|(_, v)| v.clone()) {
+    if let Some(action) = params
+        .iter()
+        .find(|(k, _)| k == "Action")
+        .map(|(_, v)| v.clone())
+    {
         let req = SignedRequest {
             method: method.as_str(),
             raw_path: uri.path(),
@@ -146,7 +152,10 @@ async fn json11(
         auth::require_operator(&caller, &format!("{}:{op}", api.iam_prefix))?;
         apply_faults(sim, api.api).await?;
         let input = parsed.as_ref().ok_or_else(|| {
-            AwsError::bad_request("SerializationException", "The request body is not valid JSON")
+            AwsError::bad_request(
+                "SerializationException",
+                "The request body is not valid JSON",
+            )
         })?;
         match api.api {
             Api::SsoAdmin => sso_admin::handle(sim, op, input),
@@ -159,8 +168,14 @@ async fn json11(
     if is_logged(api.api, op) {
         let mut fields = call_fields(op, parsed.as_ref());
         if let Ok(output) = &result {
-            for key in ["AccountAssignmentCreationStatus", "AccountAssignmentDeletionStatus"] {
-                if let Some(id) = output.pointer(&format!("/{key}/RequestId")).and_then(Value::as_str) {
+            for key in [
+                "AccountAssignmentCreationStatus",
+                "AccountAssignmentDeletionStatus",
+            ] {
+                if let Some(id) = output
+                    .pointer(&format!("/{key}/RequestId"))
+                    .and_then(Value::as_str)
+                {
                     fields.insert("requestId".into(), id.to_owned());
                 }
             }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -106,9 +106,16 @@ fn login(sim: &Sim, params: &HashMap<String, String>) -> Response {
         .credentials
         .redeem_signin_token(token, destination, issuer, now)
     {
-        Ok(session) => Redirect::to(&console_path(session)).into_response(),
-        Err(_) => refuse("The sign-in token is not valid: it is unknown, already used, or older than 15 minutes"),
+        Ok(session) => found(&console_path(session)),
+        Err(_) => refuse(
+            "The sign-in token is not valid: it is unknown, already used, or older than 15 minutes",
+        ),
     }
+}
+
+/// A 302, as AWS's federation endpoint answers.
+pub(crate) fn found(location: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location.to_owned())]).into_response()
 }
 
 /// `/console/<session>/<destination path>?<destination query>`, so the address bar reads
@@ -133,7 +140,9 @@ mod tests {
     #[test]
     fn only_console_destinations() {
         assert!(is_console_url("https://console.aws.amazon.com/ec2/home"));
-        assert!(is_console_url("https://us-east-1.console.aws.amazon.com/s3/"));
+        assert!(is_console_url(
+            "https://us-east-1.console.aws.amazon.com/s3/"
+        ));
         assert!(!is_console_url("https://evil.example.com/"));
         assert!(!is_console_url("http://console.aws.amazon.com/"));
     }

@@ -34,8 +34,13 @@ fn paged(
     listing: &str,
     key: &str,
 ) -> Result<Value, AwsError> {
-    let (page, next) = paging::page(items, input.opt_str("NextToken")?, max_results(input)?, listing)
-        .ok_or_else(|| input.error("The NextToken is not valid for this request"))?;
+    let (page, next) = paging::page(
+        items,
+        input.opt_str("NextToken")?,
+        max_results(input)?,
+        listing,
+    )
+    .ok_or_else(|| input.error("The NextToken is not valid for this request"))?;
     Ok(json!({ key: page, "NextToken": next }))
 }
 
@@ -86,7 +91,9 @@ pub(crate) fn handle(sim: &Sim, op: &str, body: &Value) -> Result<Value, AwsErro
         }
         "DescribeGroup" => {
             let id = input.str("GroupId")?;
-            let group = world.group_by_id(id).ok_or_else(|| not_found("GROUP", id))?;
+            let group = world
+                .group_by_id(id)
+                .ok_or_else(|| not_found("GROUP", id))?;
             Ok(group_json(world, group))
         }
         "ListUsers" => list_users(world, &input),
@@ -130,9 +137,7 @@ fn get_user_id(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
             )));
         }
     }
-    .ok_or_else(|| {
-        AwsError::bad_request("ResourceNotFoundException", "USER not found.")
-    })?;
+    .ok_or_else(|| AwsError::bad_request("ResourceNotFoundException", "USER not found."))?;
     Ok(json!({ "UserId": user.user_id, "IdentityStoreId": world.instance().identity_store_id }))
 }
 
@@ -178,7 +183,12 @@ fn list_users(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
         .filter(|u| wanted.is_none_or(|w| u.user_name.eq_ignore_ascii_case(w)))
         .map(|u| user_json(world, u))
         .collect();
-    paged(items, input, &format!("ListUsers/{}", wanted.unwrap_or_default()), "Users")
+    paged(
+        items,
+        input,
+        &format!("ListUsers/{}", wanted.unwrap_or_default()),
+        "Users",
+    )
 }
 
 fn list_groups(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
@@ -189,7 +199,12 @@ fn list_groups(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
         .filter(|g| wanted.is_none_or(|w| g.name == w))
         .map(|g| group_json(world, g))
         .collect();
-    paged(items, input, &format!("ListGroups/{}", wanted.unwrap_or_default()), "Groups")
+    paged(
+        items,
+        input,
+        &format!("ListGroups/{}", wanted.unwrap_or_default()),
+        "Groups",
+    )
 }
 
 fn membership_json(world: &World, group: &Group, user_id: &str) -> Value {
@@ -216,7 +231,12 @@ fn list_group_memberships(world: &World, input: &Input<'_>) -> Result<Value, Aws
         .iter()
         .map(|u| membership_json(world, group, u))
         .collect();
-    paged(items, input, &format!("ListGroupMemberships/{group_id}"), "GroupMemberships")
+    paged(
+        items,
+        input,
+        &format!("ListGroupMemberships/{group_id}"),
+        "GroupMemberships",
+    )
 }
 
 fn list_memberships_for_member(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {

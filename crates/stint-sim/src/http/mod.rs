@@ -50,19 +50,26 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
     Router::new()
         .route("/", get(aws::root).post(aws::root))
         .route("/client/register", post(oidc::register_client))
-        .route("/device_authorization", post(oidc::start_device_authorization))
+        .route(
+            "/device_authorization",
+            post(oidc::start_device_authorization),
+        )
         .route("/token", post(oidc::create_token))
         .route("/assignment/accounts", get(portal::list_accounts))
         .route("/assignment/roles", get(portal::list_account_roles))
         .route("/federation/credentials", get(portal::get_role_credentials))
         .route("/logout", post(portal::logout))
         .route("/federation", get(federation::federation))
-        .route("/device", get(pages::device_page).post(pages::device_submit))
+        .route(
+            "/device",
+            get(pages::device_page).post(pages::device_submit),
+        )
         .route("/start", get(pages::start))
         .route("/start/", get(pages::start))
         .route("/start/signin", post(pages::start_signin))
         .route("/start/console", get(pages::start_console))
         .route("/console/{id}", get(pages::console))
+        .route("/console/{id}/", get(pages::console))
         .route("/console/{id}/{*rest}", get(pages::console))
         .nest("/_sim", control::router())
         .fallback(not_found)
@@ -146,7 +153,9 @@ pub(crate) async fn apply_faults(sim: &Sim, api: Api) -> Result<(), AwsError> {
         }
         (Api::Organizations, Injected::Throttle) => AwsError::bad_request(
             "TooManyRequestsException",
-            format!("AWS Organizations can't complete your request because another request is already in progress. Try again later.{suffix}"),
+            format!(
+                "AWS Organizations can't complete your request because another request is already in progress. Try again later.{suffix}"
+            ),
         ),
         (Api::Sts, Injected::Throttle) => {
             AwsError::bad_request("Throttling", format!("Rate exceeded{suffix}"))
@@ -159,7 +168,9 @@ pub(crate) async fn apply_faults(sim: &Sim, api: Api) -> Result<(), AwsError> {
         (Api::Organizations, Injected::ServerError) => AwsError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "ServiceException",
-            format!("AWS Organizations can't complete your request because of an internal service error.{suffix}"),
+            format!(
+                "AWS Organizations can't complete your request because of an internal service error.{suffix}"
+            ),
         ),
         (Api::Sts, Injected::ServerError) => AwsError::new(
             StatusCode::SERVICE_UNAVAILABLE,

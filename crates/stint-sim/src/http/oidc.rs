@@ -3,11 +3,11 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use serde_json::{Value, json};
 
 use super::error::{self, AwsError};
@@ -37,7 +37,6 @@ fn oidc_error(err: OidcError) -> AwsError {
         OidcError::InvalidGrant(m) => {
             AwsError::oauth(bad, "InvalidGrantException", "invalid_grant", m)
         }
-        OidcError::InvalidRequest(m) => invalid_request(m),
         OidcError::UnsupportedGrantType(m) => AwsError::oauth(
             bad,
             "UnsupportedGrantTypeException",
@@ -128,7 +127,14 @@ async fn run(
     };
     {
         let mut state = sim.state();
-        sim.record_call(&mut state, Api::SsoOidc, operation, fields, ctx.arrival_micros, outcome);
+        sim.record_call(
+            &mut state,
+            Api::SsoOidc,
+            operation,
+            fields,
+            ctx.arrival_micros,
+            outcome,
+        );
     }
     match result {
         Ok(v) => (
@@ -268,9 +274,13 @@ pub(crate) async fn create_token(
             }
             REFRESH_GRANT => {
                 let refresh = body.req("refreshToken")?;
-                state
-                    .oidc
-                    .create_token_from_refresh_token(client_id, client_secret, refresh, now, timing)
+                state.oidc.create_token_from_refresh_token(
+                    client_id,
+                    client_secret,
+                    refresh,
+                    now,
+                    timing,
+                )
             }
             other => Err(OidcError::UnsupportedGrantType(format!(
                 "Grant type {other} is not supported; use {DEVICE_GRANT} or {REFRESH_GRANT}"

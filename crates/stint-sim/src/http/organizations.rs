@@ -21,9 +21,19 @@ fn max_results(input: &Input<'_>) -> Result<usize, AwsError> {
     }
 }
 
-fn paged(items: Vec<Value>, input: &Input<'_>, listing: &str, key: &str) -> Result<Value, AwsError> {
-    let (page, next) = paging::page(items, input.opt_str("NextToken")?, max_results(input)?, listing)
-        .ok_or_else(|| input.error("The NextToken is not valid for this request"))?;
+fn paged(
+    items: Vec<Value>,
+    input: &Input<'_>,
+    listing: &str,
+    key: &str,
+) -> Result<Value, AwsError> {
+    let (page, next) = paging::page(
+        items,
+        input.opt_str("NextToken")?,
+        max_results(input)?,
+        listing,
+    )
+    .ok_or_else(|| input.error("The NextToken is not valid for this request"))?;
     Ok(json!({ key: page, "NextToken": next }))
 }
 
@@ -97,7 +107,12 @@ pub(crate) fn handle(sim: &Sim, op: &str, body: &Value) -> Result<Value, AwsErro
                 .filter(|a| a.parent_id == parent)
                 .map(account_json)
                 .collect();
-            paged(items, &input, &format!("ListAccountsForParent/{parent}"), "Accounts")
+            paged(
+                items,
+                &input,
+                &format!("ListAccountsForParent/{parent}"),
+                "Accounts",
+            )
         }
         "ListOrganizationalUnitsForParent" => {
             let parent = input.str("ParentId")?;

@@ -11,7 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
-use super::federation::console_path;
+use super::federation::{console_path, found};
 use super::html::{escape, page};
 use super::portal::issue_for;
 use crate::sim::Sim;
@@ -88,19 +88,34 @@ pub(crate) async fn device_page(
     let code = q.get("user_code").map(String::as_str).unwrap_or_default();
     let notice = if code.is_empty() {
         String::new()
-    } else if sim.state().oidc.pending_by_user_code(code, sim.now()).is_none() {
+    } else if sim
+        .state()
+        .oidc
+        .pending_by_user_code(code, sim.now())
+        .is_none()
+    {
         "<p class=\"error\">No sign-in is waiting for this code: it may have expired, been used, or been mistyped.</p>".to_owned()
     } else {
         String::new()
     };
-    page(StatusCode::OK, "Authorize a device", &device_form(&sim, code, &notice))
+    page(
+        StatusCode::OK,
+        "Authorize a device",
+        &device_form(&sim, code, &notice),
+    )
 }
 
 pub(crate) async fn device_submit(State(sim): State<Arc<Sim>>, body: Bytes) -> Response {
     tracing::Span::current().record("operation", "DeviceDecision");
     let fields = form_fields(&body);
-    let code = fields.get("user_code").map(String::as_str).unwrap_or_default();
-    let user_name = fields.get("user_name").map(String::as_str).unwrap_or_default();
+    let code = fields
+        .get("user_code")
+        .map(String::as_str)
+        .unwrap_or_default();
+    let user_name = fields
+        .get("user_name")
+        .map(String::as_str)
+        .unwrap_or_default();
     let deny = fields.get("decision").map(String::as_str) == Some("deny");
     let user_name = if deny && user_name.is_empty() {
         // Denying does not need a person; record it against nobody in particular.
@@ -146,7 +161,11 @@ return to the program that asked (code <span class=\"code\">{}</span>).</p><p><a
                 crate::control::ControlError::Gone(_) => StatusCode::GONE,
             };
             let notice = format!("<p class=\"error\">{}</p>", escape(&e.to_string()));
-            page(status, "Authorize a device", &device_form(&sim, code, &notice))
+            page(
+                status,
+                "Authorize a device",
+                &device_form(&sim, code, &notice),
+            )
         }
     }
 }
@@ -238,13 +257,20 @@ pub(crate) async fn start_signin(State(sim): State<Arc<Sim>>, body: Bytes) -> Re
         .filter(|n| n.starts_with("/start"))
         .cloned()
         .unwrap_or_else(|| "/start".to_owned());
-    let name = fields.get("user_name").map(String::as_str).unwrap_or_default();
+    let name = fields
+        .get("user_name")
+        .map(String::as_str)
+        .unwrap_or_default();
     let Some(user) = sim.world.user_by_name(name) else {
         let notice = format!(
             "<p class=\"error\">There is no user named \"{}\" in this world.</p>",
             escape(name)
         );
-        return page(StatusCode::BAD_REQUEST, "Sign in", &signin_form(&sim, &next, &notice));
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Sign in",
+            &signin_form(&sim, &next, &notice),
+        );
     };
     let mut response = Redirect::to(&next).into_response();
     set_portal_cookie(&sim, &mut response, user);
@@ -275,7 +301,9 @@ pub(crate) async fn start_console(
         return page(StatusCode::OK, "Sign in", &signin_form(&sim, &next, ""));
     };
     if url::Url::parse(&destination).map_or(true, |u| {
-        !u.host_str().is_some_and(|h| h == "console.aws.amazon.com" || h.ends_with(".console.aws.amazon.com"))
+        !u.host_str().is_some_and(|h| {
+            h == "console.aws.amazon.com" || h.ends_with(".console.aws.amazon.com")
+        })
     }) {
         return page(
             StatusCode::BAD_REQUEST,
@@ -293,7 +321,7 @@ pub(crate) async fn start_console(
                 Some("stint-sim access portal".to_owned()),
                 now,
             );
-            Redirect::to(&console_path(session)).into_response()
+            found(&console_path(session))
         }
         Err(_) => page(
             StatusCode::FORBIDDEN,
@@ -351,7 +379,12 @@ pub(crate) async fn console(
             "expiresAt": session.expires_at,
             "expired": expired,
         });
-        return (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response();
+        return (
+            status,
+            [(header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response();
     }
     let body = format!(
         "<main id=\"console\" data-account-id=\"{aid}\" data-account-name=\"{aname}\" data-role-name=\"{role}\" \

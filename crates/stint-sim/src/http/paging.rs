@@ -22,7 +22,10 @@ pub(crate) fn page<T>(
     let max = max.max(1);
     let end = start.saturating_add(max).min(items.len());
     let next = (end < items.len()).then(|| encode(end, listing));
-    Some((items.into_iter().skip(start).take(end - start).collect(), next))
+    Some((
+        items.into_iter().skip(start).take(end - start).collect(),
+        next,
+    ))
 }
 
 fn encode(offset: usize, listing: &str) -> String {

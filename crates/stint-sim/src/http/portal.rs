@@ -6,10 +6,10 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -76,7 +76,14 @@ async fn run(
             Err(e) => e.code,
         };
         let mut state = sim.state();
-        sim.record_call(&mut state, Api::Sso, operation, fields, ctx.arrival_micros, outcome);
+        sim.record_call(
+            &mut state,
+            Api::Sso,
+            operation,
+            fields,
+            ctx.arrival_micros,
+            outcome,
+        );
     }
     match result {
         Ok(Value::Null) => StatusCode::OK.into_response(),
@@ -225,7 +232,6 @@ pub(crate) fn issue_for(
     let issued = state
         .credentials
         .issue(NewCredential {
-            user_id: user.user_id.clone(),
             user_name: user.user_name.clone(),
             account_id: account.to_owned(),
             permission_set_name: ps.name.clone(),

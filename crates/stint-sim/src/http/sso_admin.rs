@@ -50,12 +50,8 @@ pub(crate) fn handle(sim: &Sim, op: &str, body: &Value) -> Result<Value, AwsErro
         "DescribePermissionSet" => describe_permission_set(sim, &input),
         "CreateAccountAssignment" => start(sim, &input, OpKind::Create),
         "DeleteAccountAssignment" => start(sim, &input, OpKind::Delete),
-        "DescribeAccountAssignmentCreationStatus" => {
-            describe_status(sim, &input, OpKind::Create)
-        }
-        "DescribeAccountAssignmentDeletionStatus" => {
-            describe_status(sim, &input, OpKind::Delete)
-        }
+        "DescribeAccountAssignmentCreationStatus" => describe_status(sim, &input, OpKind::Create),
+        "DescribeAccountAssignmentDeletionStatus" => describe_status(sim, &input, OpKind::Delete),
         "ListAccountAssignments" => list_account_assignments(sim, &input),
         "ListAccountAssignmentsForPrincipal" => list_for_principal(sim, &input),
         _ => Err(super::unknown_operation("SWBExternalService", op)),
@@ -222,11 +218,11 @@ fn start(sim: &Sim, input: &Input<'_>, kind: OpKind) -> Result<Value, AwsError> 
     let assignment = assignment_from(sim, input)?;
     let now = sim.now();
     let mut state = sim.state();
-    if let Some(running) =
-        state
-            .assignments
-            .in_progress_on(&assignment.account_id, &assignment.permission_set_arn, now)
-    {
+    if let Some(running) = state.assignments.in_progress_on(
+        &assignment.account_id,
+        &assignment.permission_set_arn,
+        now,
+    ) {
         return Err(AwsError::bad_request(
             "ConflictException",
             format!(
@@ -257,7 +253,9 @@ fn start(sim: &Sim, input: &Input<'_>, kind: OpKind) -> Result<Value, AwsError> 
             assignment.account_id
         )
     });
-    let op = state.assignments.start(kind, assignment, now, delay, failure);
+    let op = state
+        .assignments
+        .start(kind, assignment, now, delay, failure);
     tracing::info!(
         request_id = %op.request_id,
         kind = ?kind,
@@ -303,8 +301,13 @@ fn list_account_assignments(sim: &Sim, input: &Input<'_>) -> Result<Value, AwsEr
         })
         .collect();
     let listing = format!("ListAccountAssignments/{account}/{ps_arn}");
-    let (page, next) = paging::page(items, input.opt_str("NextToken")?, max_results(input)?, &listing)
-        .ok_or_else(|| bad_token(input))?;
+    let (page, next) = paging::page(
+        items,
+        input.opt_str("NextToken")?,
+        max_results(input)?,
+        &listing,
+    )
+    .ok_or_else(|| bad_token(input))?;
     Ok(json!({ "AccountAssignments": page, "NextToken": next }))
 }
 
@@ -324,7 +327,11 @@ fn list_for_principal(sim: &Sim, input: &Input<'_>) -> Result<Value, AwsError> {
         .state()
         .assignments
         .for_principal(principal_type, principal_id)
-        .filter(|a| account_filter.as_deref().is_none_or(|acc| a.account_id == acc))
+        .filter(|a| {
+            account_filter
+                .as_deref()
+                .is_none_or(|acc| a.account_id == acc)
+        })
         .map(|a| {
             json!({
                 "AccountId": a.account_id,
@@ -338,8 +345,13 @@ fn list_for_principal(sim: &Sim, input: &Input<'_>) -> Result<Value, AwsError> {
         "ListAccountAssignmentsForPrincipal/{principal_id}/{}",
         account_filter.unwrap_or_default()
     );
-    let (page, next) = paging::page(items, input.opt_str("NextToken")?, max_results(input)?, &listing)
-        .ok_or_else(|| bad_token(input))?;
+    let (page, next) = paging::page(
+        items,
+        input.opt_str("NextToken")?,
+        max_results(input)?,
+        &listing,
+    )
+    .ok_or_else(|| bad_token(input))?;
     Ok(json!({ "AccountAssignments": page, "NextToken": next }))
 }
 

@@ -37,8 +37,14 @@ pub(crate) async fn handle(
     match result {
         Ok(caller) => {
             let (account, role, session) = match &caller {
-                Caller::Operator(op) => (op.account_id.clone(), op.role_name.clone(), op.name.clone()),
-                Caller::Role(c) => (c.account_id.clone(), c.role_name.clone(), c.user_name.clone()),
+                Caller::Operator(op) => {
+                    (op.account_id.clone(), op.role_name.clone(), op.name.clone())
+                }
+                Caller::Role(c) => (
+                    c.account_id.clone(),
+                    c.role_name.clone(),
+                    c.user_name.clone(),
+                ),
             };
             let user_id = format!("{}:{session}", ids::role_unique_id(&account, &role));
             let body = format!(

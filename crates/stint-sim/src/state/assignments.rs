@@ -231,7 +231,11 @@ mod tests {
         let world = World::demo();
         let alice = world.user_by_name("alice").unwrap().user_id.clone();
         let prod = world.account("prod").unwrap().id.clone();
-        let admin = world.permission_set_by_name("AdministratorAccess").unwrap().arn.clone();
+        let admin = world
+            .permission_set_by_name("AdministratorAccess")
+            .unwrap()
+            .arn
+            .clone();
         let mut a = Assignments::new(&world);
         assert!(!a.user_holds(&world, &alice, &prod, &admin));
 
@@ -242,17 +246,29 @@ mod tests {
             principal_id: alice.clone(),
         };
         let id = a
-            .start(OpKind::Create, key.clone(), t(0), Duration::from_secs(5), None)
+            .start(
+                OpKind::Create,
+                key.clone(),
+                t(0),
+                Duration::from_secs(5),
+                None,
+            )
             .request_id
             .clone();
         assert!(a.in_progress_on(&prod, &admin, t(1)).is_some());
         a.settle(t(4));
         assert!(!a.exists(&key));
-        assert_eq!(a.operation(&id, OpKind::Create).unwrap().status(t(4)), OpStatus::InProgress);
+        assert_eq!(
+            a.operation(&id, OpKind::Create).unwrap().status(t(4)),
+            OpStatus::InProgress
+        );
         a.settle(t(5));
         assert!(a.exists(&key));
         assert!(a.user_holds(&world, &alice, &prod, &admin));
-        assert_eq!(a.operation(&id, OpKind::Create).unwrap().status(t(5)), OpStatus::Succeeded);
+        assert_eq!(
+            a.operation(&id, OpKind::Create).unwrap().status(t(5)),
+            OpStatus::Succeeded
+        );
         assert!(a.in_progress_on(&prod, &admin, t(5)).is_none());
     }
 
@@ -261,7 +277,11 @@ mod tests {
         let world = World::demo();
         let bob = world.user_by_name("bob").unwrap().user_id.clone();
         let dev = world.account("dev").unwrap().id.clone();
-        let ro = world.permission_set_by_name("ReadOnlyAccess").unwrap().arn.clone();
+        let ro = world
+            .permission_set_by_name("ReadOnlyAccess")
+            .unwrap()
+            .arn
+            .clone();
         let mut a = Assignments::new(&world);
         let key = Assignment {
             account_id: dev,
@@ -269,7 +289,13 @@ mod tests {
             principal_type: PrincipalType::User,
             principal_id: bob,
         };
-        let op = a.start(OpKind::Create, key.clone(), t(0), Duration::ZERO, Some("forced".into()));
+        let op = a.start(
+            OpKind::Create,
+            key.clone(),
+            t(0),
+            Duration::ZERO,
+            Some("forced".into()),
+        );
         assert_eq!(op.status(t(0)), OpStatus::Failed("forced".into()));
         assert!(!a.exists(&key));
     }
@@ -281,8 +307,16 @@ mod tests {
         let a = Assignments::new(&world);
         let access = a.access_of(&world, &carol);
         let dev = world.account("dev").unwrap().id.clone();
-        let ro = world.permission_set_by_name("ReadOnlyAccess").unwrap().arn.clone();
+        let ro = world
+            .permission_set_by_name("ReadOnlyAccess")
+            .unwrap()
+            .arn
+            .clone();
         assert!(access.contains(&(dev, ro)));
-        assert_eq!(access.len(), 2, "baseline in identity, read-only in dev: {access:?}");
+        assert_eq!(
+            access.len(),
+            2,
+            "baseline in identity, read-only in dev: {access:?}"
+        );
     }
 }

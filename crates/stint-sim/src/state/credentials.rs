@@ -17,7 +17,6 @@ pub struct IssuedCredential {
     pub access_key_id: String,
     pub secret_access_key: Secret,
     pub session_token: Secret,
-    pub user_id: String,
     pub user_name: String,
     pub account_id: String,
     pub permission_set_name: String,
@@ -66,7 +65,6 @@ pub struct Credentials {
 }
 
 pub struct NewCredential {
-    pub user_id: String,
     pub user_name: String,
     pub account_id: String,
     pub permission_set_name: String,
@@ -81,7 +79,6 @@ impl Credentials {
             access_key_id: access_key_id.clone(),
             secret_access_key: Secret::new(random::alphanumeric(40)),
             session_token: Secret::new(format!("IQoJb3JpZ2luX2Vj{}", random::alphanumeric(300))),
-            user_id: new.user_id,
             user_name: new.user_name,
             account_id: new.account_id,
             permission_set_name: new.permission_set_name,
@@ -190,7 +187,6 @@ mod tests {
     fn issue(creds: &mut Credentials) -> IssuedCredential {
         creds
             .issue(NewCredential {
-                user_id: "u".into(),
                 user_name: "alice".into(),
                 account_id: "333333333333".into(),
                 permission_set_name: "ReadOnlyAccess".into(),
@@ -206,31 +202,57 @@ mod tests {
         let c = issue(&mut creds);
         assert!(c.access_key_id.starts_with("ASIA") && c.access_key_id.len() == 20);
         let token = creds
-            .signin_token(&c.access_key_id, c.secret_access_key.expose(), c.session_token.expose(), t(0))
+            .signin_token(
+                &c.access_key_id,
+                c.secret_access_key.expose(),
+                c.session_token.expose(),
+                t(0),
+            )
             .unwrap();
         let session = creds
-            .redeem_signin_token(token.expose(), "https://console.aws.amazon.com/".into(), None, t(1))
+            .redeem_signin_token(
+                token.expose(),
+                "https://console.aws.amazon.com/".into(),
+                None,
+                t(1),
+            )
             .unwrap();
         assert_eq!(session.user_name, "alice");
         assert_eq!(
-            creds.redeem_signin_token(token.expose(), "x".into(), None, t(2)).unwrap_err(),
+            creds
+                .redeem_signin_token(token.expose(), "x".into(), None, t(2))
+                .unwrap_err(),
             SigninError::BadToken
         );
 
         let late = creds
-            .signin_token(&c.access_key_id, c.secret_access_key.expose(), c.session_token.expose(), t(0))
+            .signin_token(
+                &c.access_key_id,
+                c.secret_access_key.expose(),
+                c.session_token.expose(),
+                t(0),
+            )
             .unwrap();
         assert_eq!(
-            creds.redeem_signin_token(late.expose(), "x".into(), None, t(15 * 60)).unwrap_err(),
+            creds
+                .redeem_signin_token(late.expose(), "x".into(), None, t(15 * 60))
+                .unwrap_err(),
             SigninError::BadToken
         );
         assert_eq!(
-            creds.signin_token(&c.access_key_id, "wrong", c.session_token.expose(), t(0)).unwrap_err(),
+            creds
+                .signin_token(&c.access_key_id, "wrong", c.session_token.expose(), t(0))
+                .unwrap_err(),
             SigninError::BadCredentials
         );
         assert_eq!(
             creds
-                .signin_token(&c.access_key_id, c.secret_access_key.expose(), c.session_token.expose(), t(3600))
+                .signin_token(
+                    &c.access_key_id,
+                    c.secret_access_key.expose(),
+                    c.session_token.expose(),
+                    t(3600)
+                )
                 .unwrap_err(),
             SigninError::ExpiredCredentials
         );

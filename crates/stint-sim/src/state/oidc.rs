@@ -20,7 +20,6 @@ pub const REFRESH_GRANT: &str = "refresh_token";
 pub struct Client {
     pub client_id: String,
     pub client_secret: Secret,
-    pub name: String,
     pub scopes: Vec<String>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
@@ -29,7 +28,9 @@ pub struct Client {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
     Pending,
-    Approved { user_id: String },
+    Approved {
+        user_id: String,
+    },
     Denied,
     /// Exchanged for a token; a device code works once.
     Redeemed,
@@ -74,7 +75,6 @@ pub struct TokenGrant {
 pub enum OidcError {
     InvalidClient(String),
     InvalidGrant(String),
-    InvalidRequest(String),
     UnsupportedGrantType(String),
     AuthorizationPending,
     SlowDown,
@@ -127,10 +127,10 @@ impl Oidc {
         ttl: Duration,
     ) -> &Client {
         let client_id = random::alphanumeric(22);
+        tracing::info!(client_name = %name, client_id = %client_id, "client registered");
         let client = Client {
             client_id: client_id.clone(),
             client_secret: Secret::new(format!("eyJraWQi{}", random::alphanumeric(120))),
-            name,
             scopes,
             issued_at: now,
             expires_at: add(now, ttl),
@@ -138,7 +138,12 @@ impl Oidc {
         self.clients.entry(client_id).or_insert(client)
     }
 
-    fn client(&self, client_id: &str, secret: &str, now: DateTime<Utc>) -> Result<&Client, OidcError> {
+    fn client(
+        &self,
+        client_id: &str,
+        secret: &str,
+        now: DateTime<Utc>,
+    ) -> Result<&Client, OidcError> {
         let client = self
             .clients
             .get(client_id)
@@ -304,7 +309,13 @@ impl Oidc {
         Ok(self.issue(session_index, true, now, timing))
     }
 
-    fn issue(&mut self, session_index: usize, with_refresh: bool, now: DateTime<Utc>, timing: &Timing) -> TokenGrant {
+    fn issue(
+        &mut self,
+        session_index: usize,
+        with_refresh: bool,
+        now: DateTime<Utc>,
+        timing: &Timing,
+    ) -> TokenGrant {
         let session = &mut self.sessions[session_index];
         let expires_at = add(now, timing.access_token_ttl).min(session.expires_at);
         let access = format!("aoa{}", random::alphanumeric(180));
@@ -354,10 +365,6 @@ impl Oidc {
         self.access_tokens.retain(|_, a| a.session != index);
         true
     }
-
-    pub fn device_authorizations(&self) -> &[DeviceAuth] {
-        &self.devices
-    }
 }
 
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
@@ -397,7 +404,7 @@ mod tests {
             "test".into(),
             scopes.iter().map(|s| s.to_string()).collect(),
             t(0),
-            Duration::from_secs(3600),
+            Duration::from_secs(90 * 24 * 3600),
         );
         let (id, secret) = (c.client_id.clone(), c.client_secret.expose().to_owned());
         let d = oidc
@@ -415,22 +422,49 @@ mod tests {
 
     #[test]
     fn device_flow_pending_slow_down_then_token_once() {
-        let Setup { mut oidc, id, secret, device, user_code } = setup(&[REFRESH_SCOPE]);
-        let poll = |o: &mut Oidc, at| o.create_token_from_device_code(&id, &secret, &device, &[], at, &timing());
-        assert_eq!(poll(&mut oidc, t(1)).unwrap_err(), OidcError::AuthorizationPending);
+        let Setup {
+            mut oidc,
+            id,
+            secret,
+            device,
+            user_code,
+        } = setup(&[REFRESH_SCOPE]);
+        let poll = |o: &mut Oidc, at| {
+            o.create_token_from_device_code(&id, &secret, &device, &[], at, &timing())
+        };
+        assert_eq!(
+            poll(&mut oidc, t(1)).unwrap_err(),
+            OidcError::AuthorizationPending
+        );
         assert_eq!(poll(&mut oidc, t(2)).unwrap_err(), OidcError::SlowDown);
-        oidc.decide(&user_code.to_lowercase().replace('-', ""), Some("u1".into()), t(3))
-            .unwrap();
+        oidc.decide(
+            &user_code.to_lowercase().replace('-', ""),
+            Some("u1".into()),
+            t(3),
+        )
+        .unwrap();
         let grant = poll(&mut oidc, t(10)).unwrap();
         assert!(grant.refresh_token.is_some());
         assert_eq!(grant.expires_in, 3600);
-        assert_eq!(oidc.user_for_access_token(grant.access_token.expose(), t(11)), Some("u1"));
-        assert!(matches!(poll(&mut oidc, t(20)).unwrap_err(), OidcError::InvalidGrant(_)));
+        assert_eq!(
+            oidc.user_for_access_token(grant.access_token.expose(), t(11)),
+            Some("u1")
+        );
+        assert!(matches!(
+            poll(&mut oidc, t(20)).unwrap_err(),
+            OidcError::InvalidGrant(_)
+        ));
     }
 
     #[test]
     fn refresh_rotates_and_stops_at_session_end() {
-        let Setup { mut oidc, id, secret, device, user_code } = setup(&[REFRESH_SCOPE]);
+        let Setup {
+            mut oidc,
+            id,
+            secret,
+            device,
+            user_code,
+        } = setup(&[REFRESH_SCOPE]);
         oidc.decide(&user_code, Some("u1".into()), t(1)).unwrap();
         let grant = oidc
             .create_token_from_device_code(&id, &secret, &device, &[], t(1), &timing())
@@ -447,34 +481,66 @@ mod tests {
         ));
         let after_session = 8 * 3600 + 2;
         assert!(matches!(
-            oidc.create_token_from_refresh_token(&id, &secret, second.expose(), t(after_session), &timing()),
+            oidc.create_token_from_refresh_token(
+                &id,
+                &secret,
+                second.expose(),
+                t(after_session),
+                &timing()
+            ),
             Err(OidcError::InvalidGrant(_))
         ));
     }
 
     #[test]
     fn no_refresh_token_without_the_scope_and_denial_and_expiry() {
-        let Setup { mut oidc, id, secret, device, user_code } = setup(&[]);
+        let Setup {
+            mut oidc,
+            id,
+            secret,
+            device,
+            user_code,
+        } = setup(&[]);
         oidc.decide(&device, Some("u1".into()), t(1)).unwrap();
         let grant = oidc
             .create_token_from_device_code(&id, &secret, &device, &[], t(1), &timing())
             .unwrap();
         assert!(grant.refresh_token.is_none());
-        assert_eq!(oidc.decide(&user_code, None, t(2)).unwrap_err(), DecideError::AlreadyDecided);
+        assert_eq!(
+            oidc.decide(&user_code, None, t(2)).unwrap_err(),
+            DecideError::AlreadyDecided
+        );
 
-        let Setup { mut oidc, id, secret, device, user_code } = setup(&[]);
+        let Setup {
+            mut oidc,
+            id,
+            secret,
+            device,
+            user_code,
+        } = setup(&[]);
         oidc.decide(&user_code, None, t(1)).unwrap();
         assert_eq!(
-            oidc.create_token_from_device_code(&id, &secret, &device, &[], t(1), &timing()).unwrap_err(),
+            oidc.create_token_from_device_code(&id, &secret, &device, &[], t(1), &timing())
+                .unwrap_err(),
             OidcError::AccessDenied
         );
 
-        let Setup { mut oidc, id, secret, device, user_code } = setup(&[]);
+        let Setup {
+            mut oidc,
+            id,
+            secret,
+            device,
+            user_code,
+        } = setup(&[]);
         assert_eq!(
-            oidc.create_token_from_device_code(&id, &secret, &device, &[], t(601), &timing()).unwrap_err(),
+            oidc.create_token_from_device_code(&id, &secret, &device, &[], t(601), &timing())
+                .unwrap_err(),
             OidcError::ExpiredToken
         );
-        assert_eq!(oidc.decide(&user_code, None, t(601)).unwrap_err(), DecideError::Expired);
+        assert_eq!(
+            oidc.decide(&user_code, None, t(601)).unwrap_err(),
+            DecideError::Expired
+        );
         assert!(matches!(
             oidc.create_token_from_device_code(&id, "wrong", &device, &[], t(1), &timing()),
             Err(OidcError::InvalidClient(_))
@@ -483,16 +549,32 @@ mod tests {
 
     #[test]
     fn logout_ends_the_session() {
-        let Setup { mut oidc, id, secret, device, user_code } = setup(&[REFRESH_SCOPE]);
+        let Setup {
+            mut oidc,
+            id,
+            secret,
+            device,
+            user_code,
+        } = setup(&[REFRESH_SCOPE]);
         oidc.decide(&user_code, Some("u1".into()), t(1)).unwrap();
         let grant = oidc
             .create_token_from_device_code(&id, &secret, &device, &[], t(1), &timing())
             .unwrap();
         assert!(oidc.logout(grant.access_token.expose(), t(2)));
-        assert_eq!(oidc.user_for_access_token(grant.access_token.expose(), t(3)), None);
-        assert!(oidc
-            .create_token_from_refresh_token(&id, &secret, grant.refresh_token.unwrap().expose(), t(3), &timing())
-            .is_err());
+        assert_eq!(
+            oidc.user_for_access_token(grant.access_token.expose(), t(3)),
+            None
+        );
+        assert!(
+            oidc.create_token_from_refresh_token(
+                &id,
+                &secret,
+                grant.refresh_token.unwrap().expose(),
+                t(3),
+                &timing()
+            )
+            .is_err()
+        );
         assert!(!oidc.logout(grant.access_token.expose(), t(4)));
     }
 }

@@ -86,7 +86,10 @@ pub fn root_id(organization_id: &str) -> String {
 /// `ou-<root's four>-<eight>`.
 pub fn ou_id(root_id: &str, ou_name: &str) -> String {
     let root = root_id.strip_prefix("r-").unwrap_or(root_id);
-    format!("ou-{root}-{}", chars(&["ou", root_id, ou_name], 8, LOWER_ALNUM))
+    format!(
+        "ou-{root}-{}",
+        chars(&["ou", root_id, ou_name], 8, LOWER_ALNUM)
+    )
 }
 
 /// `ps-` and sixteen hex characters.
@@ -101,7 +104,10 @@ pub fn role_suffix(instance_arn: &str, account_id: &str, permission_set: &str) -
 
 /// An IAM role's unique id (`AROA...`), as GetCallerIdentity reports in `UserId`.
 pub fn role_unique_id(account_id: &str, role_name: &str) -> String {
-    format!("AROA{}", chars(&["role-id", account_id, role_name], 17, UPPER_ALNUM))
+    format!(
+        "AROA{}",
+        chars(&["role-id", account_id, role_name], 17, UPPER_ALNUM)
+    )
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use toml::Spanned;
 use super::error::{Locator, WorldError};
 use super::raw::{RawFaults, RawTiming, RawWorld};
 use super::{
-    Account, Assignment, Group, Instance, OrgUnit, Organization, Operator, PermissionSet,
+    Account, Assignment, Group, Instance, Operator, OrgUnit, Organization, PermissionSet,
     PrincipalType, Timing, User, World, ids,
 };
 use crate::faults::{Api, ApiFaults, Faults};
@@ -167,9 +167,24 @@ fn build_timing(raw: Option<&RawTiming>, loc: &mut Locator<'_>) -> Timing {
         return timing;
     };
     let fields: [(&Option<Spanned<String>>, &str, &mut Duration, bool); 6] = [
-        (&raw.access_token_ttl, "access_token_ttl", &mut timing.access_token_ttl, false),
-        (&raw.session_ttl, "session_ttl", &mut timing.session_ttl, false),
-        (&raw.device_code_ttl, "device_code_ttl", &mut timing.device_code_ttl, false),
+        (
+            &raw.access_token_ttl,
+            "access_token_ttl",
+            &mut timing.access_token_ttl,
+            false,
+        ),
+        (
+            &raw.session_ttl,
+            "session_ttl",
+            &mut timing.session_ttl,
+            false,
+        ),
+        (
+            &raw.device_code_ttl,
+            "device_code_ttl",
+            &mut timing.device_code_ttl,
+            false,
+        ),
         (
             &raw.device_poll_interval,
             "device_poll_interval",
@@ -277,9 +292,7 @@ fn build_users(raw: &RawWorld, instance: &Instance, loc: &mut Locator<'_>) -> Ve
         if name.is_empty() || name.len() > 128 || name.chars().any(char::is_whitespace) {
             loc.report(
                 span(&user.user_name),
-                format!(
-                    "user_name \"{name}\" must be 1 to 128 characters with no spaces"
-                ),
+                format!("user_name \"{name}\" must be 1 to 128 characters with no spaces"),
             );
         }
         if !seen.insert(name.to_lowercase()) {
@@ -377,7 +390,11 @@ fn build_organization(raw: &RawWorld, loc: &mut Locator<'_>) -> Organization {
             span(&org.management_account),
             format!("management_account \"{mgmt}\" is not a twelve-digit AWS account id"),
         );
-    } else if !raw.accounts.iter().any(|a| a.get_ref().id.get_ref() == mgmt) {
+    } else if !raw
+        .accounts
+        .iter()
+        .any(|a| a.get_ref().id.get_ref() == mgmt)
+    {
         loc.report(
             span(&org.management_account),
             format!(
@@ -461,7 +478,8 @@ fn build_organization(raw: &RawWorld, loc: &mut Locator<'_>) -> Organization {
         }
     }
 
-    let arn_base = |kind: &str, id: &str| format!("arn:aws:organizations::{mgmt}:{kind}/{org_id}/{id}");
+    let arn_base =
+        |kind: &str, id: &str| format!("arn:aws:organizations::{mgmt}:{kind}/{org_id}/{id}");
     let resolve = |name: &str| -> String {
         if name == ROOT {
             root_id.clone()
@@ -662,7 +680,10 @@ fn build_assignments(
                 if found.is_none() {
                     loc.report(
                         span(user),
-                        format!("assignment names user \"{}\", who is not a user", user.get_ref()),
+                        format!(
+                            "assignment names user \"{}\", who is not a user",
+                            user.get_ref()
+                        ),
                     );
                 }
                 found.map(|u| (PrincipalType::User, u.user_id.clone()))
@@ -688,7 +709,8 @@ fn build_assignments(
                 None
             }
         };
-        let (Some(account), Some(ps), Some((principal_type, principal_id))) = (account, ps, principal)
+        let (Some(account), Some(ps), Some((principal_type, principal_id))) =
+            (account, ps, principal)
         else {
             continue;
         };

@@ -319,11 +319,7 @@ impl World {
     pub fn reserved_role_name(&self, account_id: &str, permission_set_name: &str) -> String {
         format!(
             "AWSReservedSSO_{permission_set_name}_{}",
-            ids::role_suffix(
-                &self.instance.instance_arn,
-                account_id,
-                permission_set_name
-            )
+            ids::role_suffix(&self.instance.instance_arn, account_id, permission_set_name)
         )
     }
 }
