@@ -162,14 +162,15 @@ def test_sso_admin_assignment_sequence(sim):
         PrincipalType="USER",
         PrincipalId=alice,
     )
-    # Slow provisioning so IN_PROGRESS cannot race the real clock.
-    sim.control("PUT", "/faults", json={"sso_admin": {"provisioning_delay": "10m"}})
+    # Slow provisioning so IN_PROGRESS cannot race the real clock; the clock is advanced
+    # to finish it, staying within SigV4's 15 minutes of botocore's (real) signing time.
+    sim.control("PUT", "/faults", json={"sso_admin": {"provisioning_delay": "5m"}})
     created = admin.create_account_assignment(**assignment)["AccountAssignmentCreationStatus"]
     assert created["Status"] == "IN_PROGRESS"
     with pytest.raises(admin.exceptions.ConflictException):
         admin.create_account_assignment(**assignment)
 
-    sim.advance(600)
+    sim.advance(300)
     status = admin.describe_account_assignment_creation_status(
         InstanceArn=arn, AccountAssignmentCreationRequestId=created["RequestId"]
     )["AccountAssignmentCreationStatus"]
@@ -185,7 +186,7 @@ def test_sso_admin_assignment_sequence(sim):
 
     deleted = admin.delete_account_assignment(**assignment)["AccountAssignmentDeletionStatus"]
     assert deleted["Status"] == "IN_PROGRESS"
-    sim.advance(600)
+    sim.advance(300)
     status = admin.describe_account_assignment_deletion_status(
         InstanceArn=arn, AccountAssignmentDeletionRequestId=deleted["RequestId"]
     )["AccountAssignmentDeletionStatus"]

@@ -41,9 +41,9 @@ fn error(err: ControlError) -> Response {
 }
 
 /// JSON bodies that fail to parse get a message saying what was wrong, not axum's default.
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, Response> {
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ControlError> {
     serde_json::from_slice(body)
-        .map_err(|e| error(ControlError::BadRequest(format!("bad JSON body: {e}"))))
+        .map_err(|e| ControlError::BadRequest(format!("bad JSON body: {e}")))
 }
 
 async fn index(State(sim): State<Arc<Sim>>) -> Response {
@@ -67,7 +67,7 @@ async fn approve_device(State(sim): State<Arc<Sim>>, body: axum::body::Bytes) ->
     tracing::Span::current().record("operation", "ControlApproveDevice");
     let req: DeviceApproval = match parse(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return error(e),
     };
     let Some(code) = req.user_code.as_deref().or(req.device_code.as_deref()) else {
         return error(ControlError::BadRequest(
@@ -94,7 +94,7 @@ async fn advance_clock(State(sim): State<Arc<Sim>>, body: axum::body::Bytes) -> 
     tracing::Span::current().record("operation", "ControlAdvanceClock");
     let req: Advance = match parse(&body) {
         Ok(r) => r,
-        Err(resp) => return resp,
+        Err(e) => return error(e),
     };
     if !req.seconds.is_finite() || req.seconds < 0.0 {
         return error(ControlError::BadRequest(
@@ -115,7 +115,7 @@ async fn put_faults(State(sim): State<Arc<Sim>>, body: axum::body::Bytes) -> Res
     tracing::Span::current().record("operation", "ControlPutFaults");
     let faults: Faults = match parse(&body) {
         Ok(f) => f,
-        Err(resp) => return resp,
+        Err(e) => return error(e),
     };
     match sim.set_faults(faults) {
         Ok(()) => {

@@ -44,6 +44,8 @@ fn account_json(account: &Account) -> Value {
         "Email": account.email,
         "Name": account.name,
         "Status": "ACTIVE",
+        // AWS added State (replacing the deprecated Status) in 2025; newer SDKs read it.
+        "State": "ACTIVE",
         "JoinedMethod": "CREATED",
         "JoinedTimestamp": JOINED,
     })

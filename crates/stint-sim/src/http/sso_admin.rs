@@ -75,7 +75,6 @@ fn list_instances(sim: &Sim, input: &Input<'_>) -> Result<Value, AwsError> {
         "InstanceArn": instance.instance_arn,
         "IdentityStoreId": instance.identity_store_id,
         "OwnerAccountId": instance.owner_account_id,
-        "Name": "stint-sim",
         "Status": "ACTIVE",
         "CreatedDate": 1_704_067_200,
     })];
