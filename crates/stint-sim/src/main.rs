@@ -2,7 +2,7 @@
 //! validate a world file (`check`).
 #![forbid(unsafe_code)]
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -66,6 +66,7 @@ fn init_logging(format: LogFormat) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
@@ -239,7 +240,9 @@ fn guide(world: &World, ready: &Ready) -> String {
        # then, with the clientId and clientSecret it printed:
        curl -s -X POST {url}/device_authorization \
          -d '{{"clientId":"ID","clientSecret":"SECRET","startUrl":"{url}/start"}}'
-       # open verificationUriComplete in a browser, sign in as alice, press Approve; then
+       # open verificationUriComplete in a browser, type alice, press Approve (or, without
+       # a browser: curl -s -X POST {url}/_sim/device/approve \
+       #   -d '{{"userCode":"XXXX-XXXX","userName":"alice"}}'); then
        curl -s -X POST {url}/token -d '{{"clientId":"ID","clientSecret":"SECRET",
          "grantType":"urn:ietf:params:oauth:grant-type:device_code","deviceCode":"DEVICE_CODE"}}'
        curl -s -H "x-amz-sso_bearer_token: ACCESS_TOKEN" {url}/assignment/accounts

@@ -129,7 +129,7 @@ async fn observe(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> R
     span.in_scope(|| {
         tracing::info!(
             status = response.status().as_u16(),
-            elapsed_ms = started.elapsed().as_secs_f64() * 1000.0,
+            elapsed_us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
             "handled"
         );
     });

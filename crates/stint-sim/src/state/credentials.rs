@@ -25,8 +25,9 @@ pub struct IssuedCredential {
     pub expires_at: DateTime<Utc>,
 }
 
-/// Where a console sign-in landed: what the simulated console page shows.
-#[derive(Debug, Clone)]
+/// Where a console sign-in landed: what the simulated console page shows. Its id is in
+/// the page's URL and works like a session cookie, so `Debug` leaves it out.
+#[derive(Clone)]
 pub struct ConsoleSession {
     pub id: String,
     pub account_id: String,
@@ -37,6 +38,17 @@ pub struct ConsoleSession {
     pub issuer: Option<String>,
     pub signed_in_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for ConsoleSession {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConsoleSession")
+            .field("account_id", &self.account_id)
+            .field("role_name", &self.role_name)
+            .field("user_name", &self.user_name)
+            .field("destination", &self.destination)
+            .finish_non_exhaustive()
+    }
 }
 
 #[derive(Debug)]
@@ -57,11 +69,23 @@ pub enum SigninError {
 /// Sign-in tokens last fifteen minutes, as AWS's do.
 pub const SIGNIN_TOKEN_TTL: Duration = Duration::from_secs(15 * 60);
 
-#[derive(Debug, Default)]
+/// No `Debug` derive: sign-in tokens and console sessions are keyed by their secret
+/// values. Its `Debug` prints counts.
+#[derive(Default)]
 pub struct Credentials {
     issued: HashMap<String, IssuedCredential>,
     signin_tokens: HashMap<String, SigninToken>,
     consoles: HashMap<String, ConsoleSession>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("issued", &self.issued.len())
+            .field("signin_tokens", &self.signin_tokens.len())
+            .field("console_sessions", &self.consoles.len())
+            .finish()
+    }
 }
 
 pub struct NewCredential {

@@ -12,7 +12,7 @@ use crate::calls::CallLog;
 use crate::faults::FaultEngine;
 use crate::world::World;
 
-#[derive(Debug)]
+/// No `Debug`: portal sessions are keyed by their cookie values.
 pub(crate) struct State {
     pub assignments: assignments::Assignments,
     pub oidc: oidc::Oidc,

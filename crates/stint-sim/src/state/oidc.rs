@@ -47,7 +47,7 @@ pub struct DeviceAuth {
     pub decision: Decision,
 }
 
-#[derive(Debug)]
+// No Debug: it holds a raw refresh token.
 struct Session {
     user_id: String,
     client_id: String,
@@ -90,13 +90,25 @@ pub enum DecideError {
     AlreadyDecided,
 }
 
-#[derive(Debug, Default)]
+/// No `Debug` derive: the maps are keyed by raw tokens. Its `Debug` prints counts.
+#[derive(Default)]
 pub struct Oidc {
     clients: HashMap<String, Client>,
     devices: Vec<DeviceAuth>,
     sessions: Vec<Session>,
     access_tokens: HashMap<String, AccessToken>,
     refresh_tokens: HashMap<String, usize>,
+}
+
+impl std::fmt::Debug for Oidc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Oidc")
+            .field("clients", &self.clients.len())
+            .field("device_authorizations", &self.devices.len())
+            .field("sessions", &self.sessions.len())
+            .field("access_tokens", &self.access_tokens.len())
+            .finish_non_exhaustive()
+    }
 }
 
 fn seconds_until(at: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
