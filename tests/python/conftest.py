@@ -130,29 +130,39 @@ class Moto:
         )
 
 
+def start_moto(server: Path) -> tuple[subprocess.Popen, str] | None:
+    """Starts moto_server on a free port and waits until it answers; None if it did not."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(f"{url}/moto-api/", timeout=2).ok:
+                return process, url
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.1)
+    process.kill()
+    process.wait(timeout=30)
+    return None
+
+
 @pytest.fixture
 def moto():
     server = Path(sys.executable).parent / "moto_server"
-    # moto cannot report a port it picked, so pick one; a lost race is retried.
+    # moto cannot report a port it picked, so we pick one; a lost race is retried.
     for _ in range(5):
-        port = free_port()
-        process = subprocess.Popen(
-            [str(server), "-H", "127.0.0.1", "-p", str(port)],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                if requests.get(f"{url}/moto-api/", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        if process.poll() is None:
+        started = start_moto(server)
+        if started:
             break
     else:
-        pytest.fail("moto_server would not start")
+        pytest.fail("moto_server would not start (is moto[server] installed in .venv?)")
+    process, url = started
     try:
         yield Moto(url=url)
     finally:

@@ -259,7 +259,8 @@ aws_secret_access_key='{secret}').list_instances()['Instances'])"
        AWS_ACCESS_KEY_ID={akid} AWS_SECRET_ACCESS_KEY={secret} \
          aws sso-admin list-instances
        # aws sso login: put sso_start_url = {url}/start and sso_region = {region} in a
-       # profile (with sso_registration_scopes = sso:account:access), then `aws sso login`.
+       # profile (with sso_registration_scopes = sso:account:access), then run
+       # `aws sso login --use-device-code` (the simulator has the device flow, not PKCE).
 
   The operator keys above are the demo world's fake broker identity, not real AWS keys.
   Press Ctrl-C to stop.
