@@ -6,3 +6,5 @@
 
 pub mod clock;
 pub mod idc;
+pub mod config;
+pub mod policy;
