@@ -11,7 +11,9 @@ use super::fields::{Fields, human};
 use super::model::{
     ApprovalRule, EligibilityRule, Located, Policy, Settings, Targets, TicketPattern,
 };
-use super::source::{self, Diagnostic, Diagnostics, Location, NodeValue, Reporter, SourceMap, Table};
+use super::source::{
+    self, Diagnostic, Diagnostics, Location, NodeValue, Reporter, Severity, SourceMap, Table,
+};
 
 const SETTINGS_KEYS: &[&str] = &[
     "max_duration",
@@ -263,6 +265,10 @@ fn read_settings(table: &Table, rep: &mut Reporter<'_>) -> Settings {
     }
 }
 
+fn error_count(rep: &Reporter<'_>) -> usize {
+    rep.found.iter().filter(|d| d.severity == Severity::Error).count()
+}
+
 fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
@@ -284,11 +290,12 @@ fn rule_name(f: &mut Fields<'_>, at: Location, kind: &str, rep: &mut Reporter<'_
 }
 
 fn read_targets(f: &mut Fields<'_>, at: Location, rep: &mut Reporter<'_>) -> Targets {
+    let before = error_count(rep);
     let accounts = f.strings("accounts", rep);
     let ous = f.strings("ous", rep);
     let nested = f.bool("nested_ous", rep);
     let declared_nested = f.location_of("nested_ous", rep);
-    if accounts.is_empty() && ous.is_empty() && f.location_of("accounts", rep).is_none() && f.location_of("ous", rep).is_none() {
+    if accounts.is_empty() && ous.is_empty() && error_count(rep) == before {
         rep.error_at(
             at,
             format!("{} names no `accounts` and no `ous`, so it covers nothing", f.what()),
@@ -303,7 +310,7 @@ fn read_targets(f: &mut Fields<'_>, at: Location, rep: &mut Reporter<'_>) -> Tar
             ),
         );
     }
-    if let (Some(loc), true) = (declared_nested, ous.is_empty() && f.location_of("ous", rep).is_none()) {
+    if let (Some(loc), true) = (declared_nested, ous.is_empty() && error_count(rep) == before) {
         rep.error_at(
             loc,
             format!("`nested_ous` in {} has no effect without `ous`; remove it or name the OUs", f.what()),
@@ -329,17 +336,19 @@ fn read_eligibility(
         f = Fields::new(table, format!("eligibility rule \"{name}\""), ELIGIBILITY_KEYS);
         f.entry("name");
     }
+    let before = error_count(rep);
     let users = f.strings("users", rep);
     let groups = f.strings("groups", rep);
-    if users.is_empty() && groups.is_empty() && f.location_of("users", rep).is_none() && f.location_of("groups", rep).is_none() {
+    if users.is_empty() && groups.is_empty() && error_count(rep) == before {
         rep.error_at(
             at,
             format!("{} names nobody: give it `users` (Identity Center user names) or `groups` (group names)", f.what()),
         );
     }
     let targets = read_targets(&mut f, at, rep);
+    let before = error_count(rep);
     let permission_sets = f.strings("permission_sets", rep);
-    if permission_sets.is_empty() && f.location_of("permission_sets", rep).is_none() {
+    if permission_sets.is_empty() && error_count(rep) == before {
         rep.error_at(
             at,
             format!("{} has no `permission_sets`: name the permission sets it lets people request", f.what()),
@@ -366,7 +375,7 @@ fn read_eligibility(
     f.finish(rep);
     let failed = rep.found[errors_before..]
         .iter()
-        .any(|d| d.severity == super::source::Severity::Error);
+        .any(|d| d.severity == Severity::Error);
     if failed {
         return None;
     }
@@ -391,8 +400,9 @@ fn read_approval(at: Location, table: &Table, rep: &mut Reporter<'_>) -> Option<
         f = Fields::new(table, format!("approval rule \"{name}\""), APPROVAL_KEYS);
         f.entry("name");
     }
+    let before = error_count(rep);
     let approver_groups = f.strings("approver_groups", rep);
-    if approver_groups.is_empty() && f.location_of("approver_groups", rep).is_none() {
+    if approver_groups.is_empty() && error_count(rep) == before {
         rep.error_at(
             at,
             format!("{} has no `approver_groups`: name the groups whose members may approve", f.what()),
@@ -403,7 +413,7 @@ fn read_approval(at: Location, table: &Table, rep: &mut Reporter<'_>) -> Option<
     f.finish(rep);
     let failed = rep.found[errors_before..]
         .iter()
-        .any(|d| d.severity == super::source::Severity::Error);
+        .any(|d| d.severity == Severity::Error);
     if failed {
         return None;
     }
@@ -414,10 +424,4 @@ fn read_approval(at: Location, table: &Table, rep: &mut Reporter<'_>) -> Option<
         targets,
         permission_sets,
     })
-}
-
-impl Located<Duration> {
-    pub fn secs(&self) -> u64 {
-        self.value.as_secs()
-    }
 }
