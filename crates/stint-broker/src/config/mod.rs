@@ -346,7 +346,10 @@ pub fn schema() -> toml::Table {
     full.identity_center.instance_arn = Some(String::new());
     full.identity_center.identity_store_id = Some(String::new());
     full.identity_center.start_url = Some(String::new());
-    toml::Table::try_from(&full).unwrap_or_default()
+    match toml::Value::try_from(&full) {
+        Ok(toml::Value::Table(table)) => table,
+        _ => toml::Table::new(),
+    }
 }
 
 impl fmt::Display for LogFormat {

@@ -205,7 +205,7 @@ pub enum RefusalKind {
 
 /// A request the policy refuses, with what to do instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}{}", suggestion.as_ref().map(|s| format!(" {s}")).unwrap_or_default())]
+#[error("{message}{}", .suggestion.as_ref().map(|s| format!(" {s}")).unwrap_or_default())]
 pub struct Refusal {
     pub kind: RefusalKind,
     pub message: String,

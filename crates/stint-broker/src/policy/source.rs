@@ -103,8 +103,10 @@ impl fmt::Display for Diagnostic {
 }
 
 /// Every error found in a file (never empty), and any warnings found on the way.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostics(pub Vec<Diagnostic>);
+
+impl std::error::Error for Diagnostics {}
 
 impl Diagnostics {
     pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
@@ -205,9 +207,6 @@ pub enum NodeValue {
     Integer(i64),
     Float(f64),
     Boolean(bool),
-    /// Dates and times; the policy file has no use for them, so they are kept only to
-    /// be reported as the wrong type.
-    Datetime,
     Array(Vec<Node>),
     Table(Table),
 }
@@ -229,7 +228,6 @@ impl NodeValue {
             NodeValue::Integer(_) => "an integer",
             NodeValue::Float(_) => "a number",
             NodeValue::Boolean(_) => "true or false",
-            NodeValue::Datetime => "a date",
             NodeValue::Array(_) => "a list",
             NodeValue::Table(_) => "a table",
         }
@@ -245,11 +243,18 @@ pub fn parse(map: &SourceMap) -> Result<Table, Diagnostic> {
             let location = err
                 .span()
                 .map_or(Location { line: 1, column: 1 }, |s| map.location(s.start));
+            // toml hands dates over as a map with a private key, which a spanned
+            // string key cannot take: say what that means instead of how it failed.
+            let message = if err.message().contains(DATETIME_KEY) {
+                "dates and times have no use in this file; write durations as strings such as \"4h\"".to_owned()
+            } else {
+                format!("this is not valid TOML: {}", err.message())
+            };
             Err(Diagnostic {
                 severity: Severity::Error,
                 file: map.name.clone(),
                 location,
-                message: format!("this is not valid TOML: {}", err.message()),
+                message,
             })
         }
     }
@@ -267,6 +272,8 @@ pub fn find<'t>(root: &'t Table, path: &[&str]) -> Option<&'t Entry> {
     }
     here.get(*last)
 }
+
+const DATETIME_KEY: &str = "$__toml_private_datetime";
 
 struct RootTable(Table);
 
@@ -341,11 +348,6 @@ impl<'de> Visitor<'de> for ValueVisitor {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<NodeValue, A::Error> {
         let mut table = Table::new();
         while let Some(key) = map.next_key::<Spanned<String>>()? {
-            if key.get_ref().starts_with("$__toml_private") {
-                // toml hands dates over as a one-entry map with a private key.
-                let _: de::IgnoredAny = map.next_value()?;
-                return Ok(NodeValue::Datetime);
-            }
             let key_span = key.span();
             let node = to_node(map.next_value::<Spanned<SpannedNodeValue>>()?);
             table.insert(key.into_inner(), Entry { key_span, node });
@@ -402,9 +404,10 @@ mod tests {
     }
 
     #[test]
-    fn dates_are_kept_as_a_type_not_an_error() {
-        let map = SourceMap::new("p.toml", "when = 2024-01-01T00:00:00Z\n");
-        let root = parse(&map).unwrap();
-        assert_eq!(root["when"].node.value, NodeValue::Datetime);
+    fn dates_are_refused_with_a_plain_message() {
+        let map = SourceMap::new("p.toml", "a = 1\nwhen = 2024-01-01T00:00:00Z\n");
+        let err = parse(&map).unwrap_err();
+        assert_eq!(err.location.line, 2, "{err}");
+        assert!(err.message.contains("dates and times have no use"), "{err}");
     }
 }
