@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::fields::{Fields, human};
 use super::model::{
-    ApprovalRule, EligibilityRule, Located, Policy, Settings, Targets, TicketPattern,
+    ApprovalRule, EligibilityRule, Policy, Settings, Targets, TicketPattern,
 };
 use super::source::{
     self, Diagnostic, Diagnostics, Location, NodeValue, Reporter, Severity, SourceMap, Table,
