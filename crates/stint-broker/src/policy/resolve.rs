@@ -74,11 +74,13 @@ impl Policy {
             .iter()
             .map(|rule| {
                 let what = format!("eligibility rule \"{}\"", rule.name);
+                let errors_before = rep.found.len();
                 let scope = Scope {
                     accounts: resolver.accounts(&rule.targets, &what, &mut rep),
                     permission_sets: Some(resolver.permission_sets(&rule.permission_sets, &what, &mut rep)),
                 };
-                if scope.accounts.is_empty() && !rule.targets.ous.is_empty() {
+                // Only worth saying when every name resolved: a typo is already reported.
+                if scope.accounts.is_empty() && rep.found.len() == errors_before {
                     rep.warning_at(
                         rule.location,
                         format!("{what} covers no account: its OUs hold no accounts{}", if rule.targets.nested_ous { "" } else { " directly (set `nested_ous = true` to include child OUs)" }),

@@ -645,7 +645,7 @@ fn refusals_suggest_what_may_be_requested_instead() {
     let elsewhere = p.check(&alice(), &ask("identity", "PowerUserAccess", 1, None), &dir).unwrap_err();
     assert_eq!(
         elsewhere.suggestion.as_deref(),
-        Some("You may request PowerUserAccess in dev, prod, sandbox, staging.")
+        Some("You may request PowerUserAccess in dev, prod, sandbox, shared-services, staging.")
     );
     let unknown = p.check(&alice(), &ask("prood", "ReadOnlyAccess", 1, None), &dir).unwrap_err();
     assert_eq!(unknown.kind, RefusalKind::UnknownTarget);
