@@ -5,6 +5,6 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod clock;
-pub mod idc;
 pub mod config;
+pub mod idc;
 pub mod policy;

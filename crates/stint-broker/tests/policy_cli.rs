@@ -27,17 +27,29 @@ fn stderr(o: &Output) -> String {
 #[test]
 fn check_accepts_the_demo_config_and_policy() {
     let config = demo_dir().join("broker.toml");
-    let out = broker(&["check", "--config", config.to_str().unwrap(), "--deny-warnings"]);
+    let out = broker(&[
+        "check",
+        "--config",
+        config.to_str().unwrap(),
+        "--deny-warnings",
+    ]);
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(stdout.contains("ok: 5 eligibility rule(s), 1 approval rule(s)"), "{stdout}");
+    assert!(
+        stdout.contains("ok: 5 eligibility rule(s), 1 approval rule(s)"),
+        "{stdout}"
+    );
 }
 
 #[test]
 fn check_prints_every_policy_problem_with_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("broker.toml");
-    std::fs::write(&config, "[identity_center]\nbaseline_account = \"222222222222\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[identity_center]\nbaseline_account = \"222222222222\"\n",
+    )
+    .unwrap();
     let policy = dir.path().join("policies.toml");
     std::fs::write(
         &policy,
@@ -61,17 +73,28 @@ fn check_reports_config_problems_with_file_and_line() {
     let out = broker(&["check", "--config", config.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains(&format!("{}:1:10: error:", config.display())), "{err}");
+    assert!(
+        err.contains(&format!("{}:1:10: error:", config.display())),
+        "{err}"
+    );
 }
 
 #[test]
 fn check_fails_plainly_when_the_policy_file_is_missing() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("broker.toml");
-    std::fs::write(&config, "[identity_center]\nbaseline_account = \"222222222222\"\n").unwrap();
+    std::fs::write(
+        &config,
+        "[identity_center]\nbaseline_account = \"222222222222\"\n",
+    )
+    .unwrap();
     let out = broker(&["check", "--config", config.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot read the policy file"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot read the policy file"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
@@ -81,7 +104,11 @@ fn default_config_prints_a_config_that_check_accepts() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("broker.toml");
     std::fs::write(&config, &out.stdout).unwrap();
-    std::fs::copy(demo_dir().join("policies.toml"), dir.path().join("policies.toml")).unwrap();
+    std::fs::copy(
+        demo_dir().join("policies.toml"),
+        dir.path().join("policies.toml"),
+    )
+    .unwrap();
     let out = broker(&["check", "--config", config.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
 }

@@ -50,7 +50,10 @@ fn demo_world() -> DemoWorld {
         .map(|p| PermissionSet {
             arn: format!("arn:aws:sso:::permissionSet/demo/{}", s(p, "name")),
             name: s(p, "name"),
-            description: p.get("description").and_then(|d| d.as_str()).map(str::to_owned),
+            description: p
+                .get("description")
+                .and_then(|d| d.as_str())
+                .map(str::to_owned),
             session_duration: humantime::parse_duration(&s(p, "session_duration")).unwrap(),
         })
         .collect();
@@ -123,24 +126,34 @@ fn the_demo_tells_its_story() {
 
     // Engineers: read-only and power user in prod and staging, approved by sre-leads.
     for account in ["prod", "staging"] {
-        let d = p.check(&alice, &ask(account, "ReadOnlyAccess", 4, None), dir).unwrap();
+        let d = p
+            .check(&alice, &ask(account, "ReadOnlyAccess", 4, None), dir)
+            .unwrap();
         assert!(d.approval_required);
         assert_eq!(d.approvers, ["bob", "grace"]);
     }
     // Power user in dev without approval, for a few hours.
-    let dev = p.check(&alice, &ask("dev", "PowerUserAccess", 4, None), dir).unwrap();
+    let dev = p
+        .check(&alice, &ask("dev", "PowerUserAccess", 4, None), dir)
+        .unwrap();
     assert!(!dev.approval_required);
     // Admin in prod: at most 1h, with approval and a ticket.
     let admin = ask("prod", "AdministratorAccess", 1, Some("CHG-1042"));
     assert!(p.check(&alice, &admin, dir).unwrap().approval_required);
     assert_eq!(
-        p.check(&alice, &ask("prod", "AdministratorAccess", 2, Some("CHG-1042")), dir)
-            .unwrap_err()
-            .kind,
+        p.check(
+            &alice,
+            &ask("prod", "AdministratorAccess", 2, Some("CHG-1042")),
+            dir
+        )
+        .unwrap_err()
+        .kind,
         RefusalKind::BadDuration
     );
     assert_eq!(
-        p.check(&alice, &ask("prod", "AdministratorAccess", 1, None), dir).unwrap_err().kind,
+        p.check(&alice, &ask("prod", "AdministratorAccess", 1, None), dir)
+            .unwrap_err()
+            .kind,
         RefusalKind::TicketRequired
     );
     // bob asks for admin: grace approves, bob cannot.
@@ -148,15 +161,23 @@ fn the_demo_tells_its_story() {
     assert_eq!(d.approvers, ["grace"]);
     assert!(d.may_approve("bob", &bob).is_err());
     // Auditors read billing in management; engineers do not.
-    assert!(!p.check(&dave, &ask("management", "BillingReadOnly", 2, None), dir).unwrap().approval_required);
+    assert!(
+        !p.check(&dave, &ask("management", "BillingReadOnly", 2, None), dir)
+            .unwrap()
+            .approval_required
+    );
     assert_eq!(
-        p.check(&alice, &ask("management", "BillingReadOnly", 1, None), dir).unwrap_err().kind,
+        p.check(&alice, &ask("management", "BillingReadOnly", 1, None), dir)
+            .unwrap_err()
+            .kind,
         RefusalKind::NotEligible
     );
     // Everyone serves themselves in the sandbox.
     for user in ["alice", "bob", "dave", "erin"] {
         let who = subject(&world, user);
-        let d = p.check(&who, &ask("sandbox", "AdministratorAccess", 8, None), dir).unwrap();
+        let d = p
+            .check(&who, &ask("sandbox", "AdministratorAccess", 8, None), dir)
+            .unwrap();
         assert!(!d.approval_required, "{user}");
     }
 }

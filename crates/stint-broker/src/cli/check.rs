@@ -10,13 +10,19 @@ use stint_broker::policy::{LoadError, Policy};
 use super::CheckArgs;
 
 pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
+    // `check --policy FILE` alone checks just that policy file, for CI on a policy repo.
+    let policy_only = args.config.config.is_none() && args.policy.is_some();
     let config = match Config::load(args.config.config.as_deref(), std::env::vars()) {
         Ok(config) => config,
+        Err(_) if policy_only => Config::default(),
         Err(ConfigError::Invalid(problems)) => {
             for p in &problems {
                 eprintln!("{p}");
             }
-            eprintln!("the config has {} problem(s); the policy was not checked", problems.len());
+            eprintln!(
+                "the config has {} problem(s); the policy was not checked",
+                problems.len()
+            );
             return Ok(ExitCode::FAILURE);
         }
         Err(err) => return Err(err.into()),
@@ -38,7 +44,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         eprintln!("{w}");
     }
     if args.deny_warnings && !parsed.warnings.is_empty() {
-        eprintln!("{}: {} warning(s), denied", policy_path.display(), parsed.warnings.len());
+        eprintln!(
+            "{}: {} warning(s), denied",
+            policy_path.display(),
+            parsed.warnings.len()
+        );
         return Ok(ExitCode::FAILURE);
     }
     let p = &parsed.policy;
@@ -47,10 +57,11 @@ pub fn run(args: CheckArgs) -> anyhow::Result<ExitCode> {
         p.eligibility.len(),
         p.approval.len(),
         policy_path.display(),
-        args.config
-            .config
-            .as_ref()
-            .map_or_else(|| "defaults".to_owned(), |c| c.display().to_string())
+        match (&args.config.config, policy_only) {
+            (_, true) => "not checked".to_owned(),
+            (Some(c), false) => c.display().to_string(),
+            (None, false) => "defaults".to_owned(),
+        }
     );
     Ok(ExitCode::SUCCESS)
 }

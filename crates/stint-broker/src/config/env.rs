@@ -22,14 +22,19 @@ pub struct Override {
 
 /// The variables that name config keys. `schema` is the default config as a table, so
 /// the variable's path can be checked and its value typed.
-pub fn overrides(vars: impl IntoIterator<Item = (String, String)>, schema: &Table) -> Vec<Override> {
+pub fn overrides(
+    vars: impl IntoIterator<Item = (String, String)>,
+    schema: &Table,
+) -> Vec<Override> {
     let mut out: Vec<Override> = vars
         .into_iter()
         .filter_map(|(var, raw)| {
             let rest = var.strip_prefix(PREFIX)?;
             let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
             let first = path.first()?;
-            schema.contains_key(first).then(|| Override { var, path, raw })
+            schema
+                .contains_key(first)
+                .then_some(Override { var, path, raw })
         })
         .collect();
     // Deterministic order, so two variables for one key resolve the same way every time.
@@ -55,7 +60,12 @@ pub fn apply(table: &mut Table, schema: &Table, o: &Override) -> Result<(), Stri
             .or_insert_with(|| Value::Table(Table::new()));
         here = match entry {
             Value::Table(t) => t,
-            _ => return Err(format!("{}: `{key}` is not a table in the config file", o.var)),
+            _ => {
+                return Err(format!(
+                    "{}: `{key}` is not a table in the config file",
+                    o.var
+                ));
+            }
         };
     }
     let kind = shape.and_then(|s| s.get(last));
@@ -81,7 +91,9 @@ fn typed(raw: &str, like: Option<&Value>) -> Result<Value, String> {
             if trimmed.starts_with('[') {
                 let doc: Table = toml::from_str(&format!("v = {trimmed}"))
                     .map_err(|e| format!("not a TOML list: {}", e.message()))?;
-                doc.get("v").cloned().ok_or_else(|| "not a TOML list".to_owned())
+                doc.get("v")
+                    .cloned()
+                    .ok_or_else(|| "not a TOML list".to_owned())
             } else {
                 Ok(Value::Array(
                     trimmed
@@ -93,7 +105,9 @@ fn typed(raw: &str, like: Option<&Value>) -> Result<Value, String> {
                 ))
             }
         }
-        Some(Value::Table(_)) => Err("names a table; set its keys with __, e.g. STINT_TABLE__KEY".to_owned()),
+        Some(Value::Table(_)) => {
+            Err("names a table; set its keys with __, e.g. STINT_TABLE__KEY".to_owned())
+        }
         // Strings, and optional keys the defaults leave out (all of them strings).
         _ => Ok(Value::String(raw.to_owned())),
     }
@@ -151,6 +165,9 @@ mod tests {
         let schema = schema();
         let o = &overrides([("STINT_FLAG".to_owned(), "maybe".to_owned())], &schema)[0];
         let err = apply(&mut Table::new(), &schema, o).unwrap_err();
-        assert!(err.starts_with("STINT_FLAG: expected true or false"), "{err}");
+        assert!(
+            err.starts_with("STINT_FLAG: expected true or false"),
+            "{err}"
+        );
     }
 }

@@ -168,12 +168,19 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let map = SourceMap::new(name, text);
         let at = |span: Option<std::ops::Range<usize>>| {
-            let loc = span.map_or(source::Location { line: 1, column: 1 }, |s| map.location(s.start));
+            let loc = span.map_or(source::Location { line: 1, column: 1 }, |s| {
+                map.location(s.start)
+            });
             format!("{name}:{loc}")
         };
         // The file alone first, so its mistakes are reported with their line.
-        let mut file: toml::Table = toml::from_str(text)
-            .map_err(|e| ConfigError::Invalid(vec![format!("{}: error: {}", at(e.span()), one_line(e.message()))]))?;
+        let mut file: toml::Table = toml::from_str(text).map_err(|e| {
+            ConfigError::Invalid(vec![format!(
+                "{}: error: {}",
+                at(e.span()),
+                one_line(e.message())
+            )])
+        })?;
         if let Err(e) = toml::from_str::<Config>(text) {
             return Err(ConfigError::Invalid(vec![format!(
                 "{}: error: {}",
@@ -192,18 +199,15 @@ impl Config {
             }
             match Config::deserialize(toml::Value::Table(next.clone())) {
                 Ok(_) => file = next,
-                Err(e) => problems.push(format!(
-                    "{}: error: {}",
-                    o.var,
-                    one_line(e.message())
-                )),
+                Err(e) => problems.push(format!("{}: error: {}", o.var, one_line(e.message()))),
             }
         }
         if !problems.is_empty() {
             return Err(ConfigError::Invalid(problems));
         }
-        let mut config = Config::deserialize(toml::Value::Table(file))
-            .map_err(|e| ConfigError::Invalid(vec![format!("{name}: error: {}", one_line(e.message()))]))?;
+        let mut config = Config::deserialize(toml::Value::Table(file)).map_err(|e| {
+            ConfigError::Invalid(vec![format!("{name}: error: {}", one_line(e.message()))])
+        })?;
         config.base_dir = base_dir;
 
         let spanned = source::parse(&map).ok();
@@ -232,47 +236,114 @@ impl Config {
         let mut bad = |key: &[&'static str], message: String| out.push((key.to_vec(), message));
         match Url::parse(&self.public_url) {
             Ok(url) if matches!(url.scheme(), "http" | "https") => {}
-            Ok(_) => bad(&["public_url"], "public_url must be an http or https URL".to_owned()),
-            Err(e) => bad(&["public_url"], format!("public_url \"{}\" is not a URL: {e}", self.public_url)),
+            Ok(_) => bad(
+                &["public_url"],
+                "public_url must be an http or https URL".to_owned(),
+            ),
+            Err(e) => bad(
+                &["public_url"],
+                format!("public_url \"{}\" is not a URL: {e}", self.public_url),
+            ),
         }
-        if self.audience.as_deref().is_some_and(|a| a.trim().is_empty()) {
-            bad(&["audience"], "audience is empty; remove it to use public_url".to_owned());
+        if self
+            .audience
+            .as_deref()
+            .is_some_and(|a| a.trim().is_empty())
+        {
+            bad(
+                &["audience"],
+                "audience is empty; remove it to use public_url".to_owned(),
+            );
         }
         if self.policy_file.as_os_str().is_empty() {
-            bad(&["policy_file"], "policy_file is empty; name the policy file".to_owned());
+            bad(
+                &["policy_file"],
+                "policy_file is empty; name the policy file".to_owned(),
+            );
         }
         range(&mut bad, &["session_ttl"], self.session_ttl, 60, 7 * 86400);
-        range(&mut bad, &["reconcile_interval"], self.reconcile_interval, 5, 3600);
-        range(&mut bad, &["side_effect_deadline"], self.side_effect_deadline, 10, 86400);
-        if self.webhook_secret.as_ref().is_some_and(|s| s.expose().len() < 16) {
-            bad(&["webhook_secret"], "webhook_secret is shorter than 16 characters; use a long random value".to_owned());
+        range(
+            &mut bad,
+            &["reconcile_interval"],
+            self.reconcile_interval,
+            5,
+            3600,
+        );
+        range(
+            &mut bad,
+            &["side_effect_deadline"],
+            self.side_effect_deadline,
+            10,
+            86400,
+        );
+        if self
+            .webhook_secret
+            .as_ref()
+            .is_some_and(|s| s.expose().len() < 16)
+        {
+            bad(
+                &["webhook_secret"],
+                "webhook_secret is shorter than 16 characters; use a long random value".to_owned(),
+            );
         }
         let ic = &self.identity_center;
         if !is_region(&ic.region) {
-            bad(&["identity_center", "region"], format!("\"{}\" is not an AWS region name such as \"us-east-1\"", ic.region));
+            bad(
+                &["identity_center", "region"],
+                format!(
+                    "\"{}\" is not an AWS region name such as \"us-east-1\"",
+                    ic.region
+                ),
+            );
         }
         if let Some(arn) = &ic.instance_arn {
             if !(arn.starts_with("arn:aws") && arn.contains(":instance/")) {
-                bad(&["identity_center", "instance_arn"], format!("\"{arn}\" is not an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)"));
+                bad(
+                    &["identity_center", "instance_arn"],
+                    format!(
+                        "\"{arn}\" is not an Identity Center instance ARN (arn:aws:sso:::instance/ssoins-...)"
+                    ),
+                );
             }
         }
-        if ic.identity_store_id.as_deref().is_some_and(|id| id.trim().is_empty()) {
-            bad(&["identity_center", "identity_store_id"], "identity_store_id is empty; remove it to discover it".to_owned());
+        if ic
+            .identity_store_id
+            .as_deref()
+            .is_some_and(|id| id.trim().is_empty())
+        {
+            bad(
+                &["identity_center", "identity_store_id"],
+                "identity_store_id is empty; remove it to discover it".to_owned(),
+            );
         }
         if ic.baseline_permission_set.trim().is_empty() {
             bad(&["identity_center", "baseline_permission_set"], "baseline_permission_set is empty; name the permission set everyone holds to prove who they are".to_owned());
         }
         if ic.baseline_account.is_empty() {
             bad(&["identity_center", "baseline_account"], "set identity_center.baseline_account to the 12-digit id of the account holding the baseline permission set".to_owned());
-        } else if !(ic.baseline_account.len() == 12 && ic.baseline_account.bytes().all(|b| b.is_ascii_digit())) {
-            bad(&["identity_center", "baseline_account"], format!("baseline_account \"{}\" is not a 12-digit AWS account id", ic.baseline_account));
+        } else if !(ic.baseline_account.len() == 12
+            && ic.baseline_account.bytes().all(|b| b.is_ascii_digit()))
+        {
+            bad(
+                &["identity_center", "baseline_account"],
+                format!(
+                    "baseline_account \"{}\" is not a 12-digit AWS account id",
+                    ic.baseline_account
+                ),
+            );
         }
         for host in &ic.sts_hosts {
             if let Err(e) = StsEndpoint::parse(host) {
                 bad(&["identity_center", "sts_hosts"], e);
             }
         }
-        range(&mut bad, &["identity_center", "max_signing_skew"], ic.max_signing_skew, 1, 15 * 60);
+        range(
+            &mut bad,
+            &["identity_center", "max_signing_skew"],
+            ic.max_signing_skew,
+            1,
+            15 * 60,
+        );
         out
     }
 
@@ -296,7 +367,10 @@ impl Config {
             self.identity_center.sts_hosts.clone()
         };
         // Entries were checked at load; one that fails here is simply not allowed.
-        hosts.iter().filter_map(|h| StsEndpoint::parse(h).ok()).collect()
+        hosts
+            .iter()
+            .filter_map(|h| StsEndpoint::parse(h).ok())
+            .collect()
     }
 
     /// Whether a signed identity request may be forwarded to this URL.
@@ -330,8 +404,14 @@ fn range(
 fn is_region(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() >= 3
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn one_line(s: &str) -> String {
@@ -340,12 +420,17 @@ fn one_line(s: &str) -> String {
 
 /// The config's shape, every optional key included, to type environment variables.
 pub fn schema() -> toml::Table {
-    let mut full = Config::default();
-    full.audience = Some(String::new());
-    full.webhook_secret = Some(Secret::default());
-    full.identity_center.instance_arn = Some(String::new());
-    full.identity_center.identity_store_id = Some(String::new());
-    full.identity_center.start_url = Some(String::new());
+    let full = Config {
+        audience: Some(String::new()),
+        webhook_secret: Some(Secret::default()),
+        identity_center: IdentityCenterConfig {
+            instance_arn: Some(String::new()),
+            identity_store_id: Some(String::new()),
+            start_url: Some(String::new()),
+            ..IdentityCenterConfig::default()
+        },
+        ..Config::default()
+    };
     match toml::Value::try_from(&full) {
         Ok(toml::Value::Table(table)) => table,
         _ => toml::Table::new(),

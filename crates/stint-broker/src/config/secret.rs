@@ -136,7 +136,10 @@ mod tests {
         let shown = format!("{url:?} {url}");
         assert!(!shown.contains("hunter2"), "{shown}");
         assert!(shown.contains("stint:***@db.internal"), "{shown}");
-        assert_eq!(url.expose(), "postgres://stint:hunter2@db.internal:5432/stint");
+        assert_eq!(
+            url.expose(),
+            "postgres://stint:hunter2@db.internal:5432/stint"
+        );
         let sqlite = DatabaseUrl::new("sqlite://stint.db");
         assert_eq!(sqlite.to_string(), "sqlite://stint.db");
         let odd = DatabaseUrl::new("postgres://user:pa ss@[bad");

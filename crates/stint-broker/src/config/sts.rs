@@ -26,10 +26,14 @@ impl StsEndpoint {
         let url = Url::parse(&with_scheme)
             .map_err(|e| format!("\"{entry}\" is not a host or URL: {e}"))?;
         if !matches!(url.scheme(), "https" | "http") {
-            return Err(format!("\"{entry}\" must use https (or http for a local simulator)"));
+            return Err(format!(
+                "\"{entry}\" must use https (or http for a local simulator)"
+            ));
         }
         if url.path() != "/" || url.query().is_some() || !url.username().is_empty() {
-            return Err(format!("\"{entry}\" must be a bare host (and port), without a path"));
+            return Err(format!(
+                "\"{entry}\" must be a bare host (and port), without a path"
+            ));
         }
         let host = url
             .host_str()
@@ -47,7 +51,9 @@ impl StsEndpoint {
 
     pub fn allows(&self, url: &Url) -> bool {
         url.scheme() == self.scheme
-            && url.host_str().is_some_and(|h| h.eq_ignore_ascii_case(&self.host))
+            && url
+                .host_str()
+                .is_some_and(|h| h.eq_ignore_ascii_case(&self.host))
             && url.port_or_known_default() == Some(self.port)
     }
 }
@@ -90,7 +96,9 @@ mod tests {
     fn a_bare_host_means_https_on_443_only() {
         let e = StsEndpoint::parse("sts.us-east-1.amazonaws.com").unwrap();
         assert!(e.allows(&Url::parse("https://sts.us-east-1.amazonaws.com/").unwrap()));
-        assert!(e.allows(&Url::parse("https://STS.us-east-1.amazonaws.com:443/?Action=x").unwrap()));
+        assert!(
+            e.allows(&Url::parse("https://STS.us-east-1.amazonaws.com:443/?Action=x").unwrap())
+        );
         assert!(!e.allows(&Url::parse("http://sts.us-east-1.amazonaws.com/").unwrap()));
         assert!(!e.allows(&Url::parse("https://sts.us-east-1.amazonaws.com:8443/").unwrap()));
         assert!(!e.allows(&Url::parse("https://sts.us-east-1.amazonaws.com.evil.com/").unwrap()));
@@ -112,7 +120,13 @@ mod tests {
             default_sts_hosts("eu-west-1"),
             ["sts.eu-west-1.amazonaws.com", "sts.amazonaws.com"]
         );
-        assert_eq!(default_sts_hosts("cn-north-1"), ["sts.cn-north-1.amazonaws.com.cn"]);
-        assert_eq!(default_sts_hosts("us-gov-west-1"), ["sts.us-gov-west-1.amazonaws.com"]);
+        assert_eq!(
+            default_sts_hosts("cn-north-1"),
+            ["sts.cn-north-1.amazonaws.com.cn"]
+        );
+        assert_eq!(
+            default_sts_hosts("us-gov-west-1"),
+            ["sts.us-gov-west-1.amazonaws.com"]
+        );
     }
 }

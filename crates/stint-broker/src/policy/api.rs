@@ -3,7 +3,9 @@
 
 use std::time::Duration;
 
-use stint_api::{AccountRef, ApproverExplanation, EligibleAccess, PermissionSetRef, RuleRef, UserRef};
+use stint_api::{
+    AccountRef, ApproverExplanation, EligibleAccess, PermissionSetRef, RuleRef, UserRef,
+};
 
 use crate::idc::{Account, DirectoryUser, PermissionSet};
 
@@ -78,21 +80,18 @@ pub fn approver_explanation(
             .users
             .iter()
             .map(|name| {
-                users
-                    .iter()
-                    .find(|u| &u.user_name == name)
-                    .map_or_else(
-                        || UserRef {
-                            user_id: String::new(),
-                            user_name: name.clone(),
-                            display_name: name.clone(),
-                        },
-                        |u| UserRef {
-                            user_id: u.user_id.clone(),
-                            user_name: u.user_name.clone(),
-                            display_name: u.display_name.clone(),
-                        },
-                    )
+                users.iter().find(|u| &u.user_name == name).map_or_else(
+                    || UserRef {
+                        user_id: String::new(),
+                        user_name: name.clone(),
+                        display_name: name.clone(),
+                    },
+                    |u| UserRef {
+                        user_id: u.user_id.clone(),
+                        user_name: u.user_name.clone(),
+                        display_name: u.display_name.clone(),
+                    },
+                )
             })
             .collect(),
     }

@@ -23,7 +23,10 @@ pub struct Subject {
 }
 
 impl Subject {
-    pub fn new<G: Into<String>>(user_name: impl Into<String>, groups: impl IntoIterator<Item = G>) -> Self {
+    pub fn new<G: Into<String>>(
+        user_name: impl Into<String>,
+        groups: impl IntoIterator<Item = G>,
+    ) -> Self {
         Self {
             user_name: user_name.into(),
             groups: groups.into_iter().map(Into::into).collect(),
@@ -172,7 +175,11 @@ impl Decision {
     }
 }
 
-fn approval_allowed(requester: &str, approver: &Subject, approver_groups: &[String]) -> Result<(), ApprovalRefusal> {
+fn approval_allowed(
+    requester: &str,
+    approver: &Subject,
+    approver_groups: &[String],
+) -> Result<(), ApprovalRefusal> {
     let groups = approver_groups.join(", ");
     if approver.user_name == requester {
         return Err(ApprovalRefusal::OwnRequest { groups });
@@ -242,10 +249,18 @@ impl Policy {
     /// they are in the groups `[settings]` names.
     pub fn personas(&self, subject: &Subject) -> Vec<Persona> {
         let mut out = Vec::new();
-        if self.eligibility.iter().any(|r| names_subject(r, subject).is_some()) {
+        if self
+            .eligibility
+            .iter()
+            .any(|r| names_subject(r, subject).is_some())
+        {
             out.push(Persona::Requester);
         }
-        if self.approval.iter().any(|r| subject.in_any(&r.approver_groups)) {
+        if self
+            .approval
+            .iter()
+            .any(|r| subject.in_any(&r.approver_groups))
+        {
             out.push(Persona::Approver);
         }
         if subject.in_any(&self.settings.auditor_groups) {
@@ -273,9 +288,14 @@ impl Policy {
         match &self.settings.ticket_pattern {
             Some(p) if !p.matches(ticket) => Err(Refusal::new(
                 RefusalKind::TicketMismatch,
-                format!("ticket \"{ticket}\" does not match the required pattern {}.", p.source),
+                format!(
+                    "ticket \"{ticket}\" does not match the required pattern {}.",
+                    p.source
+                ),
             )
-            .suggest(Some("Give the ticket id as your tracker writes it.".to_owned()))),
+            .suggest(Some(
+                "Give the ticket id as your tracker writes it.".to_owned(),
+            ))),
             _ => Ok(Some(ticket)),
         }
     }
@@ -338,7 +358,10 @@ impl ResolvedPolicy {
                 let account = self.org.account(&account_id)?.clone();
                 let permission_set = self.find_permission_set(&ps_name)?.clone();
                 let max_duration = rules.iter().map(|r| r.max_duration).max()?;
-                let at_max: Vec<_> = rules.iter().filter(|r| r.max_duration == max_duration).collect();
+                let at_max: Vec<_> = rules
+                    .iter()
+                    .filter(|r| r.max_duration == max_duration)
+                    .collect();
                 Some(Eligible {
                     account,
                     permission_set,
@@ -355,13 +378,18 @@ impl ResolvedPolicy {
             })
             .collect();
         out.sort_by(|a, b| {
-            (&a.account.name, &a.permission_set.name).cmp(&(&b.account.name, &b.permission_set.name))
+            (&a.account.name, &a.permission_set.name)
+                .cmp(&(&b.account.name, &b.permission_set.name))
         });
         out
     }
 
     /// The approval rules covering a target, with their groups, in file order.
-    pub fn approval_rules_for(&self, account_id: &str, permission_set: &str) -> Vec<(RuleId, Vec<String>)> {
+    pub fn approval_rules_for(
+        &self,
+        account_id: &str,
+        permission_set: &str,
+    ) -> Vec<(RuleId, Vec<String>)> {
         self.policy
             .approval
             .iter()
@@ -370,7 +398,10 @@ impl ResolvedPolicy {
             .map(|(rule, _)| {
                 (
                     rule.id(),
-                    rule.approver_groups.iter().map(|g| g.value.clone()).collect(),
+                    rule.approver_groups
+                        .iter()
+                        .map(|g| g.value.clone())
+                        .collect(),
                 )
             })
             .collect()
@@ -404,17 +435,25 @@ impl ResolvedPolicy {
         let account = self.find_account(ask.account).ok_or_else(|| {
             Refusal::new(
                 RefusalKind::UnknownTarget,
-                format!("there is no account \"{}\" in the organization.", ask.account),
+                format!(
+                    "there is no account \"{}\" in the organization.",
+                    ask.account
+                ),
             )
             .suggest(self.suggest_anything(subject))
         })?;
-        let permission_set = self.find_permission_set(ask.permission_set).ok_or_else(|| {
-            Refusal::new(
-                RefusalKind::UnknownTarget,
-                format!("there is no permission set named \"{}\".", ask.permission_set),
-            )
-            .suggest(self.suggest_in_account(subject, account))
-        })?;
+        let permission_set = self
+            .find_permission_set(ask.permission_set)
+            .ok_or_else(|| {
+                Refusal::new(
+                    RefusalKind::UnknownTarget,
+                    format!(
+                        "there is no permission set named \"{}\".",
+                        ask.permission_set
+                    ),
+                )
+                .suggest(self.suggest_in_account(subject, account))
+            })?;
         if ask.duration < Duration::from_secs(60) {
             return Err(Refusal::new(
                 RefusalKind::BadDuration,
@@ -435,7 +474,11 @@ impl ResolvedPolicy {
         }
 
         let ticket = self.policy.check_ticket(ask.ticket)?;
-        let longest = matching.iter().map(|r| r.max_duration).max().unwrap_or_default();
+        let longest = matching
+            .iter()
+            .map(|r| r.max_duration)
+            .max()
+            .unwrap_or_default();
         if ask.duration > longest {
             return Err(Refusal::new(
                 RefusalKind::BadDuration,
@@ -471,10 +514,14 @@ impl ResolvedPolicy {
                     RefusalKind::TicketRequired,
                     format!(
                         "{} in {} needs a ticket{pattern} (eligibility rule \"{}\").",
-                        permission_set.name, account.name, fitting.first().map_or("", |r| r.name.as_str())
+                        permission_set.name,
+                        account.name,
+                        fitting.first().map_or("", |r| r.name.as_str())
                     ),
                 )
-                .suggest(Some("Add the change or incident ticket this work is for.".to_owned()))
+                .suggest(Some(
+                    "Add the change or incident ticket this work is for.".to_owned(),
+                ))
             })?;
 
         let mut decision = Decision {
@@ -519,7 +566,10 @@ impl ResolvedPolicy {
                         .filter(|m| *m != subject.user_name)
                         .collect();
                     if others.is_empty() {
-                        empty.push(format!("{group} (no members other than {})", subject.user_name));
+                        empty.push(format!(
+                            "{group} (no members other than {})",
+                            subject.user_name
+                        ));
                     }
                     approvers.extend(others);
                 }
@@ -559,10 +609,19 @@ impl ResolvedPolicy {
         account_id: &str,
         permission_set: &str,
     ) -> Result<(), ApprovalRefusal> {
-        approval_allowed(requester, approver, &self.approver_groups(account_id, permission_set))
+        approval_allowed(
+            requester,
+            approver,
+            &self.approver_groups(account_id, permission_set),
+        )
     }
 
-    fn suggest_instead(&self, subject: &Subject, account: &Account, ps: &PermissionSet) -> Option<String> {
+    fn suggest_instead(
+        &self,
+        subject: &Subject,
+        account: &Account,
+        ps: &PermissionSet,
+    ) -> Option<String> {
         let eligible = self.eligible(subject);
         let here: Vec<&str> = eligible
             .iter()
@@ -570,7 +629,11 @@ impl ResolvedPolicy {
             .map(|e| e.permission_set.name.as_str())
             .collect();
         if !here.is_empty() {
-            return Some(format!("In {} you may request {}.", account.name, here.join(", ")));
+            return Some(format!(
+                "In {} you may request {}.",
+                account.name,
+                here.join(", ")
+            ));
         }
         let elsewhere: Vec<&str> = eligible
             .iter()
@@ -578,7 +641,11 @@ impl ResolvedPolicy {
             .map(|e| e.account.name.as_str())
             .collect();
         if !elsewhere.is_empty() {
-            return Some(format!("You may request {} in {}.", ps.name, elsewhere.join(", ")));
+            return Some(format!(
+                "You may request {} in {}.",
+                ps.name,
+                elsewhere.join(", ")
+            ));
         }
         self.suggest_anything(subject)
     }
@@ -593,7 +660,11 @@ impl ResolvedPolicy {
         if here.is_empty() {
             self.suggest_anything(subject)
         } else {
-            Some(format!("In {} you may request {}.", account.name, here.join(", ")))
+            Some(format!(
+                "In {} you may request {}.",
+                account.name,
+                here.join(", ")
+            ))
         }
     }
 
@@ -601,7 +672,8 @@ impl ResolvedPolicy {
         let eligible = self.eligible(subject);
         if eligible.is_empty() {
             return Some(
-                "You are not eligible for any access; ask a Stint admin which group to join.".to_owned(),
+                "You are not eligible for any access; ask a Stint admin which group to join."
+                    .to_owned(),
             );
         }
         let mut accounts: Vec<&str> = eligible.iter().map(|e| e.account.name.as_str()).collect();

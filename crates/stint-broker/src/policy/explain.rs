@@ -66,8 +66,9 @@ impl ResolvedPolicy {
             reasons: Vec::new(),
         };
         let Some(acct) = self.find_account(account).cloned() else {
-            out.reasons
-                .push(format!("There is no account \"{account}\" in the organization."));
+            out.reasons.push(format!(
+                "There is no account \"{account}\" in the organization."
+            ));
             return out;
         };
         out.account = acct.name.clone();
@@ -90,8 +91,16 @@ impl ResolvedPolicy {
                         "{id} lets {} ({via}) request {target} for up to {}, {}{}.",
                         subject.user_name,
                         human(rule.max_duration),
-                        if rule.approval_required { "with approval" } else { "without approval" },
-                        if rule.ticket_required { " and a ticket" } else { "" },
+                        if rule.approval_required {
+                            "with approval"
+                        } else {
+                            "without approval"
+                        },
+                        if rule.ticket_required {
+                            " and a ticket"
+                        } else {
+                            ""
+                        },
                     ));
                     out.matched.push(id);
                 }
@@ -143,7 +152,11 @@ impl ResolvedPolicy {
 
         // The same question `check` answers, for the longest window the rules allow.
         let matching = self.matching_rules(subject, &acct.id, &ps.name);
-        let longest = matching.iter().map(|r| r.max_duration).max().unwrap_or_default();
+        let longest = matching
+            .iter()
+            .map(|r| r.max_duration)
+            .max()
+            .unwrap_or_default();
         out.max_duration = Some(longest);
         out.approval_required = matching
             .iter()
@@ -190,7 +203,11 @@ impl ResolvedPolicy {
                 };
                 match self.check(subject, &ask, directory) {
                     Ok(_) => true,
-                    Err(refusal) if refusal.kind == super::evaluate::RefusalKind::TicketRequired => true,
+                    Err(refusal)
+                        if refusal.kind == super::evaluate::RefusalKind::TicketRequired =>
+                    {
+                        true
+                    }
                     Err(refusal) => {
                         out.reasons.push(refusal.message);
                         false
@@ -248,13 +265,21 @@ fn who_it_names(rule: &EligibilityRule) -> String {
     if !rule.users.is_empty() {
         parts.push(format!(
             "users {}",
-            rule.users.iter().map(|u| u.value.as_str()).collect::<Vec<_>>().join(", ")
+            rule.users
+                .iter()
+                .map(|u| u.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if !rule.groups.is_empty() {
         parts.push(format!(
             "groups {}",
-            rule.groups.iter().map(|g| g.value.as_str()).collect::<Vec<_>>().join(", ")
+            rule.groups
+                .iter()
+                .map(|g| g.value.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     format!("it names {}", parts.join(" and "))

@@ -57,11 +57,18 @@ impl<'t> Fields<'t> {
         }
     }
 
-    pub(crate) fn string(&mut self, key: &'static str, rep: &mut Reporter<'_>) -> Option<Located<String>> {
+    pub(crate) fn string(
+        &mut self,
+        key: &'static str,
+        rep: &mut Reporter<'_>,
+    ) -> Option<Located<String>> {
         let entry = self.entry(key)?;
         match &entry.node.value {
             NodeValue::String(s) if s.trim().is_empty() => {
-                rep.error(&entry.node.span, format!("`{key}` in {} is empty", self.what));
+                rep.error(
+                    &entry.node.span,
+                    format!("`{key}` in {} is empty", self.what),
+                );
                 None
             }
             NodeValue::String(s) => Some(Located::new(
@@ -101,7 +108,11 @@ impl<'t> Fields<'t> {
     }
 
     /// A list of non-empty strings. Repeated entries are reported as warnings and dropped.
-    pub(crate) fn strings(&mut self, key: &'static str, rep: &mut Reporter<'_>) -> Vec<Located<String>> {
+    pub(crate) fn strings(
+        &mut self,
+        key: &'static str,
+        rep: &mut Reporter<'_>,
+    ) -> Vec<Located<String>> {
         let Some(entry) = self.entry(key) else {
             return Vec::new();
         };
@@ -133,7 +144,10 @@ impl<'t> Fields<'t> {
         for item in items {
             match &item.value {
                 NodeValue::String(s) if s.trim().is_empty() => {
-                    rep.error(&item.span, format!("`{key}` in {} holds an empty name", self.what));
+                    rep.error(
+                        &item.span,
+                        format!("`{key}` in {} holds an empty name", self.what),
+                    );
                 }
                 NodeValue::String(s) => {
                     if let Some(earlier) = out.iter().find(|o| o.value == *s) {

@@ -82,6 +82,8 @@ impl TicketPattern {
     /// The whole ticket must match: a pattern written without anchors still cannot be
     /// satisfied by a ticket that merely contains a match somewhere.
     pub fn compile(source: &str) -> Result<Self, regex::Error> {
+        // Compiled as written first, so an error quotes the pattern the user wrote.
+        Regex::new(source)?;
         let regex = Regex::new(&format!("^(?:{source})$"))?;
         Ok(Self {
             source: source.to_owned(),

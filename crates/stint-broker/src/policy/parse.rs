@@ -8,9 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::fields::{Fields, human};
-use super::model::{
-    ApprovalRule, EligibilityRule, Policy, Settings, Targets, TicketPattern,
-};
+use super::model::{ApprovalRule, EligibilityRule, Policy, Settings, Targets, TicketPattern};
 use super::source::{
     self, Diagnostic, Diagnostics, Location, NodeValue, Reporter, Severity, SourceMap, Table,
 };
@@ -110,7 +108,8 @@ fn read_policy(root: &Table, map: Arc<SourceMap>, rep: &mut Reporter<'_>) -> Pol
             let hint = super::fields::closest(key, TOP_KEYS)
                 .map(|k| format!("did you mean `{k}`?"))
                 .unwrap_or_else(|| {
-                    "a policy file has `[settings]`, `[[eligibility]]` and `[[approval]]`".to_owned()
+                    "a policy file has `[settings]`, `[[eligibility]]` and `[[approval]]`"
+                        .to_owned()
                 });
             rep.error(&entry.key_span, format!("unknown section `{key}`: {hint}"));
         }
@@ -123,13 +122,16 @@ fn read_policy(root: &Table, map: Arc<SourceMap>, rep: &mut Reporter<'_>) -> Pol
             other => {
                 rep.error(
                     &entry.node.span,
-                    format!("`settings` must be a table (`[settings]`), not {}", other.type_name()),
+                    format!(
+                        "`settings` must be a table (`[settings]`), not {}",
+                        other.type_name()
+                    ),
                 );
                 Settings::default()
             }
         },
     };
-    if settings.admin_groups.is_empty() {
+    if settings.admin_groups.is_empty() && !rep.has_errors() {
         rep.warning_at(
             Location { line: 1, column: 1 },
             "no `admin_groups` in [settings]: nobody can reload the policy through the API",
@@ -151,8 +153,16 @@ fn read_policy(root: &Table, map: Arc<SourceMap>, rep: &mut Reporter<'_>) -> Pol
             "no [[eligibility]] rules: nobody can request anything",
         );
     }
-    unique_names(eligibility.iter().map(|r| (&r.name, r.location)), "eligibility", rep);
-    unique_names(approval.iter().map(|r| (&r.name, r.location)), "approval", rep);
+    unique_names(
+        eligibility.iter().map(|r| (&r.name, r.location)),
+        "eligibility",
+        rep,
+    );
+    unique_names(
+        approval.iter().map(|r| (&r.name, r.location)),
+        "approval",
+        rep,
+    );
 
     Policy {
         source: map,
@@ -185,7 +195,11 @@ fn unique_names<'a>(
 
 /// The tables of an array of tables such as `[[eligibility]]`, each with the position of
 /// its header.
-fn rule_tables<'t>(root: &'t Table, key: &str, rep: &mut Reporter<'_>) -> Vec<(Location, &'t Table)> {
+fn rule_tables<'t>(
+    root: &'t Table,
+    key: &str,
+    rep: &mut Reporter<'_>,
+) -> Vec<(Location, &'t Table)> {
     let Some(entry) = root.get(key) else {
         return Vec::new();
     };
@@ -202,7 +216,10 @@ fn rule_tables<'t>(root: &'t Table, key: &str, rep: &mut Reporter<'_>) -> Vec<(L
             NodeValue::Table(t) => out.push((rep.map.location(item.span.start), t)),
             other => rep.error(
                 &item.span,
-                format!("each `{key}` rule must be a table, not {}", other.type_name()),
+                format!(
+                    "each `{key}` rule must be a table, not {}",
+                    other.type_name()
+                ),
             ),
         }
     }
@@ -216,30 +233,37 @@ fn read_settings(table: &Table, rep: &mut Reporter<'_>) -> Settings {
         .duration("max_duration", SHORTEST_GRANT, LONGEST_GRANT, rep)
         .map_or(defaults.max_duration, |d| d.value);
     let ticket_required = f.bool("ticket_required", rep).unwrap_or(false);
-    let ticket_pattern = f.string("ticket_pattern", rep).and_then(|p| {
-        match TicketPattern::compile(&p.value) {
-            Ok(t) => Some(t),
-            Err(err) => {
-                rep.error_at(
-                    p.location,
-                    format!("`ticket_pattern` is not a valid regular expression: {}", one_line(&err.to_string())),
-                );
-                None
-            }
-        }
-    });
+    let ticket_pattern =
+        f.string("ticket_pattern", rep)
+            .and_then(|p| match TicketPattern::compile(&p.value) {
+                Ok(t) => Some(t),
+                Err(err) => {
+                    rep.error_at(
+                        p.location,
+                        format!(
+                            "`ticket_pattern` is not a valid regular expression: {}",
+                            one_line(&err.to_string())
+                        ),
+                    );
+                    None
+                }
+            });
     let approval_timeout = f
         .duration("approval_timeout", SHORTEST_GRANT, LONGEST_GRANT, rep)
         .map_or(defaults.approval_timeout, |d| d.value);
     let auditor_groups = f.strings("auditor_groups", rep);
     let admin_groups = f.strings("admin_groups", rep);
-    let webhook_url = f.string("webhook_url", rep).and_then(|u| {
-        match url::Url::parse(&u.value) {
+    let webhook_url = f
+        .string("webhook_url", rep)
+        .and_then(|u| match url::Url::parse(&u.value) {
             Ok(url) if matches!(url.scheme(), "https" | "http") => Some(url),
             Ok(url) => {
                 rep.error_at(
                     u.location,
-                    format!("`webhook_url` must be an http or https URL, not {}:", url.scheme()),
+                    format!(
+                        "`webhook_url` must be an http or https URL, not {}:",
+                        url.scheme()
+                    ),
                 );
                 None
             }
@@ -247,10 +271,14 @@ fn read_settings(table: &Table, rep: &mut Reporter<'_>) -> Settings {
                 rep.error_at(u.location, format!("`webhook_url` is not a URL: {err}"));
                 None
             }
-        }
-    });
+        });
     let session_overhang_warning = f
-        .duration("session_overhang_warning", Duration::ZERO, LONGEST_GRANT, rep)
+        .duration(
+            "session_overhang_warning",
+            Duration::ZERO,
+            LONGEST_GRANT,
+            rep,
+        )
         .map_or(defaults.session_overhang_warning, |d| d.value);
     f.finish(rep);
     Settings {
@@ -266,7 +294,10 @@ fn read_settings(table: &Table, rep: &mut Reporter<'_>) -> Settings {
 }
 
 fn error_count(rep: &Reporter<'_>) -> usize {
-    rep.found.iter().filter(|d| d.severity == Severity::Error).count()
+    rep.found
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count()
 }
 
 fn one_line(s: &str) -> String {
@@ -274,7 +305,12 @@ fn one_line(s: &str) -> String {
 }
 
 /// A rule's name, required, so the rule can be named in decisions and explanations.
-fn rule_name(f: &mut Fields<'_>, at: Location, kind: &str, rep: &mut Reporter<'_>) -> Option<String> {
+fn rule_name(
+    f: &mut Fields<'_>,
+    at: Location,
+    kind: &str,
+    rep: &mut Reporter<'_>,
+) -> Option<String> {
     match f.string("name", rep) {
         Some(name) => Some(name.value),
         None => {
@@ -298,7 +334,10 @@ fn read_targets(f: &mut Fields<'_>, at: Location, rep: &mut Reporter<'_>) -> Tar
     if accounts.is_empty() && ous.is_empty() && error_count(rep) == before {
         rep.error_at(
             at,
-            format!("{} names no `accounts` and no `ous`, so it covers nothing", f.what()),
+            format!(
+                "{} names no `accounts` and no `ous`, so it covers nothing",
+                f.what()
+            ),
         );
     }
     if !ous.is_empty() && declared_nested.is_none() {
@@ -310,10 +349,16 @@ fn read_targets(f: &mut Fields<'_>, at: Location, rep: &mut Reporter<'_>) -> Tar
             ),
         );
     }
-    if let (Some(loc), true) = (declared_nested, ous.is_empty() && error_count(rep) == before) {
+    if let (Some(loc), true) = (
+        declared_nested,
+        ous.is_empty() && error_count(rep) == before,
+    ) {
         rep.error_at(
             loc,
-            format!("`nested_ous` in {} has no effect without `ous`; remove it or name the OUs", f.what()),
+            format!(
+                "`nested_ous` in {} has no effect without `ous`; remove it or name the OUs",
+                f.what()
+            ),
         );
     }
     Targets {
@@ -333,7 +378,11 @@ fn read_eligibility(
     let mut f = Fields::new(table, "this eligibility rule".to_owned(), ELIGIBILITY_KEYS);
     let name = rule_name(&mut f, at, "eligibility", rep);
     if let Some(name) = &name {
-        f = Fields::new(table, format!("eligibility rule \"{name}\""), ELIGIBILITY_KEYS);
+        f = Fields::new(
+            table,
+            format!("eligibility rule \"{name}\""),
+            ELIGIBILITY_KEYS,
+        );
         f.entry("name");
     }
     let before = error_count(rep);
@@ -351,7 +400,10 @@ fn read_eligibility(
     if permission_sets.is_empty() && error_count(rep) == before {
         rep.error_at(
             at,
-            format!("{} has no `permission_sets`: name the permission sets it lets people request", f.what()),
+            format!(
+                "{} has no `permission_sets`: name the permission sets it lets people request",
+                f.what()
+            ),
         );
     }
     let max = f.duration("max_duration", SHORTEST_GRANT, LONGEST_GRANT, rep);
@@ -386,7 +438,9 @@ fn read_eligibility(
         groups,
         targets,
         permission_sets,
-        max_duration: max.map_or(settings.max_duration, |m| m.value.min(settings.max_duration)),
+        max_duration: max.map_or(settings.max_duration, |m| {
+            m.value.min(settings.max_duration)
+        }),
         approval_required,
         ticket_required,
     })
@@ -405,7 +459,10 @@ fn read_approval(at: Location, table: &Table, rep: &mut Reporter<'_>) -> Option<
     if approver_groups.is_empty() && error_count(rep) == before {
         rep.error_at(
             at,
-            format!("{} has no `approver_groups`: name the groups whose members may approve", f.what()),
+            format!(
+                "{} has no `approver_groups`: name the groups whose members may approve",
+                f.what()
+            ),
         );
     }
     let targets = read_targets(&mut f, at, rep);

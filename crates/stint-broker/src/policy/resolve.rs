@@ -77,13 +77,24 @@ impl Policy {
                 let errors_before = rep.found.len();
                 let scope = Scope {
                     accounts: resolver.accounts(&rule.targets, &what, &mut rep),
-                    permission_sets: Some(resolver.permission_sets(&rule.permission_sets, &what, &mut rep)),
+                    permission_sets: Some(resolver.permission_sets(
+                        &rule.permission_sets,
+                        &what,
+                        &mut rep,
+                    )),
                 };
                 // Only worth saying when every name resolved: a typo is already reported.
                 if scope.accounts.is_empty() && rep.found.len() == errors_before {
                     rep.warning_at(
                         rule.location,
-                        format!("{what} covers no account: its OUs hold no accounts{}", if rule.targets.nested_ous { "" } else { " directly (set `nested_ous = true` to include child OUs)" }),
+                        format!(
+                            "{what} covers no account: its OUs hold no accounts{}",
+                            if rule.targets.nested_ous {
+                                ""
+                            } else {
+                                " directly (set `nested_ous = true` to include child OUs)"
+                            }
+                        ),
                     );
                 }
                 scope
@@ -106,7 +117,13 @@ impl Policy {
             .collect();
 
         if !rep.has_errors() {
-            warn_unapprovable(&policy, &eligibility_scopes, &approval_scopes, org, &mut rep);
+            warn_unapprovable(
+                &policy,
+                &eligibility_scopes,
+                &approval_scopes,
+                org,
+                &mut rep,
+            );
             warn_session_overhang(&policy, permission_sets, &mut rep);
         }
 
@@ -143,7 +160,8 @@ impl Resolver<'_> {
                     out.insert(account.id.clone());
                 }
                 None => {
-                    let known: Vec<&str> = self.org.accounts.iter().map(|a| a.name.as_str()).collect();
+                    let known: Vec<&str> =
+                        self.org.accounts.iter().map(|a| a.name.as_str()).collect();
                     rep.error_at(
                         name.location,
                         format!(
@@ -175,7 +193,12 @@ impl Resolver<'_> {
         if !nested {
             return false;
         }
-        ou_id == self.org.root_id || self.org.ancestors(&account.id).iter().any(|ou| ou.id == ou_id)
+        ou_id == self.org.root_id
+            || self
+                .org
+                .ancestors(&account.id)
+                .iter()
+                .any(|ou| ou.id == ou_id)
     }
 
     fn ou_id(&self, name: &Located<String>, what: &str, rep: &mut Reporter<'_>) -> Option<String> {
@@ -227,7 +250,11 @@ impl Resolver<'_> {
             if self.permission_sets.iter().any(|p| p.name == name.value) {
                 out.insert(name.value.clone());
             } else {
-                let known: Vec<&str> = self.permission_sets.iter().map(|p| p.name.as_str()).collect();
+                let known: Vec<&str> = self
+                    .permission_sets
+                    .iter()
+                    .map(|p| p.name.as_str())
+                    .collect();
                 rep.error_at(
                     name.location,
                     format!(
@@ -271,8 +298,13 @@ fn warn_unapprovable(
         for account in &scope.accounts {
             for ps in scope.permission_sets.iter().flatten() {
                 if !approval.iter().any(|a| a.covers(account, ps)) {
-                    let name = org.account(account).map_or(account.as_str(), |a| a.name.as_str());
-                    uncovered.entry(name.to_owned()).or_default().push(ps.clone());
+                    let name = org
+                        .account(account)
+                        .map_or(account.as_str(), |a| a.name.as_str());
+                    uncovered
+                        .entry(name.to_owned())
+                        .or_default()
+                        .push(ps.clone());
                 }
             }
         }
@@ -296,7 +328,11 @@ fn warn_unapprovable(
 
 /// Role credentials live for the permission set's session duration however early the
 /// grant ends, and AWS cannot cut them short. Flag grants much shorter than that.
-fn warn_session_overhang(policy: &Policy, permission_sets: &[PermissionSet], rep: &mut Reporter<'_>) {
+fn warn_session_overhang(
+    policy: &Policy,
+    permission_sets: &[PermissionSet],
+    rep: &mut Reporter<'_>,
+) {
     let threshold = policy.settings.session_overhang_warning;
     for rule in &policy.eligibility {
         for name in &rule.permission_sets {

@@ -7,8 +7,8 @@ use std::fmt;
 use std::ops::Range;
 use std::sync::Arc;
 
-use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use toml::Spanned;
 
 /// A position in a source file, 1-based, in characters (not bytes) for the column.
@@ -188,8 +188,7 @@ impl<'a> Reporter<'a> {
 
     /// The diagnostics in file order, errors first at the same position.
     pub fn finish(mut self) -> Vec<Diagnostic> {
-        self.found
-            .sort_by(|a, b| (a.location, a.severity).cmp(&(b.location, b.severity)));
+        self.found.sort_by_key(|d| (d.location, d.severity));
         self.found
     }
 }
@@ -290,7 +289,9 @@ struct SpannedNodeValue(NodeValue);
 
 impl<'de> Deserialize<'de> for SpannedNodeValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(ValueVisitor).map(SpannedNodeValue)
+        deserializer
+            .deserialize_any(ValueVisitor)
+            .map(SpannedNodeValue)
     }
 }
 
@@ -381,8 +382,14 @@ mod tests {
             panic!("settings is a table")
         };
         let max = &settings["max"];
-        assert_eq!(map.location(max.key_span.start), Location { line: 2, column: 1 });
-        assert_eq!(map.location(max.node.span.start), Location { line: 2, column: 7 });
+        assert_eq!(
+            map.location(max.key_span.start),
+            Location { line: 2, column: 1 }
+        );
+        assert_eq!(
+            map.location(max.node.span.start),
+            Location { line: 2, column: 7 }
+        );
         let NodeValue::Array(rules) = &root["rule"].node.value else {
             panic!("rule is an array of tables")
         };
@@ -392,7 +399,13 @@ mod tests {
         let NodeValue::Array(names) = &rule["names"].node.value else {
             panic!("names is a list")
         };
-        assert_eq!(map.location(names[1].span.start), Location { line: 5, column: 15 });
+        assert_eq!(
+            map.location(names[1].span.start),
+            Location {
+                line: 5,
+                column: 15
+            }
+        );
     }
 
     #[test]

@@ -70,9 +70,15 @@ fn permission_sets() -> Vec<PermissionSet> {
 fn directory() -> BTreeMap<String, Vec<String>> {
     let mut d = BTreeMap::new();
     let mut add = |g: &str, users: &[&str]| {
-        d.insert(g.to_owned(), users.iter().map(|u| (*u).to_owned()).collect());
+        d.insert(
+            g.to_owned(),
+            users.iter().map(|u| (*u).to_owned()).collect(),
+        );
     };
-    add("everyone", &["alice", "bob", "carol", "dave", "erin", "grace"]);
+    add(
+        "everyone",
+        &["alice", "bob", "carol", "dave", "erin", "grace"],
+    );
     add("engineers", &["alice", "carol"]);
     add("sre-leads", &["bob", "grace"]);
     add("security-auditors", &["dave"]);
@@ -102,7 +108,9 @@ fn errors(text: &str) -> Vec<String> {
 
 fn has(found: &[String], prefix: &str, needle: &str) {
     assert!(
-        found.iter().any(|d| d.starts_with(prefix) && d.contains(needle)),
+        found
+            .iter()
+            .any(|d| d.starts_with(prefix) && d.contains(needle)),
         "no diagnostic starting {prefix:?} containing {needle:?} in:\n{}",
         found.join("\n")
     );
@@ -110,7 +118,10 @@ fn has(found: &[String], prefix: &str, needle: &str) {
 
 fn resolve_errors(text: &str) -> Vec<String> {
     let parsed = Policy::parse("p.toml", text).unwrap();
-    let err = parsed.policy.resolve(&org(), &permission_sets()).unwrap_err();
+    let err = parsed
+        .policy
+        .resolve(&org(), &permission_sets())
+        .unwrap_err();
     err.0.iter().map(ToString::to_string).collect()
 }
 
@@ -174,11 +185,19 @@ fn a_syntax_error_is_reported_with_its_line() {
 
 #[test]
 fn unknown_keys_and_sections_are_errors_with_a_suggestion() {
-    let text = MINIMAL.replace("approval_required = false", "aproval_required = false")
-        + "\n[setings]\n";
+    let text =
+        MINIMAL.replace("approval_required = false", "aproval_required = false") + "\n[setings]\n";
     let found = errors(&text);
-    has(&found, "p.toml:10:1: error:", "unknown key `aproval_required` in eligibility rule \"e\"; did you mean `approval_required`?");
-    has(&found, "p.toml:12:", "unknown section `setings`: did you mean `settings`?");
+    has(
+        &found,
+        "p.toml:10:1: error:",
+        "unknown key `aproval_required` in eligibility rule \"e\"; did you mean `approval_required`?",
+    );
+    has(
+        &found,
+        "p.toml:12:",
+        "unknown section `setings`: did you mean `settings`?",
+    );
 }
 
 #[test]
@@ -189,9 +208,21 @@ auditor_groups = "security-auditors"
 ticket_required = "yes"
 "#;
     let found = errors(text);
-    has(&found, "p.toml:2:16: error:", "must be a duration string such as \"12m\" or \"12h\", not a bare number");
-    has(&found, "p.toml:3:18: error:", "must be a list of strings: write [\"security-auditors\"]");
-    has(&found, "p.toml:4:19: error:", "must be true or false, not a string");
+    has(
+        &found,
+        "p.toml:2:16: error:",
+        "must be a duration string such as \"12m\" or \"12h\", not a bare number",
+    );
+    has(
+        &found,
+        "p.toml:3:18: error:",
+        "must be a list of strings: write [\"security-auditors\"]",
+    );
+    has(
+        &found,
+        "p.toml:4:19: error:",
+        "must be true or false, not a string",
+    );
 }
 
 #[test]
@@ -201,8 +232,16 @@ max_duration = "twelve hours"
 approval_timeout = "45d"
 "#;
     let found = errors(text);
-    has(&found, "p.toml:2:16: error:", "\"twelve hours\" is not a duration");
-    has(&found, "p.toml:3:20: error:", "outside the allowed range 1m to 30days");
+    has(
+        &found,
+        "p.toml:2:16: error:",
+        "\"twelve hours\" is not a duration",
+    );
+    has(
+        &found,
+        "p.toml:3:20: error:",
+        "outside the allowed range 1m to 30days",
+    );
 }
 
 #[test]
@@ -212,8 +251,16 @@ ticket_pattern = "(INC|CHG-[0-9]+"
 webhook_url = "ftp://hooks.example.com"
 "#;
     let found = errors(text);
-    has(&found, "p.toml:2:18: error:", "`ticket_pattern` is not a valid regular expression");
-    has(&found, "p.toml:3:15: error:", "must be an http or https URL");
+    has(
+        &found,
+        "p.toml:2:18: error:",
+        "`ticket_pattern` is not a valid regular expression",
+    );
+    has(
+        &found,
+        "p.toml:3:15: error:",
+        "must be an http or https URL",
+    );
 }
 
 #[test]
@@ -240,11 +287,31 @@ groups = ["engineers"]
 accounts = ["dev"]
 "#;
     let found = errors(text);
-    assert_eq!(found.iter().filter(|d| d.contains(": error: ")).count(), 4, "{found:#?}");
-    has(&found, "p.toml:2:1: error:", "this eligibility rule has no `name`");
-    has(&found, "p.toml:7:1: error:", "eligibility rule \"no-one\" names nobody");
-    has(&found, "p.toml:12:1: error:", "eligibility rule \"nowhere\" names no `accounts` and no `ous`");
-    has(&found, "p.toml:17:1: error:", "eligibility rule \"nothing\" has no `permission_sets`");
+    assert_eq!(
+        found.iter().filter(|d| d.contains(": error: ")).count(),
+        4,
+        "{found:#?}"
+    );
+    has(
+        &found,
+        "p.toml:2:1: error:",
+        "this eligibility rule has no `name`",
+    );
+    has(
+        &found,
+        "p.toml:7:1: error:",
+        "eligibility rule \"no-one\" names nobody",
+    );
+    has(
+        &found,
+        "p.toml:12:1: error:",
+        "eligibility rule \"nowhere\" names no `accounts` and no `ous`",
+    );
+    has(
+        &found,
+        "p.toml:17:1: error:",
+        "eligibility rule \"nothing\" has no `permission_sets`",
+    );
 }
 
 #[test]
@@ -259,15 +326,26 @@ permission_sets = []
 "#;
     let found = errors(text);
     has(&found, "p.toml:2:1: error:", "names nobody");
-    has(&found, "p.toml:2:1: error:", "names no `accounts` and no `ous`");
+    has(
+        &found,
+        "p.toml:2:1: error:",
+        "names no `accounts` and no `ous`",
+    );
     has(&found, "p.toml:2:1: error:", "has no `permission_sets`");
 }
 
 #[test]
 fn duplicate_rule_names_name_both_lines() {
-    let text = format!("{MINIMAL}\n{}", &MINIMAL[MINIMAL.find("[[eligibility]]").unwrap()..]);
+    let text = format!(
+        "{MINIMAL}\n{}",
+        &MINIMAL[MINIMAL.find("[[eligibility]]").unwrap()..]
+    );
     let found = errors(&text);
-    has(&found, "p.toml:12:1: error:", "two eligibility rules are named \"e\" (the other is at line 5)");
+    has(
+        &found,
+        "p.toml:12:1: error:",
+        "two eligibility rules are named \"e\" (the other is at line 5)",
+    );
 }
 
 #[test]
@@ -286,8 +364,16 @@ accounts = ["prod"]
 nested_ous = true
 "#;
     let found = errors(text);
-    has(&found, "p.toml:5:8: error:", "names OUs but not `nested_ous`: add `nested_ous = true`");
-    has(&found, "p.toml:12:", "`nested_ous` in approval rule \"a\" has no effect without `ous`");
+    has(
+        &found,
+        "p.toml:5:8: error:",
+        "names OUs but not `nested_ous`: add `nested_ous = true`",
+    );
+    has(
+        &found,
+        "p.toml:12:",
+        "`nested_ous` in approval rule \"a\" has no effect without `ous`",
+    );
 }
 
 #[test]
@@ -295,30 +381,49 @@ fn a_rule_may_not_exceed_the_global_maximum() {
     let text = MINIMAL.replace("[settings]", "[settings]\nmax_duration = \"2h\"")
         + "max_duration = \"3h\"\n";
     let found = errors(&text);
-    has(&found, "p.toml:12:16: error:", "`max_duration` 3h is longer than the global `max_duration` 2h");
+    has(
+        &found,
+        "p.toml:12:16: error:",
+        "`max_duration` 3h is longer than the global `max_duration` 2h",
+    );
 }
 
 #[test]
 fn approval_rules_need_approver_groups() {
     let text = format!("{MINIMAL}\n[[approval]]\nname = \"a\"\naccounts = [\"prod\"]\n");
     let found = errors(&text);
-    has(&found, "p.toml:12:1: error:", "approval rule \"a\" has no `approver_groups`");
+    has(
+        &found,
+        "p.toml:12:1: error:",
+        "approval rule \"a\" has no `approver_groups`",
+    );
 }
 
 #[test]
 fn repeated_names_in_a_list_are_warnings() {
-    let text = MINIMAL.replace("groups = [\"engineers\"]", "groups = [\"engineers\", \"engineers\"]");
+    let text = MINIMAL.replace(
+        "groups = [\"engineers\"]",
+        "groups = [\"engineers\", \"engineers\"]",
+    );
     let parsed = Policy::parse("p.toml", &text).unwrap();
     assert_eq!(parsed.warnings.len(), 1);
     let w = parsed.warnings[0].to_string();
-    assert!(w.starts_with("p.toml:7:24: warning:") && w.contains("listed twice"), "{w}");
+    assert!(
+        w.starts_with("p.toml:7:24: warning:") && w.contains("listed twice"),
+        "{w}"
+    );
 }
 
 #[test]
 fn no_admins_is_a_warning() {
     let text = MINIMAL.replace("admin_groups = [\"stint-admins\"]", "");
     let parsed = Policy::parse("p.toml", &text).unwrap();
-    assert!(parsed.warnings.iter().any(|w| w.message.contains("no `admin_groups`")));
+    assert!(
+        parsed
+            .warnings
+            .iter()
+            .any(|w| w.message.contains("no `admin_groups`"))
+    );
 }
 
 // --- resolution -----------------------------------------------------------------------
@@ -336,10 +441,26 @@ permission_sets = ["PowerUser"]
 approval_required = false
 "#;
     let found = resolve_errors(text);
-    has(&found, "p.toml:5:13: error:", "account \"prd\", which is not in the organization; did you mean \"prod\"?");
-    has(&found, "p.toml:5:20: error:", "account \"999999999999\", which is not in the organization");
-    has(&found, "p.toml:6:8: error:", "OU \"Workload\", which is not in the organization; did you mean \"Workloads\"?");
-    has(&found, "p.toml:8:20: error:", "permission set \"PowerUser\", which Identity Center does not have");
+    has(
+        &found,
+        "p.toml:5:13: error:",
+        "account \"prd\", which is not in the organization; did you mean \"prod\"?",
+    );
+    has(
+        &found,
+        "p.toml:5:20: error:",
+        "account \"999999999999\", which is not in the organization",
+    );
+    has(
+        &found,
+        "p.toml:6:8: error:",
+        "OU \"Workload\", which is not in the organization; did you mean \"Workloads\"?",
+    );
+    has(
+        &found,
+        "p.toml:8:20: error:",
+        "permission set \"PowerUser\", which Identity Center does not have",
+    );
 }
 
 #[test]
@@ -360,8 +481,16 @@ permission_sets = ["ReadOnlyAccess"]
 approval_required = false
 "#;
     let parsed = Policy::parse("p.toml", text).unwrap();
-    let err = parsed.policy.resolve(&org, &permission_sets()).unwrap_err().to_string();
-    assert!(err.contains("p.toml:5:8: error:") && err.contains("2 OUs have that name (ou-sbx, ou-sbx2); use the OU id"), "{err}");
+    let err = parsed
+        .policy
+        .resolve(&org, &permission_sets())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("p.toml:5:8: error:")
+            && err.contains("2 OUs have that name (ou-sbx, ou-sbx2); use the OU id"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -382,7 +511,10 @@ accounts = ["prod"]
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     let w = r.warnings[0].to_string();
     assert!(w.starts_with("p.toml:2:1: warning:"), "{w}");
-    assert!(w.contains("no [[approval]] rule covers ReadOnlyAccess in staging"), "{w}");
+    assert!(
+        w.contains("no [[approval]] rule covers ReadOnlyAccess in staging"),
+        "{w}"
+    );
 }
 
 #[test]
@@ -393,8 +525,14 @@ fn role_sessions_outliving_grants_are_a_warning() {
     assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
     let w = r.warnings[0].to_string();
     assert!(w.starts_with("p.toml:9:20: warning:"), "{w}");
-    assert!(w.contains("valid for 8h") && w.contains("up to 6h after it ends"), "{w}");
-    let quieter = text.replace("[settings]", "[settings]\nsession_overhang_warning = \"6h\"");
+    assert!(
+        w.contains("valid for 8h") && w.contains("up to 6h after it ends"),
+        "{w}"
+    );
+    let quieter = text.replace(
+        "[settings]",
+        "[settings]\nsession_overhang_warning = \"6h\"",
+    );
     assert!(resolved(&quieter).warnings.is_empty());
 }
 
@@ -410,9 +548,15 @@ fn nested_ous_cover_every_depth_and_direct_ous_only_their_own_accounts() {
     let nested = resolved(&rule(true));
     let direct = resolved(&rule(false));
     let names = |p: &ResolvedPolicy| -> Vec<String> {
-        p.eligible(&alice()).into_iter().map(|e| e.account.name).collect()
+        p.eligible(&alice())
+            .into_iter()
+            .map(|e| e.account.name)
+            .collect()
     };
-    assert_eq!(names(&nested), ["dev", "prod", "shared-services", "staging"]);
+    assert_eq!(
+        names(&nested),
+        ["dev", "prod", "shared-services", "staging"]
+    );
     assert_eq!(names(&direct), ["shared-services"]);
 }
 
@@ -429,18 +573,35 @@ permission_sets = ["ReadOnlyAccess"]
 approval_required = false
 "#;
     let p = resolved(text);
-    let names: Vec<String> = p.eligible(&alice()).into_iter().map(|e| e.account.name).collect();
+    let names: Vec<String> = p
+        .eligible(&alice())
+        .into_iter()
+        .map(|e| e.account.name)
+        .collect();
     assert_eq!(names, ["dev", "prod", "staging"]);
     // A request may name the account either way too.
     let dir = directory();
-    assert!(p.check(&alice(), &ask("prod", "ReadOnlyAccess", 1, None), &dir).is_ok());
-    assert!(p.check(&alice(), &ask("333333333333", "ReadOnlyAccess", 1, None), &dir).is_ok());
+    assert!(
+        p.check(&alice(), &ask("prod", "ReadOnlyAccess", 1, None), &dir)
+            .is_ok()
+    );
+    assert!(
+        p.check(
+            &alice(),
+            &ask("333333333333", "ReadOnlyAccess", 1, None),
+            &dir
+        )
+        .is_ok()
+    );
 }
 
 #[test]
 fn root_nested_covers_the_whole_organization() {
     let text = "[[eligibility]]\nname = \"all\"\nusers = [\"alice\"]\nous = [\"Root\"]\nnested_ous = true\npermission_sets = [\"ReadOnlyAccess\"]\napproval_required = false\n";
-    assert_eq!(resolved(text).eligible(&alice()).len(), org().accounts.len());
+    assert_eq!(
+        resolved(text).eligible(&alice()).len(),
+        org().accounts.len()
+    );
 }
 
 #[test]
@@ -450,7 +611,11 @@ fn a_user_is_matched_by_name_or_through_a_group() {
     let stranger = Subject::new("mallory", ["contractors"]);
     assert!(!p.eligible(&carol).is_empty());
     assert!(p.eligible(&stranger).is_empty());
-    let by_name = resolved(MINIMAL.replace("groups = [\"engineers\"]", "users = [\"mallory\"]").as_str());
+    let by_name = resolved(
+        MINIMAL
+            .replace("groups = [\"engineers\"]", "users = [\"mallory\"]")
+            .as_str(),
+    );
     assert_eq!(by_name.eligible(&stranger).len(), 1);
     assert!(by_name.eligible(&carol).is_empty());
 }
@@ -460,20 +625,26 @@ fn several_matching_rules_hold_a_request_to_the_most_lenient_rule_it_fits() {
     let p = demo();
     let dir = directory();
     // Up to 4h in dev: the self-service rule, no approval.
-    let short = p.check(&alice(), &ask("dev", "PowerUserAccess", 2, None), &dir).unwrap();
+    let short = p
+        .check(&alice(), &ask("dev", "PowerUserAccess", 2, None), &dir)
+        .unwrap();
     assert!(!short.approval_required);
     assert_eq!(short.rule.name, "engineers-dev-self-service");
     assert_eq!(short.matched.len(), 2);
     assert!(short.approver_groups.is_empty());
     // Longer: only the workloads rule fits, and it needs approval by sre-leads.
-    let long = p.check(&alice(), &ask("dev", "PowerUserAccess", 6, None), &dir).unwrap();
+    let long = p
+        .check(&alice(), &ask("dev", "PowerUserAccess", 6, None), &dir)
+        .unwrap();
     assert!(long.approval_required);
     assert_eq!(long.rule.name, "engineers-workloads");
     assert_eq!(long.approver_groups, ["sre-leads"]);
     assert_eq!(long.approvers, ["bob", "grace"]);
     assert_eq!(long.max_duration, hours(8));
     // Longer than any rule: refused, saying the most that can be asked.
-    let too_long = p.check(&alice(), &ask("dev", "PowerUserAccess", 9, None), &dir).unwrap_err();
+    let too_long = p
+        .check(&alice(), &ask("dev", "PowerUserAccess", 9, None), &dir)
+        .unwrap_err();
     assert_eq!(too_long.kind, RefusalKind::BadDuration);
     assert!(too_long.to_string().contains("at most 8h"), "{too_long}");
     assert_eq!(too_long.suggestion.as_deref(), Some("Request 8h or less."));
@@ -505,7 +676,11 @@ fn nobody_approves_their_own_request() {
     let p = demo();
     let dir = directory();
     let d = p
-        .check(&bob(), &ask("prod", "AdministratorAccess", 1, Some("CHG-42")), &dir)
+        .check(
+            &bob(),
+            &ask("prod", "AdministratorAccess", 1, Some("CHG-42")),
+            &dir,
+        )
         .unwrap();
     // Bob's own group approves prod, but only grace can approve bob's request.
     assert_eq!(d.approvers, ["grace"]);
@@ -520,8 +695,14 @@ fn nobody_approves_their_own_request() {
         Err(ApprovalRefusal::NotAnApprover { .. })
     ));
     // The same answers from the current policy.
-    assert!(p.may_approve(&grace, "bob", "333333333333", "AdministratorAccess").is_ok());
-    assert!(p.may_approve(&bob(), "bob", "333333333333", "AdministratorAccess").is_err());
+    assert!(
+        p.may_approve(&grace, "bob", "333333333333", "AdministratorAccess")
+            .is_ok()
+    );
+    assert!(
+        p.may_approve(&bob(), "bob", "333333333333", "AdministratorAccess")
+            .is_err()
+    );
 }
 
 #[test]
@@ -531,21 +712,43 @@ fn a_request_nobody_else_could_approve_is_refused_naming_the_rule_and_groups() {
     dir.insert("sre-leads".into(), vec!["bob".into()]);
     // Bob is the only sre-lead: his own request has nobody to approve it.
     let refused = p
-        .check(&bob(), &ask("prod", "AdministratorAccess", 1, Some("INC-7")), &dir)
+        .check(
+            &bob(),
+            &ask("prod", "AdministratorAccess", 1, Some("INC-7")),
+            &dir,
+        )
         .unwrap_err();
     assert_eq!(refused.kind, RefusalKind::NoApprover);
     assert_eq!(refused.error_code(), stint_api::ErrorCode::NoApprover);
     let msg = refused.to_string();
-    assert!(msg.contains("\"sre-leads-approve-workloads\" (line 103)"), "{msg}");
-    assert!(msg.contains("sre-leads (no members other than bob)"), "{msg}");
+    assert!(
+        msg.contains("\"sre-leads-approve-workloads\" (line 103)"),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("sre-leads (no members other than bob)"),
+        "{msg}"
+    );
     // Alice still has bob.
-    assert!(p.check(&alice(), &ask("prod", "AdministratorAccess", 1, Some("INC-7")), &dir).is_ok());
+    assert!(
+        p.check(
+            &alice(),
+            &ask("prod", "AdministratorAccess", 1, Some("INC-7")),
+            &dir
+        )
+        .is_ok()
+    );
     // A group missing from Identity Center is named as such.
     dir.remove("sre-leads");
     let missing = p
         .check(&alice(), &ask("prod", "ReadOnlyAccess", 1, None), &dir)
         .unwrap_err();
-    assert!(missing.to_string().contains("sre-leads (no such group in Identity Center)"), "{missing}");
+    assert!(
+        missing
+            .to_string()
+            .contains("sre-leads (no such group in Identity Center)"),
+        "{missing}"
+    );
 }
 
 #[test]
@@ -553,11 +756,21 @@ fn approval_without_an_approval_rule_is_refused_at_creation() {
     let text = MINIMAL.replace("approval_required = false", "approval_required = true");
     let p = resolved(&text);
     let refused = p
-        .check(&alice(), &ask("dev", "ReadOnlyAccess", 1, None), &directory())
+        .check(
+            &alice(),
+            &ask("dev", "ReadOnlyAccess", 1, None),
+            &directory(),
+        )
         .unwrap_err();
     assert_eq!(refused.kind, RefusalKind::NoApprover);
-    assert!(refused.message.contains("no approval rule covers it"), "{refused}");
-    assert!(refused.message.contains("eligibility rule \"e\", line 5"), "{refused}");
+    assert!(
+        refused.message.contains("no approval rule covers it"),
+        "{refused}"
+    );
+    assert!(
+        refused.message.contains("eligibility rule \"e\", line 5"),
+        "{refused}"
+    );
 }
 
 #[test]
@@ -586,11 +799,15 @@ permission_sets = ["AdministratorAccess"]
 "#;
     let p = resolved(text);
     let dir = directory();
-    let admin = p.check(&alice(), &ask("prod", "AdministratorAccess", 1, None), &dir).unwrap();
+    let admin = p
+        .check(&alice(), &ask("prod", "AdministratorAccess", 1, None), &dir)
+        .unwrap();
     assert_eq!(admin.approver_groups, ["sre-leads", "security-auditors"]);
     assert_eq!(admin.approvers, ["bob", "dave", "grace"]);
     assert_eq!(admin.approval_rules.len(), 2);
-    let read = p.check(&alice(), &ask("prod", "ReadOnlyAccess", 1, None), &dir).unwrap();
+    let read = p
+        .check(&alice(), &ask("prod", "ReadOnlyAccess", 1, None), &dir)
+        .unwrap();
     assert_eq!(read.approver_groups, ["sre-leads"]);
 }
 
@@ -599,59 +816,110 @@ fn durations_are_capped_by_the_global_maximum_when_a_rule_says_nothing() {
     let text = MINIMAL.replace("[settings]", "[settings]\nmax_duration = \"3h\"");
     let p = resolved(&text);
     let dir = directory();
-    assert!(p.check(&alice(), &ask("dev", "ReadOnlyAccess", 3, None), &dir).is_ok());
-    let refused = p.check(&alice(), &ask("dev", "ReadOnlyAccess", 4, None), &dir).unwrap_err();
+    assert!(
+        p.check(&alice(), &ask("dev", "ReadOnlyAccess", 3, None), &dir)
+            .is_ok()
+    );
+    let refused = p
+        .check(&alice(), &ask("dev", "ReadOnlyAccess", 4, None), &dir)
+        .unwrap_err();
     assert_eq!(refused.kind, RefusalKind::BadDuration);
     let zero = Ask {
         duration: Duration::ZERO,
         ..ask("dev", "ReadOnlyAccess", 0, None)
     };
-    assert_eq!(p.check(&alice(), &zero, &dir).unwrap_err().kind, RefusalKind::BadDuration);
+    assert_eq!(
+        p.check(&alice(), &zero, &dir).unwrap_err().kind,
+        RefusalKind::BadDuration
+    );
 }
 
 #[test]
 fn tickets_are_required_where_a_rule_says_and_always_match_the_whole_pattern() {
     let p = demo();
     let dir = directory();
-    let none = p.check(&alice(), &ask("prod", "AdministratorAccess", 1, None), &dir).unwrap_err();
+    let none = p
+        .check(&alice(), &ask("prod", "AdministratorAccess", 1, None), &dir)
+        .unwrap_err();
     assert_eq!(none.kind, RefusalKind::TicketRequired);
-    assert!(none.to_string().contains("needs a ticket matching (INC|CHG)-[0-9]+"), "{none}");
-    let blank = p.check(&alice(), &ask("prod", "AdministratorAccess", 1, Some("  ")), &dir).unwrap_err();
+    assert!(
+        none.to_string()
+            .contains("needs a ticket matching (INC|CHG)-[0-9]+"),
+        "{none}"
+    );
+    let blank = p
+        .check(
+            &alice(),
+            &ask("prod", "AdministratorAccess", 1, Some("  ")),
+            &dir,
+        )
+        .unwrap_err();
     assert_eq!(blank.kind, RefusalKind::TicketRequired);
     for bad in ["JIRA-1", "xCHG-1", "CHG-1 and more"] {
         let refused = p
-            .check(&alice(), &ask("prod", "AdministratorAccess", 1, Some(bad)), &dir)
+            .check(
+                &alice(),
+                &ask("prod", "AdministratorAccess", 1, Some(bad)),
+                &dir,
+            )
             .unwrap_err();
         assert_eq!(refused.kind, RefusalKind::TicketMismatch, "{bad}");
         assert_eq!(refused.error_code(), stint_api::ErrorCode::TicketRequired);
     }
-    assert!(p.check(&alice(), &ask("prod", "AdministratorAccess", 1, Some("CHG-1234")), &dir).is_ok());
+    assert!(
+        p.check(
+            &alice(),
+            &ask("prod", "AdministratorAccess", 1, Some("CHG-1234")),
+            &dir
+        )
+        .is_ok()
+    );
     // A rule without a ticket requirement still checks a ticket that is given.
-    let optional = p.check(&alice(), &ask("dev", "PowerUserAccess", 1, Some("nope")), &dir).unwrap_err();
+    let optional = p
+        .check(
+            &alice(),
+            &ask("dev", "PowerUserAccess", 1, Some("nope")),
+            &dir,
+        )
+        .unwrap_err();
     assert_eq!(optional.kind, RefusalKind::TicketMismatch);
-    assert!(p.check(&alice(), &ask("dev", "PowerUserAccess", 1, None), &dir).is_ok());
+    assert!(
+        p.check(&alice(), &ask("dev", "PowerUserAccess", 1, None), &dir)
+            .is_ok()
+    );
 }
 
 #[test]
 fn refusals_suggest_what_may_be_requested_instead() {
     let p = demo();
     let dir = directory();
-    let here = p.check(&alice(), &ask("prod", "BillingReadOnly", 1, None), &dir).unwrap_err();
+    let here = p
+        .check(&alice(), &ask("prod", "BillingReadOnly", 1, None), &dir)
+        .unwrap_err();
     assert_eq!(here.kind, RefusalKind::NotEligible);
     assert_eq!(
         here.suggestion.as_deref(),
         Some("In prod you may request AdministratorAccess, PowerUserAccess, ReadOnlyAccess.")
     );
-    let elsewhere = p.check(&alice(), &ask("identity", "PowerUserAccess", 1, None), &dir).unwrap_err();
+    let elsewhere = p
+        .check(&alice(), &ask("identity", "PowerUserAccess", 1, None), &dir)
+        .unwrap_err();
     assert_eq!(
         elsewhere.suggestion.as_deref(),
         Some("You may request PowerUserAccess in dev, prod, sandbox, shared-services, staging.")
     );
-    let unknown = p.check(&alice(), &ask("prood", "ReadOnlyAccess", 1, None), &dir).unwrap_err();
+    let unknown = p
+        .check(&alice(), &ask("prood", "ReadOnlyAccess", 1, None), &dir)
+        .unwrap_err();
     assert_eq!(unknown.kind, RefusalKind::UnknownTarget);
     let nobody = Subject::new("mallory", Vec::<String>::new());
-    let none = p.check(&nobody, &ask("prod", "ReadOnlyAccess", 1, None), &dir).unwrap_err();
-    assert!(none.to_string().contains("not eligible for any access"), "{none}");
+    let none = p
+        .check(&nobody, &ask("prod", "ReadOnlyAccess", 1, None), &dir)
+        .unwrap_err();
+    assert!(
+        none.to_string().contains("not eligible for any access"),
+        "{none}"
+    );
 }
 
 #[test]
@@ -675,8 +943,17 @@ fn explain_names_matching_and_nearly_matching_rules() {
     assert_eq!(yes.max_duration, Some(hours(8)));
     assert!(yes.approval_required);
     let matched: Vec<&str> = yes.matched.iter().map(|r| r.name.as_str()).collect();
-    assert_eq!(matched, ["engineers-workloads", "engineers-dev-self-service"]);
-    assert!(yes.reasons.iter().any(|r| r.contains("Requests up to 4h need no approval")), "{:#?}", yes.reasons);
+    assert_eq!(
+        matched,
+        ["engineers-workloads", "engineers-dev-self-service"]
+    );
+    assert!(
+        yes.reasons
+            .iter()
+            .any(|r| r.contains("Requests up to 4h need no approval")),
+        "{:#?}",
+        yes.reasons
+    );
     assert_eq!(yes.approver_groups, ["sre-leads"]);
 
     let no = p.explain(&alice(), "management", "BillingReadOnly", Some(&dir));
@@ -684,21 +961,41 @@ fn explain_names_matching_and_nearly_matching_rules() {
     assert_eq!(no.near_misses.len(), 1);
     let (rule, why) = &no.near_misses[0];
     assert_eq!(rule.name, "auditors-billing");
-    assert!(why.contains("does not name alice (it names groups security-auditors)"), "{why}");
+    assert!(
+        why.contains("does not name alice (it names groups security-auditors)"),
+        "{why}"
+    );
 
     let wrong_ps = p.explain(&alice(), "prod", "BillingReadOnly", None);
     assert!(!wrong_ps.allowed);
     assert!(
-        wrong_ps.near_misses.iter().any(|(r, why)| r.name == "engineers-workloads"
-            && why.contains("but not permission set BillingReadOnly")),
+        wrong_ps
+            .near_misses
+            .iter()
+            .any(|(r, why)| r.name == "engineers-workloads"
+                && why.contains("but not permission set BillingReadOnly")),
         "{:#?}",
         wrong_ps.near_misses
     );
 
     let wrong_account = p.explain(&alice(), "identity", "PowerUserAccess", None);
-    assert!(wrong_account.near_misses.iter().any(|(_, why)| why.contains("does not cover account identity")));
-    let nothing = p.explain(&Subject::new("mallory", ["x"]), "identity", "StintBaseline", None);
-    assert!(nothing.reasons[0].contains("No eligibility rule comes close"), "{:?}", nothing.reasons);
+    assert!(
+        wrong_account
+            .near_misses
+            .iter()
+            .any(|(_, why)| why.contains("does not cover account identity"))
+    );
+    let nothing = p.explain(
+        &Subject::new("mallory", ["x"]),
+        "identity",
+        "StintBaseline",
+        None,
+    );
+    assert!(
+        nothing.reasons[0].contains("No eligibility rule comes close"),
+        "{:?}",
+        nothing.reasons
+    );
 }
 
 #[test]
@@ -708,7 +1005,13 @@ fn explain_says_when_nobody_could_approve() {
     dir.insert("sre-leads".into(), vec![]);
     let e = p.explain(&alice(), "prod", "ReadOnlyAccess", Some(&dir));
     assert!(!e.allowed);
-    assert!(e.reasons.iter().any(|r| r.contains("nobody other than you could approve")), "{:#?}", e.reasons);
+    assert!(
+        e.reasons
+            .iter()
+            .any(|r| r.contains("nobody other than you could approve")),
+        "{:#?}",
+        e.reasons
+    );
 }
 
 #[test]
@@ -758,7 +1061,10 @@ fn a_bad_file_on_reload_keeps_the_old_policy_and_says_why() {
     std::fs::write(&path, "[[eligibility]\n").unwrap();
     let err = handle.reload(&org(), &permission_sets()).unwrap_err();
     assert!(err.to_string().contains("policies.toml:1:"), "{err}");
-    assert!(err.to_string().contains("previous policy stays in force"), "{err}");
+    assert!(
+        err.to_string().contains("previous policy stays in force"),
+        "{err}"
+    );
     std::fs::write(&path, DEMO.replace("\"Sandbox\"", "\"Sandbx\"")).unwrap();
     let err = handle.reload(&org(), &permission_sets()).unwrap_err();
     assert_eq!(err.diagnostics().len(), 1, "{err}");
@@ -780,12 +1086,28 @@ fn a_decision_made_before_a_reload_keeps_its_approvers() {
     let (handle, _) = PolicyHandle::load(&path, &org(), &permission_sets()).unwrap();
     let decision = handle
         .current()
-        .check(&alice(), &ask("prod", "ReadOnlyAccess", 1, None), &directory())
+        .check(
+            &alice(),
+            &ask("prod", "ReadOnlyAccess", 1, None),
+            &directory(),
+        )
         .unwrap();
     // The new policy moves prod approval to the auditors.
-    std::fs::write(&path, DEMO.replace("approver_groups = [\"sre-leads\"]", "approver_groups = [\"security-auditors\"]")).unwrap();
+    std::fs::write(
+        &path,
+        DEMO.replace(
+            "approver_groups = [\"sre-leads\"]",
+            "approver_groups = [\"security-auditors\"]",
+        ),
+    )
+    .unwrap();
     handle.reload(&org(), &permission_sets()).unwrap();
     let grace = Subject::new("grace", ["sre-leads"]);
     assert!(decision.may_approve("alice", &grace).is_ok());
-    assert!(handle.current().may_approve(&grace, "alice", "333333333333", "ReadOnlyAccess").is_err());
+    assert!(
+        handle
+            .current()
+            .may_approve(&grace, "alice", "333333333333", "ReadOnlyAccess")
+            .is_err()
+    );
 }
