@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::evaluate::{Ask, GroupDirectory, Subject, names_subject};
+use super::evaluate::{Ask, GroupDirectory, RefusalKind, Subject, names_subject};
 use super::fields::human;
 use super::model::{EligibilityRule, RuleId};
 use super::resolve::ResolvedPolicy;
@@ -192,8 +192,11 @@ impl ResolvedPolicy {
             }
         }
 
-        out.allowed = match directory {
-            None => !out.approval_required || !rules.is_empty(),
+        // Some request is possible when a rule waives approval, or when approval for the
+        // longest window could be given (checked against the directory when there is one).
+        let without_approval = matching.iter().any(|r| !r.approval_required);
+        let with_approval = match directory {
+            None => !rules.is_empty(),
             Some(directory) => {
                 let ask = Ask {
                     account: &acct.id,
@@ -202,12 +205,9 @@ impl ResolvedPolicy {
                     ticket: None,
                 };
                 match self.check(subject, &ask, directory) {
+                    // A missing ticket is the requester's to give, not a refusal.
                     Ok(_) => true,
-                    Err(refusal)
-                        if refusal.kind == super::evaluate::RefusalKind::TicketRequired =>
-                    {
-                        true
-                    }
+                    Err(refusal) if refusal.kind == RefusalKind::TicketRequired => true,
                     Err(refusal) => {
                         out.reasons.push(refusal.message);
                         false
@@ -215,12 +215,13 @@ impl ResolvedPolicy {
                 }
             }
         };
-        if self.policy.settings.ticket_pattern.is_some()
-            && matching.iter().any(|r| r.ticket_required)
-        {
-            if let Some(p) = &self.policy.settings.ticket_pattern {
-                out.reasons
-                    .push(format!("Tickets must match {}.", p.source));
+        out.allowed = without_approval || with_approval;
+        if let Some(p) = &self.policy.settings.ticket_pattern {
+            if matching.iter().any(|r| r.ticket_required) {
+                out.reasons.push(format!(
+                    "A ticket is required, and tickets must match {}.",
+                    p.source
+                ));
             }
         }
         out

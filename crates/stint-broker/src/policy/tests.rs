@@ -1012,6 +1012,16 @@ fn explain_says_when_nobody_could_approve() {
         "{:#?}",
         e.reasons
     );
+    // Dev power user stays possible without approval, for the shorter window.
+    let dev = p.explain(&alice(), "dev", "PowerUserAccess", Some(&dir));
+    assert!(dev.allowed);
+    assert!(
+        dev.reasons
+            .iter()
+            .any(|r| r.contains("nobody other than you could approve")),
+        "{:#?}",
+        dev.reasons
+    );
 }
 
 #[test]
