@@ -5,6 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn broker(args: &[&str]) -> Output {
+    broker_with_env(args, &[])
+}
+
+fn broker_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint-broker"));
     cmd.args(args);
     // The test's own environment must not leak into the config.
@@ -13,6 +17,7 @@ fn broker(args: &[&str]) -> Output {
             cmd.env_remove(key);
         }
     }
+    cmd.envs(vars.iter().copied());
     cmd.output().unwrap()
 }
 
@@ -120,4 +125,53 @@ fn unbuilt_subcommands_say_so_and_fail() {
         assert!(!out.status.success());
         assert!(stderr(&out).contains("not built yet"), "{}", stderr(&out));
     }
+}
+
+#[test]
+fn environment_variables_override_the_file_and_are_named_when_wrong() {
+    let config = demo_dir().join("broker.toml");
+    let config = config.to_str().unwrap();
+    let ok = broker_with_env(
+        &["check", "--config", config],
+        &[("STINT_LISTEN", "0.0.0.0:9000")],
+    );
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let bad = broker_with_env(
+        &["check", "--config", config],
+        &[("STINT_IDENTITY_CENTER__BASELINE_ACCOUNT", "not-an-account")],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("12-digit"), "{}", stderr(&bad));
+    let bad = broker_with_env(
+        &["check", "--config", config],
+        &[("STINT_LISTEN", "nowhere")],
+    );
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("STINT_LISTEN: error:"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn deny_warnings_turns_a_warning_into_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policies.toml");
+    // No admin groups: valid, but worth a warning.
+    std::fs::write(
+        &policy,
+        "[[eligibility]]\nname = \"x\"\ngroups = [\"engineers\"]\naccounts = [\"dev\"]\npermission_sets = [\"ReadOnlyAccess\"]\n",
+    )
+    .unwrap();
+    let policy = policy.to_str().unwrap();
+    let lenient = broker(&["check", "--policy", policy]);
+    assert!(lenient.status.success(), "{}", stderr(&lenient));
+    assert!(
+        stderr(&lenient).contains(&format!("{policy}:1:1: warning:")),
+        "{}",
+        stderr(&lenient)
+    );
+    let strict = broker(&["check", "--policy", policy, "--deny-warnings"]);
+    assert_eq!(strict.status.code(), Some(1));
 }
