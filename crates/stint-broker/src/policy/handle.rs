@@ -116,6 +116,24 @@ impl PolicyHandle {
         Ok(summary)
     }
 
+    /// Re-resolves the policy in force against a fresh organization snapshot (an account
+    /// moved, a permission set was added) without re-reading the file. If the policy no
+    /// longer resolves (it names something that is gone), the old one stays and the error
+    /// says what.
+    pub fn refresh(
+        &self,
+        org: &Organization,
+        permission_sets: &[PermissionSet],
+    ) -> Result<LoadSummary, ReloadError> {
+        let current = self.current();
+        let policy = Policy::clone(&current.policy)
+            .resolve(org, permission_sets)
+            .map_err(ReloadError::Unresolved)?;
+        let summary = LoadSummary::of(&policy, Vec::new());
+        self.replace(policy);
+        Ok(summary)
+    }
+
     /// Swaps in an already resolved policy, for example one re-resolved against a fresh
     /// organization snapshot.
     pub fn replace(&self, policy: ResolvedPolicy) {

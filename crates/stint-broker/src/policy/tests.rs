@@ -1121,3 +1121,37 @@ fn a_decision_made_before_a_reload_keeps_its_approvers() {
             .is_err()
     );
 }
+
+#[test]
+fn a_new_organization_snapshot_is_applied_without_rereading_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policies.toml");
+    std::fs::write(&path, DEMO).unwrap();
+    let (handle, _) = PolicyHandle::load(&path, &org(), &permission_sets()).unwrap();
+    // A new account appears under Production: the nested Workloads rules now cover it.
+    let mut grown = org();
+    grown.accounts.push(Account {
+        id: "888888888888".into(),
+        name: "prod-eu".into(),
+        parent_id: "ou-prod".into(),
+    });
+    std::fs::write(&path, "not even toml [").unwrap();
+    handle.refresh(&grown, &permission_sets()).unwrap();
+    let p = handle.current();
+    assert!(
+        p.check(
+            &alice(),
+            &ask("prod-eu", "ReadOnlyAccess", 1, None),
+            &directory()
+        )
+        .unwrap()
+        .approval_required
+    );
+    // The sandbox account is gone: the policy names its OU, which is gone too.
+    let mut shrunk = org();
+    shrunk.ous.retain(|o| o.name != "Sandbox");
+    shrunk.accounts.retain(|a| a.name != "sandbox");
+    let err = handle.refresh(&shrunk, &permission_sets()).unwrap_err();
+    assert!(err.to_string().contains("OU \"Sandbox\""), "{err}");
+    assert!(std::sync::Arc::ptr_eq(&p, &handle.current()));
+}
