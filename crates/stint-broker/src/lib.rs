@@ -5,4 +5,6 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod clock;
+pub mod config;
 pub mod idc;
+pub mod policy;
