@@ -1,0 +1,64 @@
+// How the window talks about time left. The tray menu's wording comes from Rust
+// (src-tauri/src/tray/labels.rs) and the two agree: "42 min left", "1 h 5 min left".
+
+/** Seconds from `now` until `iso`, never negative. */
+export function secondsUntil(iso: string, now: number): number {
+  const end = Date.parse(iso);
+  if (Number.isNaN(end)) return 0;
+  return Math.max(0, Math.floor((end - now) / 1000));
+}
+
+/** A live countdown: `41:07` under an hour, `1:41:07` above, `0:00` once over. */
+export function formatCountdown(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  const two = (n: number) => n.toString().padStart(2, "0");
+  return h > 0 ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
+}
+
+/**
+ * Time left in words, rounded up to the minute so "1 min left" lasts until the end:
+ * `42 min left`, `1 h left`, `1 h 5 min left`, `less than a minute left`, `ended`.
+ */
+export function formatLeft(seconds: number): string {
+  const s = Math.floor(seconds);
+  if (s <= 0) return "ended";
+  if (s < 60) return "less than a minute left";
+  const minutes = Math.ceil(s / 60);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  if (h === 0) return `${m} min left`;
+  return m === 0 ? `${h} h left` : `${h} h ${m} min left`;
+}
+
+/** The share of the window still left, from 1 at the start to 0 at the end. */
+export function fractionLeft(startIso: string, endIso: string, now: number): number {
+  const start = Date.parse(startIso);
+  const end = Date.parse(endIso);
+  if (Number.isNaN(start) || Number.isNaN(end) || end <= start) return 0;
+  return Math.min(1, Math.max(0, (end - now) / (end - start)));
+}
+
+/** The tray turns red and a notification goes out when this little is left. */
+export const EXPIRING_SOON_SECS = 5 * 60;
+
+export function isExpiringSoon(seconds: number): boolean {
+  return seconds > 0 && seconds <= EXPIRING_SOON_SECS;
+}
+
+/** `14:32` today, `Tue 14:32` within a week, `2026-03-01 14:32` otherwise (local time). */
+export function formatWhen(iso: string, now: number): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return "";
+  const two = (n: number) => n.toString().padStart(2, "0");
+  const clock = `${two(t.getHours())}:${two(t.getMinutes())}`;
+  const today = new Date(now);
+  if (t.toDateString() === today.toDateString()) return clock;
+  const days = Math.abs(t.getTime() - now) / 86_400_000;
+  if (days < 6) {
+    return `${t.toLocaleDateString("en-GB", { weekday: "short" })} ${clock}`;
+  }
+  return `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${clock}`;
+}

@@ -1,0 +1,138 @@
+import { describe, expect, it } from "vitest";
+import type { EligibleAccess } from "../src/lib/bindings/EligibleAccess";
+import {
+  accountsOf,
+  emptyDraft,
+  localToIso,
+  searchEligible,
+  ticketMatcher,
+  validateDraft,
+  type RequestDraft,
+} from "../src/lib/request-form";
+
+function eligible(
+  account: [string, string],
+  permissionSet: string,
+  max: number,
+  extra: Partial<EligibleAccess> = {},
+): EligibleAccess {
+  return {
+    account: { id: account[0], name: account[1] },
+    permissionSet: {
+      name: permissionSet,
+      arn: `arn:aws:sso:::permissionSet/ssoins-1/ps-${permissionSet}`,
+      description: null,
+      sessionDurationSecs: 3600,
+    },
+    maxDurationSecs: max,
+    approvalRequired: true,
+    ticketRequired: false,
+    ticketPattern: null,
+    ...extra,
+  };
+}
+
+const PROD = ["333333333333", "prod"] as [string, string];
+const DEV = ["555555555555", "dev"] as [string, string];
+const items = [
+  eligible(PROD, "AdministratorAccess", 3600, {
+    ticketRequired: true,
+    ticketPattern: "(INC|CHG)-[0-9]+",
+  }),
+  eligible(PROD, "ReadOnlyAccess", 8 * 3600),
+  eligible(DEV, "PowerUserAccess", 4 * 3600, { approvalRequired: false }),
+];
+const NOW = Date.parse("2026-03-01T10:00:00Z");
+
+function draft(over: Partial<RequestDraft>): RequestDraft {
+  return {
+    ...emptyDraft(),
+    accountId: PROD[0],
+    permissionSet: "ReadOnlyAccess",
+    reason: "Investigating INC-42 latency",
+    ...over,
+  };
+}
+
+describe("validateDraft", () => {
+  it("turns a good draft into the request to send", () => {
+    const { problems, request } = validateDraft(draft({ duration: "2h" }), items, NOW);
+    expect(problems).toEqual({});
+    expect(request).toEqual({
+      account: PROD[0],
+      permissionSet: "ReadOnlyAccess",
+      durationSecs: 7200,
+      startAt: null,
+      reason: "Investigating INC-42 latency",
+      ticket: null,
+    });
+  });
+
+  it("needs a target the person is eligible for", () => {
+    expect(validateDraft(draft({ accountId: "" }), items, NOW).problems.target).toMatch(/Choose/);
+    const r = validateDraft(draft({ accountId: DEV[0], permissionSet: "ReadOnlyAccess" }), items, NOW);
+    expect(r.problems.target).toMatch(/may not request/);
+    expect(r.request).toBeNull();
+  });
+
+  it("bounds the duration by the policy of the chosen entry", () => {
+    const over = validateDraft(draft({ permissionSet: "AdministratorAccess", ticket: "INC-1", duration: "2h" }), items, NOW);
+    expect(over.problems.duration).toBe("Policy allows at most 1 h here.");
+    const ok = validateDraft(draft({ permissionSet: "AdministratorAccess", ticket: "INC-1", duration: "1h" }), items, NOW);
+    expect(ok.problems).toEqual({});
+    expect(validateDraft(draft({ duration: "soon" }), items, NOW).problems.duration).toMatch(/Type a duration/);
+  });
+
+  it("asks for a real reason", () => {
+    const r = validateDraft(draft({ reason: "   fix  " }), items, NOW);
+    expect(r.problems.reason).toMatch(/at least 10 characters/);
+  });
+
+  it("requires a ticket matching the policy's pattern when policy says so", () => {
+    const base = { permissionSet: "AdministratorAccess", duration: "30m" };
+    expect(validateDraft(draft(base), items, NOW).problems.ticket).toMatch(/requires a ticket/);
+    expect(validateDraft(draft({ ...base, ticket: "JIRA-1" }), items, NOW).problems.ticket).toBe(
+      "A ticket here looks like (INC|CHG)-[0-9]+.",
+    );
+    // Anchored: a matching part is not enough.
+    expect(validateDraft(draft({ ...base, ticket: "xINC-1" }), items, NOW).problems.ticket).toBeDefined();
+    const ok = validateDraft(draft({ ...base, ticket: " CHG-77 " }), items, NOW);
+    expect(ok.problems).toEqual({});
+    expect(ok.request?.ticket).toBe("CHG-77");
+  });
+
+  it("checks a later start is in the future and not far off", () => {
+    const later = (startAt: string) => validateDraft(draft({ startLater: true, startAt }), items, NOW).problems.startAt;
+    expect(later("")).toMatch(/Pick a date/);
+    expect(later("2020-01-01T10:00")).toMatch(/in the future/);
+    expect(later("2027-01-01T10:00")).toMatch(/within the next 30 days/);
+    const ok = validateDraft(draft({ startLater: true, startAt: "2026-03-02T09:30" }), items, NOW);
+    expect(ok.problems).toEqual({});
+    expect(ok.request?.startAt).toBe(new Date("2026-03-02T09:30").toISOString());
+  });
+});
+
+describe("helpers", () => {
+  it("search matches every word against account and permission set", () => {
+    expect(searchEligible(items, "").length).toBe(3);
+    expect(searchEligible(items, "prod admin").map((i) => i.permissionSet.name)).toEqual(["AdministratorAccess"]);
+    expect(searchEligible(items, "prod/read").map((i) => i.permissionSet.name)).toEqual(["ReadOnlyAccess"]);
+    expect(searchEligible(items, "5555").map((i) => i.account.name)).toEqual(["dev"]);
+    expect(searchEligible(items, "staging")).toEqual([]);
+  });
+  it("lists each account once, by name", () => {
+    expect(accountsOf(items)).toEqual([
+      { id: DEV[0], name: "dev" },
+      { id: PROD[0], name: "prod" },
+    ]);
+  });
+  it("reads ticket patterns it can, and leaves the rest to the broker", () => {
+    expect(ticketMatcher("(INC|CHG)-[0-9]+")?.test("INC-9")).toBe(true);
+    expect(ticketMatcher(null)).toBeNull();
+    expect(ticketMatcher("(?P<x>a)")).toBeNull();
+  });
+  it("reads datetime-local values only", () => {
+    expect(localToIso("2026-03-02T09:30")).toBe(new Date("2026-03-02T09:30").toISOString());
+    expect(localToIso("tomorrow")).toBeNull();
+  });
+});
