@@ -1,11 +1,13 @@
-// The desktop app is built in the tray-app issue; until then it opens an honest placeholder.
+// No console window on Windows release builds; the app lives in the tray.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+#![forbid(unsafe_code)]
 
-fn main() {
-    tauri::Builder::default()
-        .run(tauri::generate_context!("../tauri.conf.json"))
-        .unwrap_or_else(|e| {
-            eprintln!("stint-app: {e}");
-            std::process::exit(1);
-        });
+fn main() -> std::process::ExitCode {
+    match stint_app::run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("stint-app: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }

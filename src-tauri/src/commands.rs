@@ -1,0 +1,116 @@
+//! The window's commands: one line each into [`Service`]. The list is mirrored in
+//! `src-tauri/permissions/window.toml`, which is what the window may call.
+
+use stint_api::{AccessRequest, CreateRequest, EligibleAccess};
+use tauri::State;
+
+use crate::error::CommandResult;
+use crate::service::Service;
+use crate::view::{BrokerProbe, Copied, CopyFormat, SettingsView, Snapshot};
+
+#[tauri::command]
+pub fn get_state(service: State<'_, Service>) -> Snapshot {
+    service.snapshot()
+}
+
+#[tauri::command]
+pub fn sign_in(service: State<'_, Service>) -> CommandResult<()> {
+    service.sign_in()
+}
+
+#[tauri::command]
+pub fn cancel_sign_in(service: State<'_, Service>) {
+    service.cancel_sign_in();
+}
+
+#[tauri::command]
+pub async fn sign_out(service: State<'_, Service>) -> CommandResult<()> {
+    service.sign_out().await
+}
+
+#[tauri::command]
+pub async fn eligibility(service: State<'_, Service>) -> CommandResult<Vec<EligibleAccess>> {
+    service.eligibility().await
+}
+
+#[tauri::command]
+pub async fn create_request(
+    service: State<'_, Service>,
+    request: CreateRequest,
+) -> CommandResult<AccessRequest> {
+    service.create_request(request).await
+}
+
+#[tauri::command]
+pub async fn request_detail(service: State<'_, Service>, id: i64) -> CommandResult<AccessRequest> {
+    service.request(id).await
+}
+
+#[tauri::command]
+pub async fn approve(
+    service: State<'_, Service>,
+    id: i64,
+    comment: Option<String>,
+) -> CommandResult<AccessRequest> {
+    service.approve(id, comment).await
+}
+
+#[tauri::command]
+pub async fn reject(
+    service: State<'_, Service>,
+    id: i64,
+    comment: String,
+) -> CommandResult<AccessRequest> {
+    service.reject(id, comment).await
+}
+
+#[tauri::command]
+pub async fn cancel_request(service: State<'_, Service>, id: i64) -> CommandResult<AccessRequest> {
+    service.cancel(id).await
+}
+
+#[tauri::command]
+pub async fn revoke(service: State<'_, Service>, id: i64) -> CommandResult<AccessRequest> {
+    service.revoke(id).await
+}
+
+#[tauri::command]
+pub async fn extend(
+    service: State<'_, Service>,
+    id: i64,
+    by_secs: u32,
+) -> CommandResult<AccessRequest> {
+    service.extend(id, by_secs).await
+}
+
+#[tauri::command]
+pub async fn open_console(service: State<'_, Service>, id: i64) -> CommandResult<()> {
+    service.open_console(id).await
+}
+
+#[tauri::command]
+pub async fn copy_credentials(
+    service: State<'_, Service>,
+    id: i64,
+    format: CopyFormat,
+) -> CommandResult<Copied> {
+    service.copy_credentials(id, format).await
+}
+
+#[tauri::command]
+pub fn get_settings(service: State<'_, Service>) -> CommandResult<SettingsView> {
+    service.settings()
+}
+
+#[tauri::command]
+pub async fn save_settings(
+    service: State<'_, Service>,
+    settings: SettingsView,
+) -> CommandResult<SettingsView> {
+    service.save_settings(settings).await
+}
+
+#[tauri::command]
+pub async fn probe_broker(service: State<'_, Service>, url: String) -> CommandResult<BrokerProbe> {
+    service.probe_broker(url).await
+}

@@ -1,0 +1,181 @@
+//! The desktop around the service: the window, the tray, notifications, the browser,
+//! the clipboard and start-at-login, through Tauri and its plugins.
+
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+
+use tauri::{AppHandle, Emitter, Manager, Runtime};
+use tauri_plugin_autostart::ManagerExt as _;
+use tauri_plugin_clipboard_manager::ClipboardExt as _;
+use tauri_plugin_opener::OpenerExt as _;
+
+use crate::model::TrayLook;
+use crate::notices::Notice;
+use crate::service::Service;
+use crate::shell::Shell;
+use crate::tray::{self, menu};
+use crate::view::{Navigate, Snapshot, View};
+use crate::window;
+
+pub const STATE_EVENT: &str = "stint://state";
+pub const NAVIGATE_EVENT: &str = "stint://navigate";
+pub const VISIBLE_EVENT: &str = "stint://visible";
+
+pub struct Desktop<R: Runtime> {
+    app: AppHandle<R>,
+    tray: Mutex<tray::Shown>,
+}
+
+impl<R: Runtime> Desktop<R> {
+    pub fn new(app: AppHandle<R>) -> Arc<Self> {
+        Arc::new(Self {
+            app,
+            tray: Mutex::new(tray::Shown::default()),
+        })
+    }
+}
+
+impl<R: Runtime> Shell for Desktop<R> {
+    fn state_changed(&self, snapshot: &Snapshot, look: TrayLook) {
+        if let Err(e) = self.app.emit(STATE_EVENT, snapshot) {
+            tracing::warn!(error = %e, "window not told of the new state");
+        }
+        let entries = menu::build(snapshot, chrono::Utc::now());
+        if let Err(e) = tray::show(&self.app, &self.tray, look, entries) {
+            tracing::warn!(error = %e, "tray not updated");
+        }
+    }
+
+    fn notify(&self, notice: &Notice) {
+        let app = self.app.clone();
+        let notice = notice.clone();
+        // notify-rust blocks while it waits for a click: one short-lived thread each.
+        std::thread::spawn(move || {
+            let shown = notify_rust::Notification::new()
+                .appname("Stint")
+                .summary(&notice.summary)
+                .body(&notice.body)
+                .icon("dialog-information")
+                .action("default", "Open")
+                .show();
+            match shown {
+                Ok(handle) => {
+                    #[cfg(all(unix, not(target_os = "macos")))]
+                    handle.wait_for_action(|action| {
+                        if action == "default" {
+                            window::navigate(
+                                &app,
+                                Navigate {
+                                    view: notice.view,
+                                    request_id: Some(notice.request_id),
+                                },
+                            );
+                        }
+                    });
+                    #[cfg(not(all(unix, not(target_os = "macos"))))]
+                    let _ = (handle, app);
+                }
+                Err(e) => tracing::warn!(error = %e, "notification not shown"),
+            }
+        });
+    }
+
+    fn open_url(&self, url: &str) -> Result<(), String> {
+        match std::env::var("STINT_BROWSER") {
+            Ok(custom) if !custom.trim().is_empty() => run_browser_command(&custom, url),
+            _ => self
+                .app
+                .opener()
+                .open_url(url, None::<&str>)
+                .map_err(|e| e.to_string()),
+        }
+    }
+
+    fn copy_text(&self, text: &str) -> Result<(), String> {
+        self.app
+            .clipboard()
+            .write_text(text.to_owned())
+            .map_err(|e| e.to_string())
+    }
+
+    fn set_autostart(&self, enabled: bool) -> Result<(), String> {
+        let launcher = self.app.autolaunch();
+        let result = if enabled {
+            launcher.enable()
+        } else {
+            launcher.disable()
+        };
+        result.map_err(|e| e.to_string())
+    }
+
+    fn navigate(&self, to: Navigate) {
+        window::navigate(&self.app, to);
+    }
+}
+
+/// `STINT_BROWSER`: a command (words split on spaces) run with the URL as its last
+/// argument, as the `stint` CLI does. Not waited for: a browser may stay open.
+fn run_browser_command(command: &str, url: &str) -> Result<(), String> {
+    let mut words = command.split_whitespace();
+    let program = words.next().unwrap_or_default();
+    let mut child = Command::new(program)
+        .args(words)
+        .arg(url)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("cannot run `{program}` from STINT_BROWSER: {e}"))?;
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+    Ok(())
+}
+
+/// A click in the tray menu.
+pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
+    let Some(action) = menu::Action::parse(id) else {
+        return;
+    };
+    let service = app.state::<Service>().inner().clone();
+    let app = app.clone();
+    let report = move |what: &'static str, r: Result<(), crate::error::CommandError>| {
+        if let Err(e) = r {
+            tracing::warn!(error = %e.message, "{what} from the tray failed");
+        }
+    };
+    match action {
+        menu::Action::Quit => app.exit(0),
+        menu::Action::Open(view) => window::navigate(&app, Navigate { view, request_id: None }),
+        menu::Action::Review(id) => window::navigate(
+            &app,
+            Navigate {
+                view: View::Approvals,
+                request_id: Some(id),
+            },
+        ),
+        menu::Action::SignIn => {
+            window::navigate(&app, Navigate { view: View::SignIn, request_id: None });
+            report("sign-in", service.sign_in());
+        }
+        other => {
+            tauri::async_runtime::spawn(async move {
+                match other {
+                    menu::Action::SignOut => report("sign-out", service.sign_out().await),
+                    menu::Action::Console(id) => report("open console", service.open_console(id).await),
+                    menu::Action::Copy(id, format) => report(
+                        "copy credentials",
+                        service.copy_credentials(id, format).await.map(|_| ()),
+                    ),
+                    menu::Action::Extend(id, by) => report("extend", service.extend(id, by).await.map(|_| ())),
+                    menu::Action::Revoke(id) => report("revoke", service.revoke(id).await.map(|_| ())),
+                    menu::Action::Cancel(id) => report("cancel", service.cancel(id).await.map(|_| ())),
+                    menu::Action::Approve(id) => {
+                        report("approve", service.approve(id, None).await.map(|_| ()))
+                    }
+                    _ => {}
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! Words for time and targets, shared by the tray menu and the notifications. The
+//! window's own formatting (`ui/src/lib/time.ts`) says the same things the same way.
+
+use chrono::{DateTime, Local, Utc};
+use stint_api::AccessRequest;
+
+/// `prod / AdministratorAccess`.
+pub fn target(request: &AccessRequest) -> String {
+    format!(
+        "{} / {}",
+        request.account.name, request.permission_set.name
+    )
+}
+
+/// Time left in words, rounded up to the minute: `42 min left`, `1 h 5 min left`,
+/// `less than a minute left`, `ended`.
+pub fn left(seconds: i64) -> String {
+    if seconds <= 0 {
+        return "ended".to_owned();
+    }
+    if seconds < 60 {
+        return "less than a minute left".to_owned();
+    }
+    let minutes = (seconds + 59) / 60;
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (h, m) {
+        (0, m) => format!("{m} min left"),
+        (h, 0) => format!("{h} h left"),
+        (h, m) => format!("{h} h {m} min left"),
+    }
+}
+
+/// A length of time: `1 h 30 min`, `45 min`, `90 s`.
+pub fn duration(seconds: u32) -> String {
+    if seconds < 120 && seconds % 60 != 0 {
+        return format!("{seconds} s");
+    }
+    let minutes = (seconds + 30) / 60;
+    let (h, m) = (minutes / 60, minutes % 60);
+    match (h, m) {
+        (0, m) => format!("{m} min"),
+        (h, 0) => format!("{h} h"),
+        (h, m) => format!("{h} h {m} min"),
+    }
+}
+
+/// `14:32` in the person's time zone.
+pub fn clock(at: DateTime<Utc>) -> String {
+    at.with_timezone(&Local).format("%H:%M").to_string()
+}
+
+/// The tray's line for an active grant: `prod / AdministratorAccess — 42 min left`.
+pub fn grant_line(request: &AccessRequest, now: DateTime<Utc>) -> String {
+    format!(
+        "{} — {}",
+        target(request),
+        left((request.end_at - now).num_seconds())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn time_left_rounds_up_to_the_minute() {
+        assert_eq!(left(42 * 60), "42 min left");
+        assert_eq!(left(41 * 60 + 1), "42 min left");
+        assert_eq!(left(60), "1 min left");
+        assert_eq!(left(59), "less than a minute left");
+        assert_eq!(left(0), "ended");
+        assert_eq!(left(-3), "ended");
+        assert_eq!(left(3600), "1 h left");
+        assert_eq!(left(3599), "1 h left");
+        assert_eq!(left(3600 + 5 * 60), "1 h 5 min left");
+    }
+
+    #[test]
+    fn durations_read_like_the_window() {
+        assert_eq!(duration(5400), "1 h 30 min");
+        assert_eq!(duration(3600), "1 h");
+        assert_eq!(duration(2700), "45 min");
+        assert_eq!(duration(90), "90 s");
+        assert_eq!(duration(120), "2 min");
+    }
+}

@@ -1,0 +1,124 @@
+//! Stint, the menu-bar app. Rust owns all state and I/O through `stint-client`
+//! ([`service::Service`]); the Svelte window in `ui/` renders [`view::Snapshot`]s and
+//! calls [`commands`]. Nothing here is shared with the CLI but the client core.
+#![forbid(unsafe_code)]
+
+mod commands;
+mod desktop;
+mod error;
+mod labels;
+mod model;
+mod notices;
+mod prefs;
+mod service;
+mod shell;
+mod tray;
+mod view;
+mod window;
+
+#[cfg(test)]
+mod bindings;
+#[cfg(test)]
+mod testing;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use stint_client::Paths;
+use stint_client::clock::SystemClock;
+use tauri::Manager;
+use tauri_plugin_window_state::StateFlags;
+
+use crate::view::{Navigate, View};
+
+/// Runs the app until Quit. Returns an error only when the app cannot start at all.
+pub fn run() -> anyhow::Result<()> {
+    let started = Instant::now();
+    init_logging();
+    let paths = Paths::from_env()?;
+
+    tauri::Builder::default()
+        // First: a second launch hands over to the running app and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            window::navigate(
+                app,
+                Navigate {
+                    view: View::Access,
+                    request_id: None,
+                },
+            );
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
+        .plugin(
+            tauri_plugin_window_state::Builder::default()
+                // The window starts hidden; only its place and size are remembered.
+                .with_state_flags(StateFlags::all() - StateFlags::VISIBLE)
+                .build(),
+        )
+        .invoke_handler(tauri::generate_handler![
+            commands::get_state,
+            commands::sign_in,
+            commands::cancel_sign_in,
+            commands::sign_out,
+            commands::eligibility,
+            commands::create_request,
+            commands::request_detail,
+            commands::approve,
+            commands::reject,
+            commands::cancel_request,
+            commands::revoke,
+            commands::extend,
+            commands::open_console,
+            commands::copy_credentials,
+            commands::get_settings,
+            commands::save_settings,
+            commands::probe_broker,
+        ])
+        .setup(move |app| {
+            let handle = app.handle().clone();
+            tray::create(&handle)?;
+            tracing::info!(
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                "tray ready"
+            );
+            if let Some(window) = app.get_webview_window(window::MAIN) {
+                window::hide_on_close(&window);
+            }
+            let shell = desktop::Desktop::new(handle.clone());
+            let service = service::Service::new(shell, Arc::new(SystemClock), paths);
+            app.manage(service.clone());
+            tauri::async_runtime::spawn(async move { service.start().await });
+            if std::env::var_os("STINT_SHOW_WINDOW").is_some() {
+                window::navigate(
+                    &handle,
+                    Navigate {
+                        view: View::Access,
+                        request_id: None,
+                    },
+                );
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!("../tauri.conf.json"))?
+        .run(|_app, event| {
+            // The window's close button hides it; the app ends from the tray's Quit.
+            if let tauri::RunEvent::ExitRequested { code: None, api, .. } = event {
+                api.prevent_exit();
+            }
+        });
+    Ok(())
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("STINT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

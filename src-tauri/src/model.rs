@@ -1,0 +1,350 @@
+//! The app's picture of the person's requests, kept from the broker's answers and its
+//! event stream. Plain data and pure functions: it decides which notifications are due
+//! (each at most once), what the tray shows and when the next timer must fire, and the
+//! service around it does the I/O.
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use stint_api::{AccessRequest, BrokerEvent, EventKind, RequestState};
+
+use crate::notices::{Notice, NoticeKind};
+use crate::view::GrantView;
+
+/// The "5 minutes left" warning, and the tray's expiring look.
+pub const EXPIRING_SOON: Duration = Duration::minutes(5);
+/// A window that closes this much before its end was ended early (revoked).
+const EARLY: Duration = Duration::seconds(30);
+/// How many finished requests the window lists.
+const HISTORY_LEN: usize = 50;
+
+/// What the tray icon shows, most urgent last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TrayLook {
+    SignedOut,
+    Idle,
+    Pending,
+    Active,
+    Expiring,
+}
+
+#[derive(Debug, Default)]
+pub struct Model {
+    mine: BTreeMap<i64, AccessRequest>,
+    approvable: BTreeMap<i64, AccessRequest>,
+    /// Credentials this app handed out, by request: when they expire.
+    credentials: BTreeMap<i64, DateTime<Utc>>,
+    /// Notices already produced, so a replayed event or a resync never repeats one.
+    notified: HashSet<(i64, NoticeKind)>,
+    /// False until the first full load: what was already true then is not news.
+    primed: bool,
+}
+
+impl Model {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Forgets everything (sign-out, or another person signed in).
+    pub fn clear(&mut self) {
+        *self = Self::default();
+    }
+
+    pub fn is_primed(&self) -> bool {
+        self.primed
+    }
+
+    /// Replaces the picture with the broker's full answer (at start and after every
+    /// reconnect), and returns the notices for what changed meanwhile.
+    pub fn replace(
+        &mut self,
+        mine: Vec<AccessRequest>,
+        approvable: Vec<AccessRequest>,
+        now: DateTime<Utc>,
+    ) -> Vec<Notice> {
+        let mut notices = Vec::new();
+        let primed = self.primed;
+        let old_mine = std::mem::take(&mut self.mine);
+        for r in mine {
+            if primed {
+                notices.extend(self.mine_changed(old_mine.get(&r.id), &r, now));
+            } else {
+                self.mark_current(&r, now);
+            }
+            self.mine.insert(r.id, r);
+        }
+        let old_approvable = std::mem::take(&mut self.approvable);
+        for r in approvable
+            .into_iter()
+            .filter(|r| r.state == RequestState::Pending)
+        {
+            if primed && !old_approvable.contains_key(&r.id) {
+                notices.extend(self.once(NoticeKind::ToReview, &r, now));
+            } else {
+                self.notified.insert((r.id, NoticeKind::ToReview));
+            }
+            self.approvable.insert(r.id, r);
+        }
+        self.primed = true;
+        notices
+    }
+
+    /// Applies one event from the stream.
+    pub fn apply(&mut self, event: &BrokerEvent, now: DateTime<Utc>) -> Vec<Notice> {
+        let r = &event.request;
+        match event.kind {
+            EventKind::RequestChanged => {
+                let previous = self.mine.get(&r.id).cloned();
+                // An event older than what we hold (a replay after reconnect) changes nothing.
+                if previous.as_ref().is_some_and(|p| p.updated_at > r.updated_at) {
+                    return Vec::new();
+                }
+                let notices = self.mine_changed(previous.as_ref(), r, now);
+                self.mine.insert(r.id, r.clone());
+                notices
+            }
+            EventKind::ApprovalChanged => {
+                if r.state == RequestState::Pending {
+                    let new = !self.approvable.contains_key(&r.id);
+                    self.approvable.insert(r.id, r.clone());
+                    if new {
+                        return self.once(NoticeKind::ToReview, r, now);
+                    }
+                } else {
+                    self.approvable.remove(&r.id);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// Records a request the person just made or acted on (the command's own answer).
+    pub fn upsert_mine(&mut self, r: AccessRequest, now: DateTime<Utc>) {
+        self.mark_current(&r, now);
+        self.mine.insert(r.id, r);
+    }
+
+    /// Records a decision the person just made as an approver.
+    pub fn decided(&mut self, r: &AccessRequest) {
+        if r.state != RequestState::Pending {
+            self.approvable.remove(&r.id);
+        }
+    }
+
+    pub fn credentials_issued(&mut self, request_id: i64, expires_at: DateTime<Utc>) {
+        self.credentials.insert(request_id, expires_at);
+    }
+
+    pub fn request(&self, id: i64) -> Option<&AccessRequest> {
+        self.mine.get(&id).or_else(|| self.approvable.get(&id))
+    }
+
+    /// The notices due now for grants in their last five minutes (each once).
+    pub fn due_warnings(&mut self, now: DateTime<Utc>) -> Vec<Notice> {
+        let due: Vec<AccessRequest> = self
+            .mine
+            .values()
+            .filter(|r| r.state == RequestState::Active && warns(r) && r.end_at - EXPIRING_SOON <= now && now < r.end_at)
+            .cloned()
+            .collect();
+        due.iter()
+            .flat_map(|r| self.once(NoticeKind::Expiring, r, now))
+            .collect()
+    }
+
+    /// When something shown changes on its own: the next "5 minutes left", or the next
+    /// minute boundary of a countdown in the tray. `None` when nothing is counting down,
+    /// so an idle app sleeps.
+    pub fn next_wakeup(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let active: Vec<&AccessRequest> = self.active_requests().collect();
+        if active.is_empty() {
+            return None;
+        }
+        let mut next = now + Duration::minutes(1);
+        for r in active {
+            let warn_at = r.end_at - EXPIRING_SOON;
+            if warns(r) && warn_at > now && warn_at < next && !self.notified.contains(&(r.id, NoticeKind::Expiring)) {
+                next = warn_at;
+            }
+            // The tray's minute labels count to the end: wake on the end's minute boundaries.
+            let secs_left = (r.end_at - now).num_seconds();
+            if secs_left > 0 {
+                let to_boundary = match secs_left % 60 {
+                    0 => 60,
+                    s => s,
+                };
+                next = next.min(now + Duration::seconds(to_boundary));
+            }
+        }
+        Some(next)
+    }
+
+    pub fn tray_look(&self, signed_in: bool, now: DateTime<Utc>) -> TrayLook {
+        if !signed_in {
+            return TrayLook::SignedOut;
+        }
+        let mut look = TrayLook::Idle;
+        if !self.pending().is_empty() || !self.approvable.is_empty() {
+            look = TrayLook::Pending;
+        }
+        for r in self.active_requests() {
+            let left = r.end_at - now;
+            look = look.max(if left <= EXPIRING_SOON {
+                TrayLook::Expiring
+            } else {
+                TrayLook::Active
+            });
+        }
+        look
+    }
+
+    fn active_requests(&self) -> impl Iterator<Item = &AccessRequest> {
+        self.mine
+            .values()
+            .filter(|r| r.state == RequestState::Active)
+    }
+
+    /// Active grants, soonest to end first.
+    pub fn active(&self) -> Vec<GrantView> {
+        let mut v: Vec<GrantView> = self
+            .active_requests()
+            .map(|r| GrantView {
+                request: r.clone(),
+                credentials_expire_at: self.credentials.get(&r.id).copied(),
+            })
+            .collect();
+        v.sort_by_key(|g| (g.request.end_at, g.request.id));
+        v
+    }
+
+    /// Requests on their way, oldest first.
+    pub fn pending(&self) -> Vec<AccessRequest> {
+        self.mine
+            .values()
+            .filter(|r| {
+                matches!(
+                    r.state,
+                    RequestState::Pending | RequestState::Approved | RequestState::Activating
+                )
+            })
+            .cloned()
+            .collect()
+    }
+
+    pub fn approvals(&self) -> Vec<AccessRequest> {
+        let mut v: Vec<AccessRequest> = self.approvable.values().cloned().collect();
+        v.sort_by_key(|r| (r.created_at, r.id));
+        v
+    }
+
+    /// Finished requests (and those ending), newest first.
+    pub fn history(&self) -> Vec<AccessRequest> {
+        let mut v: Vec<AccessRequest> = self
+            .mine
+            .values()
+            .filter(|r| r.state.is_final() || r.state == RequestState::Ending)
+            .cloned()
+            .collect();
+        v.sort_by_key(|r| std::cmp::Reverse((r.updated_at, r.id)));
+        v.truncate(HISTORY_LEN);
+        v
+    }
+
+    /// The notices for one of the person's requests moving from `old` to `new`.
+    fn mine_changed(
+        &mut self,
+        old: Option<&AccessRequest>,
+        new: &AccessRequest,
+        now: DateTime<Utc>,
+    ) -> Vec<Notice> {
+        if old.is_some_and(|o| o.state == new.state) {
+            return Vec::new();
+        }
+        let was_pending = old.is_none_or(|o| o.state == RequestState::Pending);
+        let mut kinds = Vec::new();
+        match new.state {
+            RequestState::Approved | RequestState::Activating => {
+                if was_pending && new.approval_required {
+                    kinds.push(NoticeKind::Approved);
+                }
+            }
+            RequestState::Active => {
+                if was_pending && new.approval_required {
+                    kinds.push(NoticeKind::Approved);
+                }
+                kinds.push(NoticeKind::Active);
+            }
+            RequestState::Rejected => kinds.push(NoticeKind::Rejected),
+            RequestState::Expired => kinds.push(NoticeKind::Expired),
+            RequestState::Ending | RequestState::Ended => {
+                // Only a grant that was live ends: a request cancelled before it started
+                // also reaches `ended` in some brokers' eyes, and that is no news.
+                if old.is_none_or(|o| {
+                    matches!(o.state, RequestState::Active | RequestState::Activating | RequestState::Ending)
+                }) {
+                    kinds.push(ended_kind(new));
+                }
+            }
+            RequestState::Failed => kinds.push(NoticeKind::Failed),
+            RequestState::Pending | RequestState::Cancelled => {}
+        }
+        kinds
+            .into_iter()
+            .flat_map(|k| self.once(k, new, now))
+            .collect()
+    }
+
+    /// Marks what is already true of `r` as announced (the first load; one's own actions).
+    fn mark_current(&mut self, r: &AccessRequest, now: DateTime<Utc>) {
+        let mut kinds = vec![NoticeKind::Approved];
+        match r.state {
+            RequestState::Active => {
+                kinds.push(NoticeKind::Active);
+                if r.end_at - EXPIRING_SOON <= now {
+                    kinds.push(NoticeKind::Expiring);
+                }
+            }
+            RequestState::Pending | RequestState::Approved | RequestState::Activating => {
+                kinds.clear();
+            }
+            _ => {
+                kinds.extend([
+                    NoticeKind::Active,
+                    NoticeKind::Expiring,
+                    NoticeKind::Rejected,
+                    NoticeKind::Expired,
+                    NoticeKind::Ended,
+                    NoticeKind::Revoked,
+                    NoticeKind::Failed,
+                ]);
+            }
+        }
+        for k in kinds {
+            self.notified.insert((r.id, k));
+        }
+    }
+
+    fn once(&mut self, kind: NoticeKind, r: &AccessRequest, now: DateTime<Utc>) -> Vec<Notice> {
+        if self.notified.insert((r.id, kind)) {
+            vec![Notice::new(kind, r, now)]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+/// Grants of five minutes or less get no "5 minutes left": it would come with "active".
+fn warns(r: &AccessRequest) -> bool {
+    r.end_at - r.start_at > EXPIRING_SOON
+}
+
+fn ended_kind(r: &AccessRequest) -> NoticeKind {
+    if r.updated_at + EARLY < r.end_at {
+        NoticeKind::Revoked
+    } else {
+        NoticeKind::Ended
+    }
+}
+
+#[cfg(test)]
+mod tests;

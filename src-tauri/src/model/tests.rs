@@ -1,0 +1,190 @@
+use super::*;
+use crate::testing::{req, t};
+use crate::view::View;
+
+fn mine(state: RequestState, updated: i64) -> BrokerEvent {
+    BrokerEvent {
+        seq: updated,
+        kind: EventKind::RequestChanged,
+        request: req(1, state, updated),
+    }
+}
+
+fn kinds(notices: &[Notice]) -> Vec<NoticeKind> {
+    notices.iter().map(|n| n.kind).collect()
+}
+
+#[test]
+fn the_first_load_is_not_news() {
+    let mut m = Model::new();
+    let notices = m.replace(
+        vec![req(1, RequestState::Active, 0), req(2, RequestState::Ended, -10)],
+        vec![req(3, RequestState::Pending, -1)],
+        t(1),
+    );
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(m.active().len(), 1);
+    assert_eq!(m.history().len(), 1);
+    assert_eq!(m.approvals().len(), 1);
+}
+
+#[test]
+fn a_request_through_its_life_notifies_each_step_once() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Pending, -5)], vec![], t(-5));
+
+    let approved = m.apply(&mine(RequestState::Approved, -1), t(-1));
+    assert_eq!(kinds(&approved), [NoticeKind::Approved]);
+    assert_eq!(approved[0].summary, "Request approved");
+    assert!(
+        approved[0].body.starts_with("Bob Baker approved prod / AdministratorAccess for 1 h"),
+        "{}",
+        approved[0].body
+    );
+    assert_eq!(approved[0].view, View::Access);
+
+    assert!(m.apply(&mine(RequestState::Activating, 0), t(0)).is_empty());
+    let active = m.apply(&mine(RequestState::Active, 0), t(0));
+    assert_eq!(kinds(&active), [NoticeKind::Active]);
+    assert!(active[0].body.contains("1 h left"), "{}", active[0].body);
+
+    // The same event again (a replay after reconnecting) says nothing.
+    assert!(m.apply(&mine(RequestState::Active, 0), t(0)).is_empty());
+
+    let ending = m.apply(&mine(RequestState::Ending, 60), t(60));
+    assert_eq!(kinds(&ending), [NoticeKind::Ended]);
+    assert_eq!(ending[0].summary, "Access ended");
+    assert!(m.apply(&mine(RequestState::Ended, 60), t(60)).is_empty());
+    assert!(m.active().is_empty());
+    assert_eq!(m.history()[0].state, RequestState::Ended);
+}
+
+#[test]
+fn a_window_closed_early_reads_as_revoked() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(1));
+    let n = m.apply(&mine(RequestState::Ended, 20), t(20));
+    assert_eq!(kinds(&n), [NoticeKind::Revoked]);
+    assert_eq!(n[0].summary, "Access revoked");
+}
+
+#[test]
+fn a_stale_event_does_not_roll_back_state() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(1));
+    assert!(m.apply(&mine(RequestState::Approved, -1), t(2)).is_empty());
+    assert_eq!(m.active().len(), 1);
+}
+
+#[test]
+fn a_resync_after_reconnecting_announces_what_was_missed_and_nothing_twice() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Pending, -5)], vec![], t(-5));
+    // Offline while bob approved and the window opened: the resync sees it active.
+    let n = m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(1));
+    assert_eq!(kinds(&n), [NoticeKind::Approved, NoticeKind::Active]);
+    // The events that were missed arrive afterwards (Last-Event-ID replay): no repeats.
+    assert!(m.apply(&mine(RequestState::Approved, -1), t(1)).is_empty());
+    assert!(m.apply(&mine(RequestState::Active, 0), t(1)).is_empty());
+    // A second resync with nothing new says nothing.
+    assert!(m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(2)).is_empty());
+}
+
+#[test]
+fn rejection_quotes_the_comment() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Pending, -5)], vec![], t(-5));
+    let mut event = mine(RequestState::Rejected, -1);
+    event.request.decision_comment = Some("use staging first".into());
+    let n = m.apply(&event, t(-1));
+    assert_eq!(kinds(&n), [NoticeKind::Rejected]);
+    assert_eq!(
+        n[0].body,
+        "Bob Baker rejected prod / AdministratorAccess: “use staging first”."
+    );
+}
+
+#[test]
+fn approvers_hear_of_each_new_request_once() {
+    let mut m = Model::new();
+    m.replace(vec![], vec![], t(0));
+    let event = BrokerEvent {
+        seq: 9,
+        kind: EventKind::ApprovalChanged,
+        request: req(7, RequestState::Pending, 0),
+    };
+    let n = m.apply(&event, t(0));
+    assert_eq!(kinds(&n), [NoticeKind::ToReview]);
+    assert_eq!(n[0].view, View::Approvals);
+    assert!(n[0].body.starts_with("Alice Adams asks for prod / AdministratorAccess for 1 h"));
+    assert!(m.apply(&event, t(0)).is_empty());
+    assert_eq!(m.approvals().len(), 1);
+
+    let decided = BrokerEvent {
+        seq: 10,
+        kind: EventKind::ApprovalChanged,
+        request: req(7, RequestState::Approved, 1),
+    };
+    assert!(m.apply(&decided, t(1)).is_empty());
+    assert!(m.approvals().is_empty());
+}
+
+#[test]
+fn five_minutes_left_is_announced_once_at_the_right_time() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(1));
+    assert!(m.due_warnings(t(54)).is_empty());
+    let n = m.due_warnings(t(55));
+    assert_eq!(kinds(&n), [NoticeKind::Expiring]);
+    assert_eq!(n[0].summary, "5 minutes left");
+    assert!(m.due_warnings(t(56)).is_empty());
+}
+
+#[test]
+fn short_grants_get_no_five_minute_warning() {
+    let mut m = Model::new();
+    let mut r = req(1, RequestState::Active, 0);
+    r.end_at = t(3);
+    m.replace(vec![r], vec![], t(0));
+    assert!(m.due_warnings(t(1)).is_empty());
+}
+
+#[test]
+fn an_idle_app_has_no_timer_and_an_active_one_wakes_on_minute_boundaries() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Ended, -1)], vec![], t(0));
+    assert_eq!(m.next_wakeup(t(0)), None);
+
+    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
+    let now = t(10) + Duration::seconds(20);
+    // 49 min 40 s left: the label changes in 40 s.
+    assert_eq!(m.next_wakeup(now), Some(now + Duration::seconds(40)));
+    // At minute 54:30 the five-minute warning (55:00) comes first.
+    let now = t(54) + Duration::seconds(30);
+    assert_eq!(m.next_wakeup(now), Some(t(55)));
+}
+
+#[test]
+fn the_tray_look_follows_the_most_urgent_thing() {
+    let mut m = Model::new();
+    assert_eq!(m.tray_look(false, t(0)), TrayLook::SignedOut);
+    m.replace(vec![], vec![], t(0));
+    assert_eq!(m.tray_look(true, t(0)), TrayLook::Idle);
+    m.replace(vec![req(2, RequestState::Pending, 0)], vec![], t(0));
+    assert_eq!(m.tray_look(true, t(0)), TrayLook::Pending);
+    m.replace(
+        vec![req(2, RequestState::Pending, 0), req(1, RequestState::Active, 0)],
+        vec![],
+        t(0),
+    );
+    assert_eq!(m.tray_look(true, t(10)), TrayLook::Active);
+    assert_eq!(m.tray_look(true, t(56)), TrayLook::Expiring);
+}
+
+#[test]
+fn credentials_handed_out_show_with_their_grant() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
+    m.credentials_issued(1, t(120));
+    assert_eq!(m.active()[0].credentials_expire_at, Some(t(120)));
+}

@@ -1,0 +1,155 @@
+//! The notifications Stint shows, and their words. Which ones to show is decided by
+//! [`crate::model::Model`]; showing them is [`crate::desktop::notify`].
+
+use chrono::{DateTime, Utc};
+use stint_api::AccessRequest;
+
+use crate::labels;
+use crate::view::{NotificationPrefs, View};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NoticeKind {
+    Approved,
+    Rejected,
+    /// Nobody decided in time.
+    Expired,
+    Active,
+    /// Five minutes left.
+    Expiring,
+    /// The window closed on time.
+    Ended,
+    /// The window closed early: someone revoked it.
+    Revoked,
+    /// Identity Center refused the change; the broker retries.
+    Failed,
+    /// For approvers: a new request to review.
+    ToReview,
+}
+
+/// One notification to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: NoticeKind,
+    pub request_id: i64,
+    pub summary: String,
+    pub body: String,
+    /// Where a click on it goes.
+    pub view: View,
+}
+
+impl NoticeKind {
+    pub fn enabled(self, prefs: &NotificationPrefs) -> bool {
+        match self {
+            NoticeKind::Approved => prefs.approved,
+            NoticeKind::Rejected | NoticeKind::Expired => prefs.rejected,
+            NoticeKind::Active => prefs.active,
+            NoticeKind::Expiring => prefs.expiring,
+            NoticeKind::Ended | NoticeKind::Revoked | NoticeKind::Failed => prefs.ended,
+            NoticeKind::ToReview => prefs.to_review,
+        }
+    }
+}
+
+impl Notice {
+    pub fn new(kind: NoticeKind, r: &AccessRequest, now: DateTime<Utc>) -> Self {
+        let target = labels::target(r);
+        let by = r
+            .decided_by
+            .as_ref()
+            .map(|u| u.display_name.clone())
+            .unwrap_or_else(|| "Policy".to_owned());
+        let comment = r
+            .decision_comment
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+            .map(|c| format!(": “{}”", c.trim()))
+            .unwrap_or_default();
+        let (summary, body, view) = match kind {
+            NoticeKind::Approved => {
+                let when = if r.start_at > now {
+                    format!("; it starts at {}", labels::clock(r.start_at))
+                } else {
+                    String::new()
+                };
+                (
+                    "Request approved".to_owned(),
+                    format!(
+                        "{by} approved {target} for {}{when}.",
+                        labels::duration(r.duration_secs)
+                    ),
+                    View::Access,
+                )
+            }
+            NoticeKind::Rejected => (
+                "Request rejected".to_owned(),
+                format!("{by} rejected {target}{comment}."),
+                View::Access,
+            ),
+            NoticeKind::Expired => (
+                "Request expired".to_owned(),
+                format!("Nobody decided on {target} in time. Ask again if you still need it."),
+                View::Access,
+            ),
+            NoticeKind::Active => (
+                "Access active".to_owned(),
+                format!(
+                    "{target} is yours until {} ({}).",
+                    labels::clock(r.end_at),
+                    labels::left((r.end_at - now).num_seconds())
+                ),
+                View::Access,
+            ),
+            NoticeKind::Expiring => (
+                "5 minutes left".to_owned(),
+                format!(
+                    "{target} ends at {}. Extend it from the tray if you need more time.",
+                    labels::clock(r.end_at)
+                ),
+                View::Access,
+            ),
+            NoticeKind::Ended => (
+                "Access ended".to_owned(),
+                format!(
+                    "Your access to {target} ended at {}.",
+                    labels::clock(r.end_at.min(r.updated_at))
+                ),
+                View::Access,
+            ),
+            NoticeKind::Revoked => (
+                "Access revoked".to_owned(),
+                format!(
+                    "Your access to {target} was ended early, at {}{comment}.",
+                    labels::clock(r.updated_at)
+                ),
+                View::Access,
+            ),
+            NoticeKind::Failed => (
+                "Access change failed".to_owned(),
+                format!(
+                    "{target}: {}",
+                    r.outcome
+                        .as_deref()
+                        .unwrap_or("Identity Center refused the change; Stint keeps trying.")
+                ),
+                View::Access,
+            ),
+            NoticeKind::ToReview => (
+                "Request to review".to_owned(),
+                format!(
+                    "{} asks for {target} for {}: {}",
+                    r.requester.display_name,
+                    labels::duration(r.duration_secs),
+                    r.reason
+                ),
+                View::Approvals,
+            ),
+        };
+        Self {
+            kind,
+            request_id: r.id,
+            summary,
+            body,
+            view,
+        }
+    }
+}

@@ -1,0 +1,220 @@
+//! The tray menu as plain data, built from a [`Snapshot`], and the actions its item ids
+//! stand for. Kept free of Tauri so its wording and structure are unit-tested.
+
+use chrono::{DateTime, Utc};
+
+use crate::labels;
+use crate::view::{CopyFormat, SessionView, Snapshot, View};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    Item { id: String, label: String, enabled: bool },
+    Submenu { label: String, entries: Vec<Entry> },
+    Separator,
+}
+
+fn item(id: impl Into<String>, label: impl Into<String>) -> Entry {
+    Entry::Item {
+        id: id.into(),
+        label: label.into(),
+        enabled: true,
+    }
+}
+
+fn note(label: impl Into<String>) -> Entry {
+    Entry::Item {
+        id: "note".into(),
+        label: label.into(),
+        enabled: false,
+    }
+}
+
+/// What a click on a menu item does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Open(View),
+    SignIn,
+    SignOut,
+    Console(i64),
+    Copy(i64, CopyFormat),
+    Extend(i64, u32),
+    Revoke(i64),
+    Cancel(i64),
+    Approve(i64),
+    Review(i64),
+    Quit,
+}
+
+/// How much "Extend" adds, from the menu.
+pub const EXTEND_STEPS: [u32; 2] = [30 * 60, 60 * 60];
+
+pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
+    let mut entries = Vec::new();
+    let user = match &snapshot.session {
+        SessionView::SignedIn { user } => Some(user),
+        SessionView::NotConfigured { .. } => {
+            entries.push(note("Stint is not set up yet"));
+            entries.push(item("settings", "Settings…"));
+            entries.push(Entry::Separator);
+            entries.push(item("quit", "Quit Stint"));
+            return entries;
+        }
+        SessionView::SigningIn { prompt } => {
+            entries.push(note(match prompt {
+                Some(p) => format!("Signing in: confirm code {}", p.user_code),
+                None => "Signing in…".to_owned(),
+            }));
+            None
+        }
+        SessionView::SignedOut { .. } => {
+            entries.push(note("Not signed in"));
+            None
+        }
+    };
+    if let Some(user) = user {
+        entries.push(note(format!("Signed in as {}", user.display_name)));
+        entries.push(Entry::Separator);
+        if snapshot.active.is_empty() {
+            entries.push(note("No active access"));
+        }
+        for grant in &snapshot.active {
+            let r = &grant.request;
+            let id = r.id;
+            let mut actions = vec![
+                item(format!("console:{id}"), "Open console"),
+                item(format!("copy:{id}:env"), "Copy credentials"),
+                Entry::Submenu {
+                    label: "Copy credentials as".into(),
+                    entries: vec![
+                        item(format!("copy:{id}:fish"), "fish"),
+                        item(format!("copy:{id}:powershell"), "PowerShell"),
+                        item(format!("copy:{id}:profile_line"), "credential_process profile"),
+                    ],
+                },
+                Entry::Separator,
+            ];
+            actions.extend(EXTEND_STEPS.map(|by| {
+                item(
+                    format!("extend:{id}:{by}"),
+                    format!("Extend by {}", labels::duration(by)),
+                )
+            }));
+            actions.push(item(format!("revoke:{id}"), "Revoke"));
+            entries.push(Entry::Submenu {
+                label: labels::grant_line(r, now),
+                entries: actions,
+            });
+        }
+        if !snapshot.pending.is_empty() {
+            entries.push(Entry::Separator);
+            entries.push(note("Pending"));
+            for r in &snapshot.pending {
+                let status = match r.state {
+                    stint_api::RequestState::Pending => "waiting for approval".to_owned(),
+                    stint_api::RequestState::Approved => format!("starts at {}", labels::clock(r.start_at)),
+                    _ => "starting…".to_owned(),
+                };
+                entries.push(Entry::Submenu {
+                    label: format!("{} — {status}", labels::target(r)),
+                    entries: vec![
+                        item(format!("open:access:{}", r.id), "Details…"),
+                        item(format!("cancel:{}", r.id), "Cancel request"),
+                    ],
+                });
+            }
+        }
+        if user.approver {
+            entries.push(Entry::Separator);
+            let approvals: Vec<Entry> = if snapshot.approvals.is_empty() {
+                vec![note("Nothing to review")]
+            } else {
+                snapshot
+                    .approvals
+                    .iter()
+                    .map(|r| Entry::Submenu {
+                        label: format!(
+                            "{}: {} for {}",
+                            r.requester.display_name,
+                            labels::target(r),
+                            labels::duration(r.duration_secs)
+                        ),
+                        entries: vec![
+                            item(format!("approve:{}", r.id), "Approve"),
+                            item(format!("review:{}", r.id), "Review…"),
+                        ],
+                    })
+                    .collect()
+            };
+            entries.push(Entry::Submenu {
+                label: format!("Approvals ({})", snapshot.approvals.len()),
+                entries: approvals,
+            });
+        }
+        entries.push(Entry::Separator);
+        entries.push(item("request", "Request access…"));
+        entries.push(item("open:access", "My access…"));
+        entries.push(item("signout", "Sign out"));
+    } else {
+        entries.push(Entry::Separator);
+        entries.push(item("signin", "Sign in…"));
+    }
+    entries.push(item("settings", "Settings…"));
+    entries.push(Entry::Separator);
+    entries.push(item("quit", "Quit Stint"));
+    entries
+}
+
+impl Action {
+    pub fn parse(id: &str) -> Option<Self> {
+        let parts: Vec<&str> = id.split(':').collect();
+        let num = |i: usize| parts.get(i).and_then(|p| p.parse::<i64>().ok());
+        Some(match parts.as_slice() {
+            ["quit"] => Action::Quit,
+            ["signin"] => Action::SignIn,
+            ["signout"] => Action::SignOut,
+            ["settings"] => Action::Open(View::Settings),
+            ["request"] => Action::Open(View::Request),
+            ["open", "access"] | ["open", "access", _] => Action::Open(View::Access),
+            ["console", _] => Action::Console(num(1)?),
+            ["copy", _, format] => Action::Copy(
+                num(1)?,
+                match *format {
+                    "env" => CopyFormat::Env,
+                    "fish" => CopyFormat::Fish,
+                    "powershell" => CopyFormat::Powershell,
+                    "profile_line" => CopyFormat::ProfileLine,
+                    _ => return None,
+                },
+            ),
+            ["extend", _, by] => Action::Extend(num(1)?, by.parse().ok()?),
+            ["revoke", _] => Action::Revoke(num(1)?),
+            ["cancel", _] => Action::Cancel(num(1)?),
+            ["approve", _] => Action::Approve(num(1)?),
+            ["review", _] => Action::Review(num(1)?),
+            _ => return None,
+        })
+    }
+}
+
+/// Every label, indented by depth: what a test or a screenshot of the menu shows.
+pub fn render_text(entries: &[Entry]) -> String {
+    fn walk(entries: &[Entry], depth: usize, out: &mut String) {
+        for e in entries {
+            let pad = "    ".repeat(depth);
+            match e {
+                Entry::Item { label, .. } => out.push_str(&format!("{pad}{label}\n")),
+                Entry::Submenu { label, entries } => {
+                    out.push_str(&format!("{pad}{label} ▸\n"));
+                    walk(entries, depth + 1, out);
+                }
+                Entry::Separator => out.push_str(&format!("{pad}────────\n")),
+            }
+        }
+    }
+    let mut out = String::new();
+    walk(entries, 0, &mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests;

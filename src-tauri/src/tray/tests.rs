@@ -1,0 +1,121 @@
+use stint_api::RequestState;
+
+use super::*;
+use crate::testing::{req, t, user};
+use crate::view::{BrokerLink, GrantView, UserView};
+
+fn signed_in(approver: bool) -> SessionView {
+    SessionView::SignedIn {
+        user: UserView {
+            user_name: "alice".into(),
+            display_name: "Alice Adams".into(),
+            email: None,
+            groups: vec![],
+            approver,
+        },
+    }
+}
+
+fn snapshot(session: SessionView) -> Snapshot {
+    Snapshot {
+        session,
+        broker: BrokerLink::Live,
+        active: vec![],
+        pending: vec![],
+        approvals: vec![],
+        history: vec![],
+    }
+}
+
+#[test]
+fn active_grants_read_with_time_left_and_their_actions() {
+    let mut s = snapshot(signed_in(false));
+    s.active.push(GrantView {
+        request: req(7, RequestState::Active, 0),
+        credentials_expire_at: None,
+    });
+    let mut pending = req(8, RequestState::Pending, 0);
+    pending.account.name = "staging".into();
+    pending.permission_set.name = "PowerUserAccess".into();
+    s.pending.push(pending);
+    let text = render_text(&build(&s, t(18)));
+    assert_eq!(
+        text,
+        "Signed in as Alice Adams\n\
+         ────────\n\
+         prod / AdministratorAccess — 42 min left ▸\n\
+         \x20   Open console\n\
+         \x20   Copy credentials\n\
+         \x20   Copy credentials as ▸\n\
+         \x20       fish\n\
+         \x20       PowerShell\n\
+         \x20       credential_process profile\n\
+         \x20   ────────\n\
+         \x20   Extend by 30 min\n\
+         \x20   Extend by 1 h\n\
+         \x20   Revoke\n\
+         ────────\n\
+         Pending\n\
+         staging / PowerUserAccess — waiting for approval ▸\n\
+         \x20   Details…\n\
+         \x20   Cancel request\n\
+         ────────\n\
+         Request access…\n\
+         My access…\n\
+         Sign out\n\
+         Settings…\n\
+         ────────\n\
+         Quit Stint\n"
+    );
+}
+
+#[test]
+fn approvers_see_how_many_wait() {
+    let mut s = snapshot(signed_in(true));
+    let mut r = req(9, RequestState::Pending, 0);
+    r.requester = user("carol", "Carol Chen");
+    s.approvals.push(r);
+    let text = render_text(&build(&s, t(0)));
+    assert!(text.contains("Approvals (1) ▸\n"), "{text}");
+    assert!(
+        text.contains("    Carol Chen: prod / AdministratorAccess for 1 h ▸\n        Approve\n        Review…\n"),
+        "{text}"
+    );
+    assert!(text.contains("No active access"), "{text}");
+}
+
+#[test]
+fn signed_out_offers_sign_in() {
+    let text = render_text(&build(&snapshot(SessionView::SignedOut { reason: None }), t(0)));
+    assert_eq!(text, "Not signed in\n────────\nSign in…\nSettings…\n────────\nQuit Stint\n");
+}
+
+#[test]
+fn every_item_id_parses_to_its_action() {
+    let mut s = snapshot(signed_in(true));
+    s.active.push(GrantView {
+        request: req(7, RequestState::Active, 0),
+        credentials_expire_at: None,
+    });
+    s.pending.push(req(8, RequestState::Pending, 0));
+    s.approvals.push(req(9, RequestState::Pending, 0));
+    fn ids(entries: &[Entry], out: &mut Vec<String>) {
+        for e in entries {
+            match e {
+                Entry::Item { id, enabled: true, .. } => out.push(id.clone()),
+                Entry::Submenu { entries, .. } => ids(entries, out),
+                _ => {}
+            }
+        }
+    }
+    let mut all = Vec::new();
+    ids(&build(&s, t(0)), &mut all);
+    for id in &all {
+        assert!(Action::parse(id).is_some(), "{id} does not parse");
+    }
+    assert_eq!(Action::parse("copy:7:fish"), Some(Action::Copy(7, CopyFormat::Fish)));
+    assert_eq!(Action::parse("extend:7:1800"), Some(Action::Extend(7, 1800)));
+    assert_eq!(Action::parse("approve:9"), Some(Action::Approve(9)));
+    assert_eq!(Action::parse("copy:7:yaml"), None);
+    assert_eq!(Action::parse("note"), None);
+}

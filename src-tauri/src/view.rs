@@ -1,0 +1,188 @@
+//! What the window is shown: the types that cross to the UI as JSON. Their TypeScript
+//! declarations are generated from here (`ui/src/lib/bindings/`, see `bindings.rs`), so
+//! the UI never copies a shape by hand.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use stint_api::AccessRequest;
+
+/// Everything the window and the tray show, pushed on every change (`stint://state`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Snapshot {
+    pub session: SessionView,
+    pub broker: BrokerLink,
+    /// The person's grants that are active now, soonest to end first.
+    pub active: Vec<GrantView>,
+    /// The person's requests on their way: pending, approved (starting later), activating.
+    pub pending: Vec<AccessRequest>,
+    /// Pending requests the person may approve, oldest first.
+    pub approvals: Vec<AccessRequest>,
+    /// The person's finished requests, newest first.
+    pub history: Vec<AccessRequest>,
+}
+
+/// Where sign-in stands.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum SessionView {
+    /// The start URL, region or broker are not set: the Settings view comes first.
+    NotConfigured { missing: String },
+    SignedOut {
+        /// Why the last sign-in ended, when it did not end by choice.
+        reason: Option<String>,
+    },
+    SigningIn {
+        /// Absent until Identity Center has issued a code.
+        prompt: Option<DevicePromptView>,
+    },
+    SignedIn { user: UserView },
+}
+
+/// The device code the person confirms on the verification page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct DevicePromptView {
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub expires_at: DateTime<Utc>,
+    pub browser_opened: bool,
+    /// Why the browser could not be opened; the window then offers the link.
+    pub browser_error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct UserView {
+    pub user_name: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub groups: Vec<String>,
+    /// Shows the Approvals view and the tray's "Approvals (N)".
+    pub approver: bool,
+}
+
+/// The link to the broker's event stream.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum BrokerLink {
+    /// Not signed in, or no broker configured.
+    Offline,
+    Connecting,
+    Live,
+    Reconnecting { reason: String },
+}
+
+/// An active grant with what the app knows of the credentials issued for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct GrantView {
+    pub request: AccessRequest,
+    /// When credentials this app handed out for this grant stop working. They outlive
+    /// the grant when it ends first: AWS cannot end a session early.
+    pub credentials_expire_at: Option<DateTime<Utc>>,
+}
+
+/// The window's views; notifications and the tray open one of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum View {
+    SignIn,
+    Request,
+    Access,
+    Approvals,
+    Settings,
+}
+
+/// `stint://navigate`: show `view`, scrolled to `request_id` when given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Navigate {
+    pub view: View,
+    #[cfg_attr(test, ts(type = "number | null"))]
+    pub request_id: Option<i64>,
+}
+
+/// What "Copy credentials" puts on the clipboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum CopyFormat {
+    /// bash and zsh `export` lines.
+    Env,
+    Fish,
+    Powershell,
+    /// A `~/.aws/config` profile whose `credential_process` runs `stint`.
+    ProfileLine,
+}
+
+/// The answer to "Copy credentials": what was copied, never the secret itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Copied {
+    pub format: CopyFormat,
+    /// When the copied credentials stop working; absent for a profile line, which
+    /// fetches fresh ones each time.
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// The Settings view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    pub broker_url: String,
+    pub start_url: String,
+    pub region: String,
+    pub notifications: NotificationPrefs,
+    pub start_at_login: bool,
+    /// Settings fixed by `STINT_*` environment variables: what is typed here for them
+    /// is saved but does not apply while the variable is set.
+    pub overridden: Vec<String>,
+}
+
+/// Which notifications to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", default)]
+pub struct NotificationPrefs {
+    pub approved: bool,
+    pub rejected: bool,
+    pub active: bool,
+    pub expiring: bool,
+    pub ended: bool,
+    /// For approvers: a new request to review.
+    pub to_review: bool,
+}
+
+impl Default for NotificationPrefs {
+    fn default() -> Self {
+        Self {
+            approved: true,
+            rejected: true,
+            active: true,
+            expiring: true,
+            ended: true,
+            to_review: true,
+        }
+    }
+}
+
+/// What the broker says about itself, shown in Settings before saving a broker URL.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct BrokerProbe {
+    pub start_url: String,
+    pub region: String,
+}
