@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The desktop app's tools: the UI's npm packages (exactly those in ui/package-lock.json)
+# and tauri-driver for the WebDriver test. Does nothing when both are already in place.
+source "$(dirname "$0")/lib.sh"
+
+ui="$STINT_ROOT/ui"
+stamp="$ui/node_modules/.stint-lock"
+command -v npm >/dev/null || die "npm not found: install Node.js 20 or newer (https://nodejs.org)"
+if ! cmp -s "$ui/package-lock.json" "$stamp" 2>/dev/null; then
+    say "installing the UI's npm packages (ui/package-lock.json)"
+    npm ci --prefix "$ui" --no-audit --no-fund --loglevel=error
+    cp "$ui/package-lock.json" "$stamp"
+fi
+
+if ! command -v tauri-driver >/dev/null && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
+    say "installing tauri-driver (WebDriver for Tauri apps, about a minute)"
+    cargo install tauri-driver --locked --quiet
+fi

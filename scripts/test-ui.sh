@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The desktop app's test stages: the UI's unit tests and type check, the check that the
+# generated TypeScript bindings are current, the app's Rust tests, and the WebDriver
+# end-to-end run of the real app under Xvfb (tests/ui/). `make test` runs this through
+# scripts/test.sh; run it alone after scripts/install.sh.
+source "$(dirname "$0")/lib.sh"
+cd "$STINT_ROOT"
+
+say "ui: vitest"
+npm --prefix ui test --silent
+
+say "ui: generated bindings are current (ts-rs)"
+cargo test -p stint-app --lib bindings -- --quiet
+
+say "ui: svelte-check"
+npm --prefix ui run check --silent
+
+say "app: Rust unit tests"
+cargo test -p stint-app --lib
+
+say "app: build (UI bundle, then the app binary)"
+npm --prefix ui run build --silent
+cargo build -p stint-app --bin stint-app
+cargo build --bin stint-sim --bin stint-broker --bin stint
+
+say "app: end to end under Xvfb (tauri-driver + WebKitWebDriver)"
+"$STINT_ROOT/scripts/install-python.sh"
+export PATH="$HOME/.cargo/bin:$PATH"
+xvfb-run -a -s "-screen 0 1280x800x24" \
+    dbus-run-session -- "$STINT_ROOT/tests/ui/session.sh" "$@"

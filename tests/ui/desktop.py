@@ -1,0 +1,145 @@
+"""The desktop around the app under test, read the way a person's desktop would: the
+tray menu over D-Bus (com.canonical.dbusmenu), notifications as dbus-monitor sees them
+on the session bus, the clipboard with xclip, and a STINT_BROWSER recorder."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+TRAY_MENU_PATH = "/org/ayatana/NotificationItem/stint/Menu"
+
+
+def wait_for(what: str, check, timeout: float = 60.0, interval: float = 0.2):
+    """Polls `check` until it returns something truthy; fails naming `what`."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = check()
+        except Exception as e:  # noqa: BLE001 - the condition may not be checkable yet
+            last = e
+        else:
+            if last:
+                return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f}s waiting for {what} (last: {last!r})")
+
+
+def _gdbus(*args: str) -> str:
+    return subprocess.run(
+        ["gdbus", "call", "--session", *args], check=True, capture_output=True, text=True, timeout=10
+    ).stdout
+
+
+def bus_names() -> list[str]:
+    out = _gdbus("--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+                 "--method", "org.freedesktop.DBus.ListNames")
+    return re.findall(r"'([^']+)'", out)
+
+
+def _labels(layout: str) -> list[tuple[int, str]]:
+    """(depth, label) for every item of a GetLayout answer, in order. Separators come
+    back as items of type 'separator' with no label."""
+    items: list[tuple[int, str]] = []
+    depth = 0
+    i = 0
+    while i < len(layout):
+        if layout.startswith("(", i) and re.match(r"\(\d+, \{", layout[i:]):
+            depth += 1
+            props_end = layout.find("}", i)
+            props = layout[i:props_end]
+            label = re.search(r"'label': <'((?:[^'\\]|\\.)*)'>", props)
+            if "'type': <'separator'>" in props:
+                items.append((depth, "────────"))
+            elif label:
+                items.append((depth, label.group(1).replace("\\'", "'")))
+            i = props_end
+        elif layout.startswith(")", i):
+            depth -= 1
+        i += 1
+    return items
+
+
+@dataclass
+class TrayMenu:
+    owner: str
+
+    @classmethod
+    def find(cls, timeout: float = 30.0) -> "TrayMenu":
+        def owner():
+            for name in bus_names():
+                if not name.startswith(":"):
+                    continue
+                try:
+                    _gdbus("--dest", name, "--object-path", TRAY_MENU_PATH,
+                           "--method", "com.canonical.dbusmenu.GetLayout", "0", "--", "-1", "@as []")
+                    return name
+                except subprocess.CalledProcessError:
+                    continue
+            return None
+        return cls(wait_for("the tray menu on the session bus", owner, timeout))
+
+    def lines(self) -> list[str]:
+        out = _gdbus("--dest", self.owner, "--object-path", TRAY_MENU_PATH,
+                     "--method", "com.canonical.dbusmenu.GetLayout", "0", "--", "-1", "@as []")
+        # The root item (depth 1) has no label; its children are depth 2. GTK labels
+        # carry mnemonics: `__` is a literal underscore, a lone `_` marks the access key.
+        def plain(label: str) -> str:
+            return re.sub(r"_(.)", r"\1", label)
+        return ["    " * (d - 2) + plain(label) for d, label in _labels(out) if d >= 2]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+
+class Notifications:
+    """Every org.freedesktop.Notifications.Notify call on the session bus."""
+
+    def __init__(self, log: Path):
+        self.log = log
+        self.process = subprocess.Popen(
+            ["dbus-monitor", "--session", "interface='org.freedesktop.Notifications',member='Notify'"],
+            stdout=log.open("w"), stderr=subprocess.STDOUT,
+        )
+
+    def seen(self) -> list[tuple[str, str, str]]:
+        """(app name, summary, body) of each Notify call so far."""
+        calls = []
+        for block in self.log.read_text(errors="replace").split("method call")[1:]:
+            strings = re.findall(r'^\s+string "((?:[^"\\]|\\.)*)"', block, re.M)
+            # Notify(app_name, replaces_id, app_icon, summary, body, actions, hints, timeout)
+            if len(strings) >= 4:
+                calls.append((strings[0], strings[2], strings[3]))
+        return calls
+
+    def wait(self, summary: str, timeout: float = 60.0) -> tuple[str, str, str]:
+        return wait_for(
+            f"a notification {summary!r}",
+            lambda: next((n for n in self.seen() if n[1] == summary), None),
+            timeout,
+        )
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def clipboard() -> str:
+    return subprocess.run(["xclip", "-o", "-selection", "clipboard"], capture_output=True,
+                          text=True, timeout=10).stdout
+
+
+def render_menu_png(lines: list[str], out: Path) -> None:
+    """The tray is invisible under Xvfb (no StatusNotifierWatcher), so the screenshot of
+    its menu is its labels, as read over D-Bus, drawn by ImageMagick."""
+    text = "\n".join(lines).replace("\\", "\\\\").replace("%", "%%")
+    subprocess.run(
+        ["convert", "-background", "#fbfbfc", "-fill", "#1f2328", "-font", "DejaVu-Sans",
+         "-pointsize", "15", "-interline-spacing", "6", "-bordercolor", "#fbfbfc", "-border", "18x14",
+         f"label:{text}", "-bordercolor", "#c8ccd2", "-border", "1", str(out)],
+        check=True, timeout=30,
+    )

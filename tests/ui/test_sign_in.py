@@ -1,0 +1,40 @@
+"""Sign-in against the simulator alone: the device code shown in the window, approved as
+alice through the simulator's control API, the person shown, the tray menu on D-Bus, and
+the login kept in the keyring across a restart."""
+
+from desktop import TrayMenu, render_menu_png, wait_for
+from conftest import SHOTS
+
+
+def test_sign_in_shows_the_code_then_who_you_are_and_survives_a_restart(sim, launch, recorder):
+    app = launch()
+    app.wait("sign-in")
+    app.shot("sign-in")
+
+    tray = TrayMenu.find()
+    assert wait_for("the signed-out tray menu", lambda: "Not signed in" in tray.text())
+    assert "Sign in…" in tray.lines()
+
+    app.click("sign-in")
+    code = app.wait_text("user-code", lambda t: len(t) == 9 and t[4] == "-")
+    app.shot("sign-in-code")
+    # The verification page was handed to the browser (the recorder), with the code in it.
+    url = wait_for("the verification page to be opened", lambda: next(
+        (u for u in recorder.urls() if code in u), None))
+    assert url.startswith(sim.url)
+
+    sim.approve_device(code, "alice")
+    assert app.wait_text("who", lambda t: t == "alice")
+    app.wait("access-view")
+    app.shot("access-empty")
+
+    assert wait_for("the tray to say who is signed in",
+                    lambda: "Signed in as alice" in tray.text())
+    lines = tray.lines()
+    assert "No active access" in lines and "Request access…" in lines and "Quit Stint" in lines
+    render_menu_png(lines, SHOTS / "tray-menu-signed-in.png")
+    app.quit()
+
+    # A new start finds the login in the keyring: no code, straight to the person.
+    again = launch()
+    assert again.wait_text("who", lambda t: t == "alice")
