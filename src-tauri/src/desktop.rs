@@ -107,10 +107,6 @@ impl<R: Runtime> Shell for Desktop<R> {
         };
         result.map_err(|e| e.to_string())
     }
-
-    fn navigate(&self, to: Navigate) {
-        window::navigate(&self.app, to);
-    }
 }
 
 /// `STINT_BROWSER`: a command (words split on spaces) run with the URL as its last

@@ -50,10 +50,6 @@ impl Model {
         *self = Self::default();
     }
 
-    pub fn is_primed(&self) -> bool {
-        self.primed
-    }
-
     /// Replaces the picture with the broker's full answer (at start and after every
     /// reconnect), and returns the notices for what changed meanwhile.
     pub fn replace(

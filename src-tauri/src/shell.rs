@@ -3,7 +3,7 @@
 
 use crate::model::TrayLook;
 use crate::notices::Notice;
-use crate::view::{Navigate, Snapshot};
+use crate::view::Snapshot;
 
 pub trait Shell: Send + Sync + 'static {
     /// The snapshot changed: redraw the window, the tray menu and the tray icon.
@@ -16,6 +16,4 @@ pub trait Shell: Send + Sync + 'static {
     fn copy_text(&self, text: &str) -> Result<(), String>;
     /// Turn starting at login on or off.
     fn set_autostart(&self, enabled: bool) -> Result<(), String>;
-    /// Show the window at a view.
-    fn navigate(&self, to: Navigate);
 }

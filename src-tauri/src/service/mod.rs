@@ -22,7 +22,6 @@ use crate::prefs::AppPrefs;
 use crate::shell::Shell;
 use crate::view::{BrokerLink, SessionView, Snapshot};
 
-pub use settings::validate_connection;
 
 #[derive(Clone)]
 pub struct Service {

@@ -196,7 +196,8 @@ impl Action {
     }
 }
 
-/// Every label, indented by depth: what a test or a screenshot of the menu shows.
+/// Every label, indented by depth, as a test reads the menu.
+#[cfg(test)]
 pub fn render_text(entries: &[Entry]) -> String {
     fn walk(entries: &[Entry], depth: usize, out: &mut String) {
         for e in entries {
