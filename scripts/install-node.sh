@@ -8,7 +8,10 @@ stamp="$ui/node_modules/.stint-lock"
 command -v npm >/dev/null || die "npm not found: install Node.js 20 or newer (https://nodejs.org)"
 if ! cmp -s "$ui/package-lock.json" "$stamp" 2>/dev/null; then
     say "installing the UI's npm packages (ui/package-lock.json)"
-    npm ci --prefix "$ui" --no-audit --no-fund --loglevel=error
+    # `npm install --no-save` installs the lock's versions and leaves it untouched. (`npm
+    # ci` refuses locks written by npm versions that record only this platform's
+    # optional packages, such as rollup's native binary.)
+    npm install --prefix "$ui" --no-save --no-audit --no-fund --loglevel=error
     cp "$ui/package-lock.json" "$stamp"
 fi
 
