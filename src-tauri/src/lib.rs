@@ -90,7 +90,8 @@ pub fn run() -> anyhow::Result<()> {
                 window::hide_on_close(&window);
             }
             let shell = desktop::Desktop::new(handle.clone());
-            let service = service::Service::new(shell, Arc::new(SystemClock), paths);
+            let runtime = tauri::async_runtime::handle().inner().clone();
+            let service = service::Service::new(shell, Arc::new(SystemClock), paths, runtime);
             app.manage(service.clone());
             tauri::async_runtime::spawn(async move { service.start().await });
             if std::env::var_os("STINT_SHOW_WINDOW").is_some() {

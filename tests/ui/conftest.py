@@ -130,6 +130,7 @@ class App:
     driver: webdriver.Remote
     driver_process: subprocess.Popen
     log: Path
+    closed: bool = False
 
     def find(self, testid: str):
         return self.driver.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
@@ -152,11 +153,14 @@ class App:
         self.driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
     def quit(self):
+        if self.closed:
+            return
+        self.closed = True
         pids = descendants(self.driver_process.pid)
         try:
             self.driver.quit()
-        except WebDriverException:
-            pass
+        except (WebDriverException, OSError, requests.RequestException, Exception):  # noqa: BLE001
+            pass  # The session may already be gone with the app.
         self.driver_process.terminate()
         try:
             self.driver_process.wait(timeout=15)
@@ -221,3 +225,6 @@ def launch(workdir, recorder, sim):
     yield launcher
     for app in launcher.apps:
         app.quit()
+        # Shown by pytest only when the test failed.
+        print(f"--- {app.log.name} (tauri-driver and the app's stderr) ---")
+        print("\n".join(app.log.read_text(errors="replace").splitlines()[-400:]))

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-TRAY_MENU_PATH = "/org/ayatana/NotificationItem/stint/Menu"
+TRAY_MENU_PATH = "/org/ayatana/NotificationItem/tray_icon_tray_app_stint/Menu"
 
 
 def wait_for(what: str, check, timeout: float = 60.0, interval: float = 0.2):
@@ -39,6 +39,17 @@ def bus_names() -> list[str]:
     out = _gdbus("--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
                  "--method", "org.freedesktop.DBus.ListNames")
     return re.findall(r"'([^']+)'", out)
+
+
+def _process_name(bus_name: str) -> str | None:
+    try:
+        out = _gdbus("--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
+                     "--timeout", "3", "--method", "org.freedesktop.DBus.GetConnectionUnixProcessID",
+                     bus_name)
+        pid = int(re.search(r"uint32 (\d+)", out).group(1))
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, AttributeError):
+        return None
 
 
 def _labels(layout: str) -> list[tuple[int, str]]:
@@ -70,15 +81,17 @@ class TrayMenu:
 
     @classmethod
     def find(cls, timeout: float = 30.0) -> "TrayMenu":
+        """The app's connection on the session bus: the one whose process is stint-app
+        and that answers GetLayout on the tray's menu path."""
         def owner():
             for name in bus_names():
-                if not name.startswith(":"):
+                if not name.startswith(":") or _process_name(name) != "stint-app":
                     continue
                 try:
-                    _gdbus("--dest", name, "--object-path", TRAY_MENU_PATH,
+                    _gdbus("--dest", name, "--object-path", TRAY_MENU_PATH, "--timeout", "3",
                            "--method", "com.canonical.dbusmenu.GetLayout", "0", "--", "-1", "@as []")
                     return name
-                except subprocess.CalledProcessError:
+                except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
                     continue
             return None
         return cls(wait_for("the tray menu on the session bus", owner, timeout))

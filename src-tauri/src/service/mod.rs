@@ -32,6 +32,8 @@ struct Inner {
     shell: Arc<dyn Shell>,
     clock: SharedClock,
     paths: Paths,
+    /// Where background work runs; commands may be called from any thread.
+    runtime: tokio::runtime::Handle,
     state: Mutex<State>,
     /// Wakes the timer when what it waits for may have changed.
     wake: Notify,
@@ -51,13 +53,19 @@ struct State {
 }
 
 impl Service {
-    pub fn new(shell: Arc<dyn Shell>, clock: SharedClock, paths: Paths) -> Self {
+    pub fn new(
+        shell: Arc<dyn Shell>,
+        clock: SharedClock,
+        paths: Paths,
+        runtime: tokio::runtime::Handle,
+    ) -> Self {
         let prefs = load_prefs(&paths);
         Self {
             inner: Arc::new(Inner {
                 shell,
                 clock,
                 paths,
+                runtime,
                 state: Mutex::new(State {
                     stint: None,
                     session: SessionView::SignedOut { reason: None },

@@ -90,7 +90,7 @@ impl Service {
         };
         self.publish();
         let service = self.clone();
-        let task = tokio::spawn(async move {
+        let task = self.inner.runtime.spawn(async move {
             let shell = service.inner.shell.clone();
             let open = move |url: &str| shell.open_url(url);
             let reporter = service.clone();

@@ -19,7 +19,7 @@ impl Service {
             return;
         };
         let service = self.clone();
-        let task = tokio::spawn(async move {
+        let task = self.inner.runtime.spawn(async move {
             service.set_link(generation, BrokerLink::Connecting);
             let events = broker.events(None);
             futures::pin_mut!(events);
@@ -126,7 +126,7 @@ impl Service {
     /// five-minute warning); with nothing counting down it sleeps until woken.
     pub(super) fn spawn_timer(&self) {
         let service = self.clone();
-        tokio::spawn(async move {
+        self.inner.runtime.spawn(async move {
             loop {
                 let next = service.state().model.next_wakeup(service.now());
                 match next {

@@ -14,7 +14,7 @@ use crate::model::TrayLook;
 use menu::Entry;
 
 /// The tray's id; on Linux its menu is published on D-Bus under
-/// `/org/ayatana/NotificationItem/stint/Menu`.
+/// `/org/ayatana/NotificationItem/tray_icon_tray_app_stint/Menu`.
 pub const TRAY_ID: &str = "stint";
 
 const SIGNED_OUT: &[u8] = include_bytes!("../../../icons/tray/signed-out.png");
