@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -201,6 +202,117 @@ class Launcher:
         app = App(driver, process, log)
         self.apps.append(app)
         return app
+
+
+DEMO_OPERATOR = ("AKIASTINTBROKERDEMO1", "demo-broker-secret-key-not-a-real-secret-000")
+
+
+@dataclass
+class Broker:
+    url: str
+    process: subprocess.Popen
+    log: Path
+
+
+@pytest.fixture
+def broker(sim, workdir):
+    """`stint-broker serve` on SQLite with the demo policy, in front of the simulator."""
+    d = workdir / "broker"
+    d.mkdir()
+    shutil.copy(REPO / "crates" / "stint-broker" / "demo" / "policies.toml", d / "policies.toml")
+    (d / "broker.toml").write_text(f"""
+listen = "127.0.0.1:0"
+public_url = "http://127.0.0.1:8700"
+database_url = "sqlite://{d / 'stint.db'}"
+policy_file = "policies.toml"
+reconcile_interval = "30s"
+
+[identity_center]
+region = "{sim.ready['region']}"
+instance_arn = "{sim.ready['instanceArn']}"
+identity_store_id = "{sim.ready['identityStoreId']}"
+baseline_account = "222222222222"
+sts_hosts = ["{sim.url}"]
+""")
+    log = d / "broker.log"
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(d),
+        "AWS_ENDPOINT_URL": sim.url,
+        "AWS_ACCESS_KEY_ID": DEMO_OPERATOR[0],
+        "AWS_SECRET_ACCESS_KEY": DEMO_OPERATOR[1],
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "STINT_LOG": "info",
+    }
+    process = subprocess.Popen(
+        [str(binary("stint-broker")), "serve", "--config", str(d / "broker.toml"), "--listen", "127.0.0.1:0"],
+        env=env, cwd=d, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
+    )
+    line = process.stdout.readline()
+    if not line:
+        pytest.fail(f"stint-broker exited before it was ready:\n{log.read_text()}")
+    yield Broker(json.loads(line)["url"], process, log)
+    process.terminate()
+    process.wait(timeout=15)
+
+
+@dataclass
+class CliUser:
+    """Another person using the `stint` CLI on this machine, with their own keyring."""
+
+    name: str
+    home: Path
+    env: dict
+    sim: "Sim"
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [str(REPO / "tests" / "ui" / "as-user.sh"), str(self.home), str(binary("stint")), *args],
+            env={**os.environ, **self.env}, capture_output=True, text=True, timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"stint {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
+        return result
+
+    def login(self):
+        """`stint login --no-browser`, approved as this person through the simulator."""
+        process = subprocess.Popen(
+            [str(REPO / "tests" / "ui" / "as-user.sh"), str(self.home), str(binary("stint")), "login", "--no-browser"],
+            env={**os.environ, **self.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        seen = []
+        for line in process.stderr:
+            seen.append(line)
+            code = re.search(r"\b([A-Z]{4}-[A-Z]{4})\b", line)
+            if code:
+                self.sim.approve_device(code.group(1), self.name)
+                break
+        else:
+            raise AssertionError(f"stint login showed no code:\n{''.join(seen)}")
+        out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, f"stint login failed:\n{''.join(seen)}{err}"
+
+
+@pytest.fixture
+def cli_user(sim, broker, workdir):
+    def make(name: str) -> CliUser:
+        home = workdir / f"home-{name}"
+        home.mkdir()
+        env = {
+            "STINT_CONFIG": str(home / "config.toml"),
+            "STINT_CACHE_DIR": str(home / "cache"),
+            "STINT_BROKER_URL": broker.url,
+            "STINT_START_URL": sim.ready["startUrl"],
+            "STINT_SSO_REGION": sim.ready["region"],
+            "STINT_BASELINE_ACCOUNT_ID": "222222222222",
+            "STINT_BASELINE_ROLE": "StintBaseline",
+            "STINT_WRITE_AWS_CLI_CACHE": "false",
+            "AWS_ENDPOINT_URL": sim.url,
+            "AWS_CONFIG_FILE": str(home / "aws-config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+        }
+        return CliUser(name, home, env, sim)
+    return make
 
 
 @pytest.fixture
