@@ -11,4 +11,4 @@ exec dbus-run-session -- bash -c '
     shift
     eval "$(printf other-person | gnome-keyring-daemon --unlock --components=secrets)"
     exec "$@"
-' as-user "$home" "$@" 2> >(grep -v "^dbus-daemon\|Failed to set fd limit" >&2)
+' as-user "$home" "$@" 2> >(grep --line-buffered -v "^dbus-daemon\|Failed to set fd limit" >&2)

@@ -231,6 +231,7 @@ reconcile_interval = "30s"
 region = "{sim.ready['region']}"
 instance_arn = "{sim.ready['instanceArn']}"
 identity_store_id = "{sim.ready['identityStoreId']}"
+start_url = "{sim.ready['startUrl']}"
 baseline_account = "222222222222"
 sts_hosts = ["{sim.url}"]
 """)

@@ -16,4 +16,5 @@ export GNOME_KEYRING_CONTROL
 
 dunst >"$home/dunst.log" 2>&1 &
 
-exec "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider "$root/tests/ui" "$@"
+cd "$root/tests/ui"
+exec "$root/.venv/bin/python" -m pytest -q -p no:cacheprovider "${@:-.}"

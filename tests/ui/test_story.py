@@ -20,6 +20,11 @@ from desktop import Notifications, TrayMenu, clipboard, render_menu_png, wait_fo
 WINDOW = "100s"
 
 
+def step(what: str):
+    """Progress, shown with `pytest -s` (a long end-to-end run should say where it is)."""
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", flush=True)
+
+
 def sign_in(app, sim, user: str):
     app.click("sign-in")
     code = app.wait_text("user-code", lambda t: len(t) == 9 and t[4] == "-")
@@ -27,12 +32,14 @@ def sign_in(app, sim, user: str):
 
 
 def test_request_approve_use_and_expire(sim, broker, launch, recorder, notifications: Notifications, cli_user):
+    step("sign in as alice")
     app = launch(STINT_BROKER_URL=broker.url)
     app.wait("sign-in")
     sign_in(app, sim, "alice")
     assert app.wait_text("who", lambda t: t == "Alice Adams")
     tray = TrayMenu.find()
 
+    step("request")
     # Request: type to search, pick, a duration within policy, a reason.
     app.click("tab-request")
     search = app.wait("target-search")
@@ -57,6 +64,7 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     assert wait_for("the tray to list the pending request",
                     lambda: any("prod / ReadOnlyAccess — waiting for approval" in l for l in tray.lines()))
 
+    step("bob approves with the CLI")
     # bob approves from his terminal.
     bob = cli_user("bob")
     bob.login()
@@ -65,6 +73,7 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     _, summary, body = notifications.wait("Request approved")
     assert body.startswith("Bob Baker approved prod / ReadOnlyAccess for 100 s"), body
 
+    step("wait for the grant")
     grant = app.wait(f"grant-{request_id}", timeout=90)
     first = app.wait_text("countdown", lambda t: re.fullmatch(r"\d+:\d\d", t) is not None)
     time.sleep(2.5)
@@ -80,6 +89,7 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     assert "        credential_process profile" in lines
     render_menu_png(lines, SHOTS / "tray-menu.png")
 
+    step("open console")
     # Open console: the browser (the recorder) gets a federation sign-in URL that lands
     # on the console as alice, in prod, with ReadOnlyAccess.
     before = len(recorder.urls())
@@ -91,6 +101,7 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     page = console.json()
     assert (page["accountId"], page["roleName"], page["userName"]) == ("333333333333", "ReadOnlyAccess", "alice")
 
+    step("copy credentials")
     # Copy credentials: bash exports on the clipboard that work against STS.
     grant.find_element("css selector", '[data-testid="copy-credentials"]').click()
     exports = wait_for("credentials on the clipboard", lambda: (c := clipboard()).startswith("export AWS_ACCESS_KEY_ID=") and c)
@@ -105,6 +116,7 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     assert who.returncode == 0, who.stderr
     assert re.fullmatch(r"arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_ReadOnlyAccess_[0-9a-f]+/alice\n", who.stdout), who.stdout
 
+    step("wait for the window to end")
     # The window ends: the grant leaves the window and the tray, and alice is told.
     app.wait(f"history-{request_id}", timeout=240)
     assert not app.driver.find_elements("css selector", f'[data-testid="grant-{request_id}"]')
