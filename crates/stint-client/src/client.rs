@@ -119,6 +119,10 @@ pub struct AccessEntry {
     pub assigned: bool,
     /// Requestable through Stint.
     pub eligible: bool,
+    /// The longest window policy allows, when requestable.
+    pub max_duration_secs: Option<u32>,
+    /// Whether a request needs someone's approval, when requestable.
+    pub approval_required: Option<bool>,
 }
 
 /// What the broker says about a target, when the client must decide about credentials.
@@ -214,6 +218,12 @@ impl Stint {
         Ok(token)
     }
 
+    /// Checks that Identity Center answers at the configured region (registering the
+    /// OIDC client the logins will use).
+    pub async fn check_identity_center(&self) -> Result<()> {
+        self.core.sso.check().await
+    }
+
     pub async fn status(&self) -> Result<LoginStatus> {
         self.core.sso.status().await
     }
@@ -272,6 +282,8 @@ impl Stint {
                     permission_set: role,
                     assigned: true,
                     eligible: false,
+                    max_duration_secs: None,
+                    approval_required: None,
                 });
             }
         }
@@ -280,13 +292,19 @@ impl Stint {
                 match entries.iter_mut().find(|e| {
                     e.account_id == item.account.id && e.permission_set == item.permission_set.name
                 }) {
-                    Some(e) => e.eligible = true,
+                    Some(e) => {
+                        e.eligible = true;
+                        e.max_duration_secs = Some(item.max_duration_secs);
+                        e.approval_required = Some(item.approval_required);
+                    }
                     None => entries.push(AccessEntry {
                         account_id: item.account.id,
                         account_name: item.account.name,
                         permission_set: item.permission_set.name,
                         assigned: false,
                         eligible: true,
+                        max_duration_secs: Some(item.max_duration_secs),
+                        approval_required: Some(item.approval_required),
                     }),
                 }
             }
@@ -678,7 +696,7 @@ impl PortalError {
     }
 }
 
-fn default_http() -> Result<reqwest::Client> {
+pub(crate) fn default_http() -> Result<reqwest::Client> {
     reqwest::Client::builder()
         .user_agent(concat!("stint/", env!("CARGO_PKG_VERSION")))
         .connect_timeout(std::time::Duration::from_secs(10))

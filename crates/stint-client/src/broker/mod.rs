@@ -92,11 +92,7 @@ impl BrokerClient {
     }
 
     fn url(&self, path: &str) -> Result<Url> {
-        // Keep a path prefix the broker may live under (`https://host/stint/`).
-        let mut url = self.base.clone();
-        let prefix = url.path().trim_end_matches('/').to_owned();
-        url.set_path(&format!("{prefix}{path}"));
-        Ok(url)
+        Ok(join(&self.base, path))
     }
 
     fn unreachable(&self, e: &reqwest::Error) -> Error {
@@ -108,13 +104,7 @@ impl BrokerClient {
 
     /// `GET /v1/auth/config`: public, needs no session.
     pub async fn auth_config(&self) -> Result<AuthConfig> {
-        let response = self
-            .http
-            .get(self.url(routes::AUTH_CONFIG)?)
-            .send()
-            .await
-            .map_err(|e| self.unreachable(&e))?;
-        self.decode(response).await
+        get_auth_config(&self.http, &self.base).await
     }
 
     fn session_key(&self) -> String {
@@ -321,6 +311,40 @@ impl BrokerClient {
     }
 }
 
+/// `GET /v1/auth/config` of the broker at `base`, before anything else is configured.
+pub async fn fetch_auth_config(base: &Url) -> Result<AuthConfig> {
+    get_auth_config(&crate::client::default_http()?, base).await
+}
+
+async fn get_auth_config(http: &reqwest::Client, base: &Url) -> Result<AuthConfig> {
+    let url = join(base, routes::AUTH_CONFIG);
+    let unreachable = |e: reqwest::Error| Error::Unreachable {
+        service: format!("the Stint broker at {}", base.as_str().trim_end_matches('/')),
+        message: describe(&e),
+    };
+    let response = http.get(url).send().await.map_err(unreachable)?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(unreachable)?;
+    if !status.is_success() {
+        return Err(Error::Broker(api_error(status, &bytes)));
+    }
+    serde_json::from_slice(&bytes).map_err(|e| {
+        Error::protocol(
+            "the Stint broker",
+            format!("{} is not a Stint broker's auth configuration ({e}); check the URL", base),
+        )
+    })
+}
+
+/// `base` + an API path, keeping a prefix the broker may live under (`https://host/stint/`).
+fn join(base: &Url, path: &str) -> Url {
+    let mut url = base.clone();
+    let prefix = url.path().trim_end_matches('/').to_owned();
+    url.set_path(&format!("{prefix}{path}"));
+    url.set_query(None);
+    url
+}
+
 /// Object-safe adapters so `call` can take any serializable query or body.
 mod erased {
     pub trait Query: Send + Sync {
@@ -392,6 +416,14 @@ mod tests {
         let api = api_error(StatusCode::FORBIDDEN, body);
         assert_eq!(api.code, ErrorCode::NotEligible);
         assert_eq!(api.message, "You may not request AdministratorAccess in prod.");
+    }
+
+    #[test]
+    fn routes_join_under_a_path_prefix() {
+        let base = Url::parse("https://example.com/stint/").unwrap();
+        assert_eq!(join(&base, routes::ME).as_str(), "https://example.com/stint/v1/me");
+        let base = Url::parse("http://127.0.0.1:8080").unwrap();
+        assert_eq!(join(&base, routes::ME).as_str(), "http://127.0.0.1:8080/v1/me");
     }
 
     #[test]

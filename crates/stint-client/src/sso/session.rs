@@ -319,6 +319,11 @@ impl SsoSession {
         }
     }
 
+    /// Proves the OIDC endpoint answers, by making sure there is a client registration.
+    pub async fn check(&self) -> Result<()> {
+        self.registration(false).await.map(|_| ())
+    }
+
     /// The stored OIDC client registration, or a new one.
     async fn registration(&self, force_new: bool) -> Result<ClientRegistration> {
         let key = keys::sso_registration(&self.settings.session_name);
