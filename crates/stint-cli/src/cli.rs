@@ -340,15 +340,27 @@ mod tests {
     #[test]
     fn targets_and_flags_parse() {
         let cli = Cli::try_parse_from([
-            "stint", "request", "prod/AdministratorAccess", "--for", "1h", "--reason", "incident 42", "--wait",
+            "stint",
+            "request",
+            "prod/AdministratorAccess",
+            "--for",
+            "1h",
+            "--reason",
+            "incident 42",
+            "--wait",
         ])
         .unwrap();
-        let Command::Request(args) = cli.command else { panic!("not a request") };
+        let Command::Request(args) = cli.command else {
+            panic!("not a request")
+        };
         assert_eq!(args.target.to_string(), "prod/AdministratorAccess");
         assert_eq!(args.duration.as_secs(), 3600);
         assert!(args.wait);
         assert!(Cli::try_parse_from(["stint", "creds", "prod"]).is_err());
-        assert!(Cli::try_parse_from(["stint", "reject", "7"]).is_err(), "reject needs a comment");
+        assert!(
+            Cli::try_parse_from(["stint", "reject", "7"]).is_err(),
+            "reject needs a comment"
+        );
     }
 
     #[test]

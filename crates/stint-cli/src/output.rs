@@ -75,7 +75,14 @@ mod tests {
     fn tables_align_on_the_widest_cell() {
         let out = table(
             &["ID", "TARGET", "STATE"],
-            &[vec!["7".into(), "prod/AdministratorAccess".into(), "pending".into()], vec!["12".into(), "dev/RO".into(), "active".into()]],
+            &[
+                vec![
+                    "7".into(),
+                    "prod/AdministratorAccess".into(),
+                    "pending".into(),
+                ],
+                vec!["12".into(), "dev/RO".into(), "active".into()],
+            ],
         );
         assert_eq!(
             out,

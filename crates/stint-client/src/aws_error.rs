@@ -7,7 +7,11 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::error::Error;
 
-pub(crate) fn from_sdk<E, R>(service: &'static str, operation: &'static str, err: SdkError<E, R>) -> Error
+pub(crate) fn from_sdk<E, R>(
+    service: &'static str,
+    operation: &'static str,
+    err: SdkError<E, R>,
+) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,

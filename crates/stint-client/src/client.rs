@@ -7,7 +7,9 @@ use std::sync::Arc;
 use aws_config::SdkConfig;
 use futures::future::BoxFuture;
 use serde::Serialize;
-use stint_api::{AccessRequest, AuthAwsRequest, Grant, ListRequestsQuery, RequestScope, RequestState};
+use stint_api::{
+    AccessRequest, AuthAwsRequest, Grant, ListRequestsQuery, RequestScope, RequestState,
+};
 
 use crate::aws_files::{self, ManagedProfile, ProfilesReport, SsoSessionSection};
 use crate::broker::{BrokerClient, IdentitySigner};
@@ -81,7 +83,10 @@ impl std::fmt::Debug for Stint {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Stint")
             .field("sso", &self.core.sso_settings)
-            .field("broker", &self.broker.as_ref().map(|b| b.base_url().as_str()))
+            .field(
+                "broker",
+                &self.broker.as_ref().map(|b| b.base_url().as_str()),
+            )
             .finish_non_exhaustive()
     }
 }
@@ -135,7 +140,14 @@ enum GrantCheck {
 
 impl Stint {
     pub async fn open(options: StintOptions) -> Result<Self> {
-        let StintOptions { config, paths, store, clock, sdk, http } = options;
+        let StintOptions {
+            config,
+            paths,
+            store,
+            clock,
+            sdk,
+            http,
+        } = options;
         let sso_settings = config.sso()?;
         let sdk = match sdk {
             Some(sdk) => sdk,
@@ -161,7 +173,10 @@ impl Stint {
         let core = Arc::new(Core {
             portal: Portal::new(&sdk),
             creds: CredentialCache::new(vault.clone(), &sso_settings.session_name),
-            creds_lock: MachineLock::new(&paths.cache_dir, &format!("credentials-{}", sso_settings.session_name)),
+            creds_lock: MachineLock::new(
+                &paths.cache_dir,
+                &format!("credentials-{}", sso_settings.session_name),
+            ),
             sso,
             sso_settings,
             clock: clock.clone(),
@@ -199,9 +214,9 @@ impl Stint {
 
     /// The broker client, when a broker is configured.
     pub fn broker(&self) -> Result<&BrokerClient> {
-        self.broker
-            .as_ref()
-            .ok_or(Error::NotConfigured { what: "the broker URL" })
+        self.broker.as_ref().ok_or(Error::NotConfigured {
+            what: "the broker URL",
+        })
     }
 
     pub fn has_broker(&self) -> bool {
@@ -309,7 +324,9 @@ impl Stint {
                 }
             }
         }
-        entries.sort_by(|a, b| (&a.account_name, &a.permission_set).cmp(&(&b.account_name, &b.permission_set)));
+        entries.sort_by(|a, b| {
+            (&a.account_name, &a.permission_set).cmp(&(&b.account_name, &b.permission_set))
+        });
         Ok(entries)
     }
 
@@ -330,13 +347,25 @@ impl Stint {
                 Err(e) => tracing::debug!(error = %e, "eligibility not available for name lookup"),
             }
         }
-        if !known.iter().any(|(name, _)| name.eq_ignore_ascii_case(&target.account)) {
-            known.extend(self.portal_accounts().await?.into_iter().map(|a| (a.name, a.id)));
+        if !known
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case(&target.account))
+        {
+            known.extend(
+                self.portal_accounts()
+                    .await?
+                    .into_iter()
+                    .map(|a| (a.name, a.id)),
+            );
         }
         let found = known
             .iter()
             .find(|(name, _)| name == &target.account)
-            .or_else(|| known.iter().find(|(name, _)| name.eq_ignore_ascii_case(&target.account)));
+            .or_else(|| {
+                known
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(&target.account))
+            });
         match found {
             Some((name, id)) => Ok(ResolvedTarget {
                 account_id: id.clone(),
@@ -402,7 +431,13 @@ impl Stint {
                     }
                 }
                 core.creds
-                    .put(CachedCredentials { credentials: creds.clone(), grant_ends_at }, core.clock.now())
+                    .put(
+                        CachedCredentials {
+                            credentials: creds.clone(),
+                            grant_ends_at,
+                        },
+                        core.clock.now(),
+                    )
                     .await?;
                 Ok(creds)
             }
@@ -418,7 +453,10 @@ impl Stint {
         match broker.grants().await {
             Ok(grants) => grants
                 .into_iter()
-                .find(|g| g.account.id == target.account_id && g.permission_set.name == target.permission_set)
+                .find(|g| {
+                    g.account.id == target.account_id
+                        && g.permission_set.name == target.permission_set
+                })
                 .map_or(GrantCheck::NotActive, GrantCheck::Active),
             Err(e) => GrantCheck::Unknown(e),
         }
@@ -436,9 +474,11 @@ impl Stint {
             .all_requests(&query)
             .await?
             .into_iter()
-            .filter(|r| r.account.id == target.account_id && r.permission_set.name == target.permission_set)
+            .filter(|r| {
+                r.account.id == target.account_id && r.permission_set.name == target.permission_set
+            })
             .collect();
-        requests.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         Ok(requests)
     }
 
@@ -450,7 +490,9 @@ impl Stint {
 
     /// The most useful explanation of why `target` has no credentials.
     async fn why_no_access(&self, target: &ResolvedTarget) -> Error {
-        let no_access = || Error::NoAccess { target: target.label() };
+        let no_access = || Error::NoAccess {
+            target: target.label(),
+        };
         let Some(broker) = &self.broker else {
             return no_access();
         };
@@ -481,7 +523,8 @@ impl Stint {
         match broker.eligibility().await {
             Ok(eligibility) => {
                 let eligible = eligibility.items.iter().any(|i| {
-                    i.account.id == target.account_id && i.permission_set.name == target.permission_set
+                    i.account.id == target.account_id
+                        && i.permission_set.name == target.permission_set
                 });
                 if eligible {
                     no_access()
@@ -502,7 +545,10 @@ impl Stint {
 
     /// Forgets the cached credentials of `target` (after a revoke, say).
     pub async fn forget_credentials(&self, target: &ResolvedTarget) -> Result<()> {
-        self.core.creds.remove(&target.account_id, &target.permission_set).await
+        self.core
+            .creds
+            .remove(&target.account_id, &target.permission_set)
+            .await
     }
 
     // ---- console ------------------------------------------------------------------------
@@ -528,7 +574,14 @@ impl Stint {
         }
         let creds = self.credentials_for(&resolved).await?;
         let federation = endpoints::federation_endpoint(&core.sdk, &core.sso_settings.region)?;
-        console::federation_url(&core.http, &federation, &creds, &core.sso_settings.start_url, &destination).await
+        console::federation_url(
+            &core.http,
+            &federation,
+            &creds,
+            &core.sso_settings.start_url,
+            &destination,
+        )
+        .await
     }
 
     // ---- identity --------------------------------------------------------------------------
@@ -554,7 +607,11 @@ impl Stint {
     // ---- AWS CLI files -----------------------------------------------------------------------
 
     /// Writes `target`'s credentials as profile `name` in the shared credentials file.
-    pub async fn write_credentials_profile(&self, name: &str, target: &Target) -> Result<RoleCredentials> {
+    pub async fn write_credentials_profile(
+        &self,
+        name: &str,
+        target: &Target,
+    ) -> Result<RoleCredentials> {
         aws_files::validate_profile_name(name)?;
         let creds = self.credentials(target).await?;
         let lock = MachineLock::new(&self.core.paths.cache_dir, "aws-credentials-file");
@@ -566,7 +623,12 @@ impl Stint {
     /// Writes one profile per account/permission set the person holds or may request into
     /// the managed block of the AWS config file, with the matching `sso-session` section.
     /// `command` is how the AWS tools should run Stint (`credential_process`).
-    pub async fn setup_profiles(&self, style: ProfileStyle, prefix: &str, command: &str) -> Result<ProfilesReport> {
+    pub async fn setup_profiles(
+        &self,
+        style: ProfileStyle,
+        prefix: &str,
+        command: &str,
+    ) -> Result<ProfilesReport> {
         let core = &self.core;
         let region = core
             .config
@@ -584,7 +646,10 @@ impl Stint {
                 let mut entries = match style {
                     ProfileStyle::Process => vec![(
                         "credential_process".to_owned(),
-                        format!("{command} credential-process {}/{}", entry.account_id, entry.permission_set),
+                        format!(
+                            "{command} credential-process {}/{}",
+                            entry.account_id, entry.permission_set
+                        ),
                     )],
                     ProfileStyle::Sso => vec![
                         ("sso_session".to_owned(), session.clone()),
@@ -614,10 +679,20 @@ impl Stint {
 fn profile_name(prefix: &str, account: &str, permission_set: &str) -> String {
     let clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect()
     };
-    let account = if is_account_id(account) { account.to_owned() } else { clean(account) };
+    let account = if is_account_id(account) {
+        account.to_owned()
+    } else {
+        clean(account)
+    };
     format!("{}{account}-{}", clean(prefix), clean(permission_set))
 }
 
@@ -664,7 +739,13 @@ impl Core {
                 other => other.into_error(),
             })?;
         self.creds
-            .put(CachedCredentials { credentials: creds.clone(), grant_ends_at: None }, self.clock.now())
+            .put(
+                CachedCredentials {
+                    credentials: creds.clone(),
+                    grant_ends_at: None,
+                },
+                self.clock.now(),
+            )
             .await?;
         Ok(creds)
     }
@@ -672,7 +753,13 @@ impl Core {
     async fn signed_identity(&self, audience: &str) -> Result<AuthAwsRequest> {
         let creds = self.baseline_credentials().await?;
         let sts = endpoints::sts_endpoint(&self.sdk).await?;
-        identity::sign_get_caller_identity(&creds, &sts, &self.sso_settings.region, audience, self.clock.now().into())
+        identity::sign_get_caller_identity(
+            &creds,
+            &sts,
+            &self.sso_settings.region,
+            audience,
+            self.clock.now().into(),
+        )
     }
 }
 
@@ -710,8 +797,14 @@ mod tests {
 
     #[test]
     fn profile_names_are_readable_and_safe() {
-        assert_eq!(profile_name("", "prod", "AdministratorAccess"), "prod-AdministratorAccess");
-        assert_eq!(profile_name("stint-", "my account", "Read Only"), "stint-my-account-Read-Only");
+        assert_eq!(
+            profile_name("", "prod", "AdministratorAccess"),
+            "prod-AdministratorAccess"
+        );
+        assert_eq!(
+            profile_name("stint-", "my account", "Read Only"),
+            "stint-my-account-Read-Only"
+        );
         assert!(aws_files::validate_profile_name(&profile_name("", "a]b", "c")).is_ok());
     }
 }

@@ -151,14 +151,12 @@ impl Config {
 
     pub fn sso(&self) -> Result<SsoSettings> {
         let ic = &self.identity_center;
-        let start_url = ic
-            .start_url
-            .clone()
-            .ok_or(Error::NotConfigured { what: "the Identity Center start URL" })?;
-        let region = ic
-            .sso_region
-            .clone()
-            .ok_or(Error::NotConfigured { what: "the Identity Center region" })?;
+        let start_url = ic.start_url.clone().ok_or(Error::NotConfigured {
+            what: "the Identity Center start URL",
+        })?;
+        let region = ic.sso_region.clone().ok_or(Error::NotConfigured {
+            what: "the Identity Center region",
+        })?;
         let session_name = self.sso_session_name().to_owned();
         validate_session_name(&session_name)?;
         Ok(SsoSettings {
@@ -171,21 +169,19 @@ impl Config {
     pub fn baseline(&self) -> Result<BaselineRole> {
         let ic = &self.identity_center;
         Ok(BaselineRole {
-            account_id: ic
-                .baseline_account_id
-                .clone()
-                .ok_or(Error::NotConfigured { what: "the baseline account" })?,
-            role_name: ic
-                .baseline_role_name
-                .clone()
-                .ok_or(Error::NotConfigured { what: "the baseline role" })?,
+            account_id: ic.baseline_account_id.clone().ok_or(Error::NotConfigured {
+                what: "the baseline account",
+            })?,
+            role_name: ic.baseline_role_name.clone().ok_or(Error::NotConfigured {
+                what: "the baseline role",
+            })?,
         })
     }
 
     pub fn broker(&self) -> Result<&Url> {
-        self.broker_url
-            .as_ref()
-            .ok_or(Error::NotConfigured { what: "the broker URL" })
+        self.broker_url.as_ref().ok_or(Error::NotConfigured {
+            what: "the broker URL",
+        })
     }
 }
 
@@ -197,7 +193,11 @@ pub fn parse_broker_url(text: &str) -> Result<Url> {
     match url.scheme() {
         "https" => {}
         "http" if is_loopback(&url) => {}
-        "http" => return Err(invalid("must use https (http is allowed only for localhost)")),
+        "http" => {
+            return Err(invalid(
+                "must use https (http is allowed only for localhost)",
+            ));
+        }
         _ => return Err(invalid("must start with https://")),
     }
     if url.host_str().is_none() {
@@ -253,7 +253,10 @@ mod tests {
         let path = dir.path().join("nested/config.toml");
         let mut config = Config::load(&path).unwrap();
         assert_eq!(config, Config::default());
-        assert!(config.preferences.write_aws_cli_cache, "the AWS CLI cache is on by default");
+        assert!(
+            config.preferences.write_aws_cli_cache,
+            "the AWS CLI cache is on by default"
+        );
         assert_eq!(config.sso_session_name(), "stint");
 
         config.broker_url = Some(parse_broker_url("https://stint.example.com").unwrap());
@@ -296,7 +299,9 @@ mod tests {
         .collect();
         let mut config = Config::default();
         config.identity_center.sso_region = Some("us-east-1".into());
-        config.apply_env(|k| vars.get(k).map(|v| v.to_string())).unwrap();
+        config
+            .apply_env(|k| vars.get(k).map(|v| v.to_string()))
+            .unwrap();
 
         let sso = config.sso().unwrap();
         assert_eq!(sso.region, "eu-west-1");
@@ -321,7 +326,9 @@ mod tests {
         assert!(parse_broker_url("https://stint.example.com").is_ok());
         assert!(parse_broker_url("http://localhost:8080").is_ok());
         assert!(parse_broker_url("http://[::1]:8080").is_ok());
-        let err = parse_broker_url("http://stint.example.com").unwrap_err().to_string();
+        let err = parse_broker_url("http://stint.example.com")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("https"), "{err}");
         assert!(parse_broker_url("stint.example.com").is_err());
     }

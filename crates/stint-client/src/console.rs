@@ -13,7 +13,10 @@ use crate::secret::Secret;
 /// The console page for `service` (its home page when `None`) in `region`, on the
 /// partition's console host.
 pub fn destination(region: &str, service: Option<&str>) -> Result<Url> {
-    let service = service.map(str::trim).filter(|s| !s.is_empty()).unwrap_or("console");
+    let service = service
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("console");
     if !service
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
@@ -22,8 +25,14 @@ pub fn destination(region: &str, service: Option<&str>) -> Result<Url> {
             "`{service}` is not a console service name (examples: s3, ec2, cloudwatch)"
         )));
     }
-    if region.is_empty() || !region.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-        return Err(Error::InvalidInput(format!("`{region}` is not an AWS region")));
+    if region.is_empty()
+        || !region
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+    {
+        return Err(Error::InvalidInput(format!(
+            "`{region}` is not an AWS region"
+        )));
     }
     let host = Partition::of_region(region).console_host();
     let mut url = Url::parse(&format!("https://{region}.{host}/{service}/home"))
@@ -78,7 +87,10 @@ pub async fn federation_url(
         .append_pair("SessionType", "json")
         .append_pair("Session", &session);
     let unreachable = |e: reqwest::Error| Error::Unreachable {
-        service: format!("the AWS sign-in endpoint {}", federation.origin().ascii_serialization()),
+        service: format!(
+            "the AWS sign-in endpoint {}",
+            federation.origin().ascii_serialization()
+        ),
         // reqwest's message would include the URL, and with it the session credentials.
         message: e.without_url().to_string(),
     };
@@ -95,7 +107,12 @@ pub async fn federation_url(
     }
     let token: SigninTokenResponse = serde_json::from_str(&body)
         .map_err(|e| Error::protocol("AWS sign-in", format!("getSigninToken: {e}")))?;
-    Ok(Secret::new(login_url(federation, issuer, destination, &token.signin_token)))
+    Ok(Secret::new(login_url(
+        federation,
+        issuer,
+        destination,
+        &token.signin_token,
+    )))
 }
 
 fn login_url(federation: &Url, issuer: &str, destination: &Url, signin_token: &str) -> String {
@@ -109,7 +126,10 @@ fn login_url(federation: &Url, issuer: &str, destination: &Url, signin_token: &s
 }
 
 fn first_line(body: &str) -> String {
-    let line = body.lines().find(|l| !l.trim().is_empty()).unwrap_or("no detail");
+    let line = body
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no detail");
     line.chars().take(200).collect()
 }
 
@@ -118,7 +138,11 @@ mod tests {
     use super::*;
 
     fn query(url: &str) -> Vec<(String, String)> {
-        Url::parse(url).unwrap().query_pairs().into_owned().collect()
+        Url::parse(url)
+            .unwrap()
+            .query_pairs()
+            .into_owned()
+            .collect()
     }
 
     #[test]
@@ -143,7 +167,12 @@ mod tests {
     fn the_login_url_carries_issuer_destination_and_token() {
         let federation = Url::parse("https://signin.aws.amazon.com/federation").unwrap();
         let dest = destination("us-east-1", Some("s3")).unwrap();
-        let url = login_url(&federation, "https://d-1.awsapps.com/start", &dest, "tok&en=");
+        let url = login_url(
+            &federation,
+            "https://d-1.awsapps.com/start",
+            &dest,
+            "tok&en=",
+        );
         assert!(url.starts_with("https://signin.aws.amazon.com/federation?Action=login&"));
         assert_eq!(
             query(&url),
@@ -159,13 +188,21 @@ mod tests {
     #[test]
     fn the_portal_shortcut_follows_the_access_portal_format() {
         let dest = destination("us-east-1", Some("s3")).unwrap();
-        let link = portal_shortcut("https://d-1.awsapps.com/start/#", "333333333333", "Admin", Some(&dest));
+        let link = portal_shortcut(
+            "https://d-1.awsapps.com/start/#",
+            "333333333333",
+            "Admin",
+            Some(&dest),
+        );
         assert_eq!(
             link,
             "https://d-1.awsapps.com/start/#/console?account_id=333333333333&role_name=Admin\
              &destination=https%3A%2F%2Fus-east-1.console.aws.amazon.com%2Fs3%2Fhome%3Fregion%3Dus-east-1"
         );
         let bare = portal_shortcut("https://d-1.awsapps.com/start", "1", "R", None);
-        assert_eq!(bare, "https://d-1.awsapps.com/start/#/console?account_id=1&role_name=R");
+        assert_eq!(
+            bare,
+            "https://d-1.awsapps.com/start/#/console?account_id=1&role_name=R"
+        );
     }
 }

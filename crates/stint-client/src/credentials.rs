@@ -69,7 +69,12 @@ impl CredentialCache {
         format!("{account_id}/{role_name}")
     }
 
-    pub async fn get(&self, account_id: &str, role_name: &str, now: DateTime<Utc>) -> Result<Option<CachedCredentials>> {
+    pub async fn get(
+        &self,
+        account_id: &str,
+        role_name: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<CachedCredentials>> {
         let entries: Entries = self.vault.load(&self.key).await?.unwrap_or_default();
         Ok(entries
             .get(&Self::slot(account_id, role_name))
@@ -122,11 +127,20 @@ mod tests {
     async fn credentials_are_served_until_five_minutes_before_expiry() {
         let now = Utc::now();
         let cache = CredentialCache::new(Vault::new(Arc::new(MemoryStore::new())), "stint");
-        let entry = CachedCredentials { credentials: creds("Admin", now + Duration::hours(1)), grant_ends_at: None };
+        let entry = CachedCredentials {
+            credentials: creds("Admin", now + Duration::hours(1)),
+            grant_ends_at: None,
+        };
         cache.put(entry.clone(), now).await.unwrap();
-        assert_eq!(cache.get("333333333333", "Admin", now).await.unwrap(), Some(entry.clone()));
+        assert_eq!(
+            cache.get("333333333333", "Admin", now).await.unwrap(),
+            Some(entry.clone())
+        );
         let late = now + Duration::minutes(55) + Duration::seconds(1);
-        assert_eq!(cache.get("333333333333", "Admin", late).await.unwrap(), None);
+        assert_eq!(
+            cache.get("333333333333", "Admin", late).await.unwrap(),
+            None
+        );
         assert_eq!(cache.get("333333333333", "Other", now).await.unwrap(), None);
     }
 
@@ -139,8 +153,20 @@ mod tests {
             grant_ends_at: Some(now + Duration::minutes(30)),
         };
         cache.put(entry, now).await.unwrap();
-        assert!(cache.get("333333333333", "Admin", now + Duration::minutes(29)).await.unwrap().is_some());
-        assert!(cache.get("333333333333", "Admin", now + Duration::minutes(30)).await.unwrap().is_none());
+        assert!(
+            cache
+                .get("333333333333", "Admin", now + Duration::minutes(29))
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            cache
+                .get("333333333333", "Admin", now + Duration::minutes(30))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[tokio::test]
@@ -150,7 +176,13 @@ mod tests {
         let cache = CredentialCache::new(Vault::new(Arc::new(store.clone())), "stint");
         for role in ["A", "B"] {
             cache
-                .put(CachedCredentials { credentials: creds(role, now + Duration::hours(1)), grant_ends_at: None }, now)
+                .put(
+                    CachedCredentials {
+                        credentials: creds(role, now + Duration::hours(1)),
+                        grant_ends_at: None,
+                    },
+                    now,
+                )
                 .await
                 .unwrap();
         }

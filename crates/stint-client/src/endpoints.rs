@@ -82,7 +82,9 @@ pub async fn sts_endpoint(sdk: &SdkConfig) -> Result<Url> {
     let region = sdk
         .region()
         .map(|r| r.as_ref().to_owned())
-        .ok_or(Error::NotConfigured { what: "the Identity Center region" })?;
+        .ok_or(Error::NotConfigured {
+            what: "the Identity Center region",
+        })?;
     let params = Params::builder()
         .region(region)
         .use_fips(sdk.use_fips().unwrap_or(false))
@@ -118,7 +120,10 @@ mod tests {
         assert_eq!(Partition::of_region("us-gov-west-1"), Partition::AwsUsGov);
         assert_eq!(Partition::of_region("cn-north-1"), Partition::AwsCn);
         assert_eq!(Partition::AwsCn.signin_host(), "signin.amazonaws.cn");
-        assert_eq!(Partition::AwsUsGov.console_host(), "console.amazonaws-us-gov.com");
+        assert_eq!(
+            Partition::AwsUsGov.console_host(),
+            "console.amazonaws-us-gov.com"
+        );
     }
 
     fn bare(region: &str) -> SdkConfig {
@@ -143,7 +148,10 @@ mod tests {
             .endpoint_url("http://127.0.0.1:4566")
             .behavior_version(BehaviorVersion::latest())
             .build();
-        assert_eq!(sts_endpoint(&sdk).await.unwrap().as_str(), "http://127.0.0.1:4566/");
+        assert_eq!(
+            sts_endpoint(&sdk).await.unwrap().as_str(),
+            "http://127.0.0.1:4566/"
+        );
         assert_eq!(
             federation_endpoint(&sdk, "us-east-1").unwrap().as_str(),
             "http://127.0.0.1:4566/federation"
@@ -153,11 +161,15 @@ mod tests {
     #[test]
     fn federation_defaults_to_the_partition_host() {
         assert_eq!(
-            federation_endpoint(&bare("us-gov-west-1"), "us-gov-west-1").unwrap().as_str(),
+            federation_endpoint(&bare("us-gov-west-1"), "us-gov-west-1")
+                .unwrap()
+                .as_str(),
             "https://signin.amazonaws-us-gov.com/federation"
         );
         assert_eq!(
-            federation_endpoint(&bare("eu-west-1"), "eu-west-1").unwrap().as_str(),
+            federation_endpoint(&bare("eu-west-1"), "eu-west-1")
+                .unwrap()
+                .as_str(),
             "https://signin.aws.amazon.com/federation"
         );
     }

@@ -54,7 +54,9 @@ pub enum Error {
     #[error("your Identity Center session has ended: run `stint login`")]
     LoginExpired,
 
-    #[error("the login code {user_code} expired before anyone approved it: run `stint login` again")]
+    #[error(
+        "the login code {user_code} expired before anyone approved it: run `stint login` again"
+    )]
     DeviceCodeExpired { user_code: String },
 
     #[error("the login was denied in the browser: run `stint login` to try again")]
@@ -79,14 +81,24 @@ pub enum Error {
     #[error("unexpected answer from {service}: {message}")]
     Protocol { service: String, message: String },
 
-    #[error("no account `{account}` among those you can see ({}): check the name with `stint ls`", list_or_none(known))]
+    #[error(
+        "no account `{account}` among those you can see ({}): check the name with `stint ls`",
+        list_or_none(known)
+    )]
     UnknownAccount { account: String, known: Vec<String> },
 
-    #[error("you have no access to {target} right now: run `stint request {target} --for 1h --reason \"...\"`")]
+    #[error(
+        "you have no access to {target} right now: run `stint request {target} --for 1h --reason \"...\"`"
+    )]
     NoAccess { target: String },
 
-    #[error("you hold no {role_name} role in account {account_id}, which Stint needs to know who you are: ask your Stint admins to assign it, then run `stint login`")]
-    NoBaseline { account_id: String, role_name: String },
+    #[error(
+        "you hold no {role_name} role in account {account_id}, which Stint needs to know who you are: ask your Stint admins to assign it, then run `stint login`"
+    )]
+    NoBaseline {
+        account_id: String,
+        role_name: String,
+    },
 
     #[error("you are not eligible for {target}{}", alternatives_hint(alternatives))]
     NotEligible {
@@ -95,7 +107,9 @@ pub enum Error {
         alternatives: Vec<String>,
     },
 
-    #[error("request {request_id} for {target} is {state} and not usable yet: `stint ls` shows its progress")]
+    #[error(
+        "request {request_id} for {target} is {state} and not usable yet: `stint ls` shows its progress"
+    )]
     NotApproved {
         request_id: i64,
         target: String,
@@ -142,9 +156,10 @@ impl Error {
                     ErrorKind::Other
                 }
             },
-            Error::Keyring { .. } | Error::Io { .. } | Error::Aws { .. } | Error::Protocol { .. } => {
-                ErrorKind::Other
-            }
+            Error::Keyring { .. }
+            | Error::Io { .. }
+            | Error::Aws { .. }
+            | Error::Protocol { .. } => ErrorKind::Other,
         }
     }
 
@@ -196,7 +211,9 @@ fn alternatives_hint(alternatives: &[String]) -> String {
 
 fn broker_message(api: &ApiError) -> String {
     match api.code {
-        ErrorCode::Unauthenticated => format!("{}: run `stint login`", api.message.trim_end_matches('.')),
+        ErrorCode::Unauthenticated => {
+            format!("{}: run `stint login`", api.message.trim_end_matches('.'))
+        }
         _ => api.message.clone(),
     }
 }
@@ -208,12 +225,18 @@ mod tests {
     #[test]
     fn every_message_is_one_line_and_names_the_next_command() {
         let cases = [
-            Error::NotConfigured { what: "the broker URL" },
+            Error::NotConfigured {
+                what: "the broker URL",
+            },
             Error::NotLoggedIn,
             Error::LoginExpired,
-            Error::DeviceCodeExpired { user_code: "ABCD-EFGH".into() },
+            Error::DeviceCodeExpired {
+                user_code: "ABCD-EFGH".into(),
+            },
             Error::LoginDenied,
-            Error::NoAccess { target: "prod/AdministratorAccess".into() },
+            Error::NoAccess {
+                target: "prod/AdministratorAccess".into(),
+            },
             Error::NotApproved {
                 request_id: 7,
                 target: "prod/AdministratorAccess".into(),
@@ -224,7 +247,10 @@ mod tests {
                 target: "prod/AdministratorAccess".into(),
                 ended_at: Utc::now(),
             },
-            Error::UnknownAccount { account: "prdo".into(), known: vec!["prod".into()] },
+            Error::UnknownAccount {
+                account: "prdo".into(),
+                known: vec!["prod".into()],
+            },
         ];
         for err in cases {
             let text = err.to_string();
@@ -237,10 +263,16 @@ mod tests {
     fn not_eligible_lists_what_may_be_requested_instead() {
         let err = Error::NotEligible {
             target: "prod/AdministratorAccess".into(),
-            alternatives: vec!["staging/PowerUserAccess".into(), "dev/ReadOnlyAccess".into()],
+            alternatives: vec![
+                "staging/PowerUserAccess".into(),
+                "dev/ReadOnlyAccess".into(),
+            ],
         };
         let text = err.to_string();
-        assert!(text.contains("staging/PowerUserAccess, dev/ReadOnlyAccess"), "{text}");
+        assert!(
+            text.contains("staging/PowerUserAccess, dev/ReadOnlyAccess"),
+            "{text}"
+        );
         assert_eq!(err.kind(), ErrorKind::Forbidden);
 
         let many = Error::NotEligible {
@@ -253,13 +285,23 @@ mod tests {
     #[test]
     fn kinds_follow_the_broker_error_codes() {
         let broker = |code| Error::Broker(ApiError::new(code, "m"));
-        assert_eq!(broker(ErrorCode::Unauthenticated).kind(), ErrorKind::NotLoggedIn);
+        assert_eq!(
+            broker(ErrorCode::Unauthenticated).kind(),
+            ErrorKind::NotLoggedIn
+        );
         assert_eq!(broker(ErrorCode::NotEligible).kind(), ErrorKind::Forbidden);
-        assert_eq!(broker(ErrorCode::Unavailable).kind(), ErrorKind::Unreachable);
+        assert_eq!(
+            broker(ErrorCode::Unavailable).kind(),
+            ErrorKind::Unreachable
+        );
         assert_eq!(broker(ErrorCode::InvalidInput).kind(), ErrorKind::Usage);
         assert_eq!(Error::LoginExpired.kind(), ErrorKind::NotLoggedIn);
         assert_eq!(
-            Error::Unreachable { service: "broker".into(), message: "refused".into() }.kind(),
+            Error::Unreachable {
+                service: "broker".into(),
+                message: "refused".into()
+            }
+            .kind(),
             ErrorKind::Unreachable
         );
     }

@@ -189,7 +189,11 @@ mod tests {
         c.session_token = Secret::new("a'b\"c$HOME`d`\\e\nf");
         let script = render(&c, ExportFormat::Env, Some("eu-west-1"))
             + "printf '%s' \"$AWS_SESSION_TOKEN|$AWS_SECRET_ACCESS_KEY|$AWS_REGION\"";
-        let out = std::process::Command::new(sh).arg("-c").arg(script).output().unwrap();
+        let out = std::process::Command::new(sh)
+            .arg("-c")
+            .arg(script)
+            .output()
+            .unwrap();
         assert_eq!(
             String::from_utf8(out.stdout).unwrap(),
             "a'b\"c$HOME`d`\\e\nf|se'cr\\et|eu-west-1"
@@ -199,14 +203,23 @@ mod tests {
     #[test]
     fn fish_escapes_backslash_and_quote() {
         let out = render(&creds(), ExportFormat::Fish, None);
-        assert!(out.contains("set -gx AWS_SECRET_ACCESS_KEY 'se\\'cr\\\\et'\n"), "{out}");
-        assert!(out.starts_with("set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLE'\n"), "{out}");
+        assert!(
+            out.contains("set -gx AWS_SECRET_ACCESS_KEY 'se\\'cr\\\\et'\n"),
+            "{out}"
+        );
+        assert!(
+            out.starts_with("set -gx AWS_ACCESS_KEY_ID 'ASIAEXAMPLE'\n"),
+            "{out}"
+        );
     }
 
     #[test]
     fn powershell_doubles_quotes() {
         let out = render(&creds(), ExportFormat::Powershell, Some("us-east-1"));
-        assert!(out.contains("$Env:AWS_SECRET_ACCESS_KEY = 'se''cr\\et'\n"), "{out}");
+        assert!(
+            out.contains("$Env:AWS_SECRET_ACCESS_KEY = 'se''cr\\et'\n"),
+            "{out}"
+        );
         assert!(out.contains("$Env:AWS_REGION = 'us-east-1'\n"), "{out}");
         assert_eq!(powershell_quote("a\u{2019}b"), "'a\u{2019}\u{2019}b'");
     }
@@ -241,8 +254,14 @@ mod tests {
     #[test]
     fn formats_parse_by_name_and_common_aliases() {
         assert_eq!("zsh".parse::<ExportFormat>().unwrap(), ExportFormat::Env);
-        assert_eq!("PowerShell".parse::<ExportFormat>().unwrap(), ExportFormat::Powershell);
+        assert_eq!(
+            "PowerShell".parse::<ExportFormat>().unwrap(),
+            ExportFormat::Powershell
+        );
         let err = "yaml".parse::<ExportFormat>().unwrap_err().to_string();
-        assert!(err.contains("env, fish, powershell, json, process"), "{err}");
+        assert!(
+            err.contains("env, fish, powershell, json, process"),
+            "{err}"
+        );
     }
 }

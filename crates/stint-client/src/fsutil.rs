@@ -21,8 +21,11 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32) -> Result<()> {
         .tempfile_in(dir)
         .map_err(|e| Error::io(dir, e))?;
     set_mode(file.as_file(), mode).map_err(|e| Error::io(file.path(), e))?;
-    file.write_all(contents).map_err(|e| Error::io(file.path(), e))?;
-    file.as_file().sync_all().map_err(|e| Error::io(file.path(), e))?;
+    file.write_all(contents)
+        .map_err(|e| Error::io(file.path(), e))?;
+    file.as_file()
+        .sync_all()
+        .map_err(|e| Error::io(file.path(), e))?;
     file.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
 }
@@ -91,7 +94,10 @@ mod tests {
             use std::os::unix::fs::PermissionsExt;
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
-            let dir_mode = std::fs::metadata(path.parent().unwrap()).unwrap().permissions().mode();
+            let dir_mode = std::fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(dir_mode & 0o777, 0o700);
         }
     }

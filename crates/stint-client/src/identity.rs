@@ -99,7 +99,10 @@ pub struct CallerIdentity {
 
 /// Sends a signed request to STS (as the broker does) and reads the caller identity.
 /// Useful to check a signature, and for `stint whoami` before the broker is involved.
-pub async fn send_to_sts(http: &reqwest::Client, signed: &AuthAwsRequest) -> Result<CallerIdentity> {
+pub async fn send_to_sts(
+    http: &reqwest::Client,
+    signed: &AuthAwsRequest,
+) -> Result<CallerIdentity> {
     let mut request = http.post(&signed.url).body(signed.body.clone());
     for h in &signed.headers {
         // reqwest sets Host from the URL; sending it twice would break the signature.
@@ -123,8 +126,9 @@ pub async fn send_to_sts(http: &reqwest::Client, signed: &AuthAwsRequest) -> Res
         });
     }
     let field = |tag: &str| {
-        xml_text(&body, tag)
-            .ok_or_else(|| Error::protocol("STS", format!("GetCallerIdentity answer has no <{tag}>")))
+        xml_text(&body, tag).ok_or_else(|| {
+            Error::protocol("STS", format!("GetCallerIdentity answer has no <{tag}>"))
+        })
     };
     Ok(CallerIdentity {
         arn: field("Arn")?,
@@ -173,7 +177,8 @@ mod tests {
     fn the_signature_covers_the_audience_header_and_carries_no_secret_key() {
         let url = Url::parse("https://sts.us-east-1.amazonaws.com/").unwrap();
         let time = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap().into();
-        let signed = sign_get_caller_identity(&creds(), &url, "us-east-1", "stint-prod", time).unwrap();
+        let signed =
+            sign_get_caller_identity(&creds(), &url, "us-east-1", "stint-prod", time).unwrap();
         let header = |name: &str| {
             signed
                 .headers
@@ -184,18 +189,39 @@ mod tests {
         assert_eq!(signed.method, "POST");
         assert_eq!(signed.body, GET_CALLER_IDENTITY_BODY);
         assert_eq!(header("x-stint-broker").as_deref(), Some("stint-prod"));
-        assert_eq!(header("host").as_deref(), Some("sts.us-east-1.amazonaws.com"));
+        assert_eq!(
+            header("host").as_deref(),
+            Some("sts.us-east-1.amazonaws.com")
+        );
         assert_eq!(header("x-amz-date").as_deref(), Some("20260101T000000Z"));
-        assert_eq!(header("x-amz-security-token").as_deref(), Some("session-token"));
+        assert_eq!(
+            header("x-amz-security-token").as_deref(),
+            Some("session-token")
+        );
         let auth = header("authorization").unwrap();
-        assert!(auth.starts_with(
-            "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEEXAMPLE/20260101/us-east-1/sts/aws4_request"
-        ), "{auth}");
-        let signed_headers = auth.split("SignedHeaders=").nth(1).unwrap().split(',').next().unwrap();
-        assert!(signed_headers.split(';').any(|h| h == "x-stint-broker"), "{auth}");
+        assert!(
+            auth.starts_with(
+                "AWS4-HMAC-SHA256 Credential=ASIAEXAMPLEEXAMPLE/20260101/us-east-1/sts/aws4_request"
+            ),
+            "{auth}"
+        );
+        let signed_headers = auth
+            .split("SignedHeaders=")
+            .nth(1)
+            .unwrap()
+            .split(',')
+            .next()
+            .unwrap();
+        assert!(
+            signed_headers.split(';').any(|h| h == "x-stint-broker"),
+            "{auth}"
+        );
         assert!(signed_headers.split(';').any(|h| h == "host"), "{auth}");
         let everything = format!("{:?}{}", signed.headers, signed.body);
-        assert!(!everything.contains("wJalrXUtnFEMI"), "the secret key must never leave");
+        assert!(
+            !everything.contains("wJalrXUtnFEMI"),
+            "the secret key must never leave"
+        );
     }
 
     #[test]
@@ -204,9 +230,20 @@ mod tests {
         let time = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_800_000_000);
         let a = sign_get_caller_identity(&creds(), &url, "us-east-1", "a", time).unwrap();
         let b = sign_get_caller_identity(&creds(), &url, "us-east-1", "b", time).unwrap();
-        let auth = |r: &AuthAwsRequest| r.headers.iter().find(|h| h.name == "authorization").unwrap().value.clone();
+        let auth = |r: &AuthAwsRequest| {
+            r.headers
+                .iter()
+                .find(|h| h.name == "authorization")
+                .unwrap()
+                .value
+                .clone()
+        };
         assert_ne!(auth(&a), auth(&b));
-        assert!(a.headers.iter().any(|h| h.name == "host" && h.value == "127.0.0.1:4566"));
+        assert!(
+            a.headers
+                .iter()
+                .any(|h| h.name == "host" && h.value == "127.0.0.1:4566")
+        );
     }
 
     #[test]

@@ -32,8 +32,8 @@
 //! files (no secrets) are in the cache directory ([`Paths`]).
 #![forbid(unsafe_code)]
 
-pub mod aws_files;
 mod aws_error;
+pub mod aws_files;
 pub mod broker;
 mod client;
 pub mod clock;

@@ -63,7 +63,11 @@ impl MachineLock {
                         f();
                     }
                 }
-                Some(Event::Acquired) => return Ok(LockGuard { _release: release_tx }),
+                Some(Event::Acquired) => {
+                    return Ok(LockGuard {
+                        _release: release_tx,
+                    });
+                }
                 Some(Event::Failed(e)) => return Err(Error::io(&self.path, e)),
                 None => {
                     return Err(Error::io(
@@ -141,7 +145,10 @@ mod tests {
             let lock = MachineLock::new(dir.path(), "sso-stint");
             let (waited, got_it) = (waited.clone(), got_it.clone());
             tokio::spawn(async move {
-                let guard = lock.acquire(|| waited.store(true, Ordering::SeqCst)).await.unwrap();
+                let guard = lock
+                    .acquire(|| waited.store(true, Ordering::SeqCst))
+                    .await
+                    .unwrap();
                 got_it.store(true, Ordering::SeqCst);
                 drop(guard);
             })
@@ -150,7 +157,10 @@ mod tests {
         wait_until(|| waited.load(Ordering::SeqCst)).await;
         assert!(!got_it.load(Ordering::SeqCst));
         drop(first);
-        tokio::time::timeout(Duration::from_secs(30), second).await.unwrap().unwrap();
+        tokio::time::timeout(Duration::from_secs(30), second)
+            .await
+            .unwrap()
+            .unwrap();
         assert!(got_it.load(Ordering::SeqCst));
     }
 

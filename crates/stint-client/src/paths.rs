@@ -25,14 +25,23 @@ pub struct Paths {
 impl Paths {
     /// Resolves every path from the process environment.
     pub fn from_env() -> Result<Self> {
-        Self::resolve(|name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from), dirs::home_dir())
+        Self::resolve(
+            |name| {
+                std::env::var_os(name)
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            },
+            dirs::home_dir(),
+        )
     }
 
     /// Resolves every path from `var` (an environment lookup) and the home directory.
     pub fn resolve(var: impl Fn(&str) -> Option<PathBuf>, home: Option<PathBuf>) -> Result<Self> {
         let home = home.ok_or(Error::NoHomeDirectory);
         let under_home = |rel: &str| -> Result<PathBuf> {
-            home.as_ref().map(|h| h.join(rel)).map_err(|_| Error::NoHomeDirectory)
+            home.as_ref()
+                .map(|h| h.join(rel))
+                .map_err(|_| Error::NoHomeDirectory)
         };
         let config_file = match var("STINT_CONFIG") {
             Some(path) => path,
@@ -82,19 +91,34 @@ mod tests {
     use super::*;
 
     fn resolve(vars: &[(&str, &str)]) -> Paths {
-        let vars: HashMap<String, PathBuf> =
-            vars.iter().map(|(k, v)| (k.to_string(), PathBuf::from(v))).collect();
-        Paths::resolve(|name| vars.get(name).cloned(), Some(PathBuf::from("/home/u"))).unwrap()
+        let vars: HashMap<String, PathBuf> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), PathBuf::from(v)))
+            .collect();
+        Paths::resolve(
+            |name| vars.get(name).cloned(),
+            Some(PathBuf::from("/home/u")),
+        )
+        .unwrap()
     }
 
     #[test]
     fn defaults_live_under_home() {
         let paths = resolve(&[]);
-        assert_eq!(paths.config_file, PathBuf::from("/home/u/.config/stint/config.toml"));
+        assert_eq!(
+            paths.config_file,
+            PathBuf::from("/home/u/.config/stint/config.toml")
+        );
         assert_eq!(paths.cache_dir, PathBuf::from("/home/u/.cache/stint"));
         assert_eq!(paths.aws_config_file, PathBuf::from("/home/u/.aws/config"));
-        assert_eq!(paths.aws_credentials_file, PathBuf::from("/home/u/.aws/credentials"));
-        assert_eq!(paths.aws_sso_cache_dir, PathBuf::from("/home/u/.aws/sso/cache"));
+        assert_eq!(
+            paths.aws_credentials_file,
+            PathBuf::from("/home/u/.aws/credentials")
+        );
+        assert_eq!(
+            paths.aws_sso_cache_dir,
+            PathBuf::from("/home/u/.aws/sso/cache")
+        );
     }
 
     #[test]
@@ -105,12 +129,18 @@ mod tests {
             ("AWS_CONFIG_FILE", "/a/config"),
             ("AWS_SHARED_CREDENTIALS_FILE", "/a/creds"),
         ]);
-        assert_eq!(paths.config_file, PathBuf::from("/x/config/stint/config.toml"));
+        assert_eq!(
+            paths.config_file,
+            PathBuf::from("/x/config/stint/config.toml")
+        );
         assert_eq!(paths.cache_dir, PathBuf::from("/x/cache/stint"));
         assert_eq!(paths.aws_config_file, PathBuf::from("/a/config"));
         assert_eq!(paths.aws_credentials_file, PathBuf::from("/a/creds"));
 
-        let paths = resolve(&[("XDG_CONFIG_HOME", "/x/config"), ("STINT_CONFIG", "/s/stint.toml")]);
+        let paths = resolve(&[
+            ("XDG_CONFIG_HOME", "/x/config"),
+            ("STINT_CONFIG", "/s/stint.toml"),
+        ]);
         assert_eq!(paths.config_file, PathBuf::from("/s/stint.toml"));
     }
 }

@@ -85,7 +85,11 @@ impl Portal {
         Ok(accounts)
     }
 
-    pub async fn roles(&self, token: &SsoToken, account_id: &str) -> Result<Vec<String>, PortalError> {
+    pub async fn roles(
+        &self,
+        token: &SsoToken,
+        account_id: &str,
+    ) -> Result<Vec<String>, PortalError> {
         let mut roles = Vec::new();
         let mut next: Option<String> = None;
         loop {
@@ -99,11 +103,17 @@ impl Portal {
                 .send()
                 .await
                 .map_err(|e| match e.as_service_error() {
-                    Some(ListAccountRolesError::UnauthorizedException(_)) => PortalError::TokenRejected,
+                    Some(ListAccountRolesError::UnauthorizedException(_)) => {
+                        PortalError::TokenRejected
+                    }
                     _ if is_no_access(aws_error::code_of(&e)) => PortalError::NoAccess,
                     _ => PortalError::Other(aws_error::from_sdk(SERVICE, "ListAccountRoles", e)),
                 })?;
-            roles.extend(out.role_list().iter().filter_map(|r| r.role_name().map(str::to_owned)));
+            roles.extend(
+                out.role_list()
+                    .iter()
+                    .filter_map(|r| r.role_name().map(str::to_owned)),
+            );
             match out.next_token() {
                 Some(t) if !t.is_empty() => next = Some(t.to_owned()),
                 _ => break,
@@ -127,20 +137,28 @@ impl Portal {
             .send()
             .await
             .map_err(|e| match e.as_service_error() {
-                Some(GetRoleCredentialsError::UnauthorizedException(_)) => PortalError::TokenRejected,
-                Some(GetRoleCredentialsError::ResourceNotFoundException(_)) => PortalError::NoAccess,
+                Some(GetRoleCredentialsError::UnauthorizedException(_)) => {
+                    PortalError::TokenRejected
+                }
+                Some(GetRoleCredentialsError::ResourceNotFoundException(_)) => {
+                    PortalError::NoAccess
+                }
                 _ if is_no_access(aws_error::code_of(&e)) => PortalError::NoAccess,
                 _ => PortalError::Other(aws_error::from_sdk(SERVICE, "GetRoleCredentials", e)),
             })?;
-        let creds = out
-            .role_credentials()
-            .ok_or_else(|| Error::protocol(SERVICE, "GetRoleCredentials returned no credentials"))?;
+        let creds = out.role_credentials().ok_or_else(|| {
+            Error::protocol(SERVICE, "GetRoleCredentials returned no credentials")
+        })?;
         let (Some(key), Some(secret), Some(session)) = (
             creds.access_key_id(),
             creds.secret_access_key(),
             creds.session_token(),
         ) else {
-            return Err(Error::protocol(SERVICE, "GetRoleCredentials left out a key or the session token").into());
+            return Err(Error::protocol(
+                SERVICE,
+                "GetRoleCredentials left out a key or the session token",
+            )
+            .into());
         };
         // The portal gives the expiry in epoch milliseconds.
         let expiration = DateTime::from_timestamp_millis(creds.expiration())

@@ -177,9 +177,11 @@ impl Vault {
 }
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
-    tokio::task::spawn_blocking(f).await.map_err(|e| Error::Keyring {
-        message: format!("keyring worker failed: {e}"),
-    })?
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Keyring {
+            message: format!("keyring worker failed: {e}"),
+        })?
 }
 
 /// The keys Stint files its entries under. The sso-session name separates logins to
@@ -219,7 +221,10 @@ mod tests {
         let memory = MemoryStore::new();
         let vault = Vault::new(Arc::new(memory.clone()));
         assert_eq!(vault.load::<Thing>("k").await.unwrap(), None);
-        let thing = Thing { name: "a".into(), n: 1 };
+        let thing = Thing {
+            name: "a".into(),
+            n: 1,
+        };
         vault.save("k", &thing).await.unwrap();
         assert_eq!(vault.load::<Thing>("k").await.unwrap(), Some(thing));
         assert_eq!(memory.keys(), vec!["k".to_owned()]);

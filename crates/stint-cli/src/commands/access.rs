@@ -19,10 +19,16 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
     let (mine, grants, approvable) = if stint.has_broker() {
         let broker = stint.broker()?;
         let mine = broker
-            .all_requests(&ListRequestsQuery { scope: RequestScope::Mine, ..Default::default() })
+            .all_requests(&ListRequestsQuery {
+                scope: RequestScope::Mine,
+                ..Default::default()
+            })
             .await?;
         let approvable = broker
-            .all_requests(&ListRequestsQuery { scope: RequestScope::Approvable, ..Default::default() })
+            .all_requests(&ListRequestsQuery {
+                scope: RequestScope::Approvable,
+                ..Default::default()
+            })
             .await?;
         (mine, broker.grants().await?, approvable)
     } else {
@@ -55,10 +61,19 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                 .max_duration_secs
                 .map(|s| output::span(Duration::seconds(i64::from(s))))
                 .unwrap_or_default();
-            vec![a.account_name.clone(), a.account_id.clone(), a.permission_set.clone(), max, status]
+            vec![
+                a.account_name.clone(),
+                a.account_id.clone(),
+                a.permission_set.clone(),
+                max,
+                status,
+            ]
         })
         .collect();
-    print!("{}", output::table(&["ACCOUNT", "ID", "PERMISSION SET", "MAX", "STATUS"], &rows));
+    print!(
+        "{}",
+        output::table(&["ACCOUNT", "ID", "PERMISSION SET", "MAX", "STATUS"], &rows)
+    );
 
     if !stint.has_broker() {
         return Ok(ExitCode::SUCCESS);
@@ -78,7 +93,10 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                 ]
             })
             .collect();
-        print!("{}", output::table(&["ID", "TARGET", "ENDS", "LEFT"], &rows));
+        print!(
+            "{}",
+            output::table(&["ID", "TARGET", "ENDS", "LEFT"], &rows)
+        );
     }
 
     println!("\nMY REQUESTS");
@@ -86,7 +104,10 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
         println!("none");
     } else {
         let rows: Vec<Vec<String>> = mine.iter().map(request_row).collect();
-        print!("{}", output::table(&["ID", "TARGET", "STATE", "WINDOW", "REASON"], &rows));
+        print!(
+            "{}",
+            output::table(&["ID", "TARGET", "STATE", "WINDOW", "REASON"], &rows)
+        );
     }
 
     if !approvable.is_empty() {
@@ -103,7 +124,10 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                 ]
             })
             .collect();
-        print!("{}", output::table(&["ID", "REQUESTER", "TARGET", "FOR", "REASON"], &rows));
+        print!(
+            "{}",
+            output::table(&["ID", "REQUESTER", "TARGET", "FOR", "REASON"], &rows)
+        );
         println!("`stint approve ID` or `stint reject ID --comment TEXT`");
     }
     Ok(ExitCode::SUCCESS)
@@ -111,9 +135,12 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
 
 /// Open requests, then the most recent finished ones.
 fn shown_requests(mut requests: Vec<AccessRequest>) -> Vec<AccessRequest> {
-    requests.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-    let (open, finished): (Vec<_>, Vec<_>) = requests.into_iter().partition(|r| !r.state.is_final());
-    open.into_iter().chain(finished.into_iter().take(RECENT_FINISHED)).collect()
+    requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+    let (open, finished): (Vec<_>, Vec<_>) =
+        requests.into_iter().partition(|r| !r.state.is_final());
+    open.into_iter()
+        .chain(finished.into_iter().take(RECENT_FINISHED))
+        .collect()
 }
 
 pub fn request_row(r: &AccessRequest) -> Vec<String> {
@@ -121,7 +148,11 @@ pub fn request_row(r: &AccessRequest) -> Vec<String> {
         r.id.to_string(),
         format!("{}/{}", r.account.name, r.permission_set.name),
         r.state.to_string(),
-        format!("{} to {}", output::local(r.start_at), output::local(r.end_at)),
+        format!(
+            "{} to {}",
+            output::local(r.start_at),
+            output::local(r.end_at)
+        ),
         r.reason.clone(),
     ]
 }

@@ -79,7 +79,9 @@ fn ask(prompt: &str) -> Result<String> {
     std::io::stdin().lock().read_line(&mut line)?;
     let line = line.trim().to_owned();
     if line.is_empty() {
-        bail!(stint_client::Error::InvalidInput("no broker URL given".into()));
+        bail!(stint_client::Error::InvalidInput(
+            "no broker URL given".into()
+        ));
     }
     Ok(line)
 }

@@ -4,8 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use serde_json::json;
-use stint_client::sso::{BrowserOutcome, LoginHooks, LoginProgress, LoginStatus};
 use stint_client::Stint;
+use stint_client::sso::{BrowserOutcome, LoginHooks, LoginProgress, LoginStatus};
 
 use crate::browser;
 use crate::cli::LoginArgs;
@@ -21,7 +21,10 @@ pub async fn login(stint: &Stint, args: LoginArgs) -> Result<ExitCode> {
             match &prompt.browser {
                 BrowserOutcome::Opened => eprintln!("Opened your browser to sign in."),
                 BrowserOutcome::NotRequested => {
-                    eprintln!("Open this page to sign in:\n\n  {}\n", prompt.verification_uri_complete);
+                    eprintln!(
+                        "Open this page to sign in:\n\n  {}\n",
+                        prompt.verification_uri_complete
+                    );
                 }
                 BrowserOutcome::Failed(why) => eprintln!(
                     "Could not open a browser ({why}). Open this page to sign in:\n\n  {}\n",
@@ -63,7 +66,13 @@ pub async fn logout(stint: &Stint) -> Result<ExitCode> {
 
 pub async fn whoami(stint: &Stint, as_json: bool) -> Result<ExitCode> {
     let status = stint.status().await?;
-    let LoginStatus::LoggedIn { start_url, access_token_expires_at, renewable, logged_in_at } = &status else {
+    let LoginStatus::LoggedIn {
+        start_url,
+        access_token_expires_at,
+        renewable,
+        logged_in_at,
+    } = &status
+    else {
         return Err(match status {
             LoginStatus::Expired { .. } => stint_client::Error::LoginExpired,
             _ => stint_client::Error::NotLoggedIn,
@@ -83,11 +92,20 @@ pub async fn whoami(stint: &Stint, as_json: bool) -> Result<ExitCode> {
             let personas: Vec<String> = me
                 .personas
                 .iter()
-                .map(|p| serde_json::to_value(p).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default())
+                .map(|p| {
+                    serde_json::to_value(p)
+                        .ok()
+                        .and_then(|v| v.as_str().map(str::to_owned))
+                        .unwrap_or_default()
+                })
                 .collect();
             println!("roles:     {}", personas.join(", "));
             println!("portal:    {start_url}");
-            println!("logged in: {}{}", output::local(*logged_in_at), if *renewable { " (renews silently)" } else { "" });
+            println!(
+                "logged in: {}{}",
+                output::local(*logged_in_at),
+                if *renewable { " (renews silently)" } else { "" }
+            );
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -103,8 +121,15 @@ pub async fn whoami(stint: &Stint, as_json: bool) -> Result<ExitCode> {
             println!("{}", identity.arn);
         }
         println!("portal:    {start_url}");
-        println!("logged in: {}{}", output::local(*logged_in_at), if *renewable { " (renews silently)" } else { "" });
-        println!("token:     {} left", output::span(*access_token_expires_at - chrono::Utc::now()));
+        println!(
+            "logged in: {}{}",
+            output::local(*logged_in_at),
+            if *renewable { " (renews silently)" } else { "" }
+        );
+        println!(
+            "token:     {} left",
+            output::span(*access_token_expires_at - chrono::Utc::now())
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -24,7 +24,12 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     match command {
         Command::Configure(args) => return configure::run(args, options).await,
         Command::Completions(args) => {
-            clap_complete::generate(args.shell, &mut Cli::command(), "stint", &mut std::io::stdout());
+            clap_complete::generate(
+                args.shell,
+                &mut Cli::command(),
+                "stint",
+                &mut std::io::stdout(),
+            );
             return Ok(ExitCode::SUCCESS);
         }
         _ => {}

@@ -36,7 +36,11 @@ pub async fn setup(stint: &Stint, args: SetupProfilesArgs) -> Result<ExitCode> {
         output::json(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!("Wrote {} sections to {}:", report.written.len(), report.path.display());
+    eprintln!(
+        "Wrote {} sections to {}:",
+        report.written.len(),
+        report.path.display()
+    );
     for name in &report.written {
         eprintln!("  [{name}]");
     }

@@ -27,7 +27,10 @@ pub async fn request(stint: &Stint, args: RequestArgs) -> Result<ExitCode> {
     if !args.wait {
         return report(&created, args.json);
     }
-    eprintln!("Request {} is {}; waiting for it to become active...", created.id, created.state);
+    eprintln!(
+        "Request {} is {}; waiting for it to become active...",
+        created.id, created.state
+    );
     let last = wait_until_settled(stint, created).await?;
     report(&last, args.json)?;
     Ok(match last.state {
@@ -58,7 +61,10 @@ async fn wait_until_settled(stint: &Stint, mut current: AccessRequest) -> Result
             }
             EventStreamItem::Event(_) => {}
             EventStreamItem::Reconnecting { after, reason } => {
-                eprintln!("Lost the event stream ({reason}); reconnecting in {}s.", after.as_secs());
+                eprintln!(
+                    "Lost the event stream ({reason}); reconnecting in {}s.",
+                    after.as_secs()
+                );
             }
         }
         if settled(&current) {
@@ -71,7 +77,12 @@ async fn wait_until_settled(stint: &Stint, mut current: AccessRequest) -> Result
 pub async fn approve(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
     let decided = stint
         .broker()?
-        .approve(args.id, &Decision { comment: args.comment })
+        .approve(
+            args.id,
+            &Decision {
+                comment: args.comment,
+            },
+        )
         .await?;
     report(&decided, args.json)
 }
@@ -79,7 +90,12 @@ pub async fn approve(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
 pub async fn reject(stint: &Stint, args: RejectArgs) -> Result<ExitCode> {
     let decided = stint
         .broker()?
-        .reject(args.id, &Decision { comment: Some(args.comment) })
+        .reject(
+            args.id,
+            &Decision {
+                comment: Some(args.comment),
+            },
+        )
         .await?;
     report(&decided, args.json)
 }
@@ -87,7 +103,12 @@ pub async fn reject(stint: &Stint, args: RejectArgs) -> Result<ExitCode> {
 pub async fn cancel(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
     let decided = stint
         .broker()?
-        .cancel(args.id, &Decision { comment: args.comment })
+        .cancel(
+            args.id,
+            &Decision {
+                comment: args.comment,
+            },
+        )
         .await?;
     report(&decided, args.json)
 }
@@ -95,7 +116,12 @@ pub async fn cancel(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
 pub async fn revoke(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
     let decided = stint
         .broker()?
-        .revoke(args.id, &Decision { comment: args.comment })
+        .revoke(
+            args.id,
+            &Decision {
+                comment: args.comment,
+            },
+        )
         .await?;
     let target = stint_client::ResolvedTarget {
         account_id: decided.account.id.clone(),
@@ -108,7 +134,10 @@ pub async fn revoke(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
 }
 
 pub async fn extend(stint: &Stint, args: ExtendArgs) -> Result<ExitCode> {
-    let body = ExtendRequest { by_secs: secs(args.by)?, reason: args.reason };
+    let body = ExtendRequest {
+        by_secs: secs(args.by)?,
+        reason: args.reason,
+    };
     let extended = stint.broker()?.extend(args.id, &body).await?;
     report(&extended, args.json)
 }
@@ -123,9 +152,15 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
         RequestState::Pending => format!(
             "Request {} for {target} is pending approval{}.",
             r.id,
-            r.approval_deadline.map(|d| format!(" (until {})", output::local(d))).unwrap_or_default()
+            r.approval_deadline
+                .map(|d| format!(" (until {})", output::local(d)))
+                .unwrap_or_default()
         ),
-        RequestState::Approved => format!("Request {} for {target} is approved; it opens at {}.", r.id, output::local(r.start_at)),
+        RequestState::Approved => format!(
+            "Request {} for {target} is approved; it opens at {}.",
+            r.id,
+            output::local(r.start_at)
+        ),
         RequestState::Activating => format!("Request {} for {target} is being activated.", r.id),
         RequestState::Active => format!(
             "Request {} for {target} is active until {} ({} left). `stint creds {target}` or `stint console {target}`.",
@@ -133,11 +168,16 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
             output::local(r.end_at),
             output::span(r.end_at - Utc::now())
         ),
-        RequestState::Ending | RequestState::Ended => format!("Request {} for {target} has ended.", r.id),
+        RequestState::Ending | RequestState::Ended => {
+            format!("Request {} for {target} has ended.", r.id)
+        }
         state => format!(
             "Request {} for {target} is {state}{}.",
             r.id,
-            r.outcome.as_deref().map(|o| format!(": {o}")).unwrap_or_default()
+            r.outcome
+                .as_deref()
+                .map(|o| format!(": {o}"))
+                .unwrap_or_default()
         ),
     };
     println!("{line}");
@@ -145,7 +185,8 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
 }
 
 fn secs(d: StdDuration) -> Result<u32> {
-    u32::try_from(d.as_secs()).map_err(|_| Error::InvalidInput("that duration is far too long".into()).into())
+    u32::try_from(d.as_secs())
+        .map_err(|_| Error::InvalidInput("that duration is far too long".into()).into())
 }
 
 /// RFC 3339, or `+DURATION` from now.

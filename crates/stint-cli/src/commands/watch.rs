@@ -16,7 +16,10 @@ pub async fn watch(stint: &Stint, as_json: bool) -> Result<ExitCode> {
         match item? {
             EventStreamItem::Connected => eprintln!("Watching for changes (Ctrl-C to stop)."),
             EventStreamItem::Reconnecting { after, reason } => {
-                eprintln!("Lost the event stream ({reason}); reconnecting in {}s.", after.as_secs());
+                eprintln!(
+                    "Lost the event stream ({reason}); reconnecting in {}s.",
+                    after.as_secs()
+                );
             }
             EventStreamItem::Event(event) if as_json => {
                 println!("{}", serde_json::to_string(&event)?);

@@ -66,7 +66,10 @@ pub fn upsert_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Strin
     let name = normalize(name);
     let nl = newline_of(text);
     let all = lines(text);
-    let Some(start) = all.iter().position(|l| l.header().as_deref() == Some(&name)) else {
+    let Some(start) = all
+        .iter()
+        .position(|l| l.header().as_deref() == Some(&name))
+    else {
         let mut out = separated(text, nl);
         out.push_str(&format!("[{name}]{nl}"));
         out.push_str(&body(entries, nl));
@@ -105,7 +108,10 @@ pub fn upsert_section(text: &str, name: &str, entries: &[(&str, &str)]) -> Strin
 pub fn remove_section(text: &str, name: &str) -> String {
     let name = normalize(name);
     let all = lines(text);
-    let Some(start) = all.iter().position(|l| l.header().as_deref() == Some(&name)) else {
+    let Some(start) = all
+        .iter()
+        .position(|l| l.header().as_deref() == Some(&name))
+    else {
         return text.to_owned();
     };
     let end = all[start + 1..]
@@ -276,7 +282,10 @@ x = 1";
     fn crlf_files_stay_crlf() {
         let text = "[default]\r\nregion = us-east-1\r\n";
         let out = upsert_section(text, "p", &[("a", "1")]);
-        assert_eq!(out, "[default]\r\nregion = us-east-1\r\n\r\n[p]\r\na = 1\r\n");
+        assert_eq!(
+            out,
+            "[default]\r\nregion = us-east-1\r\n\r\n[p]\r\na = 1\r\n"
+        );
     }
 
     #[test]
@@ -317,7 +326,10 @@ x = 1";
             second,
             "[profile mine]\nregion = eu-west-1\n\n# >>> begin\n[profile b]\nz = 3\n# <<< end\n\n[profile after]\ny = 2\n"
         );
-        assert_eq!(BLOCK.sections_outside(&second).unwrap(), vec!["profile mine", "profile after"]);
+        assert_eq!(
+            BLOCK.sections_outside(&second).unwrap(),
+            vec!["profile mine", "profile after"]
+        );
         let removed = BLOCK.replace(&first, "").unwrap();
         assert_eq!(removed, user);
     }

@@ -24,9 +24,9 @@ pub const BLOCK: ManagedBlock<'static> = ManagedBlock {
 pub fn validate_profile_name(name: &str) -> Result<()> {
     let ok = !name.is_empty()
         && !name.starts_with("sso-session")
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+' | '/' | ':'));
+        && name.chars().all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | '+' | '/' | ':')
+        });
     if ok {
         Ok(())
     } else {
@@ -179,7 +179,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
     }
 
@@ -202,7 +205,10 @@ mod tests {
     fn profile(name: &str, target: &str) -> ManagedProfile {
         ManagedProfile {
             name: name.into(),
-            entries: vec![("credential_process".into(), format!("stint credential-process {target}"))],
+            entries: vec![(
+                "credential_process".into(),
+                format!("stint credential-process {target}"),
+            )],
         }
     }
 
@@ -215,7 +221,10 @@ mod tests {
         let report = write_managed_profiles(
             &path,
             &session(),
-            &[profile("prod-Admin", "333333333333/Admin"), profile("dev-RO", "555555555555/RO")],
+            &[
+                profile("prod-Admin", "333333333333/Admin"),
+                profile("dev-RO", "555555555555/RO"),
+            ],
         )
         .unwrap();
         assert_eq!(report.written, vec!["sso-session stint", "profile dev-RO"]);
@@ -238,9 +247,15 @@ mod tests {
         let again = std::fs::read_to_string(&path).unwrap();
         assert!(again.starts_with(user));
         assert!(again.contains("[profile stg-RO]") && !again.contains("[profile dev-RO]"));
-        assert!(again.ends_with(&format!("{}\n[profile after]\nx = 1\n", BLOCK.end)), "{again}");
+        assert!(
+            again.ends_with(&format!("{}\n[profile after]\nx = 1\n", BLOCK.end)),
+            "{again}"
+        );
 
         remove_managed_profiles(&path).unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), format!("{user}\n[profile after]\nx = 1\n"));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{user}\n[profile after]\nx = 1\n")
+        );
     }
 }

@@ -9,8 +9,8 @@ use futures::StreamExt;
 use reqwest::header::{ACCEPT, HeaderValue};
 use stint_api::{BrokerEvent, ErrorCode, routes};
 
-use super::sse::SseParser;
 use super::BrokerClient;
+use super::sse::SseParser;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The longest pause between reconnection attempts.
@@ -22,16 +22,22 @@ const RECONNECT_FIRST: Duration = Duration::from_millis(500);
 pub enum EventStreamItem {
     /// The stream is (re)connected.
     Connected,
-    Event(BrokerEvent),
+    Event(Box<BrokerEvent>),
     /// The connection dropped; the next attempt is after `after`.
-    Reconnecting { after: Duration, reason: String },
+    Reconnecting {
+        after: Duration,
+        reason: String,
+    },
 }
 
 impl BrokerClient {
     /// Follows the event stream from after `last_event_id` (the audit sequence number).
     /// The stream ends with an `Err` only for what retrying cannot fix: no login, or the
     /// broker refusing this person.
-    pub fn events(&self, last_event_id: Option<i64>) -> impl Stream<Item = Result<EventStreamItem>> + Send + 'static {
+    pub fn events(
+        &self,
+        last_event_id: Option<i64>,
+    ) -> impl Stream<Item = Result<EventStreamItem>> + Send + 'static {
         let client = self.clone();
         async_stream::stream! {
             let mut last_id = last_event_id.map(|id| id.to_string());
@@ -90,7 +96,7 @@ impl BrokerClient {
                                 match serde_json::from_str::<BrokerEvent>(&event.data) {
                                     Ok(parsed) => {
                                         last_id = event.id.clone().or_else(|| Some(parsed.seq.to_string()));
-                                        yield Ok(EventStreamItem::Event(parsed));
+                                        yield Ok(EventStreamItem::Event(Box::new(parsed)));
                                     }
                                     Err(e) => tracing::warn!(error = %e, "skipping an event this client does not understand"),
                                 }
@@ -120,7 +126,10 @@ impl BrokerClient {
 
 fn retryable(e: &Error) -> bool {
     matches!(e.kind(), ErrorKind::Unreachable)
-        || matches!(e.api_code(), Some(ErrorCode::Internal | ErrorCode::Unavailable))
+        || matches!(
+            e.api_code(),
+            Some(ErrorCode::Internal | ErrorCode::Unavailable)
+        )
 }
 
 /// Up to 20% less than `d`, so clients dropped together do not reconnect together.

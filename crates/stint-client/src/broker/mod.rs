@@ -97,7 +97,10 @@ impl BrokerClient {
 
     fn unreachable(&self, e: &reqwest::Error) -> Error {
         Error::Unreachable {
-            service: format!("the Stint broker at {}", self.base.as_str().trim_end_matches('/')),
+            service: format!(
+                "the Stint broker at {}",
+                self.base.as_str().trim_end_matches('/')
+            ),
             message: describe(e),
         }
     }
@@ -181,8 +184,8 @@ impl BrokerClient {
         &self,
         method: Method,
         path: &str,
-        query: Option<&(dyn erased::Query)>,
-        body: Option<&(dyn erased::Body)>,
+        query: Option<&dyn erased::Query>,
+        body: Option<&dyn erased::Body>,
     ) -> Result<T> {
         let mut session = self.session().await?;
         let mut retried = false;
@@ -224,12 +227,14 @@ impl BrokerClient {
     }
 
     pub async fn eligibility(&self) -> Result<Eligibility> {
-        self.call(Method::GET, routes::ELIGIBILITY, None, None).await
+        self.call(Method::GET, routes::ELIGIBILITY, None, None)
+            .await
     }
 
     /// One page of requests; see [`Self::all_requests`] for every page.
     pub async fn requests(&self, query: &ListRequestsQuery) -> Result<Page<AccessRequest>> {
-        self.call(Method::GET, routes::REQUESTS, Some(query), None).await
+        self.call(Method::GET, routes::REQUESTS, Some(query), None)
+            .await
     }
 
     pub async fn all_requests(&self, query: &ListRequestsQuery) -> Result<Vec<AccessRequest>> {
@@ -239,19 +244,27 @@ impl BrokerClient {
             let page = self.requests(&query).await?;
             items.extend(page.items);
             match page.next_cursor {
-                Some(cursor) if query.cursor.as_ref() != Some(&cursor) => query.cursor = Some(cursor),
+                Some(cursor) if query.cursor.as_ref() != Some(&cursor) => {
+                    query.cursor = Some(cursor)
+                }
                 _ => return Ok(items),
             }
         }
     }
 
     pub async fn request(&self, id: i64) -> Result<AccessRequest> {
-        self.call(Method::GET, &routes::with_id(routes::REQUEST, id), None, None)
-            .await
+        self.call(
+            Method::GET,
+            &routes::with_id(routes::REQUEST, id),
+            None,
+            None,
+        )
+        .await
     }
 
     pub async fn create_request(&self, body: &CreateRequest) -> Result<AccessRequest> {
-        self.call(Method::POST, routes::REQUESTS, None, Some(body)).await
+        self.call(Method::POST, routes::REQUESTS, None, Some(body))
+            .await
     }
 
     pub async fn approve(&self, id: i64, decision: &Decision) -> Result<AccessRequest> {
@@ -271,18 +284,33 @@ impl BrokerClient {
     }
 
     async fn decide(&self, route: &str, id: i64, decision: &Decision) -> Result<AccessRequest> {
-        self.call(Method::POST, &routes::with_id(route, id), None, Some(decision))
-            .await
+        self.call(
+            Method::POST,
+            &routes::with_id(route, id),
+            None,
+            Some(decision),
+        )
+        .await
     }
 
     pub async fn extend(&self, id: i64, body: &ExtendRequest) -> Result<AccessRequest> {
-        self.call(Method::POST, &routes::with_id(routes::EXTEND, id), None, Some(body))
-            .await
+        self.call(
+            Method::POST,
+            &routes::with_id(routes::EXTEND, id),
+            None,
+            Some(body),
+        )
+        .await
     }
 
     pub async fn approvers(&self, id: i64) -> Result<ApproverExplanation> {
-        self.call(Method::GET, &routes::with_id(routes::APPROVERS, id), None, None)
-            .await
+        self.call(
+            Method::GET,
+            &routes::with_id(routes::APPROVERS, id),
+            None,
+            None,
+        )
+        .await
     }
 
     /// The caller's active grants (every page).
@@ -307,7 +335,8 @@ impl BrokerClient {
     }
 
     pub async fn explain(&self, query: &ExplainQuery) -> Result<Explanation> {
-        self.call(Method::GET, routes::EXPLAIN, Some(query), None).await
+        self.call(Method::GET, routes::EXPLAIN, Some(query), None)
+            .await
     }
 }
 
@@ -319,7 +348,10 @@ pub async fn fetch_auth_config(base: &Url) -> Result<AuthConfig> {
 async fn get_auth_config(http: &reqwest::Client, base: &Url) -> Result<AuthConfig> {
     let url = join(base, routes::AUTH_CONFIG);
     let unreachable = |e: reqwest::Error| Error::Unreachable {
-        service: format!("the Stint broker at {}", base.as_str().trim_end_matches('/')),
+        service: format!(
+            "the Stint broker at {}",
+            base.as_str().trim_end_matches('/')
+        ),
         message: describe(&e),
     };
     let response = http.get(url).send().await.map_err(unreachable)?;
@@ -331,7 +363,10 @@ async fn get_auth_config(http: &reqwest::Client, base: &Url) -> Result<AuthConfi
     serde_json::from_slice(&bytes).map_err(|e| {
         Error::protocol(
             "the Stint broker",
-            format!("{} is not a Stint broker's auth configuration ({e}); check the URL", base),
+            format!(
+                "{} is not a Stint broker's auth configuration ({e}); check the URL",
+                base
+            ),
         )
     })
 }
@@ -381,10 +416,23 @@ fn api_error(status: StatusCode, body: &[u8]) -> ApiError {
         _ => ErrorCode::Internal,
     };
     let text = String::from_utf8_lossy(body);
-    let detail: String = text.lines().next().unwrap_or("").chars().take(160).collect();
+    let detail: String = text
+        .lines()
+        .next()
+        .unwrap_or("")
+        .chars()
+        .take(160)
+        .collect();
     ApiError::new(
         code,
-        format!("the broker answered HTTP {status}{}", if detail.is_empty() { String::new() } else { format!(": {detail}") }),
+        format!(
+            "the broker answered HTTP {status}{}",
+            if detail.is_empty() {
+                String::new()
+            } else {
+                format!(": {detail}")
+            }
+        ),
     )
 }
 
@@ -415,15 +463,24 @@ mod tests {
         let body = br#"{"code":"not_eligible","message":"You may not request AdministratorAccess in prod."}"#;
         let api = api_error(StatusCode::FORBIDDEN, body);
         assert_eq!(api.code, ErrorCode::NotEligible);
-        assert_eq!(api.message, "You may not request AdministratorAccess in prod.");
+        assert_eq!(
+            api.message,
+            "You may not request AdministratorAccess in prod."
+        );
     }
 
     #[test]
     fn routes_join_under_a_path_prefix() {
         let base = Url::parse("https://example.com/stint/").unwrap();
-        assert_eq!(join(&base, routes::ME).as_str(), "https://example.com/stint/v1/me");
+        assert_eq!(
+            join(&base, routes::ME).as_str(),
+            "https://example.com/stint/v1/me"
+        );
         let base = Url::parse("http://127.0.0.1:8080").unwrap();
-        assert_eq!(join(&base, routes::ME).as_str(), "http://127.0.0.1:8080/v1/me");
+        assert_eq!(
+            join(&base, routes::ME).as_str(),
+            "http://127.0.0.1:8080/v1/me"
+        );
     }
 
     #[test]

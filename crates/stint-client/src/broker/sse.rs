@@ -39,10 +39,7 @@ impl SseParser {
         let mut events = Vec::new();
         // Lines end in \n, \r\n or a lone \r. A trailing \r may be the first half of
         // \r\n, so it waits for the next chunk.
-        loop {
-            let Some(pos) = self.pending.iter().position(|b| *b == b'\n' || *b == b'\r') else {
-                break;
-            };
+        while let Some(pos) = self.pending.iter().position(|b| *b == b'\n' || *b == b'\r') {
             if self.pending[pos] == b'\r' && pos + 1 == self.pending.len() {
                 break;
             }
@@ -109,7 +106,7 @@ mod tests {
 
     #[test]
     fn parses_events_split_anywhere_across_chunks() {
-        let stream = b"\xef\xbb\xbf: keep-alive\n\nid: 7\nevent: request\ndata: {\"a\":\ndata: 1}\n\nid: 8\r\ndata: x\r\n\r\ndata: no id\rretry: 2500\r\r";
+        let stream = b"\xef\xbb\xbf: keep-alive\n\nid: 7\nevent: request\ndata: {\"a\":\ndata: 1}\n\nid: 8\r\ndata: x\r\n\r\ndata: no id\rretry: 2500\r\r\n";
         for split in 0..stream.len() {
             let mut parser = SseParser::new();
             let mut events = parser.feed(&stream[..split]);

@@ -74,7 +74,9 @@ impl AwsCliTokenCache {
             expires_at: token.expires_at.format(TIMESTAMP).to_string(),
             client_id: Some(token.client_id.clone()),
             client_secret: Some(token.client_secret.clone()),
-            registration_expires_at: Some(token.registration_expires_at.format(TIMESTAMP).to_string()),
+            registration_expires_at: Some(
+                token.registration_expires_at.format(TIMESTAMP).to_string(),
+            ),
             refresh_token: token.refresh_token.clone(),
         };
         let json = serde_json::to_vec(&doc).map_err(|e| {
@@ -122,7 +124,10 @@ impl AwsCliTokenCache {
 /// botocore names the file by the SHA-1 of the sso-session name (for `sso-session`
 /// profiles; legacy profiles hash the start URL instead).
 pub fn file_name(session_name: &str) -> String {
-    format!("{}.json", hex::encode(Sha1::digest(session_name.as_bytes())))
+    format!(
+        "{}.json",
+        hex::encode(Sha1::digest(session_name.as_bytes()))
+    )
 }
 
 /// botocore and the SDKs write whole seconds with `Z`; some write fractions or an offset.
@@ -157,7 +162,10 @@ mod tests {
     #[test]
     fn the_file_is_named_by_the_sha1_of_the_session_name() {
         // sha1("stint"), as botocore's SSOTokenLoader computes it.
-        assert_eq!(file_name("stint"), "dbe59cb44046eaf9896d70218bc63d9e2c02b0f5.json");
+        assert_eq!(
+            file_name("stint"),
+            "dbe59cb44046eaf9896d70218bc63d9e2c02b0f5.json"
+        );
     }
 
     #[test]
@@ -183,7 +191,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(cache.path()).unwrap().permissions().mode();
+            let mode = std::fs::metadata(cache.path())
+                .unwrap()
+                .permissions()
+                .mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }
@@ -196,7 +207,10 @@ mod tests {
         cache.write(&token()).unwrap();
         let back = cache.read().unwrap().unwrap();
         assert_eq!(back.access_token.expose(), "access");
-        assert_eq!(back.expires_at, Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 8).unwrap());
+        assert_eq!(
+            back.expires_at,
+            Utc.with_ymd_and_hms(2026, 3, 4, 5, 6, 8).unwrap()
+        );
         assert_eq!(back.refresh_token.unwrap().expose(), "refresh");
 
         // The Rust SDK writes fractional seconds; a legacy file has no registration.
@@ -215,9 +229,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = AwsCliTokenCache::new(dir.path(), "stint");
         cache.write(&token()).unwrap();
-        cache.remove_if_for("https://other.awsapps.com/start").unwrap();
+        cache
+            .remove_if_for("https://other.awsapps.com/start")
+            .unwrap();
         assert!(cache.path().exists());
-        cache.remove_if_for("https://d-1.awsapps.com/start/").unwrap();
+        cache
+            .remove_if_for("https://d-1.awsapps.com/start/")
+            .unwrap();
         assert!(!cache.path().exists());
     }
 }

@@ -75,7 +75,10 @@ impl Oidc {
             .await
             .map_err(|e| aws_error::from_sdk(SERVICE, "RegisterClient", e))?;
         let (Some(id), Some(secret)) = (out.client_id(), out.client_secret()) else {
-            return Err(Error::protocol(SERVICE, "RegisterClient returned no client id or secret"));
+            return Err(Error::protocol(
+                SERVICE,
+                "RegisterClient returned no client id or secret",
+            ));
         };
         let expires_at = DateTime::from_timestamp(out.client_secret_expires_at(), 0)
             .filter(|t| *t > now)
@@ -105,7 +108,12 @@ impl Oidc {
             .await;
         let out = match result {
             Ok(out) => out,
-            Err(e) if matches!(aws_error::code_of(&e), Some("InvalidClientException" | "UnauthorizedClientException")) => {
+            Err(e)
+                if matches!(
+                    aws_error::code_of(&e),
+                    Some("InvalidClientException" | "UnauthorizedClientException")
+                ) =>
+            {
                 return Ok(None);
             }
             Err(e) => return Err(aws_error::from_sdk(SERVICE, "StartDeviceAuthorization", e)),
@@ -113,7 +121,10 @@ impl Oidc {
         let (Some(device_code), Some(user_code), Some(uri)) =
             (out.device_code(), out.user_code(), out.verification_uri())
         else {
-            return Err(Error::protocol(SERVICE, "StartDeviceAuthorization left out the device or user code"));
+            return Err(Error::protocol(
+                SERVICE,
+                "StartDeviceAuthorization left out the device or user code",
+            ));
         };
         Ok(Some(DeviceAuthorization {
             device_code: Secret::new(device_code),
@@ -122,7 +133,11 @@ impl Oidc {
             verification_uri_complete: out.verification_uri_complete().unwrap_or(uri).to_owned(),
             expires_in: Duration::seconds(i64::from(out.expires_in().max(1))),
             // RFC 8628: 5 seconds when the server does not say.
-            interval: Duration::seconds(i64::from(if out.interval() > 0 { out.interval() } else { 5 })),
+            interval: Duration::seconds(i64::from(if out.interval() > 0 {
+                out.interval()
+            } else {
+                5
+            })),
         }))
     }
 
@@ -190,7 +205,9 @@ impl Oidc {
     }
 }
 
-fn issued(out: &aws_sdk_ssooidc::operation::create_token::CreateTokenOutput) -> Result<IssuedToken> {
+fn issued(
+    out: &aws_sdk_ssooidc::operation::create_token::CreateTokenOutput,
+) -> Result<IssuedToken> {
     let access_token = out
         .access_token()
         .ok_or_else(|| Error::protocol(SERVICE, "CreateToken returned no access token"))?;
@@ -213,5 +230,9 @@ fn hostname_hint() -> String {
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .take(40)
         .collect();
-    if name.is_empty() { "cli".to_owned() } else { name }
+    if name.is_empty() {
+        "cli".to_owned()
+    } else {
+        name
+    }
 }

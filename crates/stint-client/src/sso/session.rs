@@ -110,7 +110,10 @@ impl SsoSession {
 
     /// The stored token for this Identity Center, if any, as it is (no network).
     pub async fn stored(&self) -> Result<Option<SsoToken>> {
-        let token: Option<SsoToken> = self.vault.load(&keys::sso_token(&self.settings.session_name)).await?;
+        let token: Option<SsoToken> = self
+            .vault
+            .load(&keys::sso_token(&self.settings.session_name))
+            .await?;
         Ok(token.filter(|t| t.is_for(&self.settings.start_url, &self.settings.region)))
     }
 
@@ -118,13 +121,17 @@ impl SsoSession {
         let now = self.clock.now();
         Ok(match self.stored().await? {
             None => LoginStatus::LoggedOut,
-            Some(t) if t.remaining(now) > LAST_USABLE || t.can_refresh(now) => LoginStatus::LoggedIn {
-                start_url: t.start_url.clone(),
-                access_token_expires_at: t.expires_at,
-                renewable: t.can_refresh(now),
-                logged_in_at: t.logged_in_at,
+            Some(t) if t.remaining(now) > LAST_USABLE || t.can_refresh(now) => {
+                LoginStatus::LoggedIn {
+                    start_url: t.start_url.clone(),
+                    access_token_expires_at: t.expires_at,
+                    renewable: t.can_refresh(now),
+                    logged_in_at: t.logged_in_at,
+                }
+            }
+            Some(t) => LoginStatus::Expired {
+                start_url: t.start_url,
             },
-            Some(t) => LoginStatus::Expired { start_url: t.start_url },
         })
     }
 
@@ -178,7 +185,14 @@ impl SsoSession {
             .await
         {
             Ok(Refresh::Issued(issued)) => {
-                let token = self.token_from(issued, &current.client_id, &current.client_secret, current.registration_expires_at, current.logged_in_at, current.refresh_token.clone());
+                let token = self.token_from(
+                    issued,
+                    &current.client_id,
+                    &current.client_secret,
+                    current.registration_expires_at,
+                    current.logged_in_at,
+                    current.refresh_token.clone(),
+                );
                 self.store(&token).await?;
                 Ok(token)
             }
@@ -190,8 +204,12 @@ impl SsoSession {
     /// When the AWS CLI renewed the shared token itself (its refresh rotates the refresh
     /// token, so ours stops working), take its newer token instead of failing.
     async fn adopt_from_aws_cli(&self, current: &SsoToken) -> Result<Option<SsoToken>> {
-        let Some(cache) = &self.aws_cache else { return Ok(None) };
-        let Some(foreign) = cache.read()? else { return Ok(None) };
+        let Some(cache) = &self.aws_cache else {
+            return Ok(None);
+        };
+        let Some(foreign) = cache.read()? else {
+            return Ok(None);
+        };
         let now = self.clock.now();
         let usable = same_start_url(&foreign.start_url, &current.start_url)
             && foreign.region == current.region
@@ -219,7 +237,9 @@ impl SsoSession {
             issued_at: now,
             logged_in_at: current.logged_in_at,
         };
-        self.vault.save(&keys::sso_token(&self.settings.session_name), &token).await?;
+        self.vault
+            .save(&keys::sso_token(&self.settings.session_name), &token)
+            .await?;
         Ok(Some(token))
     }
 
@@ -232,7 +252,9 @@ impl SsoSession {
             .acquire(|| (hooks.on_progress)(LoginProgress::WaitingForAnotherLogin))
             .await?;
         if let Some(current) = self.stored().await? {
-            if Some(current.issued_at) != before && current.remaining(self.clock.now()) > REFRESH_BEFORE {
+            if Some(current.issued_at) != before
+                && current.remaining(self.clock.now()) > REFRESH_BEFORE
+            {
                 return Ok(current);
             }
         }
@@ -249,7 +271,9 @@ impl SsoSession {
                 self.oidc
                     .start_device_authorization(&registration, &self.settings.start_url)
                     .await?
-                    .ok_or_else(|| Error::protocol("SSO OIDC", "a new client registration was refused at once"))?
+                    .ok_or_else(|| {
+                        Error::protocol("SSO OIDC", "a new client registration was refused at once")
+                    })?
             }
         };
 
@@ -289,33 +313,29 @@ impl SsoSession {
         registration: &ClientRegistration,
         device: &DeviceAuthorization,
     ) -> Result<IssuedToken> {
-        let expired = || Error::DeviceCodeExpired {
-            user_code: device.user_code.clone(),
-        };
-        // A backstop in case the service never says `expired_token`.
-        let deadline = tokio::time::Instant::now()
-            + (device.expires_in + Duration::seconds(30)).to_std().unwrap_or_default();
-        let mut interval = device.interval;
-        loop {
-            let pause = interval.to_std().unwrap_or(std::time::Duration::from_secs(5));
-            if tokio::time::Instant::now() + pause > deadline {
-                return Err(expired());
+        let outcome = poll_until_decided(
+            device.interval,
+            device.expires_in,
+            || self.oidc.poll(registration, device),
+            tokio::time::sleep,
+        )
+        .await;
+        match outcome {
+            Ok(token) => Ok(token),
+            Err(PollEnd::Expired) => Err(Error::DeviceCodeExpired {
+                user_code: device.user_code.clone(),
+            }),
+            Err(PollEnd::Denied) => Err(Error::LoginDenied),
+            Err(PollEnd::ClientRejected) => {
+                self.vault
+                    .delete(&keys::sso_registration(&self.settings.session_name))
+                    .await?;
+                Err(Error::protocol(
+                    "SSO OIDC",
+                    "the client registration was revoked during the login: run `stint login` again",
+                ))
             }
-            tokio::time::sleep(pause).await;
-            match self.oidc.poll(registration, device).await? {
-                Poll::Issued(token) => return Ok(token),
-                Poll::Pending => {}
-                Poll::SlowDown => interval += SLOW_DOWN_STEP,
-                Poll::Expired => return Err(expired()),
-                Poll::Denied => return Err(Error::LoginDenied),
-                Poll::ClientRejected => {
-                    self.vault.delete(&keys::sso_registration(&self.settings.session_name)).await?;
-                    return Err(Error::protocol(
-                        "SSO OIDC",
-                        "the client registration was revoked during the login: run `stint login` again",
-                    ));
-                }
-            }
+            Err(PollEnd::Failed(e)) => Err(e),
         }
     }
 
@@ -330,7 +350,9 @@ impl SsoSession {
         let now = self.clock.now();
         if !force_new {
             let stored: Option<ClientRegistration> = self.vault.load(&key).await?;
-            if let Some(reg) = stored.filter(|r| r.is_usable(&self.settings.region, now, REGISTRATION_MARGIN)) {
+            if let Some(reg) =
+                stored.filter(|r| r.is_usable(&self.settings.region, now, REGISTRATION_MARGIN))
+            {
                 return Ok(reg);
             }
         }
@@ -390,5 +412,129 @@ impl SsoSession {
     }
 }
 
+/// Why polling stopped without a token.
+#[derive(Debug)]
+enum PollEnd {
+    Expired,
+    Denied,
+    ClientRejected,
+    Failed(Error),
+}
+
+/// Polls CreateToken every `interval` (RFC 8628 §3.5: plus 5 seconds after each
+/// `slow_down`) until the person decides, the code expires, or `expires_in` (plus a
+/// little grace, in case the service never says `expired_token`) has passed.
+async fn poll_until_decided<P, PF, S, SF>(
+    mut interval: Duration,
+    expires_in: Duration,
+    mut poll: P,
+    mut sleep: S,
+) -> std::result::Result<IssuedToken, PollEnd>
+where
+    P: FnMut() -> PF,
+    PF: std::future::Future<Output = Result<Poll>>,
+    S: FnMut(std::time::Duration) -> SF,
+    SF: std::future::Future<Output = ()>,
+{
+    let budget = expires_in + Duration::seconds(30);
+    let mut waited = Duration::zero();
+    loop {
+        if waited + interval > budget {
+            return Err(PollEnd::Expired);
+        }
+        sleep(
+            interval
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(5)),
+        )
+        .await;
+        waited += interval;
+        match poll().await {
+            Ok(Poll::Issued(token)) => return Ok(token),
+            Ok(Poll::Pending) => {}
+            Ok(Poll::SlowDown) => interval += SLOW_DOWN_STEP,
+            Ok(Poll::Expired) => return Err(PollEnd::Expired),
+            Ok(Poll::Denied) => return Err(PollEnd::Denied),
+            Ok(Poll::ClientRejected) => return Err(PollEnd::ClientRejected),
+            Err(e) => return Err(PollEnd::Failed(e)),
+        }
+    }
+}
+
 /// Kept public for the app's settings screen: which scope Stint registers with.
 pub const REGISTRATION_SCOPE: &str = oidc::ACCOUNT_ACCESS_SCOPE;
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::secret::Secret;
+
+    fn issued() -> IssuedToken {
+        IssuedToken {
+            access_token: Secret::new("a"),
+            expires_in: Duration::hours(1),
+            refresh_token: None,
+        }
+    }
+
+    /// Runs the loop over scripted answers; returns the pauses it took and how it ended.
+    async fn run(
+        answers: Vec<Poll>,
+        interval: i64,
+        expires_in: i64,
+    ) -> (Vec<u64>, std::result::Result<IssuedToken, PollEnd>) {
+        let answers = RefCell::new(VecDeque::from(answers));
+        let pauses = RefCell::new(Vec::new());
+        let end = poll_until_decided(
+            Duration::seconds(interval),
+            Duration::seconds(expires_in),
+            || {
+                let next = answers.borrow_mut().pop_front().unwrap_or(Poll::Pending);
+                async move { Ok(next) }
+            },
+            |d| {
+                pauses.borrow_mut().push(d.as_secs());
+                async {}
+            },
+        )
+        .await;
+        (pauses.into_inner(), end)
+    }
+
+    #[tokio::test]
+    async fn waits_the_interval_and_five_seconds_more_after_each_slow_down() {
+        let (pauses, end) = run(
+            vec![
+                Poll::Pending,
+                Poll::SlowDown,
+                Poll::Pending,
+                Poll::SlowDown,
+                Poll::Issued(issued()),
+            ],
+            2,
+            600,
+        )
+        .await;
+        assert!(end.is_ok());
+        assert_eq!(pauses, vec![2, 2, 7, 7, 12]);
+    }
+
+    #[tokio::test]
+    async fn expired_and_denied_end_the_wait() {
+        let (_, end) = run(vec![Poll::Pending, Poll::Expired], 1, 600).await;
+        assert!(matches!(end, Err(PollEnd::Expired)));
+        let (_, end) = run(vec![Poll::Denied], 1, 600).await;
+        assert!(matches!(end, Err(PollEnd::Denied)));
+    }
+
+    #[tokio::test]
+    async fn gives_up_when_the_code_must_have_expired_even_if_never_told() {
+        let (pauses, end) = run(vec![], 10, 60).await;
+        assert!(matches!(end, Err(PollEnd::Expired)));
+        // 60 s of code life + 30 s grace: nine polls ten seconds apart, then no more.
+        assert_eq!(pauses.len(), 9);
+    }
+}

@@ -93,8 +93,17 @@ mod tests {
 
     #[test]
     fn start_urls_compare_loosely() {
-        assert!(same_start_url("https://d-1.awsapps.com/start", "https://d-1.awsapps.com/start/"));
-        assert!(same_start_url("https://d-1.awsapps.com/start/#", "https://d-1.awsapps.com/start"));
-        assert!(!same_start_url("https://d-1.awsapps.com/start", "https://d-2.awsapps.com/start"));
+        assert!(same_start_url(
+            "https://d-1.awsapps.com/start",
+            "https://d-1.awsapps.com/start/"
+        ));
+        assert!(same_start_url(
+            "https://d-1.awsapps.com/start/#",
+            "https://d-1.awsapps.com/start"
+        ));
+        assert!(!same_start_url(
+            "https://d-1.awsapps.com/start",
+            "https://d-2.awsapps.com/start"
+        ));
     }
 }
