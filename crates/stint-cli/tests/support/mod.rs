@@ -1,0 +1,199 @@
+//! The `stint` binary run as a person would run it, against an in-process simulator,
+//! with a throw-away HOME. The keyring is the real Secret Service: run these tests
+//! inside `scripts/with-keyring.sh`; without one they say so loudly and do nothing.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::time::Duration;
+
+use stint_sim::{RunningSim, World};
+use tokio::process::Command;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_stint");
+
+pub struct Env {
+    pub sim: RunningSim,
+    pub home: tempfile::TempDir,
+    /// Distinct per test, so parallel tests do not share keyring entries.
+    pub session: String,
+}
+
+/// `None` (after a loud message) when no Secret Service is reachable.
+pub async fn env() -> Option<Env> {
+    if !keyring_available() {
+        return None;
+    }
+    let sim = stint_sim::spawn(World::demo()).await.expect("simulator starts");
+    let home = tempfile::tempdir().unwrap();
+    let session = format!(
+        "t{}{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    Some(Env { sim, home, session })
+}
+
+fn keyring_available() -> bool {
+    let probe = stint_client::store::KeyringStore::with_service("stint-test-probe").probe();
+    match probe {
+        Ok(()) => true,
+        Err(e) if std::env::var_os("STINT_TEST_KEYRING").is_some() => {
+            panic!("scripts/with-keyring.sh started a keyring, but it does not answer: {e}")
+        }
+        Err(e) => {
+            eprintln!(
+                "\n*** SKIPPED: no Secret Service reachable ({e}).\n*** Run: scripts/with-keyring.sh cargo test -p stint-cli\n"
+            );
+            false
+        }
+    }
+}
+
+impl Env {
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// `stint ARGS` with this test's HOME, the simulator's endpoints (as the AWS SDKs
+    /// read them), and the Identity Center settings as environment overrides.
+    pub fn stint(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("XDG_CACHE_HOME", self.home().join(".cache"))
+            .env_remove("STINT_CONFIG")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_CONFIG_FILE")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env("AWS_ENDPOINT_URL_SSO", self.sim.url())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.sim.url())
+            .env("AWS_ENDPOINT_URL_STS", self.sim.url())
+            .env("AWS_ENDPOINT_URL_SIGNIN", self.sim.url())
+            .env("STINT_START_URL", self.sim.start_url())
+            .env("STINT_SSO_REGION", self.sim.region())
+            .env("STINT_BASELINE_ACCOUNT_ID", "222222222222")
+            .env("STINT_BASELINE_ROLE", "StintBaseline")
+            .env("STINT_SSO_SESSION", &self.session)
+            .env("STINT_LOG", "trace")
+            .env("STINT_BROWSER", self.browser_script())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let out = tokio::time::timeout(Duration::from_secs(120), self.stint(args).output())
+            .await
+            .expect("stint finishes within two minutes")
+            .expect("stint runs");
+        self.remember_stderr(&out);
+        out
+    }
+
+    /// A "browser" that records the URL it was asked to open.
+    pub fn browser_script(&self) -> PathBuf {
+        let path = self.home().join("browser.sh");
+        if !path.exists() {
+            let log = self.home().join("opened-urls");
+            std::fs::write(&path, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", log.display())).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+        path
+    }
+
+    pub fn opened_urls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.home().join("opened-urls"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `stint login` as `user`: waits for the browser to be opened on the verification
+    /// page, approves the code there, and waits for the login to finish.
+    pub async fn login(&self, user: &str) -> Output {
+        let before = self.opened_urls().len();
+        let child = self.stint(&["login"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
+        let url = wait_for(|| self.opened_urls().get(before).cloned()).await;
+        let code = url.split("user_code=").nth(1).expect("the URL carries the code").to_owned();
+        self.sim.approve_device(&code, user).expect("a pending code");
+        let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+            .await
+            .expect("login finishes")
+            .unwrap();
+        self.remember_stderr(&out);
+        out
+    }
+
+    fn remember_stderr(&self, out: &Output) {
+        use std::io::Write;
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.stderr_log())
+            .unwrap();
+        log.write_all(&out.stderr).unwrap();
+    }
+
+    /// Every stderr (trace-level logs included) of every command this test ran.
+    pub fn stderr_log(&self) -> PathBuf {
+        std::env::temp_dir().join(format!("stint-cli-test-{}.stderr", self.session))
+    }
+
+    pub fn aws_cache_file(&self) -> PathBuf {
+        self.home()
+            .join(".aws/sso/cache")
+            .join(stint_client::sso::aws_cache::file_name(&self.session))
+    }
+}
+
+/// Polls `f` until it returns something (30 s at most).
+pub async fn wait_for<T>(f: impl Fn() -> Option<T>) -> T {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("condition reached within 30 s")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Files under `dir` (recursively) whose bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                    found.push(path);
+                }
+            }
+        }
+    }
+    found
+}
