@@ -71,6 +71,9 @@ struct Core {
     http: reqwest::Client,
     creds: CredentialCache,
     creds_lock: MachineLock,
+    /// Separate from `creds_lock`: the broker authenticates with the baseline role while
+    /// a credentials fetch may be waiting on the broker.
+    baseline_lock: MachineLock,
 }
 
 #[derive(Clone)]
@@ -176,6 +179,10 @@ impl Stint {
             creds_lock: MachineLock::new(
                 &paths.cache_dir,
                 &format!("credentials-{}", sso_settings.session_name),
+            ),
+            baseline_lock: MachineLock::new(
+                &paths.cache_dir,
+                &format!("baseline-{}", sso_settings.session_name),
             ),
             sso,
             sso_settings,
@@ -400,12 +407,14 @@ impl Stint {
         if let Some(hit) = core.creds.get(account, role, core.clock.now()).await? {
             return Ok(hit.credentials);
         }
+        // Asked before taking the lock: authenticating to the broker needs the baseline
+        // role's credentials, which take a lock of their own.
+        let check = self.grant_check(target).await;
         let _guard = core.creds_lock.acquire(|| {}).await?;
         // Another process may have fetched them while we waited.
         if let Some(hit) = core.creds.get(account, role, core.clock.now()).await? {
             return Ok(hit.credentials);
         }
-        let check = self.grant_check(target).await;
         let fetched = core
             .with_token(|t| async move { core.portal.role_credentials(&t, account, role).await })
             .await;
@@ -724,7 +733,7 @@ impl Core {
         if let Some(hit) = self.creds.get(account, role, self.clock.now()).await? {
             return Ok(hit.credentials);
         }
-        let _guard = self.creds_lock.acquire(|| {}).await?;
+        let _guard = self.baseline_lock.acquire(|| {}).await?;
         if let Some(hit) = self.creds.get(account, role, self.clock.now()).await? {
             return Ok(hit.credentials);
         }

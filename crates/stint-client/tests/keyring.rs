@@ -45,7 +45,13 @@ async fn typed_values_survive_a_new_store_instance() {
     vault.save("typed", &value).await.unwrap();
     // A second handle (as a second process would have) reads the same entry.
     let again = Vault::new(Arc::new(store));
-    assert_eq!(again.load::<serde_json::Value>("typed").await.unwrap(), Some(value));
+    assert_eq!(
+        again.load::<serde_json::Value>("typed").await.unwrap(),
+        Some(value)
+    );
     again.delete("typed").await.unwrap();
-    assert_eq!(vault.load::<serde_json::Value>("typed").await.unwrap(), None);
+    assert_eq!(
+        vault.load::<serde_json::Value>("typed").await.unwrap(),
+        None
+    );
 }

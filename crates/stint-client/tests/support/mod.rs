@@ -53,6 +53,10 @@ impl Harness {
     }
 
     pub async fn client_with(&self, store: impl SecretStore) -> Stint {
+        self.client_with_clock(store, Arc::new(SimTime(self.sim.clock()))).await
+    }
+
+    pub async fn client_with_clock(&self, store: impl SecretStore, clock: Arc<dyn Clock>) -> Stint {
         // The SDK's own endpoint override: the same mechanism AWS_ENDPOINT_URL uses.
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(self.sim.region().to_owned()))
@@ -64,7 +68,7 @@ impl Harness {
             config: self.config.clone(),
             paths: self.paths.clone(),
             store: Arc::new(store),
-            clock: Arc::new(SimTime(self.sim.clock())),
+            clock,
             sdk: Some(sdk),
             http: None,
         })
