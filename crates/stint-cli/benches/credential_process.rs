@@ -23,38 +23,72 @@ const PROFILE: &str = "dev-ReadOnlyAccess";
 fn main() {
     let python = std::env::var_os("STINT_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")
+        });
     if !python.exists() {
-        eprintln!("skipped: no Python with botocore at {} (scripts/install-python.sh)", python.display());
+        eprintln!(
+            "skipped: no Python with botocore at {} (scripts/install-python.sh)",
+            python.display()
+        );
         return;
     }
     if let Err(e) = stint_client::store::KeyringStore::new().probe() {
         eprintln!("skipped: no Secret Service ({e}); run inside scripts/with-keyring.sh");
         return;
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let sim = runtime.block_on(stint_sim::spawn(stint_sim::World::demo())).expect("simulator starts");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let sim = runtime
+        .block_on(stint_sim::spawn(stint_sim::World::demo()))
+        .expect("simulator starts");
     let home = tempfile::tempdir().unwrap();
-    let env = Env { url: sim.url().to_owned(), start_url: sim.start_url(), region: sim.region().to_owned(), home: home.path().to_owned() };
+    let env = Env {
+        url: sim.url().to_owned(),
+        start_url: sim.start_url(),
+        region: sim.region().to_owned(),
+        home: home.path().to_owned(),
+    };
 
     // Log in as alice: the browser hook records the URL, we approve its code.
     let mut login = env.stint(&["login"]).stderr(Stdio::null()).spawn().unwrap();
     let opened = home.path().join("opened-urls");
     let deadline = Instant::now() + Duration::from_secs(30);
     let url = loop {
-        if let Some(line) = std::fs::read_to_string(&opened).ok().and_then(|t| t.lines().next().map(str::to_owned)) {
+        if let Some(line) = std::fs::read_to_string(&opened)
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_owned))
+        {
             break line;
         }
-        assert!(Instant::now() < deadline, "stint login never opened the browser");
+        assert!(
+            Instant::now() < deadline,
+            "stint login never opened the browser"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let code = url.split("user_code=").nth(1).unwrap();
     sim.approve_device(code, "alice").unwrap();
     assert!(login.wait().unwrap().success(), "stint login failed");
-    assert!(env.stint(&["setup", "profiles", "--style", "sso"]).stderr(Stdio::null()).status().unwrap().success());
+    assert!(
+        env.stint(&["setup", "profiles", "--style", "sso"])
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    );
 
     // Warm Stint's cache, and check both paths work before timing them.
-    assert!(env.stint(&["credential-process", TARGET]).stdout(Stdio::null()).status().unwrap().success());
+    assert!(
+        env.stint(&["credential-process", TARGET])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success()
+    );
     let botocore_once = r#"
 import sys, botocore.session
 s = botocore.session.Session(profile=sys.argv[1])
@@ -73,23 +107,51 @@ for _ in range(n):
     t = time.perf_counter(); provider.load().get_frozen_credentials(); times.append(time.perf_counter() - t)
 times.sort(); print(times[len(times)//2])
 "#;
-    assert!(env.python(&python, &["-c", botocore_once, PROFILE]).status().unwrap().success(), "botocore cannot resolve the profile");
+    assert!(
+        env.python(&python, &["-c", botocore_once, PROFILE])
+            .status()
+            .unwrap()
+            .success(),
+        "botocore cannot resolve the profile"
+    );
 
     let stint = time(|| {
         let out = env.stint(&["credential-process", TARGET]).output().unwrap();
         assert!(out.status.success());
     });
     let botocore = time(|| {
-        assert!(env.python(&python, &["-c", botocore_once, PROFILE]).status().unwrap().success());
+        assert!(
+            env.python(&python, &["-c", botocore_once, PROFILE])
+                .status()
+                .unwrap()
+                .success()
+        );
     });
-    let warm = env.python(&python, &["-c", botocore_warm, PROFILE, &CALLS.to_string()]).output().unwrap();
-    let warm_median: f64 = String::from_utf8_lossy(&warm.stdout).trim().parse().unwrap_or(f64::NAN);
+    let warm = env
+        .python(&python, &["-c", botocore_warm, PROFILE, &CALLS.to_string()])
+        .output()
+        .unwrap();
+    let warm_median: f64 = String::from_utf8_lossy(&warm.stdout)
+        .trim()
+        .parse()
+        .unwrap_or(f64::NAN);
 
     println!("| per call ({CALLS} calls, median) | time | Stint is |");
     println!("| --- | ---: | ---: |");
-    println!("| `stint credential-process`, warm cache (new process each) | {:.1} ms | |", ms(stint));
-    println!("| botocore SSO provider (new process each) | {:.1} ms | {:.0}x faster |", ms(botocore), ms(botocore) / ms(stint));
-    println!("| botocore SSO provider (inside one warm process: GetRoleCredentials only) | {:.1} ms | {:.1}x faster |", warm_median * 1000.0, warm_median * 1000.0 / ms(stint));
+    println!(
+        "| `stint credential-process`, warm cache (new process each) | {:.1} ms | |",
+        ms(stint)
+    );
+    println!(
+        "| botocore SSO provider (new process each) | {:.1} ms | {:.0}x faster |",
+        ms(botocore),
+        ms(botocore) / ms(stint)
+    );
+    println!(
+        "| botocore SSO provider (inside one warm process: GetRoleCredentials only) | {:.1} ms | {:.1}x faster |",
+        warm_median * 1000.0,
+        warm_median * 1000.0 / ms(stint)
+    );
     runtime.block_on(async { drop(sim) });
 }
 
@@ -104,7 +166,14 @@ impl Env {
     fn apply(&self, cmd: &mut Command) {
         let browser = self.home.join("browser.sh");
         if !browser.exists() {
-            std::fs::write(&browser, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", self.home.join("opened-urls").display())).unwrap();
+            std::fs::write(
+                &browser,
+                format!(
+                    "#!/bin/sh\necho \"$1\" >> '{}'\n",
+                    self.home.join("opened-urls").display()
+                ),
+            )
+            .unwrap();
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
         }

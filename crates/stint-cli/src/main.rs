@@ -26,7 +26,10 @@ fn main() -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    let result = runtime.block_on(commands::run(cli));
+    // Shut down first, so nothing (a connection pool's log line) follows the error.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match result {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {}", one_line(&err));
@@ -48,12 +51,38 @@ fn one_line(err: &anyhow::Error) -> String {
 
 /// Logs go to stderr, filtered by `STINT_LOG` (warnings only by default), so stdout stays
 /// clean for `eval "$(stint creds ...)"` and credential_process.
+///
+/// The AWS SDK's own trace output includes request headers and bodies, which carry the
+/// SSO token and credentials; those crates are capped at DEBUG whatever `STINT_LOG` says.
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STINT_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("STINT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    for target in SECRET_BEARING_TARGETS {
+        if let Ok(directive) = format!("{target}=debug").parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
+
+/// Crates whose TRACE events print request or response contents.
+const SECRET_BEARING_TARGETS: &[&str] = &[
+    "aws_smithy_runtime",
+    "aws_smithy_runtime_api",
+    "aws_smithy_http",
+    "aws_smithy_http_client",
+    "aws_smithy_types",
+    "aws_sigv4",
+    "aws_sdk_sso",
+    "aws_sdk_ssooidc",
+    "aws_sdk_sts",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "reqwest",
+];

@@ -14,9 +14,11 @@ const WHOAMI: &str = "import boto3, sys; \
 print(boto3.Session(profile_name=sys.argv[1]).client('sts').get_caller_identity()['Arn'])";
 
 fn python() -> Option<PathBuf> {
-    let path = std::env::var_os("STINT_PYTHON").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")
-    });
+    let path = std::env::var_os("STINT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")
+        });
     if path.exists() {
         Some(path)
     } else {
@@ -40,7 +42,11 @@ async fn boto3_arn(env: &support::Env, python: &PathBuf, profile: &str) -> Strin
         };
     }
     let out = cmd.output().await.unwrap();
-    assert!(out.status.success(), "boto3 failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "boto3 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
@@ -55,16 +61,34 @@ async fn boto3_uses_the_shared_sso_token_and_credential_process() {
     assert!(out.status.success(), "{}", stderr(&out));
     let since = env.sim.calls_since(0).last_seq;
     let arn = boto3_arn(&env, &python, "dev-ReadOnlyAccess").await;
-    assert!(arn.starts_with("arn:aws:sts::555555555555:assumed-role/AWSReservedSSO_ReadOnlyAccess_") && arn.ends_with("/alice"), "{arn}");
+    assert!(
+        arn.starts_with("arn:aws:sts::555555555555:assumed-role/AWSReservedSSO_ReadOnlyAccess_")
+            && arn.ends_with("/alice"),
+        "{arn}"
+    );
     let calls = env.sim.calls_since(since).calls;
-    assert!(calls.iter().any(|c| c.operation == "GetRoleCredentials"), "botocore fetched its own role credentials");
-    assert!(!calls.iter().any(|c| c.operation == "StartDeviceAuthorization" || c.operation == "CreateToken"), "no second login: {calls:?}");
+    assert!(
+        calls.iter().any(|c| c.operation == "GetRoleCredentials"),
+        "botocore fetched its own role credentials"
+    );
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.operation == "StartDeviceAuthorization" || c.operation == "CreateToken"),
+        "no second login: {calls:?}"
+    );
 
     // (b) credential_process profiles run `stint credential-process`.
     let out = env.run(&["setup", "profiles", "--style", "process"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let arn = boto3_arn(&env, &python, "dev-ReadOnlyAccess").await;
-    assert!(arn.ends_with("/alice") && arn.contains("AWSReservedSSO_ReadOnlyAccess_"), "{arn}");
+    assert!(
+        arn.ends_with("/alice") && arn.contains("AWSReservedSSO_ReadOnlyAccess_"),
+        "{arn}"
+    );
     let arn = boto3_arn(&env, &python, "identity-StintBaseline").await;
-    assert!(arn.starts_with("arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_StintBaseline_"), "{arn}");
+    assert!(
+        arn.starts_with("arn:aws:sts::222222222222:assumed-role/AWSReservedSSO_StintBaseline_"),
+        "{arn}"
+    );
 }

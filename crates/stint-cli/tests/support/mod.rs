@@ -24,7 +24,9 @@ pub async fn env() -> Option<Env> {
     if !keyring_available() {
         return None;
     }
-    let sim = stint_sim::spawn(World::demo()).await.expect("simulator starts");
+    let sim = stint_sim::spawn(World::demo())
+        .await
+        .expect("simulator starts");
     let home = tempfile::tempdir().unwrap();
     let session = format!(
         "t{}{}",
@@ -100,7 +102,11 @@ impl Env {
         let path = self.home().join("browser.sh");
         if !path.exists() {
             let log = self.home().join("opened-urls");
-            std::fs::write(&path, format!("#!/bin/sh\necho \"$1\" >> '{}'\n", log.display())).unwrap();
+            std::fs::write(
+                &path,
+                format!("#!/bin/sh\necho \"$1\" >> '{}'\n", log.display()),
+            )
+            .unwrap();
             #[cfg(unix)]
             {
                 use std::os::unix::fs::PermissionsExt;
@@ -122,14 +128,46 @@ impl Env {
     /// page, approves the code there, and waits for the login to finish.
     pub async fn login(&self, user: &str) -> Output {
         let before = self.opened_urls().len();
-        let child = self.stint(&["login"]).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().unwrap();
-        let url = wait_for(|| self.opened_urls().get(before).cloned()).await;
-        let code = url.split("user_code=").nth(1).expect("the URL carries the code").to_owned();
-        self.sim.approve_device(&code, user).expect("a pending code");
-        let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        // Output goes to files, not pipes: nobody reads a pipe until the login ends, and
+        // trace logs would fill it and block the process.
+        let out_path = self.home().join("login.stdout");
+        let err_path = self.home().join("login.stderr");
+        let mut child = self
+            .stint(&["login"])
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .unwrap();
+        let collect = |status: std::process::ExitStatus| Output {
+            status,
+            stdout: std::fs::read(&out_path).unwrap_or_default(),
+            stderr: std::fs::read(&err_path).unwrap_or_default(),
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            if let Some(url) = self.opened_urls().get(before).cloned() {
+                break url;
+            }
+            if child.try_wait().unwrap().is_some() || tokio::time::Instant::now() > deadline {
+                let _ = child.start_kill();
+                let out = collect(child.wait().await.unwrap());
+                panic!("stint login never opened the browser: {}", stderr(&out));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let code = url
+            .split("user_code=")
+            .nth(1)
+            .expect("the URL carries the code")
+            .to_owned();
+        self.sim
+            .approve_device(&code, user)
+            .expect("a pending code");
+        let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
             .await
             .expect("login finishes")
             .unwrap();
+        let out = collect(status);
         self.remember_stderr(&out);
         out
     }
@@ -183,7 +221,9 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
     let mut found = Vec::new();
     let mut stack = vec![dir.to_owned()];
     while let Some(d) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {

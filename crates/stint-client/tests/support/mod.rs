@@ -34,7 +34,9 @@ pub struct Harness {
 
 impl Harness {
     pub async fn start() -> Self {
-        let sim = stint_sim::spawn(World::demo()).await.expect("simulator starts");
+        let sim = stint_sim::spawn(World::demo())
+            .await
+            .expect("simulator starts");
         let home = tempfile::tempdir().unwrap();
         let paths = Paths::under(home.path());
         let mut config = Config::default();
@@ -43,7 +45,13 @@ impl Harness {
         config.identity_center.baseline_account_id = Some(BASELINE_ACCOUNT.into());
         config.identity_center.baseline_role_name = Some(BASELINE_ROLE.into());
         config.identity_center.audience = Some("stint-test".into());
-        Self { sim, home, paths, store: MemoryStore::new(), config }
+        Self {
+            sim,
+            home,
+            paths,
+            store: MemoryStore::new(),
+            config,
+        }
     }
 
     /// A client core as a separate process would have it: its own SDK clients, the
@@ -53,7 +61,8 @@ impl Harness {
     }
 
     pub async fn client_with(&self, store: impl SecretStore) -> Stint {
-        self.client_with_clock(store, Arc::new(SimTime(self.sim.clock()))).await
+        self.client_with_clock(store, Arc::new(SimTime(self.sim.clock())))
+            .await
     }
 
     pub async fn client_with_clock(&self, store: impl SecretStore, clock: Arc<dyn Clock>) -> Stint {
@@ -78,7 +87,11 @@ impl Harness {
 
     /// Logs in as `user`, approving the device code the way a person on the verification
     /// page would.
-    pub async fn login(&self, stint: &Stint, user: &str) -> stint_client::Result<stint_client::sso::SsoToken> {
+    pub async fn login(
+        &self,
+        stint: &Stint,
+        user: &str,
+    ) -> stint_client::Result<stint_client::sso::SsoToken> {
         let opened = Mutex::new(Vec::<String>::new());
         let open = |url: &str| {
             opened.lock().unwrap().push(url.to_owned());
@@ -92,7 +105,10 @@ impl Harness {
             }
         };
         stint
-            .login(LoginHooks { open_browser: Some(&open), on_progress: &progress })
+            .login(LoginHooks {
+                open_browser: Some(&open),
+                on_progress: &progress,
+            })
             .await
     }
 
