@@ -192,7 +192,8 @@ impl Env {
             .env("STINT_BASELINE_ACCOUNT_ID", "222222222222")
             .env("STINT_BASELINE_ROLE", "StintBaseline")
             .env("STINT_SSO_SESSION", format!("bench{}", std::process::id()))
-            .env("STINT_BROWSER", &browser);
+            .env("STINT_BROWSER", &browser)
+            .env("STINT_LOG", "warn");
     }
 
     fn stint(&self, args: &[&str]) -> Command {

@@ -52,22 +52,28 @@ fn one_line(err: &anyhow::Error) -> String {
 /// Logs go to stderr, filtered by `STINT_LOG` (warnings only by default), so stdout stays
 /// clean for `eval "$(stint creds ...)"` and credential_process.
 ///
-/// The AWS SDK's own trace output includes request headers and bodies, which carry the
-/// SSO token and credentials; those crates are capped at DEBUG whatever `STINT_LOG` says.
+/// The AWS SDK's and HTTP stack's TRACE events print request headers and bodies, which
+/// carry the SSO token and credentials: those are dropped whatever `STINT_LOG` says.
 fn init_logging() {
-    let mut filter = tracing_subscriber::EnvFilter::try_from_env("STINT_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    for target in SECRET_BEARING_TARGETS {
-        if let Ok(directive) = format!("{target}=debug").parse() {
-            filter = filter.add_directive(directive);
-        }
-    }
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{Layer, filter};
+
+    let env = filter::EnvFilter::try_from_env("STINT_LOG")
+        .unwrap_or_else(|_| filter::EnvFilter::new("warn"));
+    let no_secret_traces = filter::filter_fn(|meta| {
+        *meta.level() != tracing::Level::TRACE
+            || !SECRET_BEARING_TARGETS
+                .iter()
+                .any(|t| meta.target() == *t || meta.target().starts_with(&format!("{t}::")))
+    });
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .try_init();
+        .with_filter(env)
+        .with_filter(no_secret_traces);
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 /// Crates whose TRACE events print request or response contents.

@@ -17,7 +17,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, SsoSettings};
 use crate::console;
 use crate::credentials::{CachedCredentials, CredentialCache, RoleCredentials};
-use crate::endpoints;
+use crate::endpoints::{self, LazySdk};
 use crate::error::{Error, Result};
 use crate::identity::{self, CallerIdentity};
 use crate::lock::MachineLock;
@@ -65,7 +65,7 @@ struct Core {
     paths: Paths,
     sso_settings: SsoSettings,
     clock: SharedClock,
-    sdk: SdkConfig,
+    sdk: LazySdk,
     sso: SsoSession,
     portal: Portal,
     http: reqwest::Client,
@@ -153,8 +153,8 @@ impl Stint {
         } = options;
         let sso_settings = config.sso()?;
         let sdk = match sdk {
-            Some(sdk) => sdk,
-            None => endpoints::sdk_config(&sso_settings.region).await,
+            Some(sdk) => LazySdk::preloaded(sdk),
+            None => LazySdk::new(&sso_settings.region),
         };
         let http = match http {
             Some(http) => http,
@@ -167,14 +167,14 @@ impl Stint {
             .then(|| AwsCliTokenCache::new(&paths.aws_sso_cache_dir, &sso_settings.session_name));
         let sso = SsoSession::new(
             sso_settings.clone(),
-            &sdk,
+            sdk.clone(),
             vault.clone(),
             &paths.cache_dir,
             clock.clone(),
             aws_cache,
         );
         let core = Arc::new(Core {
-            portal: Portal::new(&sdk),
+            portal: Portal::new(sdk.clone()),
             creds: CredentialCache::new(vault.clone(), &sso_settings.session_name),
             creds_lock: MachineLock::new(
                 &paths.cache_dir,
@@ -582,7 +582,8 @@ impl Stint {
             )));
         }
         let creds = self.credentials_for(&resolved).await?;
-        let federation = endpoints::federation_endpoint(&core.sdk, &core.sso_settings.region)?;
+        let federation =
+            endpoints::federation_endpoint(core.sdk.get().await, &core.sso_settings.region)?;
         console::federation_url(
             &core.http,
             &federation,
@@ -761,7 +762,7 @@ impl Core {
 
     async fn signed_identity(&self, audience: &str) -> Result<AuthAwsRequest> {
         let creds = self.baseline_credentials().await?;
-        let sts = endpoints::sts_endpoint(&self.sdk).await?;
+        let sts = endpoints::sts_endpoint(self.sdk.get().await).await?;
         identity::sign_get_caller_identity(
             &creds,
             &sts,

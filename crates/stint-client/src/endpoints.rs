@@ -22,6 +22,40 @@ pub async fn sdk_config(region: &str) -> SdkConfig {
         .await
 }
 
+/// The SDK configuration, loaded on first use. Building it (and the SDK clients on top)
+/// costs more than everything else a warm `credential_process` call does, and that call
+/// answers from the keyring without touching AWS.
+#[derive(Debug, Clone)]
+pub struct LazySdk {
+    region: String,
+    cell: std::sync::Arc<tokio::sync::OnceCell<SdkConfig>>,
+}
+
+impl LazySdk {
+    /// Loads with [`sdk_config`] for `region` when first needed.
+    pub fn new(region: &str) -> Self {
+        Self {
+            region: region.to_owned(),
+            cell: std::sync::Arc::new(tokio::sync::OnceCell::new()),
+        }
+    }
+
+    /// A configuration the caller built (tests, the app).
+    pub fn preloaded(sdk: SdkConfig) -> Self {
+        Self {
+            region: sdk
+                .region()
+                .map(|r| r.as_ref().to_owned())
+                .unwrap_or_default(),
+            cell: std::sync::Arc::new(tokio::sync::OnceCell::new_with(Some(sdk))),
+        }
+    }
+
+    pub async fn get(&self) -> &SdkConfig {
+        self.cell.get_or_init(|| sdk_config(&self.region)).await
+    }
+}
+
 /// The AWS partition a region belongs to; it decides the sign-in and console hosts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Partition {

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::aws_error;
 use crate::credentials::RoleCredentials;
+use crate::endpoints::LazySdk;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::sso::SsoToken;
@@ -40,16 +41,25 @@ impl From<Error> for PortalError {
     }
 }
 
+/// The portal client, built on first use.
 #[derive(Debug, Clone)]
 pub(crate) struct Portal {
-    client: aws_sdk_sso::Client,
+    sdk: LazySdk,
+    client: std::sync::Arc<tokio::sync::OnceCell<aws_sdk_sso::Client>>,
 }
 
 impl Portal {
-    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+    pub fn new(sdk: LazySdk) -> Self {
         Self {
-            client: aws_sdk_sso::Client::new(sdk),
+            sdk,
+            client: std::sync::Arc::default(),
         }
+    }
+
+    async fn client(&self) -> &aws_sdk_sso::Client {
+        self.client
+            .get_or_init(|| async { aws_sdk_sso::Client::new(self.sdk.get().await) })
+            .await
     }
 
     pub async fn accounts(&self, token: &SsoToken) -> Result<Vec<PortalAccount>, PortalError> {
@@ -57,7 +67,8 @@ impl Portal {
         let mut next: Option<String> = None;
         loop {
             let out = self
-                .client
+                .client()
+                .await
                 .list_accounts()
                 .access_token(token.access_token.expose())
                 .set_next_token(next.take())
@@ -94,7 +105,8 @@ impl Portal {
         let mut next: Option<String> = None;
         loop {
             let out = self
-                .client
+                .client()
+                .await
                 .list_account_roles()
                 .access_token(token.access_token.expose())
                 .account_id(account_id)
@@ -129,7 +141,8 @@ impl Portal {
         role_name: &str,
     ) -> Result<RoleCredentials, PortalError> {
         let out = self
-            .client
+            .client()
+            .await
             .get_role_credentials()
             .access_token(token.access_token.expose())
             .account_id(account_id)
@@ -175,7 +188,8 @@ impl Portal {
 
     /// Ends the portal session of `token` (best effort: the token is forgotten anyway).
     pub async fn logout(&self, token: &SsoToken) -> Result<()> {
-        self.client
+        self.client()
+            .await
             .logout()
             .access_token(token.access_token.expose())
             .send()

@@ -5,6 +5,7 @@ use aws_sdk_ssooidc::operation::create_token::CreateTokenError;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::aws_error;
+use crate::endpoints::LazySdk;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 use crate::sso::token::ClientRegistration;
@@ -15,9 +16,11 @@ pub const ACCOUNT_ACCESS_SCOPE: &str = "sso:account:access";
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const REFRESH_GRANT: &str = "refresh_token";
 
+/// The SSO OIDC client, built on first use.
 #[derive(Debug, Clone)]
 pub(crate) struct Oidc {
-    client: aws_sdk_ssooidc::Client,
+    sdk: LazySdk,
+    client: std::sync::Arc<tokio::sync::OnceCell<aws_sdk_ssooidc::Client>>,
 }
 
 #[derive(Debug, Clone)]
@@ -58,15 +61,23 @@ pub(crate) enum Refresh {
 }
 
 impl Oidc {
-    pub fn new(sdk: &aws_config::SdkConfig) -> Self {
+    pub fn new(sdk: LazySdk) -> Self {
         Self {
-            client: aws_sdk_ssooidc::Client::new(sdk),
+            sdk,
+            client: std::sync::Arc::default(),
         }
+    }
+
+    async fn client(&self) -> &aws_sdk_ssooidc::Client {
+        self.client
+            .get_or_init(|| async { aws_sdk_ssooidc::Client::new(self.sdk.get().await) })
+            .await
     }
 
     pub async fn register(&self, region: &str, now: DateTime<Utc>) -> Result<ClientRegistration> {
         let out = self
-            .client
+            .client()
+            .await
             .register_client()
             .client_name(format!("stint-{}", hostname_hint()))
             .client_type("public")
@@ -99,7 +110,8 @@ impl Oidc {
         start_url: &str,
     ) -> Result<Option<DeviceAuthorization>> {
         let result = self
-            .client
+            .client()
+            .await
             .start_device_authorization()
             .client_id(&registration.client_id)
             .client_secret(registration.client_secret.expose())
@@ -147,7 +159,8 @@ impl Oidc {
         device: &DeviceAuthorization,
     ) -> Result<Poll> {
         let result = self
-            .client
+            .client()
+            .await
             .create_token()
             .client_id(&registration.client_id)
             .client_secret(registration.client_secret.expose())
@@ -181,7 +194,8 @@ impl Oidc {
         refresh_token: &Secret,
     ) -> Result<Refresh> {
         let result = self
-            .client
+            .client()
+            .await
             .create_token()
             .client_id(client_id)
             .client_secret(client_secret.expose())

@@ -87,7 +87,7 @@ pub struct SsoSession {
 impl SsoSession {
     pub fn new(
         settings: SsoSettings,
-        sdk: &aws_config::SdkConfig,
+        sdk: crate::endpoints::LazySdk,
         vault: Vault,
         lock_dir: &std::path::Path,
         clock: SharedClock,
