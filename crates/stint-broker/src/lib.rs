@@ -4,5 +4,9 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod audit;
 pub mod clock;
 pub mod idc;
+pub mod metrics;
+pub mod store;
+pub mod workflow;

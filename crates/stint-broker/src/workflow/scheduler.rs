@@ -1,0 +1,226 @@
+//! The scheduler: runs every step whose time has come. The schedule lives in the database
+//! (each request's `next_due_at`, each tuple's `next_check_at` or wake flag), so after a
+//! restart whatever fell due while the broker was down is simply due now.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use serde_json::json;
+
+use super::backoff::to_chrono;
+use super::machine::{next_due, transition};
+use super::types::{BROKER_ACTOR, Request, State};
+use super::{Engine, EngineError};
+use crate::store::{Backend, Change, StoreError};
+
+/// What one pass of the scheduler did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TickReport {
+    pub requests: usize,
+    pub tuples: usize,
+}
+
+impl TickReport {
+    pub fn is_idle(&self) -> bool {
+        self.requests == 0 && self.tuples == 0
+    }
+}
+
+impl Engine {
+    /// Runs the engine until `shutdown` resolves: reconciles at start and then every
+    /// `reconcile_interval`, and runs due steps as they fall due or as commands wake it.
+    pub async fn run(&self, shutdown: impl Future<Output = ()> + Send) -> Result<(), EngineError> {
+        if self.inner.store.backend() == Backend::Sqlite {
+            // One process owns a SQLite file: leases left by a crashed run are ours to retake.
+            self.inner.store.release_all_claims().await?;
+        }
+        tokio::pin!(shutdown);
+        let interval = to_chrono(self.inner.settings.reconcile_interval);
+        let mut next_reconcile = self.now();
+        loop {
+            let now = self.now();
+            if now >= next_reconcile {
+                if let Err(e) = self.reconcile().await {
+                    tracing::warn!(error = %e, "reconciliation failed; it runs again next interval");
+                }
+                next_reconcile = self.now() + interval;
+            }
+            match self.tick().await {
+                Ok(report) if !report.is_idle() => continue,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "scheduler pass failed; retrying"),
+            }
+            let now = self.now();
+            let due = match self.inner.store.next_due(now).await {
+                Ok(due) => due,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the schedule");
+                    Some(now + chrono::Duration::seconds(1))
+                }
+            };
+            // Another replica may add work this one is not told about: look again now and then.
+            let poll = now + to_chrono(self.inner.settings.change_poll);
+            let until = due.unwrap_or(poll).min(poll).min(next_reconcile);
+            if until <= now {
+                continue;
+            }
+            tokio::select! {
+                _ = &mut shutdown => return Ok(()),
+                _ = self.inner.wake.notified() => {}
+                _ = self.inner.clock.sleep_until(until) => {}
+            }
+        }
+    }
+
+    /// Runs every step due now, once: time-driven request steps, then claimed tuples.
+    pub async fn tick(&self) -> Result<TickReport, EngineError> {
+        let requests = self.run_due_requests().await?;
+        let tuples = self.run_due_tuples().await?;
+        Ok(TickReport { requests, tuples })
+    }
+
+    /// Ticks until nothing is due at the clock's current time. For tests driving a
+    /// `ManualClock`; the bound guards against a step that keeps itself due.
+    pub async fn run_until_idle(&self) -> Result<(), EngineError> {
+        for _ in 0..1000 {
+            if self.tick().await?.is_idle() {
+                return Ok(());
+            }
+        }
+        tracing::warn!("the scheduler did not settle after 1000 passes");
+        Ok(())
+    }
+
+    async fn run_due_requests(&self) -> Result<usize, EngineError> {
+        let mut done = 0;
+        loop {
+            let now = self.now();
+            let due = self
+                .inner
+                .store
+                .due_requests(now, self.inner.settings.batch)
+                .await?;
+            if due.is_empty() {
+                return Ok(done);
+            }
+            let batch = due.len();
+            for request in due {
+                if let Some(at) = request.next_due_at {
+                    self.inner.metrics.observe_lag(now - at);
+                }
+                match self.step_request(request, now).await {
+                    Ok(()) | Err(EngineError::Store(StoreError::Conflict)) => {}
+                    Err(e) => tracing::warn!(error = %e, "request step failed"),
+                }
+                done += 1;
+            }
+            if batch < self.inner.settings.batch as usize {
+                return Ok(done);
+            }
+        }
+    }
+
+    /// One time-driven step. A conflict means someone else moved the request first, which
+    /// is fine: its new state has its own schedule.
+    async fn step_request(&self, mut r: Request, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let mut change = Change {
+            at: now,
+            ..Change::default()
+        };
+        let event = match r.state {
+            State::Pending if r.approval_deadline.is_some_and(|d| d <= now) => transition(
+                &mut r,
+                State::Expired,
+                now,
+                BROKER_ACTOR,
+                "expired",
+                Some("nobody decided before the approval deadline"),
+                json!({}),
+            ),
+            State::Approved if r.start_at <= now => {
+                change.wake.push(r.tuple());
+                transition(
+                    &mut r,
+                    State::Activating,
+                    now,
+                    BROKER_ACTOR,
+                    "activating",
+                    Some("the window opened"),
+                    json!({}),
+                )
+            }
+            State::Active if r.end_at <= now => {
+                change.wake.push(r.tuple());
+                transition(
+                    &mut r,
+                    State::Ending,
+                    now,
+                    BROKER_ACTOR,
+                    "ending",
+                    Some("the window closed"),
+                    json!({}),
+                )
+            }
+            _ => {
+                // Not due after all (the row's schedule is stale): recompute it quietly.
+                r.next_due_at = next_due(&r);
+                change.requests.push(r);
+                self.commit(&change).await?;
+                return Ok(());
+            }
+        };
+        let event = event.map_err(|e| {
+            tracing::error!(error = %e, "workflow bug");
+            EngineError::InvalidInput(e.to_string())
+        })?;
+        change.requests.push(r);
+        change.events.push(event);
+        self.commit(&change).await?;
+        Ok(())
+    }
+
+    async fn run_due_tuples(&self) -> Result<usize, EngineError> {
+        let mut done = 0;
+        loop {
+            let now = self.now();
+            let lease_until = now + to_chrono(self.inner.settings.lease);
+            let claimed = self
+                .inner
+                .store
+                .claim_due_tuples(
+                    now,
+                    &self.inner.settings.node_id,
+                    lease_until,
+                    self.inner.settings.batch,
+                )
+                .await?;
+            if claimed.is_empty() {
+                return Ok(done);
+            }
+            let batch = claimed.len();
+            for t in &claimed {
+                if let Some(at) = t.next_check_at {
+                    self.inner.metrics.observe_lag(now - at);
+                }
+            }
+            futures::stream::iter(claimed)
+                .for_each_concurrent(self.inner.settings.concurrency, |t| async move {
+                    let key = t.key.clone();
+                    if let Err(e) = self.work_tuple(t).await {
+                        tracing::warn!(
+                            error = %e,
+                            account = %key.account_id,
+                            permission_set = %key.permission_set_arn,
+                            "assignment step failed; it is retried when its lease runs out"
+                        );
+                    }
+                })
+                .await;
+            done += batch;
+            if batch < self.inner.settings.batch as usize {
+                return Ok(done);
+            }
+        }
+    }
+}
