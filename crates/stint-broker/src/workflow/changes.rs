@@ -34,16 +34,29 @@ impl Engine {
             let mut cursor = after;
             let mut head = engine.inner.head.subscribe();
             loop {
-                let refs = engine.inner.store.request_events_after(cursor, BATCH).await?;
+                let refs = engine
+                    .inner
+                    .store
+                    .request_events_after(cursor, BATCH)
+                    .await
+                    .map_err(EngineError::from)?;
                 if refs.is_empty() {
                     // Wait for this engine's next commit, or look again for another replica's.
                     let poll = engine.inner.settings.change_poll;
-                    let woke = tokio::time::timeout(poll, head.wait_for(|h| *h > cursor)).await;
-                    if let Ok(Err(_)) = woke {
-                        return;
-                    }
-                    if woke.is_err() {
-                        let (seq, _) = engine.inner.store.audit_head().await?;
+                    let timed_out =
+                        match tokio::time::timeout(poll, head.wait_for(|h| *h > cursor)).await {
+                            Ok(Ok(_)) => false,
+                            // The engine is gone.
+                            Ok(Err(_)) => return,
+                            Err(_) => true,
+                        };
+                    if timed_out {
+                        let (seq, _) = engine
+                            .inner
+                            .store
+                            .audit_head()
+                            .await
+                            .map_err(EngineError::from)?;
                         engine.published(seq);
                     }
                     continue;
@@ -57,7 +70,13 @@ impl Engine {
                 }
                 latest.sort_by_key(|(_, seq)| *seq);
                 for (id, seq) in latest {
-                    if let Some(request) = engine.inner.store.request(id).await? {
+                    if let Some(request) = engine
+                        .inner
+                        .store
+                        .request(id)
+                        .await
+                        .map_err(EngineError::from)?
+                    {
                         yield RequestChange { seq, request };
                     }
                 }

@@ -258,6 +258,7 @@ impl Engine {
                     }
                     r.decided_by = Some(actor.person.clone());
                     r.decision_comment = comment.clone();
+                    let window = json!({ "start_at": r.start_at, "end_at": r.end_at });
                     let e = transition(
                         r,
                         State::Approved,
@@ -265,7 +266,7 @@ impl Engine {
                         who,
                         "approved",
                         comment.as_deref(),
-                        json!({ "start_at": r.start_at, "end_at": r.end_at }),
+                        window,
                     )
                     .map_err(bug)?;
                     Ok(Effect::event(e))

@@ -382,7 +382,10 @@ impl Store for PostgresStore {
 
     async fn commit(&self, change: &Change) -> Result<Option<i64>, StoreError> {
         let mut tx = self.pool.begin().await?;
-        for r in &change.requests {
+        // One lock order for every writer, so concurrent commits cannot deadlock.
+        let mut requests: Vec<&Request> = change.requests.iter().collect();
+        requests.sort_by_key(|r| r.id);
+        for r in requests {
             update_request(&mut tx, r).await?;
         }
         if let Some(t) = &change.tuple {
