@@ -268,7 +268,7 @@ impl Engine {
     }
 
     /// Times one Identity Center call, bounds it, and records its latency.
-    async fn call<T>(
+    pub(super) async fn call<T>(
         &self,
         op: &'static str,
         fut: impl Future<Output = Result<T, IdcError>>,

@@ -158,12 +158,13 @@ impl FakeIdc {
             }
             _ => None,
         };
+        let polls_left = s.polls_before_done;
         s.ops.insert(
             id.clone(),
             Op {
                 kind,
                 key: key.clone(),
-                polls_left: s.polls_before_done,
+                polls_left,
                 fail,
                 done: false,
             },

@@ -511,7 +511,7 @@ impl Store for PostgresStore {
         let rows = sqlx::query(&format!(
             "UPDATE assignments a SET claimed_by = $1, claimed_until = $2, wake = FALSE, version = a.version + 1 \
              FROM (SELECT principal_id, account_id, permission_set_arn FROM assignments \
-                 WHERE (wake OR next_check_at <= $3) AND (claimed_until IS NULL OR claimed_until <= $3) \
+                 WHERE (claimed_until IS NULL AND (wake OR next_check_at <= $3)) OR claimed_until <= $3 \
                  ORDER BY next_check_at NULLS FIRST LIMIT $4 FOR UPDATE SKIP LOCKED) due \
              WHERE a.principal_id = due.principal_id AND a.account_id = due.account_id \
                  AND a.permission_set_arn = due.permission_set_arn \

@@ -508,7 +508,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(&format!(
             "UPDATE assignments SET claimed_by = ?, claimed_until = ?, wake = 0, version = version + 1 \
              WHERE rowid IN (SELECT rowid FROM assignments \
-                 WHERE (wake = 1 OR next_check_at <= ?) AND (claimed_until IS NULL OR claimed_until <= ?) \
+                 WHERE (claimed_until IS NULL AND (wake = 1 OR next_check_at <= ?)) OR claimed_until <= ? \
                  ORDER BY next_check_at LIMIT ?) \
              RETURNING {TUPLE_COLUMNS}"
         ))
