@@ -145,6 +145,8 @@ mod tests {
     async fn sleeping_until_the_past_returns_at_once() {
         let clock = ManualClock::new(start());
         clock.sleep_until(start() - Duration::seconds(1)).await;
-        SystemClock.sleep_until(Utc::now() - Duration::seconds(1)).await;
+        SystemClock
+            .sleep_until(Utc::now() - Duration::seconds(1))
+            .await;
     }
 }

@@ -41,7 +41,11 @@ impl Histogram {
                 self.counts[i]
             );
         }
-        let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}", self.total);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{sep}le=\"+Inf\"}} {}",
+            self.total
+        );
         let braces = if labels.is_empty() {
             String::new()
         } else {
@@ -167,10 +171,16 @@ mod tests {
         let text = m.render(&[(State::Active, 3)]);
         assert!(text.contains("stint_requests{state=\"active\"} 3"));
         assert!(text.contains("stint_requests{state=\"pending\"} 0"));
-        assert!(text.contains("stint_idc_call_seconds_bucket{operation=\"create_assignment\",le=\"0.05\"} 1"));
-        assert!(text.contains("stint_idc_call_seconds_bucket{operation=\"create_assignment\",le=\"0.025\"} 0"));
+        assert!(text.contains(
+            "stint_idc_call_seconds_bucket{operation=\"create_assignment\",le=\"0.05\"} 1"
+        ));
+        assert!(text.contains(
+            "stint_idc_call_seconds_bucket{operation=\"create_assignment\",le=\"0.025\"} 0"
+        ));
         assert!(text.contains("stint_retries_total{reason=\"throttled\"} 2"));
-        assert!(text.contains("stint_reconcile_drift_total{kind=\"assignment_removed_outside\"} 1"));
+        assert!(
+            text.contains("stint_reconcile_drift_total{kind=\"assignment_removed_outside\"} 1")
+        );
         assert!(text.contains("stint_scheduler_lag_seconds_count 1"));
     }
 }

@@ -83,7 +83,12 @@ async fn seeded(db: &TestDb) -> Arc<dyn Store> {
             .unwrap();
     }
     let v = verify(store.as_ref()).await.unwrap();
-    assert!(v.ok(), "{}: fresh chain does not verify: {:?}", db.name, v.first_bad);
+    assert!(
+        v.ok(),
+        "{}: fresh chain does not verify: {:?}",
+        db.name,
+        v.first_bad
+    );
     assert_eq!(v.events, 6);
     store
 }
@@ -152,8 +157,11 @@ async fn a_row_inserted_in_the_middle_is_found() {
         // Make room at seq 3 (highest first, so the key stays unique), then forge an event
         // there that points at event 2's hash.
         for seq in (3..=6).rev() {
-            raw.exec(&format!("UPDATE audit_events SET seq = {} WHERE seq = {seq}", seq + 1))
-                .await;
+            raw.exec(&format!(
+                "UPDATE audit_events SET seq = {} WHERE seq = {seq}",
+                seq + 1
+            ))
+            .await;
         }
         let chain = store.audit_chain(0, 10).await.unwrap();
         let prev = &chain[1].hash;
@@ -180,7 +188,15 @@ async fn rows_appended_or_removed_at_the_end_are_found() {
         // Append a well-formed event without moving the head.
         let (head, head_hash) = store.audit_head().await.unwrap();
         let at = t0();
-        let hash = event_hash(&head_hash, head + 1, at, "mallory", "approved", Some(1), "{}");
+        let hash = event_hash(
+            &head_hash,
+            head + 1,
+            at,
+            "mallory",
+            "approved",
+            Some(1),
+            "{}",
+        );
         raw.exec(&format!(
             "INSERT INTO audit_events (seq, at, actor, kind, request_id, data, prev_hash, hash) \
              VALUES ({}, {}, 'mallory', 'approved', 1, '{{}}', '{head_hash}', '{hash}')",

@@ -37,7 +37,12 @@ async fn state(h: &Harness, id: i64) -> State {
 
 async fn assert_chain_intact(h: &Harness) {
     let v = h.engine.verify_audit().await.unwrap();
-    assert!(v.ok(), "{}: audit chain broken: {:?}", h.db.name, v.first_bad);
+    assert!(
+        v.ok(),
+        "{}: audit chain broken: {:?}",
+        h.db.name,
+        v.first_bad
+    );
     assert!(v.events > 0);
 }
 
@@ -48,7 +53,11 @@ async fn approve_activate_and_end_on_schedule() {
         let r = h.engine.create(&alice(), grant(60, true)).await.unwrap();
         assert_eq!(r.state, State::Pending);
         h.drive(Span::minutes(5)).await;
-        assert_eq!(state(&h, r.id).await, State::Pending, "started without approval");
+        assert_eq!(
+            state(&h, r.id).await,
+            State::Pending,
+            "started without approval"
+        );
         assert_eq!(h.idc.calls("create_assignment", None), 0);
 
         let approved = h
@@ -87,7 +96,10 @@ async fn approve_activate_and_end_on_schedule() {
             "assignment_deleted",
             "ended",
         ] {
-            assert!(history.contains(&kind.to_string()), "no {kind} in {history:?}");
+            assert!(
+                history.contains(&kind.to_string()),
+                "no {kind} in {history:?}"
+            );
         }
         let api = h.engine.request_details(r.id).await.unwrap().to_api();
         assert_eq!(api.state, stint_api::RequestState::Ended);
@@ -131,7 +143,11 @@ async fn reject_needs_a_comment_and_grants_nothing() {
         let r = h.engine.create(&alice(), grant(60, true)).await.unwrap();
         let err = h.engine.reject(r.id, &bob(), None).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput);
-        let err = h.engine.reject(r.id, &bob(), Some("  ".into())).await.unwrap_err();
+        let err = h
+            .engine
+            .reject(r.id, &bob(), Some("  ".into()))
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput);
         let rejected = h
             .engine
@@ -187,7 +203,11 @@ async fn cancel_by_the_requester_only_and_only_before_it_starts() {
         g.start_at = Some(h.now() + Span::hours(1));
         let approved = h.engine.create(&alice(), g).await.unwrap();
         assert_eq!(
-            h.engine.cancel(approved.id, &alice(), None).await.unwrap().state,
+            h.engine
+                .cancel(approved.id, &alice(), None)
+                .await
+                .unwrap()
+                .state,
             State::Cancelled
         );
         h.drive(Span::hours(3)).await;
@@ -195,7 +215,11 @@ async fn cancel_by_the_requester_only_and_only_before_it_starts() {
 
         let active = h.engine.create(&alice(), grant(60, false)).await.unwrap();
         h.drive(Span::seconds(5)).await;
-        let err = h.engine.cancel(active.id, &alice(), None).await.unwrap_err();
+        let err = h
+            .engine
+            .cancel(active.id, &alice(), None)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidState);
     }
 }
@@ -225,7 +249,11 @@ async fn revoke_by_the_requester_and_by_an_approver() {
         assert!(h.idc.has(&alice_key()));
         let err = h.engine.revoke(r.id, &carol(), None).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::Forbidden);
-        let revoked = h.engine.revoke(r.id, &alice(), Some("done".into())).await.unwrap();
+        let revoked = h
+            .engine
+            .revoke(r.id, &alice(), Some("done".into()))
+            .await
+            .unwrap();
         assert_eq!(revoked.state, State::Ending);
         h.drive(Span::seconds(5)).await;
         assert_eq!(state(&h, r.id).await, State::Ended);
@@ -267,14 +295,32 @@ async fn extend_in_place_with_and_without_reapproval() {
         // The policy wants approval for this one: the end moves only once approved.
         let asked = h
             .engine
-            .extend(r.id, &alice(), Duration::from_secs(600), Some("still debugging".into()), true)
+            .extend(
+                r.id,
+                &alice(),
+                Duration::from_secs(600),
+                Some("still debugging".into()),
+                true,
+            )
             .await
             .unwrap();
         assert_eq!(asked.end_at, extended.end_at);
-        assert_eq!(asked.pending_end_at, Some(extended.end_at + Span::minutes(10)));
+        assert_eq!(
+            asked.pending_end_at,
+            Some(extended.end_at + Span::minutes(10))
+        );
         let mine = h
             .engine
-            .list(&bob(), ListQuery { scope: Scope::Approvable, states: vec![], account_id: None, cursor: None, limit: None })
+            .list(
+                &bob(),
+                ListQuery {
+                    scope: Scope::Approvable,
+                    states: vec![],
+                    account_id: None,
+                    cursor: None,
+                    limit: None,
+                },
+            )
             .await
             .unwrap();
         assert_eq!(mine.items.len(), 1, "the extension awaits bob's approval");
@@ -313,16 +359,28 @@ async fn overlapping_grants_share_one_assignment() {
         let second = h.engine.create(&alice(), grant(60, false)).await.unwrap();
         h.drive(Span::seconds(5)).await;
         assert_eq!(state(&h, second.id).await, State::Active);
-        assert_eq!(h.idc.calls("create_assignment", None), 1, "the tuple is shared");
+        assert_eq!(
+            h.idc.calls("create_assignment", None),
+            1,
+            "the tuple is shared"
+        );
 
         // The first window closes: its grant ends, the access stays for the second.
         h.drive(Span::minutes(31)).await;
         assert_eq!(state(&h, first.id).await, State::Ended);
         assert_eq!(state(&h, second.id).await, State::Active);
-        assert!(h.idc.has(&alice_key()), "ending the first grant took the second's access");
+        assert!(
+            h.idc.has(&alice_key()),
+            "ending the first grant took the second's access"
+        );
         assert_eq!(h.idc.calls("delete_assignment", None), 0);
         let ended = h.engine.request(first.id).await.unwrap();
-        assert!(ended.outcome.unwrap().contains(&format!("request {}", second.id)));
+        assert!(
+            ended
+                .outcome
+                .unwrap()
+                .contains(&format!("request {}", second.id))
+        );
 
         // The second closes: now the assignment goes.
         h.drive(Span::minutes(31)).await;
@@ -347,7 +405,11 @@ async fn a_grant_starting_during_a_deletion_waits_then_creates_again() {
         assert_eq!(state(&h, first.id).await, State::Ending);
         let second = h.engine.create(&alice(), grant(10, false)).await.unwrap();
         h.drive(Span::seconds(20)).await;
-        assert_eq!(state(&h, second.id).await, State::Activating, "did not wait for the deletion");
+        assert_eq!(
+            state(&h, second.id).await,
+            State::Activating,
+            "did not wait for the deletion"
+        );
         assert_eq!(h.idc.calls("create_assignment", None), 1);
 
         // The deletion completes; the first grant ends, the tuple is created again.
@@ -372,7 +434,11 @@ async fn standing_access_is_never_deleted() {
         assert_eq!(h.idc.calls("create_assignment", None), 0);
         let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
         assert_eq!(t.origin, Some(Origin::Standing));
-        assert!(kinds(&h, r.id).await.contains(&"standing_assignment_found".to_string()));
+        assert!(
+            kinds(&h, r.id)
+                .await
+                .contains(&"standing_assignment_found".to_string())
+        );
 
         h.drive(Span::minutes(31)).await;
         assert_eq!(state(&h, r.id).await, State::Ended);
@@ -404,8 +470,14 @@ async fn throttling_server_errors_and_conflicts_are_retried() {
                 IdcError::Conflict("operation in progress".into()),
             ],
         );
-        h.idc.fail_next("list_assignments", [IdcError::Unavailable("HTTP 500".into())]);
-        h.idc.fail_next("creation_status", [IdcError::Throttled("Rate exceeded".into())]);
+        h.idc.fail_next(
+            "list_assignments",
+            [IdcError::Unavailable("HTTP 500".into())],
+        );
+        h.idc.fail_next(
+            "creation_status",
+            [IdcError::Throttled("Rate exceeded".into())],
+        );
         let r = h.engine.create(&alice(), grant(30, false)).await.unwrap();
         h.drive(Span::minutes(1)).await;
         assert_eq!(state(&h, r.id).await, State::Active, "{}", h.db.name);
@@ -418,7 +490,10 @@ async fn throttling_server_errors_and_conflicts_are_retried() {
                 IdcError::Throttled("Rate exceeded".into()),
             ],
         );
-        h.idc.fail_next("deletion_status", [IdcError::Unavailable("HTTP 502".into())]);
+        h.idc.fail_next(
+            "deletion_status",
+            [IdcError::Unavailable("HTTP 502".into())],
+        );
         h.drive(Span::minutes(31)).await;
         assert_eq!(state(&h, r.id).await, State::Ended);
         assert!(!h.idc.has(&alice_key()));
@@ -478,16 +553,26 @@ async fn a_failed_deletion_is_alerted_and_repaired_by_reconciliation() {
         let failed = h.engine.request(r.id).await.unwrap();
         assert_eq!(failed.state, State::Failed);
         assert_eq!(failed.failed_from, Some(State::Ending));
-        assert!(h.idc.has(&alice_key()), "the fake deletion failed, so access is still there");
+        assert!(
+            h.idc.has(&alice_key()),
+            "the fake deletion failed, so access is still there"
+        );
         let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
         assert!(t.leaked);
-        assert!(kinds(&h, r.id).await.contains(&"revocation_failed".to_string()));
+        assert!(
+            kinds(&h, r.id)
+                .await
+                .contains(&"revocation_failed".to_string())
+        );
 
         // Reconciliation finds the leak, alerts, and deletes it; the request is repaired.
         let report = h.engine.reconcile().await.unwrap();
         assert_eq!(report.drift.get("leaked_assignment_found"), Some(&1));
         h.drive(Span::seconds(10)).await;
-        assert!(!h.idc.has(&alice_key()), "reconciliation did not take the access back");
+        assert!(
+            !h.idc.has(&alice_key()),
+            "reconciliation did not take the access back"
+        );
         let repaired = h.engine.request(r.id).await.unwrap();
         assert_eq!(repaired.state, State::Ended);
         let history = kinds(&h, r.id).await;
@@ -504,7 +589,10 @@ async fn a_revoke_that_keeps_failing_gives_up_at_the_deadline_and_is_retried_by_
         let h = Harness::new(db).await;
         let r = h.engine.create(&alice(), grant(30, false)).await.unwrap();
         h.drive(Span::seconds(5)).await;
-        h.idc.fail_always("delete_assignment", IdcError::Throttled("Rate exceeded".into()));
+        h.idc.fail_always(
+            "delete_assignment",
+            IdcError::Throttled("Rate exceeded".into()),
+        );
         h.engine.revoke(r.id, &alice(), None).await.unwrap();
         h.drive(Span::minutes(3)).await;
         assert_eq!(state(&h, r.id).await, State::Failed);
@@ -598,7 +686,10 @@ async fn a_crash_during_the_create_call_adopts_what_was_created() {
             if h.idc.calls("create_assignment", None) == 1 {
                 break;
             }
-            assert!(tokio::time::Instant::now() < deadline, "create was never called");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "create was never called"
+            );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         stuck.abort();
@@ -612,9 +703,17 @@ async fn a_crash_during_the_create_call_adopts_what_was_created() {
         drive_engine(&restarted, &h.store, &h.clock, Span::minutes(1)).await;
         assert_eq!(state(&h, r.id).await, State::Active);
         assert_eq!(h.idc.calls("create_assignment", None), 1, "created twice");
-        assert!(kinds(&h, r.id).await.contains(&"assignment_adopted".to_string()));
+        assert!(
+            kinds(&h, r.id)
+                .await
+                .contains(&"assignment_adopted".to_string())
+        );
         let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
-        assert_eq!(t.origin, Some(Origin::Stint), "Stint's own assignment taken for standing");
+        assert_eq!(
+            t.origin,
+            Some(Origin::Stint),
+            "Stint's own assignment taken for standing"
+        );
         drive_engine(&restarted, &h.store, &h.clock, Span::minutes(30)).await;
         assert!(!h.idc.has(&alice_key()));
     }
@@ -633,19 +732,52 @@ async fn listings_filter_and_page() {
 
         let page = h
             .engine
-            .list(&alice(), ListQuery { scope: Scope::Mine, states: vec![], account_id: None, cursor: None, limit: Some(2) })
+            .list(
+                &alice(),
+                ListQuery {
+                    scope: Scope::Mine,
+                    states: vec![],
+                    account_id: None,
+                    cursor: None,
+                    limit: Some(2),
+                },
+            )
             .await
             .unwrap();
-        assert_eq!(page.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[4], ids[3]]);
+        assert_eq!(
+            page.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![ids[4], ids[3]]
+        );
         let next = h
             .engine
-            .list(&alice(), ListQuery { scope: Scope::Mine, states: vec![], account_id: None, cursor: page.next_cursor.clone(), limit: Some(2) })
+            .list(
+                &alice(),
+                ListQuery {
+                    scope: Scope::Mine,
+                    states: vec![],
+                    account_id: None,
+                    cursor: page.next_cursor.clone(),
+                    limit: Some(2),
+                },
+            )
             .await
             .unwrap();
-        assert_eq!(next.items.iter().map(|r| r.id).collect::<Vec<_>>(), vec![ids[2], ids[1]]);
+        assert_eq!(
+            next.items.iter().map(|r| r.id).collect::<Vec<_>>(),
+            vec![ids[2], ids[1]]
+        );
         let last = h
             .engine
-            .list(&alice(), ListQuery { scope: Scope::Mine, states: vec![], account_id: None, cursor: next.next_cursor.clone(), limit: Some(2) })
+            .list(
+                &alice(),
+                ListQuery {
+                    scope: Scope::Mine,
+                    states: vec![],
+                    account_id: None,
+                    cursor: next.next_cursor.clone(),
+                    limit: Some(2),
+                },
+            )
             .await
             .unwrap();
         assert_eq!(last.items.len(), 1);
@@ -653,20 +785,47 @@ async fn listings_filter_and_page() {
 
         let approvable = h
             .engine
-            .list(&bob(), ListQuery { scope: Scope::Approvable, states: vec![], account_id: None, cursor: None, limit: None })
+            .list(
+                &bob(),
+                ListQuery {
+                    scope: Scope::Approvable,
+                    states: vec![],
+                    account_id: None,
+                    cursor: None,
+                    limit: None,
+                },
+            )
             .await
             .unwrap();
         assert_eq!(approvable.items.len(), 4);
         let none_for_carol = h
             .engine
-            .list(&carol(), ListQuery { scope: Scope::Approvable, states: vec![], account_id: None, cursor: None, limit: None })
+            .list(
+                &carol(),
+                ListQuery {
+                    scope: Scope::Approvable,
+                    states: vec![],
+                    account_id: None,
+                    cursor: None,
+                    limit: None,
+                },
+            )
             .await
             .unwrap();
         assert!(none_for_carol.items.is_empty());
 
         let all_approved = h
             .engine
-            .list(&erin_admin(), ListQuery { scope: Scope::All, states: vec![State::Approved], account_id: Some(PROD.into()), cursor: None, limit: None })
+            .list(
+                &erin_admin(),
+                ListQuery {
+                    scope: Scope::All,
+                    states: vec![State::Approved],
+                    account_id: Some(PROD.into()),
+                    cursor: None,
+                    limit: None,
+                },
+            )
             .await
             .unwrap();
         let approved_ids: Vec<_> = all_approved.items.iter().map(|r| r.id).collect();
@@ -675,13 +834,26 @@ async fn listings_filter_and_page() {
         h.drive(Span::seconds(5)).await;
         let grants = h.engine.active_grants(None, None, None).await.unwrap();
         assert_eq!(grants.items.len(), 2);
-        let alices = h.engine.active_grants(Some("u-alice"), None, None).await.unwrap();
+        let alices = h
+            .engine
+            .active_grants(Some("u-alice"), None, None)
+            .await
+            .unwrap();
         assert_eq!(alices.items.len(), 1);
         assert_eq!(alices.items[0].to_grant().user.user_name, "alice");
 
         let err = h
             .engine
-            .list(&alice(), ListQuery { scope: Scope::Mine, states: vec![], account_id: None, cursor: Some("bogus".into()), limit: None })
+            .list(
+                &alice(),
+                ListQuery {
+                    scope: Scope::Mine,
+                    states: vec![],
+                    account_id: None,
+                    cursor: Some("bogus".into()),
+                    limit: None,
+                },
+            )
             .await
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidInput);

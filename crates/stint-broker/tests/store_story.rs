@@ -56,7 +56,10 @@ fn event(kind: &str) -> NewEvent {
 async fn story(store: Arc<dyn Store>, name: &str) {
     // Requests: insert, read back exactly, and their first events carry the new id.
     let (a, seq) = store
-        .insert_request(&new_request("alice", State::Pending), vec![event("requested")])
+        .insert_request(
+            &new_request("alice", State::Pending),
+            vec![event("requested")],
+        )
         .await
         .unwrap();
     assert_eq!(seq, 1, "{name}");
@@ -65,7 +68,10 @@ async fn story(store: Arc<dyn Store>, name: &str) {
     assert_eq!(read, a);
     assert_eq!(read.approver_groups, vec!["sre-leads", "security"]);
     let (b, _) = store
-        .insert_request(&new_request("carol", State::Approved), vec![event("requested")])
+        .insert_request(
+            &new_request("carol", State::Approved),
+            vec![event("requested")],
+        )
         .await
         .unwrap();
     assert!(b.id > a.id);
@@ -97,8 +103,15 @@ async fn story(store: Arc<dyn Store>, name: &str) {
             ..Change::default()
         })
         .await;
-    assert!(matches!(stale, Err(StoreError::Conflict)), "{name}: {stale:?}");
-    assert_eq!(store.audit_head().await.unwrap().0, 3, "a failed commit wrote events");
+    assert!(
+        matches!(stale, Err(StoreError::Conflict)),
+        "{name}: {stale:?}"
+    );
+    assert_eq!(
+        store.audit_head().await.unwrap().0,
+        3,
+        "a failed commit wrote events"
+    );
 
     // Listing: filters and newest first.
     let mine = store
@@ -117,7 +130,10 @@ async fn story(store: Arc<dyn Store>, name: &str) {
         })
         .await
         .unwrap();
-    assert_eq!(all.iter().map(|r| r.id).collect::<Vec<_>>(), vec![b.id, a.id]);
+    assert_eq!(
+        all.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![b.id, a.id]
+    );
     let before = store
         .list_requests(&RequestFilter {
             before: Some(b.id),
@@ -140,7 +156,10 @@ async fn story(store: Arc<dyn Store>, name: &str) {
         })
         .await
         .unwrap();
-    assert_eq!(approvable.iter().map(|r| r.id).collect::<Vec<_>>(), vec![p.id]);
+    assert_eq!(
+        approvable.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![p.id]
+    );
     let own = store
         .list_requests(&RequestFilter {
             approvable_by: Some((vec!["security".into()], "u-alice".into())),
@@ -149,10 +168,16 @@ async fn story(store: Arc<dyn Store>, name: &str) {
         })
         .await
         .unwrap();
-    assert!(own.is_empty(), "a requester's own request listed as approvable");
+    assert!(
+        own.is_empty(),
+        "a requester's own request listed as approvable"
+    );
 
     // The schedule: due requests and the earliest due time.
-    let due = store.due_requests(t0() + Span::minutes(31), 10).await.unwrap();
+    let due = store
+        .due_requests(t0() + Span::minutes(31), 10)
+        .await
+        .unwrap();
     assert_eq!(due.len(), 3);
     assert!(store.due_requests(t0(), 10).await.unwrap().is_empty());
     assert_eq!(
@@ -183,7 +208,12 @@ async fn story(store: Arc<dyn Store>, name: &str) {
     assert_eq!(t.claimed_by.as_deref(), Some("node-a"));
     assert!(
         store
-            .claim_due_tuples(t0() + Span::seconds(1), "node-b", t0() + Span::seconds(31), 10)
+            .claim_due_tuples(
+                t0() + Span::seconds(1),
+                "node-b",
+                t0() + Span::seconds(31),
+                10
+            )
             .await
             .unwrap()
             .is_empty(),
@@ -231,13 +261,23 @@ async fn story(store: Arc<dyn Store>, name: &str) {
         Err(StoreError::Conflict)
     ));
     let again = store
-        .claim_due_tuples(t0() + Span::seconds(1), "node-b", t0() + Span::seconds(31), 10)
+        .claim_due_tuples(
+            t0() + Span::seconds(1),
+            "node-b",
+            t0() + Span::seconds(31),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(again.len(), 1, "{name}: the wake during the claim was lost");
     // An expired lease is retaken by another owner.
     let retaken = store
-        .claim_due_tuples(t0() + Span::seconds(40), "node-c", t0() + Span::seconds(70), 10)
+        .claim_due_tuples(
+            t0() + Span::seconds(40),
+            "node-c",
+            t0() + Span::seconds(70),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(retaken.len(), 1);
@@ -258,7 +298,10 @@ async fn story(store: Arc<dyn Store>, name: &str) {
         .await
         .unwrap();
     let on_tuple = store.requests_on_tuple(&key).await.unwrap();
-    assert_eq!(on_tuple.iter().map(|r| r.id).collect::<Vec<_>>(), vec![a.id]);
+    assert_eq!(
+        on_tuple.iter().map(|r| r.id).collect::<Vec<_>>(),
+        vec![a.id]
+    );
 
     let counts = store.count_by_state().await.unwrap();
     assert!(counts.contains(&(State::Active, 1)));
@@ -299,7 +342,10 @@ async fn the_store_story_holds_on_every_backend() {
 
 #[tokio::test]
 async fn unknown_database_urls_are_refused_without_echoing_them() {
-    let err = store::open("mysql://root:hunter2@db/stint").await.err().unwrap();
+    let err = store::open("mysql://root:hunter2@db/stint")
+        .await
+        .err()
+        .unwrap();
     let message = err.to_string();
     assert!(message.contains("mysql"), "{message}");
     assert!(!message.contains("hunter2"), "{message}");

@@ -54,7 +54,15 @@ mod tests {
     fn every_field_changes_the_hash() {
         let base = event_hash(GENESIS_HASH, 1, at(), "alice", "requested", Some(1), "{}");
         let variants = [
-            event_hash(&"1".repeat(64), 1, at(), "alice", "requested", Some(1), "{}"),
+            event_hash(
+                &"1".repeat(64),
+                1,
+                at(),
+                "alice",
+                "requested",
+                Some(1),
+                "{}",
+            ),
             event_hash(GENESIS_HASH, 2, at(), "alice", "requested", Some(1), "{}"),
             event_hash(
                 GENESIS_HASH,
@@ -69,7 +77,15 @@ mod tests {
             event_hash(GENESIS_HASH, 1, at(), "alice", "approved", Some(1), "{}"),
             event_hash(GENESIS_HASH, 1, at(), "alice", "requested", Some(2), "{}"),
             event_hash(GENESIS_HASH, 1, at(), "alice", "requested", None, "{}"),
-            event_hash(GENESIS_HASH, 1, at(), "alice", "requested", Some(1), "{\"a\":1}"),
+            event_hash(
+                GENESIS_HASH,
+                1,
+                at(),
+                "alice",
+                "requested",
+                Some(1),
+                "{\"a\":1}",
+            ),
         ];
         for (i, v) in variants.iter().enumerate() {
             assert_ne!(&base, v, "variant {i} hashed like the original");

@@ -30,7 +30,9 @@ pub enum StoreError {
     #[error("the record changed while it was being updated; try again")]
     Conflict,
     /// Carries the URL's scheme only: the rest may hold a password.
-    #[error("database URLs starting with {0:?} are not supported: use sqlite://PATH or postgres://...")]
+    #[error(
+        "database URLs starting with {0:?} are not supported: use sqlite://PATH or postgres://..."
+    )]
     UnsupportedUrl(String),
     #[error("the database holds a value the broker cannot read: {0}")]
     Corrupt(String),
@@ -62,7 +64,10 @@ pub struct Change {
 
 impl Change {
     pub fn is_empty(&self) -> bool {
-        self.requests.is_empty() && self.tuple.is_none() && self.wake.is_empty() && self.events.is_empty()
+        self.requests.is_empty()
+            && self.tuple.is_none()
+            && self.wake.is_empty()
+            && self.events.is_empty()
     }
 }
 

@@ -11,7 +11,9 @@ pub fn full_jitter(base: Duration, cap: Duration, attempt: u32) -> Duration {
     if ceiling.is_zero() {
         return ceiling;
     }
-    let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX).max(1);
+    let millis = u64::try_from(ceiling.as_millis())
+        .unwrap_or(u64::MAX)
+        .max(1);
     Duration::from_millis(rand::thread_rng().gen_range(0..=millis))
 }
 

@@ -11,8 +11,8 @@ use serde_json::json;
 use super::backoff::to_chrono;
 use super::machine::{event, next_due, transition};
 use super::types::{
-    AccountInfo, Actor, BROKER_ACTOR, NewEvent, NewRequest, PermissionSetInfo, Request,
-    RequestId, State,
+    AccountInfo, Actor, BROKER_ACTOR, NewEvent, NewRequest, PermissionSetInfo, Request, RequestId,
+    State,
 };
 use super::{Engine, EngineError};
 use crate::idc::AssignmentKey;
@@ -410,9 +410,8 @@ impl Engine {
     ) -> Result<Request, EngineError> {
         let comment = trimmed(comment);
         self.update_request(id, |r, now| {
-            let allowed = r.requester.user_id == actor.person.user_id
-                || may_approve(actor, r)
-                || actor.admin;
+            let allowed =
+                r.requester.user_id == actor.person.user_id || may_approve(actor, r) || actor.admin;
             if !allowed {
                 return Err(EngineError::Forbidden(format!(
                     "you may not revoke request {id}: only {}, a member of {} or an admin may",

@@ -62,14 +62,20 @@ fn settle(
 ) -> (Vec<Request>, Vec<NewEvent>) {
     let mut changed = Vec::new();
     let mut events = Vec::new();
-    let mut push = |r: &mut Request, to: State, kind: &str, detail: &str| {
-        match transition(r, to, now, BROKER_ACTOR, kind, Some(detail), json!({})) {
-            Ok(e) => {
-                events.push(e);
-                changed.push(r.clone());
-            }
-            Err(e) => tracing::error!(error = %e, "workflow bug"),
+    let mut push = |r: &mut Request, to: State, kind: &str, detail: &str| match transition(
+        r,
+        to,
+        now,
+        BROKER_ACTOR,
+        kind,
+        Some(detail),
+        json!({}),
+    ) {
+        Ok(e) => {
+            events.push(e);
+            changed.push(r.clone());
         }
+        Err(e) => tracing::error!(error = %e, "workflow bug"),
     };
     if let Some(Failure::Create(reason)) = failure {
         for r in requests.iter_mut() {
@@ -91,7 +97,9 @@ fn settle(
                 r.start_at = now;
                 r.end_at = now + chrono::Duration::seconds(i64::from(r.duration_secs));
                 let detail = match t.origin {
-                    Some(Origin::Standing) => "the user already holds this assignment (standing access)",
+                    Some(Origin::Standing) => {
+                        "the user already holds this assignment (standing access)"
+                    }
                     _ => "the assignment is in place",
                 };
                 push(r, State::Active, "active", detail);
@@ -103,7 +111,12 @@ fn settle(
                     );
                     push(r, State::Ended, "ended", &detail);
                 } else if t.actual == Actual::Absent {
-                    push(r, State::Ended, "ended", "grant ended and the assignment was removed");
+                    push(
+                        r,
+                        State::Ended,
+                        "ended",
+                        "grant ended and the assignment was removed",
+                    );
                 } else if t.actual == Actual::Present && t.origin == Some(Origin::Standing) {
                     push(
                         r,
@@ -343,9 +356,12 @@ impl Engine {
                         next.origin = Some(Origin::Stint);
                         next.step = None;
                         next.leaked = false;
-                        let ev = ("assignment_adopted".to_string(), json!({
-                            "detail": "the assignment an earlier attempt asked for exists",
-                        }));
+                        let ev = (
+                            "assignment_adopted".to_string(),
+                            json!({
+                                "detail": "the assignment an earlier attempt asked for exists",
+                            }),
+                        );
                         self.then(t, next, vec![ev], None, Flow::Continue).await
                     }
                     Ok(true) => {
@@ -354,9 +370,12 @@ impl Engine {
                         next.step = None;
                         next.leaked = false;
                         self.inner.metrics.count_drift("standing_found");
-                        let ev = ("standing_assignment_found".to_string(), json!({
-                            "detail": "the user already holds this assignment and Stint did not create it: it will never be deleted by Stint",
-                        }));
+                        let ev = (
+                            "standing_assignment_found".to_string(),
+                            json!({
+                                "detail": "the user already holds this assignment and Stint did not create it: it will never be deleted by Stint",
+                            }),
+                        );
                         self.then(t, next, vec![ev], None, Flow::Continue).await
                     }
                     Ok(false) => {
@@ -379,9 +398,12 @@ impl Engine {
                             next.origin = Some(Origin::Stint);
                             next.step = None;
                             next.operation_id = None;
-                            let ev = ("assignment_adopted".to_string(), json!({
-                                "detail": "the assignment Stint had asked for exists",
-                            }));
+                            let ev = (
+                                "assignment_adopted".to_string(),
+                                json!({
+                                    "detail": "the assignment Stint had asked for exists",
+                                }),
+                            );
                             return self.then(t, next, vec![ev], None, Flow::Continue).await;
                         }
                         Ok(false) if !desired => return self.abandon_create(t, next).await,
@@ -486,7 +508,9 @@ impl Engine {
                 }
                 if !*fresh || desired {
                     match self.listed(t).await {
-                        Ok(false) => return self.gone(t, next, "assignment_already_gone", None).await,
+                        Ok(false) => {
+                            return self.gone(t, next, "assignment_already_gone", None).await;
+                        }
                         Ok(true) if desired => return self.keep_present(t, next).await,
                         Ok(true) => {}
                         Err(e) => return self.failed_call(t, next, "list_assignments", e).await,
@@ -600,7 +624,11 @@ impl Engine {
         let now = self.now();
         if t.deadline.is_some_and(|d| now >= d) {
             return self
-                .give_up(t, next, "the operation was still in progress at its deadline")
+                .give_up(
+                    t,
+                    next,
+                    "the operation was still in progress at its deadline",
+                )
                 .await;
         }
         let settings = &self.inner.settings;
@@ -626,7 +654,11 @@ impl Engine {
         }
         if t.deadline.is_some_and(|d| now >= d) {
             return self
-                .give_up(t, next, &format!("{op} kept failing until the deadline: {error}"))
+                .give_up(
+                    t,
+                    next,
+                    &format!("{op} kept failing until the deadline: {error}"),
+                )
                 .await;
         }
         let settings = &self.inner.settings;
@@ -651,7 +683,12 @@ impl Engine {
     /// The operation in flight cannot succeed. A failed creation leaves the tuple absent
     /// but suspect (the create may yet land), a failed deletion leaves it present and
     /// leaked; reconciliation checks both until Identity Center agrees.
-    async fn give_up(&self, t: &mut Tuple, mut next: Tuple, reason: &str) -> Result<Flow, EngineError> {
+    async fn give_up(
+        &self,
+        t: &mut Tuple,
+        mut next: Tuple,
+        reason: &str,
+    ) -> Result<Flow, EngineError> {
         next.step = None;
         next.operation_id = None;
         next.attempt = 0;
@@ -660,11 +697,17 @@ impl Engine {
         let (kind, failure) = if t.actual == Actual::Deleting {
             next.actual = Actual::Present;
             next.origin = Some(Origin::Stint);
-            ("assignment_delete_failed", Failure::Delete(reason.to_string()))
+            (
+                "assignment_delete_failed",
+                Failure::Delete(reason.to_string()),
+            )
         } else {
             next.actual = Actual::Absent;
             next.origin = None;
-            ("assignment_create_failed", Failure::Create(reason.to_string()))
+            (
+                "assignment_create_failed",
+                Failure::Create(reason.to_string()),
+            )
         };
         self.inner.metrics.count_failure(kind);
         tracing::warn!(
@@ -675,7 +718,8 @@ impl Engine {
             "{kind}"
         );
         let ev = (kind.to_string(), json!({ "reason": reason, "alert": true }));
-        self.then(t, next, vec![ev], Some(failure), Flow::Done).await
+        self.then(t, next, vec![ev], Some(failure), Flow::Done)
+            .await
     }
 }
 
@@ -754,7 +798,12 @@ mod tests {
         assert_eq!(changed.len(), 1);
         assert_eq!(changed[0].id, 1);
         assert_eq!(changed[0].state, State::Ended);
-        assert!(events[0].data["detail"].as_str().unwrap().contains("request 2"));
+        assert!(
+            events[0].data["detail"]
+                .as_str()
+                .unwrap()
+                .contains("request 2")
+        );
     }
 
     #[test]

@@ -82,7 +82,11 @@ impl Engine {
     }
 
     /// Corrects one tuple against what Identity Center reports. Returns the drift found.
-    async fn reconcile_tuple(&self, t: Tuple, in_aws: bool) -> Result<Option<&'static str>, EngineError> {
+    async fn reconcile_tuple(
+        &self,
+        t: Tuple,
+        in_aws: bool,
+    ) -> Result<Option<&'static str>, EngineError> {
         let now = self.now();
         if t.claimed_until.is_some_and(|until| until > now)
             || matches!(t.actual, Actual::Creating | Actual::Deleting)
@@ -128,7 +132,10 @@ impl Engine {
                         "the assignment was deleted outside Stint while a grant needs it: creating it again",
                     )
                 } else {
-                    ("assignment_removed_outside", "the assignment was deleted outside Stint")
+                    (
+                        "assignment_removed_outside",
+                        "the assignment was deleted outside Stint",
+                    )
                 }
             }
             (Actual::Absent, true) if t.leaked => {

@@ -43,6 +43,15 @@ struct State {
     hang_creates: u32,
     /// IN_PROGRESS answers before an operation reports its outcome.
     polls_before_done: u32,
+    /// Share of assignment calls that fail with throttling, a 5xx or a conflict.
+    fault_rate: f64,
+    /// How long each assignment call takes (real time), so overlapping calls can be seen.
+    latency: Duration,
+    /// Create or delete calls in flight, per tuple; more than one at once is a violation.
+    in_flight: HashMap<AssignmentKey, u32>,
+    overlaps: Vec<AssignmentKey>,
+    /// Calls that were accepted (returned an operation id), per operation and tuple.
+    accepted: Vec<(String, AssignmentKey)>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -105,6 +114,31 @@ impl FakeIdc {
         let mut s = self.lock();
         s.faults.clear();
         s.always.clear();
+        s.fault_rate = 0.0;
+    }
+
+    /// This share of every assignment call fails at random (throttling, 5xx, conflict).
+    pub fn set_fault_rate(&self, rate: f64) {
+        self.lock().fault_rate = rate;
+    }
+
+    /// Every assignment call takes this long.
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Tuples that had two create or delete calls in flight at once.
+    pub fn overlaps(&self) -> Vec<AssignmentKey> {
+        self.lock().overlaps.clone()
+    }
+
+    /// How many `op` calls for `key` were accepted (returned an operation id).
+    pub fn accepted(&self, op: &str, key: &AssignmentKey) -> usize {
+        self.lock()
+            .accepted
+            .iter()
+            .filter(|(o, k)| o == op && k == key)
+            .count()
     }
 
     /// The next `n` creations end FAILED (nothing is created).
@@ -131,14 +165,42 @@ impl FakeIdc {
             .count()
     }
 
-    fn enter(&self, op: &str, key: Option<&AssignmentKey>) -> Result<(), IdcError> {
+    async fn enter(&self, op: &str, key: Option<&AssignmentKey>) -> Result<(), IdcError> {
+        let latency = {
+            let mut s = self.lock();
+            s.calls.push((op.to_string(), key.cloned()));
+            if let Some(key) = key {
+                let n = s.in_flight.entry(key.clone()).or_default();
+                *n += 1;
+                if *n > 1 {
+                    s.overlaps.push(key.clone());
+                }
+            }
+            s.latency
+        };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
         let mut s = self.lock();
-        s.calls.push((op.to_string(), key.cloned()));
+        if let Some(key) = key {
+            if let Some(n) = s.in_flight.get_mut(key) {
+                *n -= 1;
+            }
+        }
         if let Some(e) = s.always.get(op) {
             return Err(e.clone());
         }
         if let Some(e) = s.faults.get_mut(op).and_then(|q| q.pop_front()) {
             return Err(e);
+        }
+        if s.fault_rate > 0.0 && rand::random::<f64>() < s.fault_rate {
+            return Err(match rand::random::<u8>() % 3 {
+                0 => IdcError::Throttled("Rate exceeded".into()),
+                1 => IdcError::Unavailable("HTTP 503 Service Unavailable".into()),
+                _ => {
+                    IdcError::Conflict("an operation on this permission set is in progress".into())
+                }
+            });
         }
         Ok(())
     }
@@ -174,7 +236,9 @@ impl FakeIdc {
 
     fn status(&self, id: &OperationId, kind: OpKind) -> Result<OperationStatus, IdcError> {
         let mut s = self.lock();
-        let State { ops, assignments, .. } = &mut *s;
+        let State {
+            ops, assignments, ..
+        } = &mut *s;
         let op = ops
             .get_mut(&id.0)
             .filter(|op| op.kind == kind)
@@ -208,8 +272,11 @@ impl FakeIdc {
 #[async_trait]
 impl IdentityCenter for FakeIdc {
     async fn create_assignment(&self, key: &AssignmentKey) -> Result<OperationId, IdcError> {
-        self.enter("create_assignment", Some(key))?;
+        self.enter("create_assignment", Some(key)).await?;
         let id = self.start(OpKind::Create, key);
+        self.lock()
+            .accepted
+            .push(("create_assignment".into(), key.clone()));
         let hang = {
             let mut s = self.lock();
             if s.hang_creates > 0 {
@@ -228,17 +295,20 @@ impl IdentityCenter for FakeIdc {
     }
 
     async fn delete_assignment(&self, key: &AssignmentKey) -> Result<OperationId, IdcError> {
-        self.enter("delete_assignment", Some(key))?;
+        self.enter("delete_assignment", Some(key)).await?;
+        self.lock()
+            .accepted
+            .push(("delete_assignment".into(), key.clone()));
         Ok(OperationId(self.start(OpKind::Delete, key)))
     }
 
     async fn creation_status(&self, op: &OperationId) -> Result<OperationStatus, IdcError> {
-        self.enter("creation_status", None)?;
+        self.enter("creation_status", None).await?;
         self.status(op, OpKind::Create)
     }
 
     async fn deletion_status(&self, op: &OperationId) -> Result<OperationStatus, IdcError> {
-        self.enter("deletion_status", None)?;
+        self.enter("deletion_status", None).await?;
         self.status(op, OpKind::Delete)
     }
 
@@ -247,7 +317,7 @@ impl IdentityCenter for FakeIdc {
         account_id: &str,
         permission_set_arn: &str,
     ) -> Result<Vec<AssignmentKey>, IdcError> {
-        self.enter("list_assignments", None)?;
+        self.enter("list_assignments", None).await?;
         Ok(self
             .lock()
             .assignments
@@ -287,8 +357,7 @@ impl IdentityCenter for FakeIdc {
     }
 }
 
-pub const PS_ARN: &str =
-    "arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-poweruser0000001";
+pub const PS_ARN: &str = "arn:aws:sso:::permissionSet/ssoins-7223a1b2c3d4e5f6/ps-poweruser0000001";
 
 pub fn key_for(user_id: &str, account_id: &str) -> AssignmentKey {
     AssignmentKey {

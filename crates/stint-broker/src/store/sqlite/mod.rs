@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::time::{from_sqlite, opt_from_sqlite, opt_to_sqlite, to_sqlite};
@@ -77,7 +79,9 @@ fn request_from_row(row: &SqliteRow) -> Result<Request, StoreError> {
     let decided_by = match decided_by_id {
         Some(user_id) => Some(Person {
             user_id,
-            user_name: row.try_get::<Option<String>, _>("decided_by_name")?.unwrap_or_default(),
+            user_name: row
+                .try_get::<Option<String>, _>("decided_by_name")?
+                .unwrap_or_default(),
             display_name: row
                 .try_get::<Option<String>, _>("decided_by_display")?
                 .unwrap_or_default(),
@@ -100,7 +104,9 @@ fn request_from_row(row: &SqliteRow) -> Result<Request, StoreError> {
             name: row.try_get("permission_set_name")?,
             description: row.try_get("permission_set_description")?,
             session_duration_secs: u32::try_from(row.try_get::<i64, _>("session_duration_secs")?)
-                .map_err(|_| StoreError::Corrupt("session duration out of range".into()))?,
+                .map_err(|_| {
+                StoreError::Corrupt("session duration out of range".into())
+            })?,
         },
         state: State::parse(&state).ok_or_else(|| corrupt("state", &state))?,
         failed_from: failed_from
@@ -202,7 +208,15 @@ async fn append_events(
         let at = super::time::truncate(event.at);
         let data = serde_json::to_string(&event.data)
             .map_err(|e| StoreError::Corrupt(format!("audit data: {e}")))?;
-        let hash = event_hash(&prev, seq, at, &event.actor, &event.kind, event.request_id, &data);
+        let hash = event_hash(
+            &prev,
+            seq,
+            at,
+            &event.actor,
+            &event.kind,
+            event.request_id,
+            &data,
+        );
         sqlx::query(
             "INSERT INTO audit_events (seq, at, actor, kind, request_id, data, prev_hash, hash) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -368,10 +382,12 @@ impl Store for SqliteStore {
             event.request_id = Some(id);
         }
         let seq = append_events(&mut tx, &events).await?.unwrap_or(0);
-        let row = sqlx::query(&format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
         let request = request_from_row(&row)?;
         tx.commit().await?;
         Ok((request, seq))
@@ -397,23 +413,29 @@ impl Store for SqliteStore {
     }
 
     async fn request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {
-        let row = sqlx::query(&format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
         row.as_ref().map(request_from_row).transpose()
     }
 
     async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT {REQUEST_COLUMNS} FROM requests WHERE 1 = 1"));
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE 1 = 1"
+        ));
         if let Some(requester) = &filter.requester_id {
             q.push(" AND requester_id = ").push_bind(requester.clone());
         }
         if let Some((groups, not_requester)) = &filter.approvable_by {
-            q.push(" AND requester_id <> ").push_bind(not_requester.clone());
+            q.push(" AND requester_id <> ")
+                .push_bind(not_requester.clone());
             q.push(" AND (state = 'pending' OR (pending_end_at IS NOT NULL AND state IN ('approved', 'activating', 'active')))");
-            q.push(" AND id IN (SELECT request_id FROM request_approver_groups WHERE group_name IN (");
+            q.push(
+                " AND id IN (SELECT request_id FROM request_approver_groups WHERE group_name IN (",
+            );
             if groups.is_empty() {
                 q.push("NULL");
             }
@@ -437,7 +459,8 @@ impl Store for SqliteStore {
         if let Some(before) = filter.before {
             q.push(" AND id < ").push_bind(before);
         }
-        q.push(" ORDER BY id DESC LIMIT ").push_bind(i64::from(filter.limit));
+        q.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(i64::from(filter.limit));
         let rows = q.build().fetch_all(&self.pool).await?;
         rows.iter().map(request_from_row).collect()
     }
@@ -480,7 +503,10 @@ impl Store for SqliteStore {
             .map(|row| {
                 let state: String = row.try_get("state")?;
                 let n: i64 = row.try_get("n")?;
-                Ok((State::parse(&state).ok_or_else(|| corrupt("state", &state))?, n))
+                Ok((
+                    State::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+                    n,
+                ))
             })
             .collect()
     }
@@ -592,8 +618,9 @@ impl Store for SqliteStore {
     }
 
     async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_events WHERE 1 = 1"));
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE 1 = 1"
+        ));
         if let Some(id) = filter.request_id {
             q.push(" AND request_id = ").push_bind(id);
         }
@@ -606,7 +633,8 @@ impl Store for SqliteStore {
         if let Some(after) = filter.after {
             q.push(" AND seq > ").push_bind(after);
         }
-        q.push(" ORDER BY seq LIMIT ").push_bind(i64::from(filter.limit));
+        q.push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(filter.limit));
         let rows = q.build().fetch_all(&self.pool).await?;
         rows.iter().map(audit_from_row).collect()
     }
