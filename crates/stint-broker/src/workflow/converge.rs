@@ -369,7 +369,6 @@ impl Engine {
                         next.origin = Some(Origin::Standing);
                         next.step = None;
                         next.leaked = false;
-                        self.inner.metrics.count_drift("standing_found");
                         let ev = (
                             "standing_assignment_found".to_string(),
                             json!({

@@ -46,11 +46,14 @@ impl Engine {
                 }
                 next_reconcile = self.now() + interval;
             }
-            match self.tick().await {
+            let failed = match self.tick().await {
                 Ok(report) if !report.is_idle() => continue,
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "scheduler pass failed; retrying"),
-            }
+                Ok(_) => false,
+                Err(e) => {
+                    tracing::warn!(error = %e, "scheduler pass failed; retrying in a second");
+                    true
+                }
+            };
             let now = self.now();
             let due = match self.inner.store.next_due(now).await {
                 Ok(due) => due,
@@ -61,7 +64,10 @@ impl Engine {
             };
             // Another replica may add work this one is not told about: look again now and then.
             let poll = now + to_chrono(self.inner.settings.change_poll);
-            let until = due.unwrap_or(poll).min(poll).min(next_reconcile);
+            let mut until = due.unwrap_or(poll).min(poll).min(next_reconcile);
+            if failed {
+                until = now + chrono::Duration::seconds(1);
+            }
             if until <= now {
                 continue;
             }
@@ -105,79 +111,41 @@ impl Engine {
                 return Ok(done);
             }
             let batch = due.len();
+            let mut changes = Vec::with_capacity(batch);
             for request in due {
                 if let Some(at) = request.next_due_at {
                     self.inner.metrics.observe_lag(now - at);
                 }
-                match self.step_request(request, now).await {
-                    Ok(()) | Err(EngineError::Store(StoreError::Conflict)) => {}
-                    Err(e) => tracing::warn!(error = %e, "request step failed"),
+                changes.push(plan_request(request, now)?);
+            }
+            // Many windows often close together: one transaction for the batch, and one per
+            // request only when something in the batch changed under it.
+            let mut merged = Change {
+                at: now,
+                ..Change::default()
+            };
+            for change in &changes {
+                merged.requests.extend(change.requests.iter().cloned());
+                merged.wake.extend(change.wake.iter().cloned());
+                merged.events.extend(change.events.iter().cloned());
+            }
+            match self.commit(&merged).await {
+                Ok(_) => done += batch,
+                Err(StoreError::Conflict) => {
+                    for change in &changes {
+                        match self.commit(change).await {
+                            // Someone else moved it first; its new state has its own schedule.
+                            Ok(_) | Err(StoreError::Conflict) => done += 1,
+                            Err(e) => return Err(e.into()),
+                        }
+                    }
                 }
-                done += 1;
+                Err(e) => return Err(e.into()),
             }
             if batch < self.inner.settings.batch as usize {
                 return Ok(done);
             }
         }
-    }
-
-    /// One time-driven step. A conflict means someone else moved the request first, which
-    /// is fine: its new state has its own schedule.
-    async fn step_request(&self, mut r: Request, now: DateTime<Utc>) -> Result<(), EngineError> {
-        let mut change = Change {
-            at: now,
-            ..Change::default()
-        };
-        let event = match r.state {
-            State::Pending if r.approval_deadline.is_some_and(|d| d <= now) => transition(
-                &mut r,
-                State::Expired,
-                now,
-                BROKER_ACTOR,
-                "expired",
-                Some("nobody decided before the approval deadline"),
-                json!({}),
-            ),
-            State::Approved if r.start_at <= now => {
-                change.wake.push(r.tuple());
-                transition(
-                    &mut r,
-                    State::Activating,
-                    now,
-                    BROKER_ACTOR,
-                    "activating",
-                    Some("the window opened"),
-                    json!({}),
-                )
-            }
-            State::Active if r.end_at <= now => {
-                change.wake.push(r.tuple());
-                transition(
-                    &mut r,
-                    State::Ending,
-                    now,
-                    BROKER_ACTOR,
-                    "ending",
-                    Some("the window closed"),
-                    json!({}),
-                )
-            }
-            _ => {
-                // Not due after all (the row's schedule is stale): recompute it quietly.
-                r.next_due_at = next_due(&r);
-                change.requests.push(r);
-                self.commit(&change).await?;
-                return Ok(());
-            }
-        };
-        let event = event.map_err(|e| {
-            tracing::error!(error = %e, "workflow bug");
-            EngineError::InvalidInput(e.to_string())
-        })?;
-        change.requests.push(r);
-        change.events.push(event);
-        self.commit(&change).await?;
-        Ok(())
     }
 
     async fn run_due_tuples(&self) -> Result<usize, EngineError> {
@@ -223,4 +191,60 @@ impl Engine {
             }
         }
     }
+}
+
+/// The time-driven step of one due request, as a change to commit.
+fn plan_request(mut r: Request, now: DateTime<Utc>) -> Result<Change, EngineError> {
+    let mut change = Change {
+        at: now,
+        ..Change::default()
+    };
+    let event = match r.state {
+        State::Pending if r.approval_deadline.is_some_and(|d| d <= now) => transition(
+            &mut r,
+            State::Expired,
+            now,
+            BROKER_ACTOR,
+            "expired",
+            Some("nobody decided before the approval deadline"),
+            json!({}),
+        ),
+        State::Approved if r.start_at <= now => {
+            change.wake.push(r.tuple());
+            transition(
+                &mut r,
+                State::Activating,
+                now,
+                BROKER_ACTOR,
+                "activating",
+                Some("the window opened"),
+                json!({}),
+            )
+        }
+        State::Active if r.end_at <= now => {
+            change.wake.push(r.tuple());
+            transition(
+                &mut r,
+                State::Ending,
+                now,
+                BROKER_ACTOR,
+                "ending",
+                Some("the window closed"),
+                json!({}),
+            )
+        }
+        _ => {
+            // Not due after all (the row's schedule is stale): recompute it quietly.
+            r.next_due_at = next_due(&r);
+            change.requests.push(r);
+            return Ok(change);
+        }
+    };
+    let event = event.map_err(|e| {
+        tracing::error!(error = %e, "workflow bug");
+        EngineError::InvalidInput(e.to_string())
+    })?;
+    change.requests.push(r);
+    change.events.push(event);
+    Ok(change)
 }
