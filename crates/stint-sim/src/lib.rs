@@ -1,1 +1,109 @@
+//! `stint-sim`: a local IAM Identity Center that speaks the real AWS wire protocols, so
+//! the real AWS SDK clients (Rust, Python, the AWS CLI) run against it unchanged, with
+//! only an endpoint override.
+//!
+//! One port serves everything: SSO OIDC (device login), the SSO access portal API, SSO
+//! Admin, Identity Store, Organizations, STS `GetCallerIdentity`, the federation sign-in
+//! endpoint, a device verification page, an access portal page, and the `/_sim` control
+//! API for tests.
+//!
+//! # Starting it in a test
+//!
+//! ```no_run
+//! # async fn example() -> std::io::Result<()> {
+//! let sim = stint_sim::spawn(stint_sim::World::demo()).await?;
+//! // Point every AWS SDK client at `sim.url()` with region `sim.region()`; sign admin
+//! // calls with `sim.operator_credentials()`.
+//! println!("serving {} for {}", sim.url(), sim.instance_arn());
+//!
+//! // Act as the person on the verification page, move time, inject faults:
+//! # let user_code = "BCDF-GHJK";
+//! sim.approve_device(user_code, "alice").expect("a pending device authorization");
+//! sim.advance_clock(std::time::Duration::from_secs(3600));
+//! let calls = sim.calls_since(0);
+//! # let _ = calls;
+//! # Ok(()) }
+//! ```
+//!
+//! With the AWS SDK for Rust:
+//!
+//! ```ignore
+//! let creds = sim.operator_credentials();
+//! let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+//!     .region(aws_config::Region::new(sim.region().to_owned()))
+//!     .endpoint_url(sim.url())
+//!     .credentials_provider(aws_credential_types::Credentials::new(
+//!         creds.access_key_id,
+//!         creds.secret_access_key.expose(),
+//!         None,
+//!         None,
+//!         "stint-sim",
+//!     ))
+//!     .load()
+//!     .await;
+//! let admin = aws_sdk_ssoadmin::Client::new(&config);
+//! ```
+//!
+//! **Signing after moving the clock.** SigV4-signed calls (admin APIs, STS) must be
+//! signed within 15 minutes of the simulator's clock, as AWS requires of its own. After
+//! [`RunningSim::advance_clock`] by more than that, sign with the simulator's time: give
+//! the SDK config a time source that reads [`RunningSim::clock`]
+//! (`impl aws_smithy_async::time::TimeSource for SimTime { fn now(&self) -> SystemTime {
+//! self.0.now().into() } }`). Unsigned APIs (OIDC, the portal) need nothing.
+//!
+//! # Behaviour worth knowing
+//!
+//! - Account assignment creation and deletion are asynchronous: `IN_PROGRESS` for the
+//!   world's `timing.provisioning_delay` (or the fault override), then `SUCCEEDED` (or
+//!   `FAILED` when forced). The change lands when the delay has passed on the sim clock,
+//!   so tests wait or advance the clock. A second create or delete on the same account
+//!   and permission set while one is in progress gets `ConflictException`.
+//! - Creating an assignment that already exists succeeds without a duplicate; deleting
+//!   one that does not exist is refused with `ResourceNotFoundException`.
+//! - `GetRoleCredentials` works only for an assignment held at that moment (directly or
+//!   through a group), else `ForbiddenException` (HTTP 403, "No access"), as AWS answers.
+//!   Issued credentials stay valid until their own expiry, even after the assignment is
+//!   deleted: AWS has no way to end them, and Stint must be honest about that.
+//! - CreateToken issues a refresh token only if the client registration or the request
+//!   asked for scope `sso:account:access`; a refresh rotates it, and refreshing stops
+//!   at the end of the sign-in session (`timing.session_ttl`). Logout ends the session.
+//! - Admin APIs accept only the world's `[[operators]]` keys; role credentials get
+//!   `AccessDeniedException` there. STS `GetCallerIdentity` accepts both.
+//! - Ids the world file does not give (user, group, OU, root, permission set ARNs, role
+//!   suffixes) are derived from names, so they are the same on every start.
+//!
+//! # Control API (`/_sim`)
+//!
+//! `POST /_sim/device/approve {"userCode"|"deviceCode", "userName", "deny"}`,
+//! `GET /_sim/clock`, `POST /_sim/clock/advance {"seconds"}`, `GET|PUT /_sim/faults`
+//! (the world file's `[faults]` shape, see [`Faults`]), `GET /_sim/assignments`,
+//! `GET /_sim/calls?since=<seq>` ([`CallPage`]), `GET /_sim/world` (ids included).
+//! The JSON shapes are the types in [`control`].
 #![forbid(unsafe_code)]
+
+mod calls;
+mod clock;
+pub mod control;
+mod faults;
+mod http;
+mod secret;
+mod server;
+mod sigv4;
+mod sim;
+mod state;
+mod world;
+
+pub use clock::SimClock;
+pub use control::{
+    AssignmentView, AssignmentsSnapshot, CallPage, CallRecord, ClockState, ControlError,
+    DeviceApproval, DeviceDecision, OperationView,
+};
+pub use faults::{Api, ApiFaults, Faults, ForceFailed};
+pub use secret::Secret;
+pub use server::{
+    Endpoints, OperatorCredentials, Ready, RunningSim, base_url, serve, spawn, spawn_on,
+};
+pub use world::{
+    Account, Assignment, DEMO_WORLD_TOML, Group, Instance, Operator, OrgUnit, Organization,
+    PermissionSet, PrincipalType, Problem, Timing, User, World, WorldError,
+};

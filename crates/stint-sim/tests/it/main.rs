@@ -1,0 +1,17 @@
+//! Integration tests: the simulator in-process on a free port, driven over real HTTP by
+//! the real AWS SDK clients (and the binary, for the ready line and signals).
+
+mod binary;
+mod control;
+mod faults;
+mod federation;
+mod identitystore;
+mod logs;
+mod oidc;
+mod organizations;
+mod portal;
+mod sso_admin;
+mod story;
+mod sts;
+mod support;
+mod world_errors;
