@@ -3,7 +3,8 @@
 //!
 //!   cargo bench -p stint-broker --bench revocation_lag
 //!
-//! `STINT_BENCH_GRANTS` sets the number of grants (default 10000). Identity Center is an
+//! `STINT_BENCH_GRANTS` sets the number of grants (default 10000; 200 when run as a test by
+//! `cargo test --benches`). Identity Center is an
 //! in-memory fake answering at once, so this measures the broker, not AWS.
 
 #[path = "../tests/common/fake_idc.rs"]
@@ -31,10 +32,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
+    // `cargo bench` passes `--bench`; run as a test (`cargo test --benches`) it is a quick smoke run.
+    let benching = std::env::args().any(|a| a == "--bench");
     let grants: usize = std::env::var("STINT_BENCH_GRANTS")
         .ok()
         .and_then(|n| n.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(if benching { 10_000 } else { 200 });
     let dir = tempfile::tempdir().expect("temp dir");
     let url = format!("sqlite://{}", dir.path().join("bench.db").display());
     let store = store::open(&url).await.expect("open SQLite");

@@ -74,6 +74,7 @@ impl Engine {
         clock: SharedClock,
         settings: EngineSettings,
     ) -> Result<Engine, EngineError> {
+        settings.check().map_err(EngineError::InvalidInput)?;
         let (head, _) = store.audit_head().await?;
         let (head_tx, _) = watch::channel(head);
         Ok(Engine {

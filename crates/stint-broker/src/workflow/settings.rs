@@ -29,6 +29,38 @@ pub struct EngineSettings {
     pub change_poll: Duration,
 }
 
+impl EngineSettings {
+    /// Refuses settings that would break the engine's guarantees, saying which and why.
+    pub fn check(&self) -> Result<(), String> {
+        if self.node_id.trim().is_empty() {
+            return Err("the engine's node id is empty: give each replica a unique name".into());
+        }
+        // A lease shorter than a call could run out while its holder is still calling, and
+        // another replica would then repeat the call.
+        if self.lease < self.call_timeout * 2 {
+            return Err(format!(
+                "the tuple lease ({:?}) must be at least twice the call timeout ({:?})",
+                self.lease, self.call_timeout
+            ));
+        }
+        for (name, value) in [
+            ("retry_deadline", self.retry_deadline),
+            ("retry_cap", self.retry_cap),
+            ("poll_max", self.poll_max),
+            ("reconcile_interval", self.reconcile_interval),
+            ("change_poll", self.change_poll),
+        ] {
+            if value.is_zero() {
+                return Err(format!("{name} must be longer than zero"));
+            }
+        }
+        if self.batch == 0 || self.concurrency == 0 {
+            return Err("batch and concurrency must be at least 1".into());
+        }
+        Ok(())
+    }
+}
+
 impl Default for EngineSettings {
     fn default() -> Self {
         EngineSettings {
@@ -45,5 +77,26 @@ impl Default for EngineSettings {
             concurrency: 16,
             change_poll: Duration::from_secs(2),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_pass_and_a_lease_shorter_than_calls_is_refused() {
+        assert_eq!(EngineSettings::default().check(), Ok(()));
+        let short = EngineSettings {
+            lease: Duration::from_secs(10),
+            call_timeout: Duration::from_secs(20),
+            ..EngineSettings::default()
+        };
+        assert!(short.check().unwrap_err().contains("lease"));
+        let unnamed = EngineSettings {
+            node_id: " ".into(),
+            ..EngineSettings::default()
+        };
+        assert!(unnamed.check().is_err());
     }
 }
