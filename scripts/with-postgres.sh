@@ -28,7 +28,9 @@ fi
 for dir in /tmp/stint-pg.*; do
     [ -d "$dir" ] || continue
     owner="$(cat "$dir/owner.pid" 2>/dev/null || true)"
-    if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null; then
+    # A killed owner can linger as a zombie until reaped: that counts as dead.
+    if [ -n "$owner" ] && kill -0 "$owner" 2>/dev/null \
+        && [ "$(ps -o stat= -p "$owner" 2>/dev/null | cut -c1)" != "Z" ]; then
         continue
     fi
     if [ -f "$dir/data/postmaster.pid" ]; then
