@@ -6,7 +6,9 @@
 
 pub mod audit;
 pub mod clock;
+pub mod config;
 pub mod idc;
 pub mod metrics;
+pub mod policy;
 pub mod store;
 pub mod workflow;
