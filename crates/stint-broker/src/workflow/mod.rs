@@ -32,7 +32,7 @@ pub use wire::{history_entry, state_from_api, state_to_api};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 use crate::clock::SharedClock;
 use crate::idc::IdentityCenter;
@@ -63,6 +63,8 @@ struct Inner {
     wake: Notify,
     /// The highest audit seq this engine knows of: the change feed's cursor.
     head: watch::Sender<i64>,
+    /// One permit per tuple worker [`Engine::run`] may have in flight.
+    workers: Arc<Semaphore>,
 }
 
 impl Engine {
@@ -77,6 +79,7 @@ impl Engine {
         settings.check().map_err(EngineError::InvalidInput)?;
         let (head, _) = store.audit_head().await?;
         let (head_tx, _) = watch::channel(head);
+        let workers = Arc::new(Semaphore::new(settings.concurrency));
         Ok(Engine {
             inner: Arc::new(Inner {
                 store,
@@ -86,6 +89,7 @@ impl Engine {
                 metrics: Arc::new(Metrics::default()),
                 wake: Notify::new(),
                 head: head_tx,
+                workers,
             }),
         })
     }

@@ -46,7 +46,14 @@ impl Engine {
                 }
                 next_reconcile = self.now() + interval;
             }
-            let failed = match self.tick().await {
+            // Tuple workers run on their own tasks, so a slow Identity Center call never
+            // holds up the next window that closes.
+            let pass = async {
+                let requests = self.run_due_requests().await?;
+                let tuples = self.dispatch_due_tuples().await?;
+                Ok::<_, EngineError>(TickReport { requests, tuples })
+            };
+            let failed = match pass.await {
                 Ok(report) if !report.is_idle() => continue,
                 Ok(_) => false,
                 Err(e) => {
@@ -68,15 +75,82 @@ impl Engine {
             if failed {
                 until = now + chrono::Duration::seconds(1);
             }
-            if until <= now {
+            let saturated = self.inner.workers.available_permits() == 0;
+            if saturated {
+                // Due tuples wait for a worker; a finishing worker wakes the loop.
+                until = until.max(poll);
+            } else if until <= now {
                 continue;
             }
             tokio::select! {
-                _ = &mut shutdown => return Ok(()),
+                _ = &mut shutdown => break,
                 _ = self.inner.wake.notified() => {}
                 _ = self.inner.clock.sleep_until(until) => {}
             }
         }
+        // Let workers in the middle of a call record its result; a worker that cannot
+        // finish in time leaves its lease to expire and its step to be resumed.
+        let all = u32::try_from(self.inner.settings.concurrency).unwrap_or(u32::MAX);
+        let grace = self.inner.settings.call_timeout + std::time::Duration::from_secs(5);
+        if tokio::time::timeout(grace, self.inner.workers.acquire_many(all))
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                "stopped with assignment steps still in flight; they resume on the next start"
+            );
+        }
+        Ok(())
+    }
+
+    /// Claims as many due tuples as there are free workers and starts a task for each.
+    async fn dispatch_due_tuples(&self) -> Result<usize, EngineError> {
+        let free = self.inner.workers.available_permits();
+        if free == 0 {
+            return Ok(0);
+        }
+        let now = self.now();
+        let limit = self
+            .inner
+            .settings
+            .batch
+            .min(u32::try_from(free).unwrap_or(u32::MAX));
+        let claimed = self
+            .inner
+            .store
+            .claim_due_tuples(
+                now,
+                &self.inner.settings.node_id,
+                now + to_chrono(self.inner.settings.lease),
+                limit,
+            )
+            .await?;
+        let count = claimed.len();
+        for t in claimed {
+            if let Some(at) = t.next_check_at {
+                self.inner.metrics.observe_lag(now - at);
+            }
+            // Only this loop takes permits, and it claimed no more tuples than were free.
+            let Ok(permit) = self.inner.workers.clone().try_acquire_owned() else {
+                tracing::warn!("no free worker for a claimed assignment; its lease will expire");
+                break;
+            };
+            let engine = self.clone();
+            tokio::spawn(async move {
+                let key = t.key.clone();
+                if let Err(e) = engine.work_tuple(t).await {
+                    tracing::warn!(
+                        error = %e,
+                        account = %key.account_id,
+                        permission_set = %key.permission_set_arn,
+                        "assignment step failed; it is retried when its lease runs out"
+                    );
+                }
+                drop(permit);
+                engine.inner.wake.notify_one();
+            });
+        }
+        Ok(count)
     }
 
     /// Runs every step due now, once: time-driven request steps, then claimed tuples.
