@@ -404,7 +404,10 @@ impl Store for SqliteStore {
         if let Some(t) = &change.tuple {
             update_tuple(&mut tx, t).await?;
         }
-        for key in &change.wake {
+        let mut wake: Vec<&AssignmentKey> = change.wake.iter().collect();
+        wake.sort();
+        wake.dedup();
+        for key in wake {
             wake_tuple(&mut tx, key, change.at).await?;
         }
         let seq = append_events(&mut tx, &change.events).await?;
