@@ -34,6 +34,9 @@ impl Engine {
             let mut cursor = after;
             let mut head = engine.inner.head.subscribe();
             loop {
+                // Every event up to the head known now is committed, so a query that finds no
+                // request event up to it lets the cursor skip the events that concern none.
+                let known = *head.borrow();
                 let refs = engine
                     .inner
                     .store
@@ -41,6 +44,7 @@ impl Engine {
                     .await
                     .map_err(EngineError::from)?;
                 if refs.is_empty() {
+                    cursor = cursor.max(known);
                     // Wait for this engine's next commit, or look again for another replica's.
                     let poll = engine.inner.settings.change_poll;
                     let timed_out =
