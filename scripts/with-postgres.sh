@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a command with a private, throw-away PostgreSQL 15 cluster:
+# Runs a command with a private, throw-away PostgreSQL cluster:
 #
 #   scripts/with-postgres.sh cargo test -p stint-broker
 #
@@ -11,8 +11,9 @@ source "$(dirname "$0")/lib.sh"
 
 [ $# -gt 0 ] || die "usage: $0 COMMAND [ARGS...]"
 
-PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
-[ -x "$PG_BIN/initdb" ] || die "PostgreSQL 15 is not installed ($PG_BIN/initdb missing): run scripts/install-system.sh"
+# The distribution's PostgreSQL (15 on Debian 12, 16 on Ubuntu 24.04): the newest installed.
+PG_BIN="${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}"
+[ -n "$PG_BIN" ] && [ -x "$PG_BIN/initdb" ] || die "PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): run scripts/install-system.sh"
 
 # PostgreSQL refuses to run as root: use the `postgres` system user when we are root.
 if [ "$(id -u)" -eq 0 ]; then
