@@ -5,6 +5,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod audit;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod idc;
