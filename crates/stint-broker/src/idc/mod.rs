@@ -3,6 +3,22 @@
 //! it creates or deletes goes through [`IdentityCenter`]; the production implementation
 //! uses the AWS SDK, and tests point that same implementation at `stint-sim` or moto.
 
+mod assignments;
+mod aws;
+mod aws_errors;
+mod calls;
+mod directory;
+mod iso_duration;
+mod org_tree;
+mod permission_sets;
+mod settings;
+
+pub use aws::{AwsIdentityCenter, IdcInstance};
+pub use aws_errors::error_kind;
+pub use calls::{AwsCall, CallObserver};
+pub use iso_duration::{DurationParseError, parse_iso8601_duration};
+pub use settings::IdcSettings;
+
 use std::time::Duration;
 
 use async_trait::async_trait;

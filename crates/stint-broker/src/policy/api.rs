@@ -1,0 +1,98 @@
+//! Conversions from the policy's answers to the wire types of `stint-api`. The API layer
+//! calls these; nothing else in the policy module knows the wire shapes.
+
+use std::time::Duration;
+
+use stint_api::{
+    AccountRef, ApproverExplanation, EligibleAccess, PermissionSetRef, RuleRef, UserRef,
+};
+
+use crate::idc::{Account, DirectoryUser, PermissionSet};
+
+use super::evaluate::Eligible;
+use super::explain::{Approvers, Explanation};
+use super::model::{RuleId, Settings};
+
+pub fn secs(d: Duration) -> u32 {
+    u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
+}
+
+pub fn rule_ref(rule: &RuleId) -> RuleRef {
+    RuleRef {
+        kind: rule.kind.as_str().to_owned(),
+        name: rule.name.clone(),
+        line: rule.line,
+    }
+}
+
+pub fn account_ref(account: &Account) -> AccountRef {
+    AccountRef {
+        id: account.id.clone(),
+        name: account.name.clone(),
+    }
+}
+
+pub fn permission_set_ref(ps: &PermissionSet) -> PermissionSetRef {
+    PermissionSetRef {
+        name: ps.name.clone(),
+        arn: ps.arn.clone(),
+        description: ps.description.clone(),
+        session_duration_secs: secs(ps.session_duration),
+    }
+}
+
+pub fn eligible_access(item: &Eligible, settings: &Settings) -> EligibleAccess {
+    EligibleAccess {
+        account: account_ref(&item.account),
+        permission_set: permission_set_ref(&item.permission_set),
+        max_duration_secs: secs(item.max_duration),
+        approval_required: item.approval_required,
+        ticket_required: item.ticket_required,
+        ticket_pattern: settings.ticket_pattern.as_ref().map(|p| p.source.clone()),
+    }
+}
+
+pub fn explanation(e: &Explanation) -> stint_api::Explanation {
+    stint_api::Explanation {
+        user: e.user.clone(),
+        account: e.account.clone(),
+        permission_set: e.permission_set.clone(),
+        allowed: e.allowed,
+        approval_required: e.approval_required,
+        max_duration_secs: e.max_duration.map(secs),
+        matched: e.matched.iter().map(rule_ref).collect(),
+        approver_groups: e.approver_groups.clone(),
+        reasons: e.reasons.clone(),
+    }
+}
+
+/// `users` are the directory entries of `approvers.users`, which the caller looked up.
+pub fn approver_explanation(
+    request_id: i64,
+    approvers: &Approvers,
+    users: &[DirectoryUser],
+) -> ApproverExplanation {
+    ApproverExplanation {
+        request_id,
+        rules: approvers.rules.iter().map(rule_ref).collect(),
+        groups: approvers.groups.clone(),
+        users: approvers
+            .users
+            .iter()
+            .map(|name| {
+                users.iter().find(|u| &u.user_name == name).map_or_else(
+                    || UserRef {
+                        user_id: String::new(),
+                        user_name: name.clone(),
+                        display_name: name.clone(),
+                    },
+                    |u| UserRef {
+                        user_id: u.user_id.clone(),
+                        user_name: u.user_name.clone(),
+                        display_name: u.display_name.clone(),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
