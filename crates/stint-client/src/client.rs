@@ -235,8 +235,11 @@ impl Stint {
     /// Runs the device login (one per machine; see [`SsoSession::login`]).
     pub async fn login(&self, hooks: LoginHooks<'_>) -> Result<SsoToken> {
         let token = self.core.sso.login(hooks).await?;
-        // Credentials cached under the previous login may belong to someone else.
+        // What was cached under the previous login may belong to someone else.
         self.core.creds.clear().await?;
+        if let Some(broker) = &self.broker {
+            broker.forget_session().await?;
+        }
         Ok(token)
     }
 

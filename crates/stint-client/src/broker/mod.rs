@@ -161,6 +161,12 @@ impl BrokerClient {
         Ok(session)
     }
 
+    /// Forgets the stored session without telling the broker (after a new login, whose
+    /// person may not be the one the session was for).
+    pub async fn forget_session(&self) -> Result<()> {
+        self.vault.delete(&self.session_key()).await
+    }
+
     /// Ends the broker session (best effort) and forgets it.
     pub async fn logout(&self) -> Result<()> {
         let stored: Option<BrokerSession> = self.vault.load(&self.session_key()).await?;
