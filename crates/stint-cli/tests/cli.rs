@@ -106,6 +106,29 @@ async fn login_then_credentials_console_and_logout() {
         "{last}"
     );
 
+    // What alice holds, as a table and as JSON.
+    let out = env.run(&["ls"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let table = stdout(&out);
+    assert!(table.starts_with("ACCESS\nACCOUNT"), "{table}");
+    assert!(
+        table.lines().any(|l| l.starts_with("dev")
+            && l.contains("555555555555")
+            && l.contains("ReadOnlyAccess")
+            && l.contains("assigned now")),
+        "{table}"
+    );
+    let out = env.run(&["ls", "--json"]).await;
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        doc["access"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["accountId"] == "222222222222" && a["permissionSet"] == "StintBaseline"),
+        "{doc}"
+    );
+
     // whoami without a broker asks STS who the baseline role belongs to.
     let out = env.run(&["whoami"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
