@@ -224,8 +224,14 @@ async fn an_allowed_endpoint_that_redirects_is_not_followed() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("stint.db").display());
-    let broker =
-        AuthBroker::start_with(&sim, &sim, &db, Some(dir), &[redirector.url.clone()]).await;
+    let broker = AuthBroker::start_with(
+        &sim,
+        &sim,
+        &db,
+        Some(dir),
+        std::slice::from_ref(&redirector.url),
+    )
+    .await;
     let creds = baseline_credentials(&sim, "alice").await;
     let req = Signing::new(&sim, AUDIENCE)
         .url(format!("{}/", redirector.url))

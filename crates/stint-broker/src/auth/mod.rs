@@ -6,6 +6,7 @@ mod audit_events;
 mod authenticator;
 mod authorization;
 mod caller_arn;
+mod log_safety;
 mod routes;
 mod settings;
 mod signed_request;
@@ -14,6 +15,7 @@ mod token;
 
 pub use audit_events::{LOGIN, LOGIN_REFUSED, LOGOUT};
 pub use authenticator::Authenticator;
+pub use log_safety::{SECRET_BEARING_TARGETS, secret_caps, secret_safe_filter};
 pub use routes::{AuthState, PersonaSource, bearer_token, me, routes};
 pub use settings::{AuthSettings, DEFAULT_STS_TIMEOUT, partition};
 pub use sts::StsClient;
