@@ -16,7 +16,7 @@ use stint_sim::{ApiFaults, Faults, RunningSim, World};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 
-use support::auth_broker::{AUDIENCE, AuthBroker, SESSION_TTL, assert_refused};
+use support::auth_broker::{AUDIENCE, AuthBroker, Options, SESSION_TTL, assert_refused};
 use support::identity::{
     Signing, baseline_credentials, device_login, identity_request, role_credentials,
 };
@@ -224,14 +224,11 @@ async fn an_allowed_endpoint_that_redirects_is_not_followed() {
     .await;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("stint.db").display());
-    let broker = AuthBroker::start_with(
-        &sim,
-        &sim,
-        &db,
-        Some(dir),
-        std::slice::from_ref(&redirector.url),
-    )
-    .await;
+    let options = Options {
+        extra_sts: vec![redirector.url.clone()],
+        ..Options::default()
+    };
+    let broker = AuthBroker::start_with(&sim, &sim, &db, Some(dir), options).await;
     let creds = baseline_credentials(&sim, "alice").await;
     let req = Signing::new(&sim, AUDIENCE)
         .url(format!("{}/", redirector.url))
@@ -503,7 +500,7 @@ async fn a_user_identity_center_does_not_know_is_refused() {
     let directory = demo_sim().await;
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("stint.db").display());
-    let broker = AuthBroker::start_with(&sts, &directory, &db, Some(dir), &[]).await;
+    let broker = AuthBroker::start_with(&sts, &directory, &db, Some(dir), Options::default()).await;
     let req = identity_request(&sts, "mallory", AUDIENCE).await;
     assert_refused(
         &broker.login(&req).await,
@@ -647,4 +644,87 @@ async fn malformed_bodies_and_tokens_get_clear_errors() {
         matches!(&err, AuthError::Unauthenticated(m) if m.contains("not known")),
         "{err:?}"
     );
+}
+
+#[tokio::test]
+async fn a_slow_sts_times_out_as_unavailable() {
+    let sim = demo_sim().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("stint.db").display());
+    let options = Options {
+        sts_timeout: Duration::from_millis(300),
+        ..Options::default()
+    };
+    let broker = AuthBroker::start_with(&sim, &sim, &db, Some(dir), options).await;
+    let creds = baseline_credentials(&sim, "alice").await;
+    sim.set_faults(Faults {
+        sts: ApiFaults {
+            latency_ms: 3_000,
+            ..ApiFaults::default()
+        },
+        ..Faults::default()
+    })
+    .unwrap();
+    let req = Signing::new(&sim, AUDIENCE).sign(&creds);
+    assert_refused(
+        &broker.login(&req).await,
+        503,
+        "unavailable",
+        "did not answer in time",
+    );
+}
+
+#[tokio::test]
+async fn the_purge_timer_removes_expired_sessions() {
+    let sim = demo_sim().await;
+    let broker = AuthBroker::start(&sim).await;
+    let (_, body) = broker
+        .login(&identity_request(&sim, "alice", AUDIENCE).await)
+        .await;
+    let grant: SessionGrant = serde_json::from_value(body).unwrap();
+    let hash = SessionToken::parse(&grant.token).unwrap().hash();
+
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let authenticator = broker.authenticator.clone();
+    let timer = tokio::spawn(async move {
+        authenticator
+            .purge_periodically(Duration::from_secs(600), async {
+                let _ = stopped.await;
+            })
+            .await;
+    });
+    // Nothing is purged while the session lives, however often the timer fires.
+    broker.clock.advance(chrono::Duration::minutes(30));
+    tokio::task::yield_now().await;
+    assert!(
+        broker
+            .store
+            .session_by_token_hash(&hash)
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    broker.clock.advance(chrono::Duration::hours(2));
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while broker
+        .store
+        .session_by_token_hash(&hash)
+        .await
+        .unwrap()
+        .is_some()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the timer did not purge the expired session"
+        );
+        // The clock woke the timer; let it run, and wake it again if it was between rounds.
+        broker.clock.advance(chrono::Duration::minutes(10));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(30), timer)
+        .await
+        .expect("the timer stops on shutdown")
+        .unwrap();
 }

@@ -11,7 +11,7 @@ use stint_broker::auth::SessionToken;
 use stint_broker::store::{self, SessionRecord, Store, time_truncate};
 use stint_broker::workflow::types::{NewEvent, Person};
 
-use support::auth_broker::{AUDIENCE, AuthBroker, assert_refused};
+use support::auth_broker::{AUDIENCE, AuthBroker, Options, assert_refused};
 use support::identity::identity_request;
 
 fn t0() -> DateTime<Utc> {
@@ -264,8 +264,8 @@ async fn concurrent_replays_have_one_winner_on_every_backend() {
 async fn a_request_accepted_by_one_broker_is_refused_by_another_on_the_same_database() {
     let sim = stint_sim::spawn(stint_sim::World::demo()).await.unwrap();
     for db in common::databases().await {
-        let first = AuthBroker::start_with(&sim, &sim, &db.url, None, &[]).await;
-        let second = AuthBroker::start_with(&sim, &sim, &db.url, None, &[]).await;
+        let first = AuthBroker::start_with(&sim, &sim, &db.url, None, Options::default()).await;
+        let second = AuthBroker::start_with(&sim, &sim, &db.url, None, Options::default()).await;
         let req = identity_request(&sim, "alice", AUDIENCE).await;
         let (status, body) = first.login(&req).await;
         assert_eq!(status, 200, "{}: {body}", db.name);

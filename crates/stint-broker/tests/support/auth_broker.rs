@@ -22,6 +22,23 @@ pub const AUDIENCE: &str = "https://stint.test.example";
 /// The test broker's session lifetime.
 pub const SESSION_TTL: Duration = Duration::from_secs(3600);
 
+/// How a test broker differs from the default.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// More allowed STS endpoints (`http://127.0.0.1:PORT`).
+    pub extra_sts: Vec<String>,
+    pub sts_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            extra_sts: Vec::new(),
+            sts_timeout: stint_broker::auth::DEFAULT_STS_TIMEOUT,
+        }
+    }
+}
+
 pub struct AuthBroker {
     /// Base URL, `http://127.0.0.1:PORT`.
     pub url: String,
@@ -83,17 +100,16 @@ impl AuthBroker {
     pub async fn start(sim: &RunningSim) -> AuthBroker {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("stint.db").display());
-        Self::start_with(sim, sim, &url, Some(dir), &[]).await
+        Self::start_with(sim, sim, &url, Some(dir), Options::default()).await
     }
 
-    /// STS from `sts` (and `extra_sts`), users and groups from `directory`, the store at
-    /// `db_url`.
+    /// STS from `sts`, users and groups from `directory`, the store at `db_url`.
     pub async fn start_with(
         sts: &RunningSim,
         directory: &RunningSim,
         db_url: &str,
         dir: Option<tempfile::TempDir>,
-        extra_sts: &[String],
+        options: Options,
     ) -> AuthBroker {
         let store = store::open(db_url).await.expect("store opens");
         let idc = sim_identity_center(directory).await;
@@ -102,7 +118,8 @@ impl AuthBroker {
         let policy_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo/policies.toml");
         let (policy, _) = PolicyHandle::load(policy_path, &org, &sets).expect("demo policy loads");
         let clock = ManualClock::new(sts.now());
-        let settings = settings_for(sts, extra_sts);
+        let mut settings = settings_for(sts, &options.extra_sts);
+        settings.sts_timeout = options.sts_timeout;
         let sts_client = StsClient::new(settings.sts_timeout).expect("STS client");
         let authenticator = Arc::new(Authenticator::new(
             settings,
