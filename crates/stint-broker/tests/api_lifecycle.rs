@@ -489,6 +489,20 @@ async fn a_forced_failure_fails_the_grant_and_reconciliation_repairs_it() {
         api.sim.set_faults(faults).expect("faults accepted");
     };
 
+    // A creation that ends FAILED: the request fails, with its audit event, and no access.
+    force(1);
+    let c = api.request(&alice, DEV, POWER, 600).await;
+    api.wait_state(&alice, c.id, RequestState::Failed).await;
+    let failed = api.fetch(&alice, c.id).await;
+    assert!(
+        kinds(&failed).contains(&"assignment_create_failed".to_owned()),
+        "{:?}",
+        kinds(&failed)
+    );
+    assert!(failed.outcome.is_some());
+    assert!(!api.holds_grant(&c));
+
+    // A deletion that ends FAILED: access may still be there.
     let g = api.request(&alice, DEV, POWER, 600).await;
     api.wait_state(&alice, g.id, RequestState::Active).await;
     force(1);
@@ -509,8 +523,12 @@ async fn a_forced_failure_fails_the_grant_and_reconciliation_repairs_it() {
         .await;
     assert_eq!(status, StatusCode::OK, "{audit}");
     assert_eq!(audit["items"].as_array().unwrap().len(), 1, "{audit}");
-    // Reconciliation finds the assignment left behind, removes it, and repairs the request.
-    api.wait_state(&alice, g.id, RequestState::Ended).await;
+    // Reconciliation finds the assignment left behind, removes it, and repairs the request
+    // (failed is final but for this repair).
+    eventually("reconciliation to repair the failed revocation", || async {
+        api.fetch(&alice, g.id).await.state == RequestState::Ended
+    })
+    .await;
     assert!(
         !api.holds_grant(&g),
         "reconciliation did not take the access back"

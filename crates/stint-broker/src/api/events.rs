@@ -46,6 +46,7 @@ const LAST_EVENT_ID: &str = "last-event-id";
 #[utoipa::path(
     get,
     path = routes::EVENTS,
+    operation_id = "streamEvents",
     tag = "events",
     security(("bearer" = [])),
     params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event (the last `id:` received)")),

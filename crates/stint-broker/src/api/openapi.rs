@@ -87,6 +87,7 @@ mod auth_docs {
     #[utoipa::path(
         get,
         path = routes::AUTH_CONFIG,
+    operation_id = "getAuthConfig",
         tag = "auth",
         responses((status = 200, description = "How to sign in to this broker", body = AuthConfig))
     )]
@@ -98,6 +99,7 @@ mod auth_docs {
     #[utoipa::path(
         post,
         path = routes::AUTH_AWS,
+    operation_id = "authAws",
         tag = "auth",
         request_body = AuthAwsRequest,
         responses(
@@ -114,6 +116,7 @@ mod auth_docs {
     #[utoipa::path(
         post,
         path = routes::AUTH_LOGOUT,
+    operation_id = "logout",
         tag = "auth",
         security(("bearer" = [])),
         responses(

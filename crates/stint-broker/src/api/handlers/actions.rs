@@ -22,6 +22,7 @@ type Answer = Result<axum::Json<AccessRequest>, AppError>;
 #[utoipa::path(
     post,
     path = routes::APPROVE,
+    operation_id = "approveRequest",
     tag = "requests",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request id")),
@@ -52,6 +53,7 @@ pub async fn approve(
 #[utoipa::path(
     post,
     path = routes::REJECT,
+    operation_id = "rejectRequest",
     tag = "requests",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request id")),
@@ -83,6 +85,7 @@ pub async fn reject(
 #[utoipa::path(
     post,
     path = routes::CANCEL,
+    operation_id = "cancelRequest",
     tag = "requests",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request id")),
@@ -114,6 +117,7 @@ pub async fn cancel(
 #[utoipa::path(
     post,
     path = routes::REVOKE,
+    operation_id = "revokeRequest",
     tag = "requests",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request id")),
@@ -146,6 +150,7 @@ pub async fn revoke(
 #[utoipa::path(
     post,
     path = routes::EXTEND,
+    operation_id = "extendRequest",
     tag = "requests",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request id")),

@@ -15,6 +15,7 @@ use crate::api::state::AppState;
 #[utoipa::path(
     post,
     path = routes::ADMIN_RELOAD,
+    operation_id = "reloadPolicy",
     tag = "admin",
     security(("bearer" = [])),
     responses(

@@ -16,6 +16,7 @@ const MAX_LIMIT: u32 = 1000;
 #[utoipa::path(
     get,
     path = routes::AUDIT,
+    operation_id = "listAuditEvents",
     tag = "audit",
     security(("bearer" = [])),
     params(AuditQuery),
@@ -55,6 +56,7 @@ pub async fn events(
 #[utoipa::path(
     get,
     path = routes::AUDIT_VERIFY,
+    operation_id = "verifyAudit",
     tag = "audit",
     security(("bearer" = [])),
     responses(

@@ -14,6 +14,7 @@ use crate::policy::{Subject, explanation};
 #[utoipa::path(
     get,
     path = routes::EXPLAIN,
+    operation_id = "explain",
     tag = "explain",
     security(("bearer" = [])),
     params(ExplainQuery),

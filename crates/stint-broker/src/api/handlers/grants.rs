@@ -14,6 +14,7 @@ use crate::workflow::types::Request;
 #[utoipa::path(
     get,
     path = routes::GRANTS,
+    operation_id = "listGrants",
     tag = "requests",
     security(("bearer" = [])),
     params(GrantsQuery),

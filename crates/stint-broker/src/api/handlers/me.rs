@@ -11,6 +11,7 @@ use crate::policy::eligible_access;
 #[utoipa::path(
     get,
     path = routes::ME,
+    operation_id = "getMe",
     tag = "people",
     security(("bearer" = [])),
     responses(
@@ -34,6 +35,7 @@ pub async fn me(viewer: Viewer) -> Result<Json<Me>, AppError> {
 #[utoipa::path(
     get,
     path = routes::ELIGIBILITY,
+    operation_id = "getEligibility",
     tag = "people",
     security(("bearer" = [])),
     responses(

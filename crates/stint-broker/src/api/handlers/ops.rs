@@ -17,6 +17,7 @@ use crate::store::Backend;
 #[utoipa::path(
     get,
     path = routes::HEALTHZ,
+    operation_id = "healthz",
     tag = "operations",
     responses(
         (status = 200, description = "Healthy", body = Health),
@@ -44,6 +45,7 @@ pub async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>
 #[utoipa::path(
     get,
     path = routes::METRICS,
+    operation_id = "metrics",
     tag = "operations",
     responses(
         (status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain"),
@@ -66,6 +68,7 @@ pub async fn metrics(State(state): State<AppState>) -> Result<impl IntoResponse,
 #[utoipa::path(
     get,
     path = routes::OPENAPI,
+    operation_id = "openapi",
     tag = "operations",
     responses((status = 200, description = "The OpenAPI 3.1 document", content_type = "application/json")),
 )]

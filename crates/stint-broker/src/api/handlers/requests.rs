@@ -43,6 +43,7 @@ pub async fn visible_request(
 #[utoipa::path(
     post,
     path = routes::REQUESTS,
+    operation_id = "createRequest",
     tag = "requests",
     security(("bearer" = [])),
     request_body = CreateRequest,
@@ -137,6 +138,7 @@ fn parse_states(states: Option<&str>) -> Result<Vec<RequestState>, AppError> {
 #[utoipa::path(
     get,
     path = routes::REQUESTS,
+    operation_id = "listRequests",
     tag = "requests",
     security(("bearer" = [])),
     params(ListRequestsQuery),
@@ -192,6 +194,7 @@ pub async fn list(
 #[utoipa::path(
     get,
     path = routes::REQUEST,
+    operation_id = "getRequest",
     tag = "requests",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request id")),
@@ -218,6 +221,7 @@ pub async fn get(
 #[utoipa::path(
     get,
     path = routes::APPROVERS,
+    operation_id = "getApprovers",
     tag = "explain",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request id")),
