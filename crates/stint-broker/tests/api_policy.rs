@@ -184,3 +184,48 @@ async fn an_admin_reloads_a_good_policy_and_a_bad_one_changes_nothing() {
     );
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extension_is_held_to_the_policy_like_a_new_request() {
+    let api = Api::start(quiet()).await;
+    let alice = api.login("alice").await;
+    // 3h in dev needs nobody's approval; 5h would.
+    let r = api
+        .request(&alice, "dev", "PowerUserAccess", 3 * 3600)
+        .await;
+    assert!(!r.approval_required);
+    let (status, refused) = api
+        .post(
+            &alice,
+            &routes::with_id(routes::EXTEND, r.id),
+            json!({ "bySecs": 2 * 3600 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert_eq!(refused["code"], "no_approver");
+    let message = refused["message"].as_str().unwrap();
+    assert!(
+        message.contains("new request") && message.contains("sre-leads"),
+        "{message}"
+    );
+    // Within the self-service maximum it is extended at once.
+    let extended = api
+        .act(&alice, routes::EXTEND, r.id, json!({ "bySecs": 3600 }))
+        .await;
+    assert_eq!(extended.duration_secs, 4 * 3600);
+    assert_eq!(extended.end_at, r.end_at + chrono::Duration::hours(1));
+    // Past the longest rule: refused as a new request of that length would be.
+    let (status, refused) = api
+        .post(
+            &alice,
+            &routes::with_id(routes::EXTEND, r.id),
+            json!({ "bySecs": 5 * 3600 }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused["message"].as_str().unwrap().contains("at most 8h"),
+        "{refused}"
+    );
+    api.stop().await;
+}
