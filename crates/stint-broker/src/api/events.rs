@@ -126,7 +126,19 @@ fn follow(
                         break;
                     }
                     Some(Ok(change)) => {
-                        let since = seen.insert(change.request.id, change.seq).unwrap_or(after);
+                        let request = &change.request;
+                        let since = if viewer.is_approver_of(request) {
+                            // Only requests this viewer approves need remembering, and
+                            // only until nothing more can be decided about them.
+                            let since = if request.state.is_final() {
+                                seen.remove(&request.id)
+                            } else {
+                                seen.insert(request.id, change.seq)
+                            };
+                            since.unwrap_or(after)
+                        } else {
+                            after
+                        };
                         match relevance(&state, &viewer, &change, since).await {
                             Ok(Some(kind)) => {
                                 if let Some(event) = sse_event(&change, kind) {
