@@ -28,15 +28,6 @@ impl GroupDirectory for DirectorySnapshot {
     }
 }
 
-impl DirectorySnapshot {
-    pub fn user(&self, user_name: &str) -> Option<&DirectoryUser> {
-        self.members
-            .values()
-            .flatten()
-            .find(|u| u.user_name == user_name)
-    }
-}
-
 /// Every group whose members may approve something under `policy`.
 pub fn approver_groups(policy: &ResolvedPolicy) -> Vec<String> {
     let mut groups: Vec<String> = policy
