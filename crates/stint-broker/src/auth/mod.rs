@@ -2,6 +2,25 @@
 //! request into a broker session (see DESIGN.md, "Identity"); every other endpoint
 //! resolves its bearer token to a [`Caller`] through [`CallerResolver`].
 
+mod audit_events;
+mod authenticator;
+mod authorization;
+mod caller_arn;
+mod log_safety;
+mod routes;
+mod settings;
+mod signed_request;
+mod sts;
+mod token;
+
+pub use audit_events::{LOGIN, LOGIN_REFUSED, LOGOUT};
+pub use authenticator::Authenticator;
+pub use log_safety::{SECRET_BEARING_TARGETS, secret_caps, secret_safe_filter};
+pub use routes::{AuthState, PersonaSource, bearer_token, me, routes};
+pub use settings::{AuthSettings, DEFAULT_STS_TIMEOUT, partition};
+pub use sts::StsClient;
+pub use token::{SessionToken, TOKEN_PREFIX, TokenHash};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 

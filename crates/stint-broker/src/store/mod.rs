@@ -8,10 +8,12 @@
 //! workers or replicas call Identity Center for the same tuple at once.
 
 mod postgres;
+mod session;
 mod sqlite;
 mod time;
 
 pub use postgres::PostgresStore;
+pub use session::{AuthPurge, SessionRecord};
 pub use sqlite::SqliteStore;
 pub use time::truncate as time_truncate;
 
@@ -21,6 +23,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditFilter, AuditRecord};
+use crate::auth::TokenHash;
 use crate::idc::AssignmentKey;
 use crate::workflow::types::{NewEvent, NewRequest, Request, RequestId, State, Tuple};
 
@@ -152,6 +155,35 @@ pub trait Store: Send + Sync + 'static {
         after_seq: i64,
         limit: u32,
     ) -> Result<Vec<RequestEventRef>, StoreError>;
+
+    /// Stores a new broker session and appends its audit events, in one transaction.
+    /// Returns the last audit seq written, if any event was.
+    async fn insert_session(
+        &self,
+        session: &SessionRecord,
+        events: Vec<NewEvent>,
+    ) -> Result<Option<i64>, StoreError>;
+    /// The session whose token hashes to `token_hash`, live or not.
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Revokes the session if it is live at `at`, appending `events` in the same
+    /// transaction. `false` (and nothing written) when there was no live session.
+    async fn revoke_session(
+        &self,
+        token_hash: &TokenHash,
+        at: DateTime<Utc>,
+        events: Vec<NewEvent>,
+    ) -> Result<bool, StoreError>;
+    /// Remembers a used identity-request signature (by `key`, a hash of it) until `until`.
+    /// `false` when it was already remembered: the request is a replay. Atomic across
+    /// replicas sharing the database.
+    async fn remember_signature(&self, key: &str, until: DateTime<Utc>)
+    -> Result<bool, StoreError>;
+    /// Deletes sessions expired or revoked by `now` and signatures remembered until before
+    /// `now`.
+    async fn purge_auth(&self, now: DateTime<Utc>) -> Result<AuthPurge, StoreError>;
 }
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.

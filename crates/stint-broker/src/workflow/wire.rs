@@ -80,6 +80,7 @@ impl Request {
             duration_secs: self.duration_secs,
             start_at: self.start_at,
             end_at: self.end_at,
+            pending_end_at: self.pending_end_at,
             approval_required: self.approval_required,
             approval_deadline: self.approval_deadline,
             decided_by: self.decided_by.as_ref().map(UserRef::from),

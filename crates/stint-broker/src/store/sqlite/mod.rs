@@ -13,13 +13,18 @@ use sqlx::sqlite::{
 use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
 
 use super::time::{from_sqlite, opt_from_sqlite, opt_to_sqlite, to_sqlite};
-use super::{Backend, Change, RequestEventRef, RequestFilter, Store, StoreError};
+use super::{
+    AuthPurge, Backend, Change, RequestEventRef, RequestFilter, SessionRecord, Store, StoreError,
+};
 use crate::audit::{AuditFilter, AuditRecord, event_hash};
+use crate::auth::TokenHash;
 use crate::idc::{AssignmentKey, PrincipalType};
 use crate::workflow::types::{
     AccountInfo, Actual, NewEvent, NewRequest, Origin, PermissionSetInfo, Person, Request,
     RequestId, State, Step, Tuple,
 };
+
+mod sessions;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/sqlite/migrations");
 
@@ -662,5 +667,41 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn insert_session(
+        &self,
+        session: &SessionRecord,
+        events: Vec<NewEvent>,
+    ) -> Result<Option<i64>, StoreError> {
+        sessions::insert(&self.pool, session, &events).await
+    }
+
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        sessions::by_token_hash(&self.pool, token_hash).await
+    }
+
+    async fn revoke_session(
+        &self,
+        token_hash: &TokenHash,
+        at: DateTime<Utc>,
+        events: Vec<NewEvent>,
+    ) -> Result<bool, StoreError> {
+        sessions::revoke(&self.pool, token_hash, at, &events).await
+    }
+
+    async fn remember_signature(
+        &self,
+        key: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        sessions::remember_signature(&self.pool, key, until).await
+    }
+
+    async fn purge_auth(&self, now: DateTime<Utc>) -> Result<AuthPurge, StoreError> {
+        sessions::purge(&self.pool, now).await
     }
 }
