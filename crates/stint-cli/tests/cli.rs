@@ -37,7 +37,7 @@ async fn login_then_credentials_console_and_logout() {
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let exports = parse_exports(&stdout(&out));
-    let arn = caller_arn(
+    let arn = support::caller_arn(
         &env,
         &exports["AWS_ACCESS_KEY_ID"],
         &exports["AWS_SECRET_ACCESS_KEY"],
@@ -273,28 +273,6 @@ fn parse_exports(text: &str) -> std::collections::HashMap<String, String> {
         .filter_map(|l| l.split_once('='))
         .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
         .collect()
-}
-
-/// GetCallerIdentity with the AWS SDK for Rust, signed with `key`, against the simulator.
-async fn caller_arn(env: &support::Env, key: &str, secret: &str, token: &str) -> String {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new(env.sim.region().to_owned()))
-        .endpoint_url(env.sim.url())
-        .credentials_provider(aws_credential_types::Credentials::new(
-            key,
-            secret,
-            Some(token.to_owned()),
-            None,
-            "test",
-        ))
-        .load()
-        .await;
-    let out = aws_sdk_sts::Client::new(&config)
-        .get_caller_identity()
-        .send()
-        .await
-        .unwrap();
-    out.arn().unwrap().to_owned()
 }
 
 /// Twenty `stint creds` processes at once, while the SSO token needs renewing (AWS

@@ -407,16 +407,31 @@ impl Stint {
     pub async fn credentials_for(&self, target: &ResolvedTarget) -> Result<RoleCredentials> {
         let core = &self.core;
         let (account, role) = (target.account_id.as_str(), target.permission_set.as_str());
+        let mut check = None;
         if let Some(hit) = core.creds.get(account, role, core.clock.now()).await? {
-            return Ok(hit.credentials);
+            if hit.grant_ends_at.is_none() {
+                return Ok(hit.credentials);
+            }
+            // From a Stint grant: a revoke ends it before its scheduled end, so ask.
+            match self.grant_check(target).await {
+                GrantCheck::NotActive => core.creds.remove(account, role).await?,
+                // Unreachable broker: the window has not passed, so the cache stands.
+                _ => return Ok(hit.credentials),
+            }
+            check = Some(GrantCheck::NotActive);
         }
         // Asked before taking the lock: authenticating to the broker needs the baseline
         // role's credentials, which take a lock of their own.
-        let check = self.grant_check(target).await;
+        let check = match check {
+            Some(check) => check,
+            None => self.grant_check(target).await,
+        };
         let _guard = core.creds_lock.acquire(|| {}).await?;
         // Another process may have fetched them while we waited.
         if let Some(hit) = core.creds.get(account, role, core.clock.now()).await? {
-            return Ok(hit.credentials);
+            if hit.grant_ends_at.is_none() || !matches!(check, GrantCheck::NotActive) {
+                return Ok(hit.credentials);
+            }
         }
         let fetched = core
             .with_token(|t| async move { core.portal.role_credentials(&t, account, role).await })

@@ -160,6 +160,7 @@ fn request(id: i64, state: RequestState) -> AccessRequest {
         duration_secs: 3600,
         start_at: now,
         end_at: now + chrono::Duration::hours(1),
+        pending_end_at: None,
         approval_required: true,
         approval_deadline: None,
         decided_by: None,

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Output;
+use std::sync::Arc;
 use std::time::Duration;
 
 use stint_sim::{RunningSim, World};
@@ -12,11 +13,14 @@ use tokio::process::Command;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_stint");
 
+#[derive(Clone)]
 pub struct Env {
-    pub sim: RunningSim,
-    pub home: tempfile::TempDir,
-    /// Distinct per test, so parallel tests do not share keyring entries.
+    pub sim: Arc<RunningSim>,
+    home: Arc<tempfile::TempDir>,
+    /// Distinct per test (and person), so parallel tests do not share keyring entries.
     pub session: String,
+    /// Give the Identity Center settings as `STINT_*` overrides (no broker, no config).
+    overrides: bool,
 }
 
 /// `None` (after a loud message) when no Secret Service is reachable.
@@ -36,7 +40,12 @@ pub async fn env() -> Option<Env> {
             .unwrap()
             .subsec_nanos()
     );
-    Some(Env { sim, home, session })
+    Some(Env {
+        sim: Arc::new(sim),
+        home: Arc::new(home),
+        session,
+        overrides: true,
+    })
 }
 
 fn keyring_available() -> bool {
@@ -56,6 +65,25 @@ fn keyring_available() -> bool {
 }
 
 impl Env {
+    /// Another person on another machine, against the same simulator.
+    pub fn sharing(other: &Env, name: &str) -> Env {
+        Env {
+            sim: other.sim.clone(),
+            home: Arc::new(tempfile::tempdir().unwrap()),
+            session: format!("{}-{name}", other.session),
+            overrides: other.overrides,
+        }
+    }
+
+    /// The same person, relying on the configuration file (`stint configure`) instead of
+    /// `STINT_*` overrides.
+    pub fn without_overrides(&self) -> Env {
+        Env {
+            overrides: false,
+            ..self.clone()
+        }
+    }
+
     pub fn home(&self) -> &Path {
         self.home.path()
     }
@@ -77,14 +105,16 @@ impl Env {
             .env("AWS_ENDPOINT_URL_SSO_OIDC", self.sim.url())
             .env("AWS_ENDPOINT_URL_STS", self.sim.url())
             .env("AWS_ENDPOINT_URL_SIGNIN", self.sim.url())
-            .env("STINT_START_URL", self.sim.start_url())
-            .env("STINT_SSO_REGION", self.sim.region())
-            .env("STINT_BASELINE_ACCOUNT_ID", "222222222222")
-            .env("STINT_BASELINE_ROLE", "StintBaseline")
             .env("STINT_SSO_SESSION", &self.session)
             .env("STINT_LOG", "trace")
             .env("STINT_BROWSER", self.browser_script())
             .kill_on_drop(true);
+        if self.overrides {
+            cmd.env("STINT_START_URL", self.sim.start_url())
+                .env("STINT_SSO_REGION", self.sim.region())
+                .env("STINT_BASELINE_ACCOUNT_ID", "222222222222")
+                .env("STINT_BASELINE_ROLE", "StintBaseline");
+        }
         cmd
     }
 
@@ -236,4 +266,27 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+/// GetCallerIdentity with the AWS SDK for Rust, signed with these credentials, against the
+/// simulator's STS: the ARN AWS sees.
+pub async fn caller_arn(env: &Env, key: &str, secret: &str, token: &str) -> String {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(env.sim.region().to_owned()))
+        .endpoint_url(env.sim.url())
+        .credentials_provider(aws_credential_types::Credentials::new(
+            key,
+            secret,
+            Some(token.to_owned()),
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let out = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    out.arn().unwrap().to_owned()
 }

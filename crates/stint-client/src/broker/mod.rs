@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use stint_api::{
     AccessRequest, ApiError, ApproverExplanation, AuthAwsRequest, AuthConfig, CreateRequest,
-    Decision, Eligibility, ErrorCode, ExplainQuery, Explanation, ExtendRequest, Grant,
+    Decision, Eligibility, ErrorCode, ExplainQuery, Explanation, ExtendRequest, Grant, GrantsQuery,
     ListRequestsQuery, Me, Page, SessionGrant, routes,
 };
 use url::Url;
@@ -321,20 +321,15 @@ impl BrokerClient {
 
     /// The caller's active grants (every page).
     pub async fn grants(&self) -> Result<Vec<Grant>> {
-        #[derive(Serialize)]
-        struct Cursor {
-            #[serde(skip_serializing_if = "Option::is_none")]
-            cursor: Option<String>,
-        }
-        let mut cursor = Cursor { cursor: None };
+        let mut query = GrantsQuery::default();
         let mut items = Vec::new();
         loop {
             let page: Page<Grant> = self
-                .call(Method::GET, routes::GRANTS, Some(&cursor), None)
+                .call(Method::GET, routes::GRANTS, Some(&query), None)
                 .await?;
             items.extend(page.items);
             match page.next_cursor {
-                Some(next) if cursor.cursor.as_ref() != Some(&next) => cursor.cursor = Some(next),
+                Some(next) if query.cursor.as_ref() != Some(&next) => query.cursor = Some(next),
                 _ => return Ok(items),
             }
         }
