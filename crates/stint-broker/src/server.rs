@@ -9,14 +9,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region};
 use futures::{Stream, StreamExt};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::api::{self, AppParts, AppState, Directory, DirectorySnapshot, EventSettings};
-use crate::auth::{AuthError, Caller, CallerResolver};
+use crate::auth::{self, AuthSettings, AuthState, Authenticator, CallerResolver, StsClient};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::idc::{AwsIdentityCenter, IdcError, IdcSettings, IdentityCenter};
@@ -27,6 +26,9 @@ use crate::workflow::{Engine, EngineError, EngineSettings};
 /// How long a shutdown may take before the broker stops waiting: assignment calls in flight
 /// that have not finished by then resume on the next start.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// How often expired sessions and spent signatures are purged.
+const SESSION_PURGE_EVERY: Duration = Duration::from_secs(600);
 
 /// How many times the first directory read is tried before the broker gives up starting.
 const STARTUP_ATTEMPTS: u32 = 6;
@@ -80,6 +82,9 @@ pub struct Ready {
 pub struct ServeOptions {
     /// Listen here instead of `config.listen` (port 0 picks a free one).
     pub listen: Option<SocketAddr>,
+    /// The identity store found at start, when the config names no access portal URL:
+    /// clients are told the portal's default address for it.
+    pub identity_store_id: Option<String>,
 }
 
 /// Everything built from the config, ready to serve.
@@ -91,6 +96,7 @@ pub struct Broker {
     directory_refresh: Duration,
     shutdown: CancellationToken,
     authentication: axum::Router,
+    authenticator: Arc<Authenticator>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -162,6 +168,15 @@ impl Broker {
             },
         )
         .map_err(ServeError::Adapter)?;
+        let mut options = options;
+        if options.identity_store_id.is_none() {
+            let instance = with_retries("finding the Identity Center instance", || async {
+                idc.instance().await.cloned()
+            })
+            .await
+            .map_err(ServeError::Directory)?;
+            options.identity_store_id = Some(instance.identity_store_id);
+        }
         Self::build_with(config, options, Arc::new(idc), Arc::new(SystemClock)).await
     }
 
@@ -223,10 +238,16 @@ impl Broker {
         .await?;
 
         let shutdown = CancellationToken::new();
-        let (resolver, authentication) = authentication(config, &store, &idc, &clock);
+        let policy = Arc::new(policy);
+        let authenticator = authenticator(config, &options, &store, &idc, &clock)?;
+        let authentication = auth::routes(AuthState {
+            authenticator: authenticator.clone(),
+            personas: policy.clone(),
+        });
+        let resolver: Arc<dyn CallerResolver> = authenticator.clone();
         let state = AppState::new(AppParts {
             engine: engine.clone(),
-            policy: Arc::new(policy),
+            policy,
             directory,
             idc,
             resolver,
@@ -257,6 +278,7 @@ impl Broker {
             directory_refresh: config.reconcile_interval,
             shutdown,
             authentication,
+            authenticator,
         })
     }
 
@@ -274,6 +296,7 @@ impl Broker {
             directory_refresh,
             shutdown: token,
             authentication,
+            authenticator,
         } = self;
         tracing::info!(url = %ready.url, "serving");
         let app = api::router_with(state.clone(), authentication);
@@ -289,6 +312,14 @@ impl Broker {
             token.clone(),
         ));
         let reloader = tokio::spawn(reload_on(state.clone(), reloads, token.clone()));
+        let purger = {
+            let stop = token.clone();
+            tokio::spawn(async move {
+                authenticator
+                    .purge_periodically(SESSION_PURGE_EVERY, stop.cancelled_owned())
+                    .await;
+            })
+        };
 
         let early = tokio::select! {
             () = shutdown => None,
@@ -318,6 +349,7 @@ impl Broker {
             };
             let _ = refresher.await;
             let _ = reloader.await;
+            let _ = purger.await;
             (server, scheduler)
         })
         .await;
@@ -402,27 +434,26 @@ pub fn signals() -> std::io::Result<(
     Ok((shutdown, reloads))
 }
 
-/// How callers are recognised, and the routes that sign them in.
-///
-/// The authentication module (sessions and `POST /v1/auth/aws`) plugs in here; until it
-/// does, no session can be made and every authenticated endpoint answers 401.
-fn authentication(
-    _config: &Config,
-    _store: &Arc<dyn store::Store>,
-    _idc: &Arc<dyn IdentityCenter>,
-    _clock: &SharedClock,
-) -> (Arc<dyn CallerResolver>, axum::Router) {
-    (Arc::new(NoSessions), axum::Router::new())
-}
-
-/// Recognises nobody.
-struct NoSessions;
-
-#[async_trait]
-impl CallerResolver for NoSessions {
-    async fn resolve(&self, _bearer_token: &str) -> Result<Caller, AuthError> {
-        Err(AuthError::Unauthenticated(
-            "this broker cannot sign anyone in: its authentication module is not built in".into(),
-        ))
+/// How callers are recognised: sessions made by `POST /v1/auth/aws` from a signed
+/// `sts:GetCallerIdentity` of the caller's baseline role.
+fn authenticator(
+    config: &Config,
+    options: &ServeOptions,
+    store: &Arc<dyn store::Store>,
+    idc: &Arc<dyn IdentityCenter>,
+    clock: &SharedClock,
+) -> Result<Arc<Authenticator>, ServeError> {
+    let mut settings = AuthSettings::from_config(config);
+    if let Some(id) = &options.identity_store_id {
+        settings = settings.with_identity_store(id);
     }
+    let sts = StsClient::new(settings.sts_timeout)
+        .map_err(|e| ServeError::Task(format!("cannot build the STS client: {e}")))?;
+    Ok(Arc::new(Authenticator::new(
+        settings,
+        store.clone(),
+        idc.clone(),
+        clock.clone(),
+        sts,
+    )))
 }

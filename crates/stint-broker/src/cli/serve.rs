@@ -11,18 +11,28 @@ use stint_broker::server::{self, Broker, ServeError, ServeOptions};
 
 use super::ServeArgs;
 
-fn init_logging(format: LogFormat) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STINT_LOG")
-        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+/// Logs to stderr, filtered by `STINT_LOG` (or `RUST_LOG`), never louder than the caps that
+/// keep the AWS SDK's header dumps (which carry the broker's own credentials) out.
+fn init_logging(format: LogFormat) -> anyhow::Result<()> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let directives = std::env::var("STINT_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".to_owned());
+    let filter = stint_broker::auth::secret_safe_filter(&directives).map_err(anyhow::Error::msg)?;
+    let layer = tracing_subscriber::fmt::layer()
         .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().init(),
-    }
+    let layer = match format {
+        LogFormat::Text => layer.boxed(),
+        LogFormat::Json => layer.json().boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .try_init()
+        .context("cannot start logging")
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
@@ -40,7 +50,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    init_logging(config.log_format);
+    init_logging(config.log_format)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -50,7 +60,15 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
 
 async fn serve(config: Config, listen: Option<std::net::SocketAddr>) -> anyhow::Result<ExitCode> {
     let (shutdown, reloads) = server::signals().context("cannot listen for signals")?;
-    let broker = match Broker::build(&config, ServeOptions { listen }).await {
+    let broker = match Broker::build(
+        &config,
+        ServeOptions {
+            listen,
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    {
         Ok(broker) => broker,
         Err(ServeError::Policy(problems)) => {
             eprintln!("{problems}");
