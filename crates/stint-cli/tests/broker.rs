@@ -166,6 +166,9 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
         );
     }
 
+    // Each CLI is signed in to the broker as its own person.
+    let who = json(&alice, &["whoami", "--json"]).await;
+    assert_eq!(who["me"]["user"]["userName"], "alice", "{who}");
     // Not eligible: one line, with what alice may ask for instead.
     let out = alice
         .run(&[

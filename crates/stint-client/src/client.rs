@@ -12,7 +12,7 @@ use stint_api::{
 };
 
 use crate::aws_files::{self, ManagedProfile, ProfilesReport, SsoSessionSection};
-use crate::broker::{BrokerClient, IdentitySigner};
+use crate::broker::{BrokerClient, BrokerClientParts, IdentitySigner};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::{Config, SsoSettings};
 use crate::console;
@@ -193,15 +193,16 @@ impl Stint {
             config: config.clone(),
         });
         let broker = match &config.broker_url {
-            Some(url) => Some(BrokerClient::new(
-                url.clone(),
+            Some(url) => Some(BrokerClient::new(BrokerClientParts {
+                base: url.clone(),
                 http,
                 vault,
-                Arc::new(BaselineSigner { core: core.clone() }),
-                config.identity_center.audience.clone(),
-                &paths.cache_dir,
+                signer: Arc::new(BaselineSigner { core: core.clone() }),
+                audience: config.identity_center.audience.clone(),
+                sso_session: core.sso_settings.session_name.clone(),
+                lock_dir: paths.cache_dir.clone(),
                 clock,
-            )),
+            })),
             None => None,
         };
         Ok(Self { core, broker })

@@ -199,8 +199,8 @@ pub mod keys {
         format!("role-credentials:{session}")
     }
 
-    pub fn broker_session(broker_url: &str) -> String {
-        format!("broker-session:{broker_url}")
+    pub fn broker_session(session: &str, broker_url: &str) -> String {
+        format!("broker-session:{session}:{broker_url}")
     }
 }
 

@@ -19,7 +19,7 @@ use stint_api::{
     PermissionSetRef, RequestState, SessionGrant, UserRef, routes,
 };
 use stint_client::Error;
-use stint_client::broker::{BrokerClient, EventStreamItem, IdentitySigner};
+use stint_client::broker::{BrokerClient, BrokerClientParts, EventStreamItem, IdentitySigner};
 use stint_client::clock::SystemClock;
 use stint_client::store::{MemoryStore, Vault};
 
@@ -224,15 +224,16 @@ async fn start(
     tokio::spawn(async move { axum::serve(listener, app).await });
     let store = MemoryStore::new();
     let dir = tempfile::tempdir().unwrap();
-    let client = BrokerClient::new(
-        url.parse().unwrap(),
-        reqwest::Client::new(),
-        Vault::new(Arc::new(store.clone())),
-        Arc::new(FixedSigner),
-        audience.map(str::to_owned),
-        dir.path(),
-        Arc::new(SystemClock),
-    );
+    let client = BrokerClient::new(BrokerClientParts {
+        base: url.parse().unwrap(),
+        http: reqwest::Client::new(),
+        vault: Vault::new(Arc::new(store.clone())),
+        signer: Arc::new(FixedSigner),
+        audience: audience.map(str::to_owned),
+        sso_session: "stint".into(),
+        lock_dir: dir.path().to_owned(),
+        clock: Arc::new(SystemClock),
+    });
     (server, client, store, dir)
 }
 
@@ -322,15 +323,16 @@ async fn the_event_stream_resumes_after_the_last_event_it_saw() {
 async fn an_unreachable_broker_is_unreachable() {
     let dir = tempfile::tempdir().unwrap();
     // Nothing listens on port 9 (discard) of loopback on these machines.
-    let client = BrokerClient::new(
-        "http://127.0.0.1:9".parse().unwrap(),
-        reqwest::Client::new(),
-        Vault::new(Arc::new(MemoryStore::new())),
-        Arc::new(FixedSigner),
-        Some("a".into()),
-        dir.path(),
-        Arc::new(SystemClock),
-    );
+    let client = BrokerClient::new(BrokerClientParts {
+        base: "http://127.0.0.1:9".parse().unwrap(),
+        http: reqwest::Client::new(),
+        vault: Vault::new(Arc::new(MemoryStore::new())),
+        signer: Arc::new(FixedSigner),
+        audience: Some("a".into()),
+        sso_session: "stint".into(),
+        lock_dir: dir.path().to_owned(),
+        clock: Arc::new(SystemClock),
+    });
     let err = client.me().await.unwrap_err();
     assert_eq!(err.kind(), stint_client::ErrorKind::Unreachable, "{err:?}");
     assert!(

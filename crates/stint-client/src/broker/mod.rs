@@ -52,6 +52,7 @@ pub struct BrokerClient {
     vault: Vault,
     signer: Arc<dyn IdentitySigner>,
     audience: Option<String>,
+    sso_session: String,
     lock: MachineLock,
     clock: SharedClock,
 }
@@ -64,26 +65,37 @@ impl std::fmt::Debug for BrokerClient {
     }
 }
 
+/// What a [`BrokerClient`] is made of.
+pub struct BrokerClientParts {
+    pub base: Url,
+    pub http: reqwest::Client,
+    pub vault: Vault,
+    pub signer: Arc<dyn IdentitySigner>,
+    /// What `stint configure` cached from the broker; when `None` it is fetched from
+    /// `GET /v1/auth/config` at the first authentication.
+    pub audience: Option<String>,
+    /// The sso-session the broker session belongs to: two logins on one machine (two
+    /// Identity Centers, or two people in tests) keep separate broker sessions.
+    pub sso_session: String,
+    pub lock_dir: std::path::PathBuf,
+    pub clock: SharedClock,
+}
+
 impl BrokerClient {
-    /// `audience` is what `stint configure` cached from the broker; when `None` it is
-    /// fetched from `GET /v1/auth/config` at the first authentication.
-    pub fn new(
-        base: Url,
-        http: reqwest::Client,
-        vault: Vault,
-        signer: Arc<dyn IdentitySigner>,
-        audience: Option<String>,
-        lock_dir: &std::path::Path,
-        clock: SharedClock,
-    ) -> Self {
+    pub fn new(parts: BrokerClientParts) -> Self {
+        let lock = MachineLock::new(
+            &parts.lock_dir,
+            &format!("broker-session-{}", parts.sso_session),
+        );
         Self {
-            base,
-            http,
-            vault,
-            signer,
-            audience,
-            lock: MachineLock::new(lock_dir, "broker-session"),
-            clock,
+            base: parts.base,
+            http: parts.http,
+            vault: parts.vault,
+            signer: parts.signer,
+            audience: parts.audience,
+            sso_session: parts.sso_session,
+            lock,
+            clock: parts.clock,
         }
     }
 
@@ -111,7 +123,7 @@ impl BrokerClient {
     }
 
     fn session_key(&self) -> String {
-        keys::broker_session(self.base.as_str())
+        keys::broker_session(&self.sso_session, self.base.as_str())
     }
 
     /// The stored session, if it is still good (no network).
