@@ -220,7 +220,21 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
     let out = alice.run(&["cancel", &staging["id"].to_string()]).await;
     assert!(out.status.success(), "{}", stderr(&out));
 
-    // alice asks for prod and waits; bob approves.
+    // bob follows the event stream while alice asks for prod and waits; bob approves.
+    let watch_log = bob.home().join("watch.jsonl");
+    let watch_err = bob.home().join("watch.stderr");
+    let _watch = bob
+        .stint(&["watch", "--json"])
+        .stdout(std::fs::File::create(&watch_log).unwrap())
+        .stderr(std::fs::File::create(&watch_err).unwrap())
+        .spawn()
+        .unwrap();
+    // Connected before alice asks: a stream opened without Last-Event-ID starts from now.
+    support::wait_for(|| {
+        let text = std::fs::read_to_string(&watch_err).ok()?;
+        text.contains("Watching for changes").then_some(())
+    })
+    .await;
     let mut waiting = alice
         .stint(&[
             "request",
@@ -251,6 +265,15 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
         .as_i64()
         .unwrap();
     let id_arg = id.to_string();
+    // bob's watch showed him the new request as one to approve.
+    let watched = support::wait_for(|| {
+        let text = std::fs::read_to_string(&watch_log).ok()?;
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|e| e["kind"] == "approval_changed" && e["request"]["id"] == id)
+    })
+    .await;
+    assert_eq!(watched["request"]["requester"]["userName"], "alice");
     let out = bob
         .run(&["approve", &id_arg, "--comment", "go ahead"])
         .await;
