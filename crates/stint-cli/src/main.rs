@@ -1,5 +1,21 @@
 //! `stint`: Stint's client core from a terminal. Argument parsing and output only; the
 //! work is done by `stint-client`.
+//!
+//! Output that scripts consume (credentials, `--json`, `--print`) goes to stdout; progress,
+//! prompts, logs (`STINT_LOG`) and errors go to stderr, an error as one last line
+//! `error: what happened: the command to run next`.
+//!
+//! Exit codes scripts can rely on (also in `stint --help`):
+//!
+//! | code | meaning |
+//! | --- | --- |
+//! | 0 | success |
+//! | 1 | any other failure |
+//! | 2 | usage: bad arguments or configuration (`stint configure`) |
+//! | 3 | not logged in, or the Identity Center session ended (`stint login`) |
+//! | 4 | not eligible, or not allowed |
+//! | 5 | not approved yet, or the access window ended |
+//! | 6 | the broker or AWS could not be reached |
 #![forbid(unsafe_code)]
 
 mod browser;
