@@ -14,6 +14,10 @@ fn keyring() -> Option<KeyringStore> {
         Err(e) if std::env::var_os("STINT_TEST_KEYRING").is_some() => {
             panic!("scripts/with-keyring.sh started a keyring, but it does not answer: {e}")
         }
+        // In CI a missing prerequisite is a failure, not a skip.
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("no Secret Service in CI ({e}): run the tests inside scripts/with-keyring.sh")
+        }
         Err(e) => {
             eprintln!(
                 "\n*** SKIPPED: no Secret Service reachable ({e}).\n*** Run: scripts/with-keyring.sh cargo test -p stint-client --test keyring\n"

@@ -4,11 +4,9 @@
 //! `stint credential-process` through a `credential_process` profile. Each call must get
 //! alice's identity from the simulator's STS.
 
-mod support;
-
 use std::path::PathBuf;
 
-use support::{env, stderr};
+use stint_e2e::{env, stderr};
 
 const WHOAMI: &str = "import boto3, sys; \
 print(boto3.Session(profile_name=sys.argv[1]).client('sts').get_caller_identity()['Arn'])";
@@ -16,12 +14,16 @@ print(boto3.Session(profile_name=sys.argv[1]).client('sts').get_caller_identity(
 fn python() -> Option<PathBuf> {
     let path = std::env::var_os("STINT_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"));
     if path.exists() {
         Some(path)
     } else {
+        // In CI a missing prerequisite is a failure, not a skip.
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "no Python with boto3 at {}: scripts/install-python.sh must run before the tests",
+            path.display()
+        );
         eprintln!(
             "\n*** SKIPPED: no Python with boto3 at {} (run scripts/install-python.sh, or set STINT_PYTHON).\n",
             path.display()
@@ -30,7 +32,7 @@ fn python() -> Option<PathBuf> {
     }
 }
 
-async fn boto3_arn(env: &support::Env, python: &PathBuf, profile: &str) -> String {
+async fn boto3_arn(env: &stint_e2e::Env, python: &PathBuf, profile: &str) -> String {
     // The environment `stint` itself runs with (credential_process inherits it).
     let probe = env.stint(&[]);
     let mut cmd = tokio::process::Command::new(python);

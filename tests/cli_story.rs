@@ -8,20 +8,16 @@
 //! `cargo build -p stint-broker`; `STINT_BROKER_BIN` points elsewhere) and a Secret Service
 //! (`scripts/with-keyring.sh`).
 
-mod support;
-
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
-use support::{Env, stderr, stdout};
+use stint_e2e::{Env, stderr, stdout};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 fn broker_bin() -> Option<PathBuf> {
-    let path = std::env::var_os("STINT_BROKER_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(support::BIN).with_file_name("stint-broker"));
+    let path = stint_e2e::binary("stint-broker");
     if path.exists() {
         return Some(path);
     }
@@ -64,7 +60,7 @@ sts_hosts = ["{sim}"]
 "#,
         db = dir.path().join("stint.db").display(),
         policy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../stint-broker/demo/policies.toml")
+            .join("../crates/stint-broker/demo/policies.toml")
             .display(),
         region = sim.region(),
         instance = sim.instance_arn(),
@@ -146,7 +142,7 @@ async fn until_ls(env: &Env, what: &str, check: impl Fn(&Value) -> bool) -> Valu
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_approve_use_and_lose_access_through_the_cli() {
     let Some(bin) = broker_bin() else { return };
-    let Some(alice) = support::env().await else {
+    let Some(alice) = stint_e2e::env().await else {
         return;
     };
     let broker = start_broker(&bin, &alice).await;
@@ -230,7 +226,7 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
         .spawn()
         .unwrap();
     // Connected before alice asks: a stream opened without Last-Event-ID starts from now.
-    support::wait_for(|| {
+    stint_e2e::wait_for(|| {
         let text = std::fs::read_to_string(&watch_err).ok()?;
         text.contains("Watching for changes").then_some(())
     })
@@ -266,7 +262,7 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
         .unwrap();
     let id_arg = id.to_string();
     // bob's watch showed him the new request as one to approve.
-    let watched = support::wait_for(|| {
+    let watched = stint_e2e::wait_for(|| {
         let text = std::fs::read_to_string(&watch_log).ok()?;
         text.lines()
             .filter_map(|l| serde_json::from_str::<Value>(l).ok())
@@ -302,7 +298,7 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
     )
     .await;
     assert_eq!(creds["AccountId"], "333333333333");
-    let arn = support::caller_arn(
+    let arn = stint_e2e::caller_arn(
         &alice,
         creds["AccessKeyId"].as_str().unwrap(),
         creds["SecretAccessKey"].as_str().unwrap(),

@@ -2,9 +2,7 @@
 //! browser hook, credentials that AWS accepts, console links, errors and exit codes,
 //! and no secret in any file or log Stint did not promise to write.
 
-mod support;
-
-use support::{env, files_containing, stderr, stdout};
+use stint_e2e::{env, files_containing, stderr, stdout};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn login_then_credentials_console_and_logout() {
@@ -37,7 +35,7 @@ async fn login_then_credentials_console_and_logout() {
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
     let exports = parse_exports(&stdout(&out));
-    let arn = support::caller_arn(
+    let arn = stint_e2e::caller_arn(
         &env,
         &exports["AWS_ACCESS_KEY_ID"],
         &exports["AWS_SECRET_ACCESS_KEY"],
@@ -209,7 +207,7 @@ async fn profile_write_and_setup_profiles_leave_the_users_entries_alone() {
     assert!(
         config.contains(&format!(
             "credential_process = {} credential-process 555555555555/ReadOnlyAccess",
-            support::BIN
+            stint_e2e::BIN.display()
         )),
         "{config}"
     );
