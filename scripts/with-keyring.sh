@@ -23,6 +23,7 @@ export RUSTUP_HOME="${RUSTUP_HOME:-$HOME/.rustup}"
 
 scratch="$(mktemp -d -t stint-keyring.XXXXXX)"
 cleanup() {
+    if [ -n "${watchdog_pid:-}" ]; then kill "$watchdog_pid" 2>/dev/null || true; fi
     if [ -n "${keyring_pid:-}" ]; then kill "$keyring_pid" 2>/dev/null || true; fi
     rm -rf "$scratch"
 }
@@ -37,9 +38,47 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR
 chmod 700 "$XDG_RUNTIME_DIR"
 unset AWS_PROFILE AWS_CONFIG_FILE AWS_SHARED_CREDENTIALS_FILE STINT_CONFIG
 
-# --unlock reads the new keyring's password from stdin and creates it unlocked.
-eval "$(printf 'stint-test-keyring' | gnome-keyring-daemon --unlock --components=secrets)"
-keyring_pid="${GNOME_KEYRING_PID:-}"  # it also exits when the private bus goes away
+password='stint-test-keyring'
+# The process that owns the Secret Service name on our private bus.
+secrets_owner() {
+    dbus-send --session --print-reply=literal --dest=org.freedesktop.DBus / \
+        org.freedesktop.DBus.GetConnectionUnixProcessID string:org.freedesktop.secrets 2>/dev/null |
+        awk '{print $2}' || true
+}
+start_keyring() {
+    # --unlock reads the keyring's password from stdin: it creates the login keyring
+    # unlocked the first time, and unlocks the same one (items kept on disk) after that.
+    eval "$(printf '%s' "$password" | gnome-keyring-daemon --replace --unlock --components=secrets)"
+}
+# The owner once the daemon has registered its name (it takes a moment).
+await_owner() {
+    local pid="" i
+    for i in $(seq 1 40); do
+        pid="$(secrets_owner)"
+        [ -n "$pid" ] && break
+        sleep 0.05
+    done
+    printf '%s' "$pid"
+}
+start_keyring
+keyring_pid="$(await_owner)"
 export STINT_TEST_KEYRING=1
+
+# gnome-keyring-daemon has been seen to abort on a glib assertion under many concurrent
+# clients; D-Bus then activates a fresh daemon whose keyring is locked, and every later
+# test fails. Watch it, and bring back an unlocked one (same keyring file) if it goes.
+(
+    set +e  # a failed probe must not end the watch
+    while sleep 0.5; do
+        owner="$(secrets_owner)"
+        # Gone (no owner), or replaced by a daemon D-Bus activated (locked): take over.
+        if [ "$owner" != "$keyring_pid" ]; then
+            echo "with-keyring: the Secret Service ($keyring_pid) went away; restarting it unlocked" >&2
+            start_keyring >/dev/null 2>&1
+            keyring_pid="$(await_owner)"
+        fi
+    done
+) &
+watchdog_pid=$!
 
 "$@"
