@@ -10,8 +10,8 @@ cargo fmt --all -- --check
 say "cargo clippy (default members, all targets, -D warnings)"
 cargo clippy --all-targets -- -D warnings
 
-say "cargo test"
-cargo test --no-fail-fast
+say "cargo test (SQLite and a private PostgreSQL; a throw-away keyring on a private D-Bus)"
+"$STINT_ROOT/scripts/with-postgres.sh" "$STINT_ROOT/scripts/with-keyring.sh" cargo test --no-fail-fast
 
 if [ -d "$STINT_ROOT/tests/python" ]; then
     say "python interop tests (boto3 and moto against the simulator)"

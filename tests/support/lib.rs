@@ -1,1 +1,312 @@
-//! Helpers for whole-system tests.
+//! Helpers for whole-system tests: the `stint` binary run as a person would run it, against an in-process simulator,
+//! with a throw-away HOME. The keyring is the real Secret Service: run these tests
+//! inside `scripts/with-keyring.sh`; without one they say so loudly and do nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+use std::sync::Arc;
+use std::time::Duration;
+
+use stint_sim::{RunningSim, World};
+use tokio::process::Command;
+
+/// The `stint` binary, built by the same `cargo test` run (or `cargo build -p stint-cli`).
+pub static BIN: std::sync::LazyLock<PathBuf> = std::sync::LazyLock::new(|| binary("stint"));
+
+/// A binary of this workspace: `STINT_<NAME>_BIN` if set, else in the folder above the test
+/// executable's (`target/<profile>/`), where `cargo test` puts every workspace binary.
+pub fn binary(name: &str) -> PathBuf {
+    let var = format!("STINT_{}_BIN", name.to_uppercase().replace('-', "_"));
+    if let Some(path) = std::env::var_os(&var) {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("the test knows where it runs from");
+    // target/<profile>/deps/<test>-<hash> → target/<profile>/<name>
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("test executables live in target/<profile>/deps");
+    profile_dir.join(name)
+}
+
+#[derive(Clone)]
+pub struct Env {
+    pub sim: Arc<RunningSim>,
+    home: Arc<tempfile::TempDir>,
+    /// Distinct per test (and person), so parallel tests do not share keyring entries.
+    pub session: String,
+    /// Give the Identity Center settings as `STINT_*` overrides (no broker, no config).
+    overrides: bool,
+}
+
+/// `None` (after a loud message) when no Secret Service is reachable.
+pub async fn env() -> Option<Env> {
+    if !keyring_available() {
+        return None;
+    }
+    let sim = stint_sim::spawn(World::demo())
+        .await
+        .expect("simulator starts");
+    let home = tempfile::tempdir().unwrap();
+    let session = format!(
+        "t{}{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos()
+    );
+    Some(Env {
+        sim: Arc::new(sim),
+        home: Arc::new(home),
+        session,
+        overrides: true,
+    })
+}
+
+fn keyring_available() -> bool {
+    let probe = stint_client::store::KeyringStore::with_service("stint-test-probe").probe();
+    match probe {
+        Ok(()) => true,
+        Err(e) if std::env::var_os("STINT_TEST_KEYRING").is_some() => {
+            panic!("scripts/with-keyring.sh started a keyring, but it does not answer: {e}")
+        }
+        // In CI a missing prerequisite is a failure, not a skip.
+        Err(e) if std::env::var_os("CI").is_some() => {
+            panic!("no Secret Service in CI ({e}): run the tests inside scripts/with-keyring.sh")
+        }
+        Err(e) => {
+            eprintln!(
+                "\n*** SKIPPED: no Secret Service reachable ({e}).\n*** Run: scripts/with-keyring.sh cargo test -p stint-e2e\n"
+            );
+            false
+        }
+    }
+}
+
+impl Env {
+    /// Another person on another machine, against the same simulator.
+    pub fn sharing(other: &Env, name: &str) -> Env {
+        Env {
+            sim: other.sim.clone(),
+            home: Arc::new(tempfile::tempdir().unwrap()),
+            session: format!("{}-{name}", other.session),
+            overrides: other.overrides,
+        }
+    }
+
+    /// The same person, relying on the configuration file (`stint configure`) instead of
+    /// `STINT_*` overrides.
+    pub fn without_overrides(&self) -> Env {
+        Env {
+            overrides: false,
+            ..self.clone()
+        }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
+    }
+
+    /// `stint ARGS` with this test's HOME, the simulator's endpoints (as the AWS SDKs
+    /// read them), and the Identity Center settings as environment overrides.
+    pub fn stint(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(&*BIN);
+        cmd.args(args)
+            .env("HOME", self.home())
+            .env("XDG_CONFIG_HOME", self.home().join(".config"))
+            .env("XDG_CACHE_HOME", self.home().join(".cache"))
+            .env_remove("STINT_CONFIG")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_CONFIG_FILE")
+            .env_remove("AWS_SHARED_CREDENTIALS_FILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env("AWS_ENDPOINT_URL_SSO", self.sim.url())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.sim.url())
+            .env("AWS_ENDPOINT_URL_STS", self.sim.url())
+            .env("AWS_ENDPOINT_URL_SIGNIN", self.sim.url())
+            .env("STINT_SSO_SESSION", &self.session)
+            .env("STINT_LOG", "trace")
+            .env("STINT_BROWSER", self.browser_script())
+            .kill_on_drop(true);
+        if self.overrides {
+            cmd.env("STINT_START_URL", self.sim.start_url())
+                .env("STINT_SSO_REGION", self.sim.region())
+                .env("STINT_BASELINE_ACCOUNT_ID", "222222222222")
+                .env("STINT_BASELINE_ROLE", "StintBaseline");
+        }
+        cmd
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        let out = tokio::time::timeout(Duration::from_secs(120), self.stint(args).output())
+            .await
+            .expect("stint finishes within two minutes")
+            .expect("stint runs");
+        self.remember_stderr(&out);
+        out
+    }
+
+    /// A "browser" that records the URL it was asked to open.
+    pub fn browser_script(&self) -> PathBuf {
+        let path = self.home().join("browser.sh");
+        if !path.exists() {
+            let log = self.home().join("opened-urls");
+            std::fs::write(
+                &path,
+                format!("#!/bin/sh\necho \"$1\" >> '{}'\n", log.display()),
+            )
+            .unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+            }
+        }
+        path
+    }
+
+    pub fn opened_urls(&self) -> Vec<String> {
+        std::fs::read_to_string(self.home().join("opened-urls"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// `stint login` as `user`: waits for the browser to be opened on the verification
+    /// page, approves the code there, and waits for the login to finish.
+    pub async fn login(&self, user: &str) -> Output {
+        let before = self.opened_urls().len();
+        // Output goes to files, not pipes: nobody reads a pipe until the login ends, and
+        // trace logs would fill it and block the process.
+        let out_path = self.home().join("login.stdout");
+        let err_path = self.home().join("login.stderr");
+        let mut child = self
+            .stint(&["login"])
+            .stdout(std::fs::File::create(&out_path).unwrap())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .unwrap();
+        let collect = |status: std::process::ExitStatus| Output {
+            status,
+            stdout: std::fs::read(&out_path).unwrap_or_default(),
+            stderr: std::fs::read(&err_path).unwrap_or_default(),
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let url = loop {
+            if let Some(url) = self.opened_urls().get(before).cloned() {
+                break url;
+            }
+            if child.try_wait().unwrap().is_some() || tokio::time::Instant::now() > deadline {
+                let _ = child.start_kill();
+                let out = collect(child.wait().await.unwrap());
+                panic!("stint login never opened the browser: {}", stderr(&out));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        let code = url
+            .split("user_code=")
+            .nth(1)
+            .expect("the URL carries the code")
+            .to_owned();
+        self.sim
+            .approve_device(&code, user)
+            .expect("a pending code");
+        let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
+            .await
+            .expect("login finishes")
+            .unwrap();
+        let out = collect(status);
+        self.remember_stderr(&out);
+        out
+    }
+
+    fn remember_stderr(&self, out: &Output) {
+        use std::io::Write;
+        let mut log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.stderr_log())
+            .unwrap();
+        log.write_all(&out.stderr).unwrap();
+    }
+
+    /// Every stderr (trace-level logs included) of every command this test ran.
+    pub fn stderr_log(&self) -> PathBuf {
+        std::env::temp_dir().join(format!("stint-cli-test-{}.stderr", self.session))
+    }
+
+    pub fn aws_cache_file(&self) -> PathBuf {
+        self.home()
+            .join(".aws/sso/cache")
+            .join(stint_client::sso::aws_cache::file_name(&self.session))
+    }
+}
+
+/// Polls `f` until it returns something (30 s at most).
+pub async fn wait_for<T>(f: impl Fn() -> Option<T>) -> T {
+    tokio::time::timeout(Duration::from_secs(30), async {
+        loop {
+            if let Some(v) = f() {
+                return v;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("condition reached within 30 s")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Files under `dir` (recursively) whose bytes contain `needle`.
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_owned()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if let Ok(bytes) = std::fs::read(&path) {
+                if bytes.windows(needle.len()).any(|w| w == needle.as_bytes()) {
+                    found.push(path);
+                }
+            }
+        }
+    }
+    found
+}
+
+/// GetCallerIdentity with the AWS SDK for Rust, signed with these credentials, against the
+/// simulator's STS: the ARN AWS sees.
+pub async fn caller_arn(env: &Env, key: &str, secret: &str, token: &str) -> String {
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(env.sim.region().to_owned()))
+        .endpoint_url(env.sim.url())
+        .credentials_provider(aws_credential_types::Credentials::new(
+            key,
+            secret,
+            Some(token.to_owned()),
+            None,
+            "test",
+        ))
+        .load()
+        .await;
+    let out = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await
+        .unwrap();
+    out.arn().unwrap().to_owned()
+}

@@ -5,6 +5,7 @@
 //! durations are whole seconds. Nothing here knows about HTTP, storage or AWS SDKs.
 #![forbid(unsafe_code)]
 
+mod admin;
 mod audit;
 mod error;
 mod events;
@@ -13,6 +14,7 @@ mod identity;
 mod request;
 pub mod routes;
 
+pub use admin::{Health, PolicySummary};
 pub use audit::{AuditEvent, AuditQuery, AuditVerification};
 pub use error::{ApiError, ErrorCode};
 pub use events::{BrokerEvent, EventKind};
@@ -20,7 +22,8 @@ pub use explain::{ApproverExplanation, ExplainQuery, Explanation, RuleRef};
 pub use identity::{AuthAwsRequest, AuthConfig, Me, Persona, SessionGrant, SignedHeader, UserRef};
 pub use request::{
     AccessRequest, AccountRef, CreateRequest, Decision, Eligibility, EligibleAccess, ExtendRequest,
-    Grant, HistoryEntry, ListRequestsQuery, Page, PermissionSetRef, RequestScope, RequestState,
+    Grant, GrantsQuery, HistoryEntry, ListRequestsQuery, Page, PermissionSetRef, RequestScope,
+    RequestState,
 };
 
 /// The API's version prefix; every route but `/healthz`, `/metrics` and `/openapi.json` lives under it.

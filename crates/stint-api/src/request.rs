@@ -88,6 +88,10 @@ pub struct EligibleAccess {
     pub ticket_required: bool,
     /// When set, a ticket must match this regular expression.
     pub ticket_pattern: Option<String>,
+    /// The longest window that needs no approval, when a rule waives it for shorter
+    /// windows than `maxDurationSecs` (absent from brokers that predate it).
+    #[serde(default)]
+    pub max_without_approval_secs: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -162,6 +166,10 @@ pub struct AccessRequest {
     pub start_at: DateTime<Utc>,
     /// When the window closes.
     pub end_at: DateTime<Utc>,
+    /// An extension waiting for an approver: the end it asks for. `endAt` holds until
+    /// it is approved (absent from brokers that predate it).
+    #[serde(default)]
+    pub pending_end_at: Option<DateTime<Utc>>,
     pub approval_required: bool,
     /// A pending request expires unanswered at this time.
     pub approval_deadline: Option<DateTime<Utc>>,
@@ -214,6 +222,20 @@ pub struct ListRequestsQuery {
     pub state: Option<String>,
     /// Account id to keep.
     pub account: Option<String>,
+    /// Opaque cursor from a previous page.
+    pub cursor: Option<String>,
+    pub limit: Option<u32>,
+}
+
+/// Query string of `GET /v1/grants`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+#[into_params(parameter_in = Query)]
+pub struct GrantsQuery {
+    /// `mine` (the default) or `all` (auditors and admins).
+    #[serde(default)]
+    pub scope: RequestScope,
     /// Opaque cursor from a previous page.
     pub cursor: Option<String>,
     pub limit: Option<u32>,

@@ -24,7 +24,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the broker API and its scheduler.
-    Serve(ConfigArgs),
+    Serve(ServeArgs),
     /// Validate the config and the policy file offline; print every problem as
     /// file:line:col and exit non-zero if there is one.
     Check(CheckArgs),
@@ -39,6 +39,16 @@ pub struct ConfigArgs {
     /// The broker's config file; STINT_ environment variables override it.
     #[arg(long, short, env = "STINT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Listen on this address instead of the config's `listen` (port 0 picks a free one;
+    /// the ready line on stdout says which).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
 }
 
 #[derive(Debug, Args)]

@@ -4,7 +4,14 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
+pub mod api;
+pub mod audit;
+pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod idc;
+pub mod metrics;
 pub mod policy;
+pub mod server;
+pub mod store;
+pub mod workflow;

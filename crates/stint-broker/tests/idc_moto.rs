@@ -48,6 +48,12 @@ impl Moto {
     fn start() -> Option<Moto> {
         let binary = Self::binary();
         if !binary.exists() {
+            // `make test` installs moto; in CI a missing prerequisite is a failure, not a skip.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} does not exist: scripts/install-python.sh must run before the tests",
+                binary.display()
+            );
             eprintln!(
                 "SKIPPED: {} does not exist; run scripts/install-python.sh (make test does) \
                  to test the adapter against moto",

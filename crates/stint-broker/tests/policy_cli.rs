@@ -119,15 +119,6 @@ fn default_config_prints_a_config_that_check_accepts() {
 }
 
 #[test]
-fn unbuilt_subcommands_say_so_and_fail() {
-    for args in [&["serve"][..], &["audit", "verify"][..]] {
-        let out = broker(args);
-        assert!(!out.status.success());
-        assert!(stderr(&out).contains("not built yet"), "{}", stderr(&out));
-    }
-}
-
-#[test]
 fn environment_variables_override_the_file_and_are_named_when_wrong() {
     let config = demo_dir().join("broker.toml");
     let config = config.to_str().unwrap();

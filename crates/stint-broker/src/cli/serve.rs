@@ -1,8 +1,89 @@
+//! `stint-broker serve`: load the config, start logging, build the broker and serve until
+//! SIGTERM or ctrl-c, reloading the policy on SIGHUP. Prints one JSON line on stdout once
+//! listening, `{"event":"ready","url":...,"listen":...}`, for scripts and tests.
+
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use super::ConfigArgs;
+use anyhow::Context;
+use stint_broker::config::{Config, ConfigError, LogFormat};
+use stint_broker::server::{self, Broker, ServeError, ServeOptions};
 
-pub fn run(_args: ConfigArgs) -> anyhow::Result<ExitCode> {
-    eprintln!("stint-broker serve: not built yet");
-    Ok(ExitCode::FAILURE)
+use super::ServeArgs;
+
+/// Logs to stderr, filtered by `STINT_LOG` (or `RUST_LOG`), never louder than the caps that
+/// keep the AWS SDK's header dumps (which carry the broker's own credentials) out.
+fn init_logging(format: LogFormat) -> anyhow::Result<()> {
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+
+    let directives = std::env::var("STINT_LOG")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .unwrap_or_else(|_| "info".to_owned());
+    let filter = stint_broker::auth::secret_safe_filter(&directives).map_err(anyhow::Error::msg)?;
+    let layer = tracing_subscriber::fmt::layer()
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr);
+    let layer = match format {
+        LogFormat::Text => layer.boxed(),
+        LogFormat::Json => layer.json().boxed(),
+    };
+    tracing_subscriber::registry()
+        .with(layer.with_filter(filter))
+        .try_init()
+        .context("cannot start logging")
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
+    let config = match Config::load(args.config.config.as_deref(), std::env::vars()) {
+        Ok(config) => config,
+        Err(ConfigError::Invalid(problems)) => {
+            for p in &problems {
+                eprintln!("{p}");
+            }
+            eprintln!(
+                "the config has {} problem(s); the broker did not start",
+                problems.len()
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    init_logging(config.log_format)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(serve(config, args.listen))
+}
+
+async fn serve(config: Config, listen: Option<std::net::SocketAddr>) -> anyhow::Result<ExitCode> {
+    let (shutdown, reloads) = server::signals().context("cannot listen for signals")?;
+    let broker = match Broker::build(
+        &config,
+        ServeOptions {
+            listen,
+            ..ServeOptions::default()
+        },
+    )
+    .await
+    {
+        Ok(broker) => broker,
+        Err(ServeError::Policy(problems)) => {
+            eprintln!("{problems}");
+            eprintln!(
+                "the broker did not start: fix the policy file (`stint-broker check`) and start it again"
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let line = serde_json::to_string(&broker.ready).context("cannot encode the ready line")?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{line}").context("cannot write the ready line")?;
+    stdout.flush().context("cannot write the ready line")?;
+    drop(stdout);
+    broker.run(shutdown, reloads).await?;
+    Ok(ExitCode::SUCCESS)
 }

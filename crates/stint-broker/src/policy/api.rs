@@ -49,6 +49,7 @@ pub fn eligible_access(item: &Eligible, settings: &Settings) -> EligibleAccess {
         approval_required: item.approval_required,
         ticket_required: item.ticket_required,
         ticket_pattern: settings.ticket_pattern.as_ref().map(|p| p.source.clone()),
+        max_without_approval_secs: item.max_without_approval.map(secs),
     }
 }
 

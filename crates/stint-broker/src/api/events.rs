@@ -1,0 +1,204 @@
+//! `GET /v1/events`: server-sent events carrying to each caller what concerns them, from
+//! the engine's change feed. The SSE `id` is the audit sequence number, so a client that
+//! reconnects with `Last-Event-ID` resumes where it stopped, without loss or repeats.
+//!
+//! Who gets what:
+//! - the requester, every change of their requests (`request_changed`);
+//! - a member of a request's approver groups (not the requester), the request when it is
+//!   made, decided (approved, rejected, cancelled, expired) or an extension of it is asked
+//!   or decided (`approval_changed`) — not its later activation and expiry.
+//!
+//! A stream ends when the session expires or is logged out (checked now and then), when the
+//! broker shuts down, or when the feed fails; the client reconnects with `Last-Event-ID`.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures::{Stream, StreamExt};
+use stint_api::{ApiError, BrokerEvent, EventKind, routes};
+
+use super::caller::{Viewer, bearer_token};
+use super::error::AppError;
+use super::state::AppState;
+use crate::audit::AuditFilter;
+use crate::auth::AuthError;
+use crate::workflow::RequestChange;
+use crate::workflow::types::RequestId;
+
+/// Audit event kinds an approver is told about.
+const APPROVAL_KINDS: [&str; 8] = [
+    "requested",
+    "approved",
+    "rejected",
+    "cancelled",
+    "expired",
+    "extension_requested",
+    "extension_approved",
+    "extension_rejected",
+];
+
+const LAST_EVENT_ID: &str = "last-event-id";
+
+/// Follows the changes that concern the caller. Honours `Last-Event-ID`.
+#[utoipa::path(
+    get,
+    path = routes::EVENTS,
+    operation_id = "streamEvents",
+    tag = "events",
+    security(("bearer" = [])),
+    params(("Last-Event-ID" = Option<i64>, Header, description = "Resume after this event (the last `id:` received)")),
+    responses(
+        (status = 200, description = "A `text/event-stream`: each `data:` is one BrokerEvent, each `id:` its audit sequence number; comment lines keep the connection alive", body = BrokerEvent, content_type = "text/event-stream"),
+        (status = 400, description = "Last-Event-ID is not a sequence number", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+    )
+)]
+pub async fn events(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, AppError> {
+    let after = match headers.get(LAST_EVENT_ID) {
+        None => state.engine().change_cursor(),
+        Some(value) => value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().parse::<i64>().ok())
+            .filter(|seq| *seq >= 0)
+            .ok_or_else(|| {
+                AppError::invalid(
+                    "Last-Event-ID must be the id of an event this stream sent (a whole number)",
+                )
+            })?,
+    };
+    // The stream re-checks the session now and then, so a logout ends it.
+    let token = bearer_token(&headers)?.to_owned();
+    tracing::debug!(after, "event stream opened");
+    let keep_alive = KeepAlive::new().interval(state.inner.events.keep_alive);
+    Ok(Sse::new(follow(state, viewer, SessionToken(token), after)).keep_alive(keep_alive))
+}
+
+/// Held only to re-check the session; never printed.
+struct SessionToken(String);
+
+fn follow(
+    state: AppState,
+    viewer: Viewer,
+    token: SessionToken,
+    after: i64,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    async_stream::stream! {
+        let engine = state.engine().clone();
+        let changes = engine.changes(after);
+        tokio::pin!(changes);
+        let clock = state.inner.clock.clone();
+        let expires = clock.sleep_until(viewer.caller.session_expires_at);
+        tokio::pin!(expires);
+        let mut check = tokio::time::interval(state.inner.events.session_check);
+        check.tick().await;
+        let shutdown = state.inner.shutdown.clone();
+        // Per request, the last seq this stream looked at: an approver's event is decided
+        // on every audit event since then, not only the latest.
+        let mut seen: HashMap<RequestId, i64> = HashMap::new();
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => break,
+                _ = &mut expires => {
+                    tracing::debug!("event stream ended: the session expired");
+                    break;
+                }
+                _ = check.tick() => {
+                    match state.inner.resolver.resolve(&token.0).await {
+                        Ok(_) | Err(AuthError::Unavailable(_)) => {}
+                        Err(_) => {
+                            tracing::debug!("event stream ended: the session is no longer valid");
+                            break;
+                        }
+                    }
+                }
+                next = changes.next() => match next {
+                    None => break,
+                    Some(Err(e)) => {
+                        tracing::warn!(error = %e, "event stream ended: the change feed failed; the client resumes with Last-Event-ID");
+                        break;
+                    }
+                    Some(Ok(change)) => {
+                        let request = &change.request;
+                        let since = if viewer.is_approver_of(request) {
+                            // Only requests this viewer approves need remembering, and
+                            // only until nothing more can be decided about them.
+                            let since = if request.state.is_final() {
+                                seen.remove(&request.id)
+                            } else {
+                                seen.insert(request.id, change.seq)
+                            };
+                            since.unwrap_or(after)
+                        } else {
+                            after
+                        };
+                        match relevance(&state, &viewer, &change, since).await {
+                            Ok(Some(kind)) => {
+                                if let Some(event) = sse_event(&change, kind) {
+                                    yield Ok(event);
+                                }
+                            }
+                            Ok(None) => {}
+                            Err(e) => {
+                                tracing::warn!(error = %e, "event stream ended: cannot read the audit log");
+                                break;
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// Why this change concerns the viewer, if it does.
+async fn relevance(
+    state: &AppState,
+    viewer: &Viewer,
+    change: &RequestChange,
+    since: i64,
+) -> Result<Option<EventKind>, crate::workflow::EngineError> {
+    let request = &change.request;
+    if viewer.is_requester(request) {
+        return Ok(Some(EventKind::RequestChanged));
+    }
+    if !viewer.is_approver_of(request) {
+        return Ok(None);
+    }
+    let events = state
+        .engine()
+        .audit(AuditFilter {
+            request_id: Some(request.id),
+            after: Some(since),
+            limit: 1000,
+            ..AuditFilter::default()
+        })
+        .await?;
+    let decided = events
+        .iter()
+        .filter(|e| e.seq <= change.seq)
+        .any(|e| APPROVAL_KINDS.contains(&e.kind.as_str()));
+    Ok(decided.then_some(EventKind::ApprovalChanged))
+}
+
+fn sse_event(change: &RequestChange, kind: EventKind) -> Option<Event> {
+    let payload = BrokerEvent {
+        seq: change.seq,
+        kind,
+        request: change.request.to_api(),
+    };
+    match serde_json::to_string(&payload) {
+        Ok(data) => Some(Event::default().id(change.seq.to_string()).data(data)),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot encode an event");
+            None
+        }
+    }
+}

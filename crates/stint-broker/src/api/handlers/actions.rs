@@ -1,0 +1,236 @@
+//! What people do to a request: approve, reject, cancel, revoke, extend. The handler makes
+//! sure the caller may know the request exists and asks the policy what it must; the engine
+//! enforces who may do what (nobody approves their own request, only the requester cancels)
+//! and commits the change with its audit event.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use stint_api::{AccessRequest, ApiError, Decision, ExtendRequest, routes};
+
+use super::requests::visible_request;
+use crate::api::caller::Viewer;
+use crate::api::error::AppError;
+use crate::api::extract::{Json, OptionalJson, Path};
+use crate::api::state::AppState;
+use crate::policy::Ask;
+use crate::workflow::types::RequestId;
+
+type Answer = Result<axum::Json<AccessRequest>, AppError>;
+
+/// Approves a pending request, or an extension waiting for approval.
+#[utoipa::path(
+    post,
+    path = routes::APPROVE,
+    operation_id = "approveRequest",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The request id")),
+    request_body(content = Decision, description = "An optional comment; the body may be left out"),
+    responses(
+        (status = 200, description = "Approved", body = AccessRequest),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "Not an approver of it (`forbidden`), or the caller's own request (`self_approval`)", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
+        (status = 409, description = "Nothing waits for a decision", body = ApiError),
+    )
+)]
+pub async fn approve(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<RequestId>,
+    OptionalJson(body): OptionalJson<Decision>,
+) -> Answer {
+    visible_request(&state, &viewer, id).await?;
+    let request = state
+        .engine()
+        .approve(id, &viewer.actor(), body.comment)
+        .await?;
+    Ok(axum::Json(request.to_api()))
+}
+
+/// Rejects a pending request, or an extension waiting for approval. A comment is required.
+#[utoipa::path(
+    post,
+    path = routes::REJECT,
+    operation_id = "rejectRequest",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The request id")),
+    request_body(content = Decision, description = "`comment` is required: tell the requester why"),
+    responses(
+        (status = 200, description = "Rejected", body = AccessRequest),
+        (status = 400, description = "No comment", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "Not an approver of it, or the caller's own request", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
+        (status = 409, description = "Nothing waits for a decision", body = ApiError),
+    )
+)]
+pub async fn reject(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<RequestId>,
+    OptionalJson(body): OptionalJson<Decision>,
+) -> Answer {
+    visible_request(&state, &viewer, id).await?;
+    let request = state
+        .engine()
+        .reject(id, &viewer.actor(), body.comment)
+        .await?;
+    Ok(axum::Json(request.to_api()))
+}
+
+/// The requester withdraws a request whose window has not opened.
+#[utoipa::path(
+    post,
+    path = routes::CANCEL,
+    operation_id = "cancelRequest",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The request id")),
+    request_body(content = Decision, description = "An optional comment; the body may be left out"),
+    responses(
+        (status = 200, description = "Cancelled", body = AccessRequest),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "Not the requester", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
+        (status = 409, description = "Already started or decided: revoke an active grant instead", body = ApiError),
+    )
+)]
+pub async fn cancel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<RequestId>,
+    OptionalJson(body): OptionalJson<Decision>,
+) -> Answer {
+    visible_request(&state, &viewer, id).await?;
+    let request = state
+        .engine()
+        .cancel(id, &viewer.actor(), body.comment)
+        .await?;
+    Ok(axum::Json(request.to_api()))
+}
+
+/// Ends a grant now (or one approved but not started): its requester, an approver of it,
+/// or an admin. The assignment is deleted unless another active grant still needs it.
+#[utoipa::path(
+    post,
+    path = routes::REVOKE,
+    operation_id = "revokeRequest",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The request id")),
+    request_body(content = Decision, description = "An optional comment; the body may be left out"),
+    responses(
+        (status = 200, description = "Ending (or ended, if it had not started)", body = AccessRequest),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "Neither its requester, an approver of it, nor an admin", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
+        (status = 409, description = "Not approved or active", body = ApiError),
+    )
+)]
+pub async fn revoke(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<RequestId>,
+    OptionalJson(body): OptionalJson<Decision>,
+) -> Answer {
+    visible_request(&state, &viewer, id).await?;
+    let request = state
+        .engine()
+        .revoke(id, &viewer.actor(), body.comment)
+        .await?;
+    Ok(axum::Json(request.to_api()))
+}
+
+/// Lengthens the window in place. The policy is asked about the new length: beyond the
+/// rule's maximum it is refused; where the longer window needs approval, the new end waits
+/// for an approver as `pendingEndAt` and the grant keeps its current end until then.
+#[utoipa::path(
+    post,
+    path = routes::EXTEND,
+    operation_id = "extendRequest",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The request id")),
+    request_body = ExtendRequest,
+    responses(
+        (status = 200, description = "Extended, or the extension waits for approval (`pendingEndAt`)", body = AccessRequest),
+        (status = 400, description = "The new length is longer than the policy allows", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "Not the requester, or no longer eligible", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
+        (status = 409, description = "The request has ended or was decided", body = ApiError),
+    )
+)]
+pub async fn extend(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<RequestId>,
+    Json(body): Json<ExtendRequest>,
+) -> Answer {
+    let request = visible_request(&state, &viewer, id).await?;
+    if !viewer.is_requester(&request) {
+        return Err(AppError::forbidden(format!(
+            "only {} can extend request {id}; an approver or admin can revoke it",
+            request.requester.user_name
+        )));
+    }
+    if body.by_secs == 0 {
+        return Err(AppError::invalid(
+            "bySecs must be above zero: say how much longer you need",
+        ));
+    }
+    if request.state.is_final() || request.state == crate::workflow::types::State::Ending {
+        return Err(crate::workflow::EngineError::InvalidState {
+            id,
+            state: request.state,
+            action: "extended",
+        }
+        .into());
+    }
+    let by = Duration::from_secs(u64::from(body.by_secs));
+    // The whole window as it would become, held to the policy like a new request of it.
+    // The engine extends from the current end; an extension still waiting is replaced.
+    let new_end = request.end_at + chrono::Duration::seconds(i64::from(body.by_secs));
+    let length = (new_end - request.start_at).to_std().unwrap_or(by);
+    let directory = state.directory().current();
+    let decision = viewer.policy.check(
+        &viewer.subject,
+        &Ask {
+            account: &request.account.id,
+            permission_set: &request.permission_set.name,
+            duration: length,
+            ticket: request.ticket.as_deref(),
+        },
+        directory.as_ref(),
+    )?;
+    if decision.approval_required
+        && request.approver_groups.is_empty()
+        && request.state != crate::workflow::types::State::Pending
+    {
+        // Granted without approval, it has no approvers to ask; a second request for the
+        // extra time shares the same assignment, so nothing is lost by asking anew.
+        return Err(AppError::new(
+            stint_api::ErrorCode::NoApprover,
+            format!(
+                "request {id} was granted without approval, and {} in all needs approval under rule \"{}\": request the extra time as a new request, which {} can approve",
+                crate::policy::human_duration(length),
+                decision.rule.name,
+                decision.approver_groups.join(", ")
+            ),
+        ));
+    }
+    let extended = state
+        .engine()
+        .extend(
+            id,
+            &viewer.actor(),
+            by,
+            body.reason,
+            decision.approval_required,
+        )
+        .await?;
+    Ok(axum::Json(extended.to_api()))
+}

@@ -1,0 +1,11 @@
+//! One module per resource; each handler authenticates, asks the policy, calls the engine
+//! and converts to the wire types.
+
+pub mod actions;
+pub mod admin;
+pub mod audit;
+pub mod explain;
+pub mod grants;
+pub mod me;
+pub mod ops;
+pub mod requests;

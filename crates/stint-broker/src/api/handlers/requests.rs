@@ -1,0 +1,274 @@
+//! Requests: create one, list them, read one with its history, and who may approve it.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use stint_api::{
+    AccessRequest, ApiError, ApproverExplanation, CreateRequest, ListRequestsQuery, Page,
+    RequestScope, UserRef, routes,
+};
+
+use crate::api::caller::Viewer;
+use crate::api::error::AppError;
+use crate::api::extract::{Json, Path, Query};
+use crate::api::state::AppState;
+use crate::policy::{Ask, rule_ref, secs};
+use crate::workflow::types::{
+    AccountInfo, PermissionSetInfo, Request, RequestId, State as RequestState,
+};
+use crate::workflow::{ApprovalDecision, ListQuery, NewGrant, Scope};
+
+/// How far ahead a window may be scheduled.
+const MAX_LEAD: chrono::Duration = chrono::Duration::days(30);
+
+/// The request, if the caller may know it exists; otherwise the same answer as for a
+/// request that does not exist.
+pub async fn visible_request(
+    state: &AppState,
+    viewer: &Viewer,
+    id: RequestId,
+) -> Result<Request, AppError> {
+    let request = state.engine().request(id).await?;
+    if viewer.can_see(&request) {
+        Ok(request)
+    } else {
+        Err(crate::workflow::EngineError::NotFound(id).into())
+    }
+}
+
+/// Asks for access. The policy decides at once whether it is allowed, whether it needs
+/// approval and who could give it; a request nobody could approve is refused here.
+#[utoipa::path(
+    post,
+    path = routes::REQUESTS,
+    operation_id = "createRequest",
+    tag = "requests",
+    security(("bearer" = [])),
+    request_body = CreateRequest,
+    responses(
+        (status = 201, description = "Recorded: `pending`, or `approved` when no approval is needed", body = AccessRequest),
+        (status = 400, description = "Bad input, a duration out of range, or a missing or malformed ticket (`invalid_input`, `ticket_required`)", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "Not eligible, or nobody could approve it (`not_eligible`, `no_approver`)", body = ApiError),
+    )
+)]
+pub async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Json(body): Json<CreateRequest>,
+) -> Result<(StatusCode, axum::Json<AccessRequest>), AppError> {
+    if body.duration_secs == 0 {
+        return Err(AppError::invalid(
+            "durationSecs must be above zero: say how long you need the access",
+        ));
+    }
+    if let Some(start) = body.start_at {
+        if start > state.inner.clock.now() + MAX_LEAD {
+            return Err(AppError::invalid(
+                "startAt is more than 30 days away: request closer to the time",
+            ));
+        }
+    }
+    let directory = state.directory().current();
+    let decision = viewer.policy.check(
+        &viewer.subject,
+        &Ask {
+            account: &body.account,
+            permission_set: &body.permission_set,
+            duration: Duration::from_secs(u64::from(body.duration_secs)),
+            ticket: body.ticket.as_deref(),
+        },
+        directory.as_ref(),
+    )?;
+    let ps = &decision.permission_set;
+    let grant = NewGrant {
+        account: AccountInfo {
+            id: decision.account.id.clone(),
+            name: decision.account.name.clone(),
+        },
+        permission_set: PermissionSetInfo {
+            arn: ps.arn.clone(),
+            name: ps.name.clone(),
+            description: ps.description.clone(),
+            session_duration_secs: secs(ps.session_duration),
+        },
+        duration: decision.duration,
+        start_at: body.start_at,
+        reason: body.reason,
+        ticket: body.ticket,
+        decision: ApprovalDecision {
+            approval_required: decision.approval_required,
+            approver_groups: decision.approver_groups.clone(),
+            approval_timeout: Some(decision.approval_timeout),
+        },
+    };
+    let request = state.engine().create(&viewer.actor(), grant).await?;
+    tracing::info!(
+        request_id = request.id,
+        account = %request.account.name,
+        permission_set = %request.permission_set.name,
+        state = %request.state,
+        rule = %decision.rule.name,
+        "request created"
+    );
+    Ok((StatusCode::CREATED, axum::Json(request.to_api())))
+}
+
+fn parse_states(states: Option<&str>) -> Result<Vec<RequestState>, AppError> {
+    states
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            RequestState::parse(s).ok_or_else(|| {
+                AppError::invalid(format!(
+                    "\"{s}\" is not a request state; use one of {}",
+                    RequestState::ALL.map(RequestState::as_str).join(", ")
+                ))
+            })
+        })
+        .collect()
+}
+
+/// A page of requests, newest first: the caller's (`scope=mine`), those waiting for their
+/// decision (`approvable`), or every request (`all`, auditors and admins).
+#[utoipa::path(
+    get,
+    path = routes::REQUESTS,
+    operation_id = "listRequests",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(ListRequestsQuery),
+    responses(
+        (status = 200, description = "One page", body = Page<AccessRequest>),
+        (status = 400, description = "An unknown state or a cursor this broker did not give", body = ApiError),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 403, description = "`scope=all` by someone who is neither auditor nor admin", body = ApiError),
+    )
+)]
+pub async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<ListRequestsQuery>,
+) -> Result<axum::Json<Page<AccessRequest>>, AppError> {
+    let scope = match query.scope {
+        RequestScope::Mine => Scope::Mine,
+        RequestScope::Approvable => Scope::Approvable,
+        RequestScope::All => {
+            viewer.require_auditor("listing every request")?;
+            Scope::All
+        }
+    };
+    let states = parse_states(query.state.as_deref())?;
+    // An account may be named as people say it; the store keeps ids.
+    let account_id = query.account.map(|a| {
+        viewer
+            .policy
+            .find_account(&a)
+            .map_or(a, |found| found.id.clone())
+    });
+    let page = state
+        .engine()
+        .list(
+            &viewer.actor(),
+            ListQuery {
+                scope,
+                states,
+                account_id,
+                cursor: query.cursor,
+                limit: query.limit,
+            },
+        )
+        .await?;
+    Ok(axum::Json(Page {
+        items: page.items.iter().map(Request::to_api).collect(),
+        next_cursor: page.next_cursor,
+    }))
+}
+
+/// One request with its history. Visible to its requester, its approvers, auditors and
+/// admins; anyone else is told it does not exist.
+#[utoipa::path(
+    get,
+    path = routes::REQUEST,
+    operation_id = "getRequest",
+    tag = "requests",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The request id")),
+    responses(
+        (status = 200, description = "The request and its history", body = AccessRequest),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
+    )
+)]
+pub async fn get(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<RequestId>,
+) -> Result<axum::Json<AccessRequest>, AppError> {
+    let details = state.engine().request_details(id).await?;
+    if !viewer.can_see(&details.request) {
+        return Err(crate::workflow::EngineError::NotFound(id).into());
+    }
+    Ok(axum::Json(details.to_api()))
+}
+
+/// Who may approve a request: the groups fixed when it was made, their members other than
+/// the requester, and the approval rules that cover it now.
+#[utoipa::path(
+    get,
+    path = routes::APPROVERS,
+    operation_id = "getApprovers",
+    tag = "explain",
+    security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The request id")),
+    responses(
+        (status = 200, description = "Who may approve it", body = ApproverExplanation),
+        (status = 401, description = "No valid session", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
+        (status = 503, description = "Identity Center could not be asked about a group", body = ApiError),
+    )
+)]
+pub async fn approvers(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(id): Path<RequestId>,
+) -> Result<axum::Json<ApproverExplanation>, AppError> {
+    let request = visible_request(&state, &viewer, id).await?;
+    let directory = state.directory().current();
+    let mut users: BTreeMap<String, UserRef> = BTreeMap::new();
+    for group in &request.approver_groups {
+        let members = match directory.members.get(group) {
+            Some(members) => members.clone(),
+            // A group the policy no longer names: ask Identity Center.
+            None => state.inner.idc.group_members(group).await?,
+        };
+        for user in members {
+            if user.user_id != request.requester.user_id {
+                users.insert(
+                    user.user_name.clone(),
+                    UserRef {
+                        user_id: user.user_id,
+                        user_name: user.user_name,
+                        display_name: user.display_name,
+                    },
+                );
+            }
+        }
+    }
+    let rules = viewer
+        .policy
+        .approval_rules_for(&request.account.id, &request.permission_set.name)
+        .iter()
+        .map(|(rule, _)| rule_ref(rule))
+        .collect();
+    Ok(axum::Json(ApproverExplanation {
+        request_id: request.id,
+        rules,
+        groups: request.approver_groups.clone(),
+        users: users.into_values().collect(),
+    }))
+}

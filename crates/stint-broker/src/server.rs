@@ -1,0 +1,459 @@
+//! `stint-broker serve`, wired: config → store → AWS SDK config and the Identity Center
+//! adapter → directory snapshot → policy → engine → router → serve. Around the server run
+//! the engine (schedule and reconciliation), a periodic directory refresh, and policy
+//! reloads (SIGHUP). Shutdown stops accepting, ends event streams, lets requests and
+//! assignment calls in flight finish, and gives up after [`SHUTDOWN_GRACE`].
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use futures::{Stream, StreamExt};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::api::{self, AppParts, AppState, Directory, DirectorySnapshot, EventSettings};
+use crate::auth::{self, AuthSettings, AuthState, Authenticator, CallerResolver, StsClient};
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::idc::{AwsIdentityCenter, IdcError, IdcSettings, IdentityCenter};
+use crate::policy::{LoadError, PolicyHandle, ReloadError};
+use crate::store::{self, StoreError};
+use crate::workflow::{Engine, EngineError, EngineSettings};
+
+/// How long a shutdown may take before the broker stops waiting: assignment calls in flight
+/// that have not finished by then resume on the next start.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// How often expired sessions and spent signatures are purged.
+const SESSION_PURGE_EVERY: Duration = Duration::from_secs(600);
+
+/// How many times the first directory read is tried before the broker gives up starting.
+const STARTUP_ATTEMPTS: u32 = 6;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("cannot open the database {url}: {source}")]
+    Store {
+        url: String,
+        #[source]
+        source: StoreError,
+    },
+    #[error("cannot set up the Identity Center client: {0}")]
+    Adapter(IdcError),
+    #[error(
+        "cannot read the organization from Identity Center: {0}\n(check the broker's AWS credentials and region, and AWS_ENDPOINT_URL if it points at a simulator)"
+    )]
+    Directory(IdcError),
+    /// Every problem, one `file:line:col: error: ...` per line.
+    #[error(
+        "{0}\nthe broker did not start: fix the policy file (`stint-broker check`) and start it again"
+    )]
+    Policy(String),
+    #[error("the engine refused its settings: {0}")]
+    Engine(#[from] EngineError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the HTTP server failed: {0}")]
+    Http(std::io::Error),
+    #[error("a broker task failed: {0}")]
+    Task(String),
+}
+
+/// What `serve` prints once it is listening.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Ready {
+    /// Always `ready`.
+    pub event: &'static str,
+    /// Where the API answers now.
+    pub url: String,
+    /// The address bound.
+    pub listen: SocketAddr,
+}
+
+/// Overrides of the config for one run.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// Listen here instead of `config.listen` (port 0 picks a free one).
+    pub listen: Option<SocketAddr>,
+    /// The identity store found at start, when the config names no access portal URL:
+    /// clients are told the portal's default address for it.
+    pub identity_store_id: Option<String>,
+}
+
+/// Everything built from the config, ready to serve.
+pub struct Broker {
+    pub state: AppState,
+    pub engine: Engine,
+    pub listener: TcpListener,
+    pub ready: Ready,
+    directory_refresh: Duration,
+    shutdown: CancellationToken,
+    authentication: axum::Router,
+    authenticator: Arc<Authenticator>,
+}
+
+impl std::fmt::Debug for Broker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Broker")
+            .field("ready", &self.ready)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The URL a listener is reached at; an unspecified address (0.0.0.0) on loopback.
+pub fn local_url(addr: SocketAddr) -> String {
+    let ip = if addr.ip().is_unspecified() {
+        std::net::IpAddr::from([127, 0, 0, 1])
+    } else {
+        addr.ip()
+    };
+    format!("http://{}", SocketAddr::new(ip, addr.port()))
+}
+
+/// The AWS SDK configuration: credentials from the default chain, the region from the
+/// config, endpoints as the SDK finds them (`AWS_ENDPOINT_URL`, `AWS_ENDPOINT_URL_SSO_ADMIN`
+/// and friends), so the demo points it at the simulator without special code paths.
+pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(config.identity_center.region.clone()))
+        .load()
+        .await
+}
+
+async fn with_retries<T, F, Fut>(what: &str, mut call: F) -> Result<T, IdcError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, IdcError>>,
+{
+    let mut pause = Duration::from_millis(500);
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Ok(value) => return Ok(value),
+            Err(e) if e.is_retryable() && attempt < STARTUP_ATTEMPTS => {
+                tracing::warn!(error = %e, attempt, "{what} failed; trying again");
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_secs(8));
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn policy_problems(e: &ReloadError) -> String {
+    match e {
+        ReloadError::Load(LoadError::Invalid(d)) | ReloadError::Unresolved(d) => d.to_string(),
+        ReloadError::Load(read @ LoadError::Read { .. }) => read.to_string(),
+    }
+}
+
+impl Broker {
+    /// Builds everything `serve` runs, with the production Identity Center adapter.
+    pub async fn build(config: &Config, options: ServeOptions) -> Result<Broker, ServeError> {
+        let sdk = sdk_config(config).await;
+        let idc = AwsIdentityCenter::new(
+            &sdk,
+            IdcSettings {
+                instance_arn: config.identity_center.instance_arn.clone(),
+                identity_store_id: config.identity_center.identity_store_id.clone(),
+                ..IdcSettings::default()
+            },
+        )
+        .map_err(ServeError::Adapter)?;
+        let mut options = options;
+        if options.identity_store_id.is_none() {
+            let instance = with_retries("finding the Identity Center instance", || async {
+                idc.instance().await.cloned()
+            })
+            .await
+            .map_err(ServeError::Directory)?;
+            options.identity_store_id = Some(instance.identity_store_id);
+        }
+        Self::build_with(config, options, Arc::new(idc), Arc::new(SystemClock)).await
+    }
+
+    /// Builds on a given Identity Center and clock (tests).
+    pub async fn build_with(
+        config: &Config,
+        options: ServeOptions,
+        idc: Arc<dyn IdentityCenter>,
+        clock: SharedClock,
+    ) -> Result<Broker, ServeError> {
+        let store = store::open(config.database_url.expose())
+            .await
+            .map_err(|source| ServeError::Store {
+                url: config.database_url.redacted(),
+                source,
+            })?;
+        tracing::info!(database = %config.database_url, "database ready");
+
+        let (organization, permission_sets) = with_retries("reading the organization", || {
+            api::fetch_organization(idc.as_ref())
+        })
+        .await
+        .map_err(ServeError::Directory)?;
+        let policy_path = config.policy_path();
+        let (policy, summary) = PolicyHandle::load(&policy_path, &organization, &permission_sets)
+            .map_err(|e| ServeError::Policy(policy_problems(&e)))?;
+        for warning in &summary.warnings {
+            tracing::warn!(%warning, "policy warning");
+        }
+        tracing::info!(
+            file = %policy_path.display(),
+            eligibility_rules = summary.eligibility_rules,
+            approval_rules = summary.approval_rules,
+            "policy loaded"
+        );
+        let groups = api::approver_groups(&policy.current());
+        let members = with_retries("reading the approver groups", || {
+            api::fetch_members(idc.as_ref(), &groups)
+        })
+        .await
+        .map_err(ServeError::Directory)?;
+        let directory = Arc::new(Directory::new(DirectorySnapshot {
+            organization,
+            permission_sets,
+            members,
+            taken_at: Some(clock.now()),
+        }));
+
+        let engine = Engine::new(
+            store.clone(),
+            idc.clone(),
+            clock.clone(),
+            EngineSettings {
+                retry_deadline: config.side_effect_deadline,
+                reconcile_interval: config.reconcile_interval,
+                ..EngineSettings::default()
+            },
+        )
+        .await?;
+
+        let shutdown = CancellationToken::new();
+        let policy = Arc::new(policy);
+        let authenticator = authenticator(config, &options, &store, &idc, &clock)?;
+        let authentication = auth::routes(AuthState {
+            authenticator: authenticator.clone(),
+            personas: policy.clone(),
+        });
+        let resolver: Arc<dyn CallerResolver> = authenticator.clone();
+        let state = AppState::new(AppParts {
+            engine: engine.clone(),
+            policy,
+            directory,
+            idc,
+            resolver,
+            clock,
+            events: EventSettings::default(),
+            shutdown: shutdown.clone(),
+        });
+        state
+            .metrics()
+            .policy_loaded(Some((summary.eligibility_rules, summary.approval_rules)));
+
+        let addr = options.listen.unwrap_or(config.listen);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        let listen = listener
+            .local_addr()
+            .map_err(|source| ServeError::Bind { addr, source })?;
+        Ok(Broker {
+            state,
+            engine,
+            listener,
+            ready: Ready {
+                event: "ready",
+                url: local_url(listen),
+                listen,
+            },
+            directory_refresh: config.reconcile_interval,
+            shutdown,
+            authentication,
+            authenticator,
+        })
+    }
+
+    /// Serves until `shutdown` resolves; reloads the policy on every item of `reloads`.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        reloads: impl Stream<Item = ()> + Send + 'static,
+    ) -> Result<(), ServeError> {
+        let Broker {
+            state,
+            engine,
+            listener,
+            ready,
+            directory_refresh,
+            shutdown: token,
+            authentication,
+            authenticator,
+        } = self;
+        tracing::info!(url = %ready.url, "serving");
+        let app = api::router_with(state.clone(), authentication);
+        let mut server = tokio::spawn(api::serve(listener, app, token.clone().cancelled_owned()));
+        let mut scheduler = {
+            let engine = engine.clone();
+            let stop = token.clone();
+            tokio::spawn(async move { engine.run(stop.cancelled_owned()).await })
+        };
+        let refresher = tokio::spawn(refresh_directory(
+            state.clone(),
+            directory_refresh,
+            token.clone(),
+        ));
+        let reloader = tokio::spawn(reload_on(state.clone(), reloads, token.clone()));
+        let purger = {
+            let stop = token.clone();
+            tokio::spawn(async move {
+                authenticator
+                    .purge_periodically(SESSION_PURGE_EVERY, stop.cancelled_owned())
+                    .await;
+            })
+        };
+
+        let early = tokio::select! {
+            () = shutdown => None,
+            done = &mut server => Some(match done {
+                Ok(Ok(())) => ServeError::Task("the HTTP server stopped on its own".into()),
+                Ok(Err(e)) => ServeError::Http(e),
+                Err(e) => ServeError::Task(e.to_string()),
+            }),
+            done = &mut scheduler => Some(match done {
+                Ok(Ok(())) => ServeError::Task("the scheduler stopped on its own".into()),
+                Ok(Err(e)) => ServeError::Engine(e),
+                Err(e) => ServeError::Task(e.to_string()),
+            }),
+        };
+        tracing::info!("shutting down");
+        token.cancel();
+        let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            let server = if server.is_finished() {
+                Ok(Ok(()))
+            } else {
+                (&mut server).await
+            };
+            let scheduler = if scheduler.is_finished() {
+                Ok(Ok(()))
+            } else {
+                (&mut scheduler).await
+            };
+            let _ = refresher.await;
+            let _ = reloader.await;
+            let _ = purger.await;
+            (server, scheduler)
+        })
+        .await;
+        if let Some(e) = early {
+            return Err(e);
+        }
+        match finished {
+            Ok((Ok(Ok(())), Ok(Ok(())))) => {
+                tracing::info!("stopped");
+                Ok(())
+            }
+            Ok((server, scheduler)) => {
+                let why = format!("{server:?} / {scheduler:?}");
+                Err(ServeError::Task(format!("stopped with an error: {why}")))
+            }
+            Err(_) => {
+                tracing::warn!(
+                    grace = ?SHUTDOWN_GRACE,
+                    "shutdown took too long; stopping anyway (steps in flight resume on the next start)"
+                );
+                Ok(())
+            }
+        }
+    }
+}
+
+async fn refresh_directory(state: AppState, every: Duration, stop: CancellationToken) {
+    let clock = state.clock().clone();
+    let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::minutes(5));
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = clock.sleep_until(clock.now() + every) => {}
+        }
+        if let Err(e) = state.refresh_directory().await {
+            tracing::warn!(error = %e, "cannot refresh the directory; keeping the previous snapshot");
+        }
+    }
+}
+
+async fn reload_on(
+    state: AppState,
+    reloads: impl Stream<Item = ()> + Send + 'static,
+    stop: CancellationToken,
+) {
+    tokio::pin!(reloads);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => return,
+            next = reloads.next() => {
+                if next.is_none() {
+                    return;
+                }
+                tracing::info!("SIGHUP: reloading the policy");
+                // The outcome is logged and counted by the reload itself.
+                let _ = state.reload_policy(api::SIGNAL_ACTOR).await;
+            }
+        }
+    }
+}
+
+/// SIGTERM or ctrl-c (shutdown), and SIGHUP (reload), as the process receives them.
+#[cfg(unix)]
+pub fn signals() -> std::io::Result<(
+    impl Future<Output = ()> + Send + 'static,
+    impl Stream<Item = ()> + Send + 'static,
+)> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hangup = signal(SignalKind::hangup())?;
+    let shutdown = async move {
+        tokio::select! {
+            _ = term.recv() => tracing::info!("SIGTERM received"),
+            _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received"),
+        }
+    };
+    let reloads = async_stream::stream! {
+        while hangup.recv().await.is_some() {
+            yield ();
+        }
+    };
+    Ok((shutdown, reloads))
+}
+
+/// How callers are recognised: sessions made by `POST /v1/auth/aws` from a signed
+/// `sts:GetCallerIdentity` of the caller's baseline role.
+fn authenticator(
+    config: &Config,
+    options: &ServeOptions,
+    store: &Arc<dyn store::Store>,
+    idc: &Arc<dyn IdentityCenter>,
+    clock: &SharedClock,
+) -> Result<Arc<Authenticator>, ServeError> {
+    let mut settings = AuthSettings::from_config(config);
+    if let Some(id) = &options.identity_store_id {
+        settings = settings.with_identity_store(id);
+    }
+    let sts = StsClient::new(settings.sts_timeout)
+        .map_err(|e| ServeError::Task(format!("cannot build the STS client: {e}")))?;
+    Ok(Arc::new(Authenticator::new(
+        settings,
+        store.clone(),
+        idc.clone(),
+        clock.clone(),
+        sts,
+    )))
+}

@@ -1,0 +1,201 @@
+//! Storage behind one trait, with a SQLite backend (one file, the default) and a PostgreSQL
+//! backend (several broker replicas). Each backend owns its SQL and its `migrations/`.
+//!
+//! The engine reads rows, decides, and writes back a [`Change`]: every row it updates is
+//! checked against the version it read (optimistic concurrency), and the change's audit
+//! events are appended to the hash chain in the same transaction. Tuples whose side effects
+//! are in flight are additionally held by a lease (`claimed_by`, `claimed_until`), so no two
+//! workers or replicas call Identity Center for the same tuple at once.
+
+mod postgres;
+mod session;
+mod sqlite;
+mod time;
+
+pub use postgres::PostgresStore;
+pub use session::{AuthPurge, SessionRecord};
+pub use sqlite::SqliteStore;
+pub use time::truncate as time_truncate;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::audit::{AuditFilter, AuditRecord};
+use crate::auth::TokenHash;
+use crate::idc::AssignmentKey;
+use crate::workflow::types::{NewEvent, NewRequest, Request, RequestId, State, Tuple};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A row changed since it was read; reload and decide again.
+    #[error("the record changed while it was being updated; try again")]
+    Conflict,
+    /// Carries the URL's scheme only: the rest may hold a password.
+    #[error(
+        "database URLs starting with {0:?} are not supported: use sqlite://PATH or postgres://..."
+    )]
+    UnsupportedUrl(String),
+    #[error("the database holds a value the broker cannot read: {0}")]
+    Corrupt(String),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+}
+
+/// Which backend a store is; SQLite is served by one broker process only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// One atomic write: request and tuple updates (each checked against the version it was
+/// read at, and bumped by one), tuples to wake, and the audit events that describe it.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    /// When the change was decided (the clock's now).
+    pub at: DateTime<Utc>,
+    pub requests: Vec<Request>,
+    pub tuple: Option<Tuple>,
+    /// Make these tuples due now, creating their rows if they do not exist.
+    pub wake: Vec<AssignmentKey>,
+    pub events: Vec<NewEvent>,
+}
+
+impl Change {
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty()
+            && self.tuple.is_none()
+            && self.wake.is_empty()
+            && self.events.is_empty()
+    }
+}
+
+/// Which requests a listing returns. Newest first; `before` is the cursor (an id).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestFilter {
+    /// Only this requester's.
+    pub requester_id: Option<String>,
+    /// Only requests waiting for a decision (pending, or with an extension awaiting
+    /// approval) that members of these groups may approve, and not made by `not_requester`.
+    pub approvable_by: Option<(Vec<String>, String)>,
+    pub states: Vec<State>,
+    pub account_id: Option<String>,
+    pub before: Option<RequestId>,
+    pub limit: u32,
+}
+
+/// An audit event that concerns a request, for the change feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestEventRef {
+    pub seq: i64,
+    pub request_id: RequestId,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    fn backend(&self) -> Backend;
+
+    /// Writes a new request and its first events (their `request_id` is set to the new id).
+    /// Returns the request and the last audit seq.
+    async fn insert_request(
+        &self,
+        request: &NewRequest,
+        events: Vec<NewEvent>,
+    ) -> Result<(Request, i64), StoreError>;
+
+    /// Applies a change atomically. [`StoreError::Conflict`] when any row's version moved.
+    /// Returns the last audit seq written, if any event was.
+    async fn commit(&self, change: &Change) -> Result<Option<i64>, StoreError>;
+
+    async fn request(&self, id: RequestId) -> Result<Option<Request>, StoreError>;
+    async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError>;
+    /// The requests of one tuple that are not final, and failed ones that may still hold
+    /// access (failed while ending).
+    async fn requests_on_tuple(&self, key: &AssignmentKey) -> Result<Vec<Request>, StoreError>;
+    /// Requests whose time-driven step is due, earliest first.
+    async fn due_requests(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Request>, StoreError>;
+    async fn count_by_state(&self) -> Result<Vec<(State, i64)>, StoreError>;
+
+    async fn tuple(&self, key: &AssignmentKey) -> Result<Option<Tuple>, StoreError>;
+    /// Claims up to `limit` due tuples (woken, or past `next_check_at`) whose lease is free
+    /// or expired, for `owner` until `until`. Each claim bumps the tuple's version and clears
+    /// its wake flag. PostgreSQL skips rows another replica is claiming at the same moment.
+    async fn claim_due_tuples(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Tuple>, StoreError>;
+    /// Drops every lease (SQLite at start: one process owns the file, and a lease left by
+    /// a crashed run of it must not delay resuming).
+    async fn release_all_claims(&self) -> Result<(), StoreError>;
+    /// Every tuple Stint manages: not absent, suspected leaked, or needed by a request.
+    async fn managed_tuples(&self) -> Result<Vec<Tuple>, StoreError>;
+    /// The earliest time anything is due (now if a tuple is woken).
+    async fn next_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError>;
+
+    /// Events after `after_seq`, in order, for verification.
+    async fn audit_chain(&self, after_seq: i64, limit: u32)
+    -> Result<Vec<AuditRecord>, StoreError>;
+    /// The seq and hash of the last event, as the head row records them.
+    async fn audit_head(&self) -> Result<(i64, String), StoreError>;
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError>;
+    /// Events about requests after `after_seq`, in order: the change feed.
+    async fn request_events_after(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<RequestEventRef>, StoreError>;
+
+    /// Stores a new broker session and appends its audit events, in one transaction.
+    /// Returns the last audit seq written, if any event was.
+    async fn insert_session(
+        &self,
+        session: &SessionRecord,
+        events: Vec<NewEvent>,
+    ) -> Result<Option<i64>, StoreError>;
+    /// The session whose token hashes to `token_hash`, live or not.
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<SessionRecord>, StoreError>;
+    /// Revokes the session if it is live at `at`, appending `events` in the same
+    /// transaction. `false` (and nothing written) when there was no live session.
+    async fn revoke_session(
+        &self,
+        token_hash: &TokenHash,
+        at: DateTime<Utc>,
+        events: Vec<NewEvent>,
+    ) -> Result<bool, StoreError>;
+    /// Remembers a used identity-request signature (by `key`, a hash of it) until `until`.
+    /// `false` when it was already remembered: the request is a replay. Atomic across
+    /// replicas sharing the database.
+    async fn remember_signature(&self, key: &str, until: DateTime<Utc>)
+    -> Result<bool, StoreError>;
+    /// Deletes sessions expired or revoked by `now` and signatures remembered until before
+    /// `now`.
+    async fn purge_auth(&self, now: DateTime<Utc>) -> Result<AuthPurge, StoreError>;
+}
+
+/// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.
+/// Runs the backend's migrations.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PostgresStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(
+            url.split(':').next().unwrap_or_default().to_string(),
+        ))
+    }
+}

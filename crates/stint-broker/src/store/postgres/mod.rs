@@ -1,0 +1,709 @@
+//! The PostgreSQL backend, for several broker replicas on one database. Conflicting writes
+//! are caught by row versions; appends to the audit chain lock its head row, so replicas
+//! never fork it; tuples are claimed with `FOR UPDATE SKIP LOCKED` plus a lease, so two
+//! replicas never work on one tuple and a crashed replica's claims are retaken when their
+//! lease runs out.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+
+use super::time::truncate;
+use super::{
+    AuthPurge, Backend, Change, RequestEventRef, RequestFilter, SessionRecord, Store, StoreError,
+};
+use crate::audit::{AuditFilter, AuditRecord, event_hash};
+use crate::auth::TokenHash;
+use crate::idc::{AssignmentKey, PrincipalType};
+use crate::workflow::types::{
+    AccountInfo, Actual, NewEvent, NewRequest, Origin, PermissionSetInfo, Person, Request,
+    RequestId, State, Step, Tuple,
+};
+
+mod sessions;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/postgres/migrations");
+
+pub struct PostgresStore {
+    pool: PgPool,
+}
+
+impl std::fmt::Debug for PostgresStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PostgresStore").finish_non_exhaustive()
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `postgres://...` and runs the migrations (replicas starting together
+    /// are safe: sqlx serialises migrations with an advisory lock).
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url)?;
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(PostgresStore { pool })
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+const REQUEST_COLUMNS: &str = "id, requester_id, requester_name, requester_display, account_id, account_name, \
+    permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, failed_from, \
+    reason, ticket, duration_secs, start_at, end_at, pending_end_at, approval_required, approver_groups, \
+    approval_deadline, decided_by_id, decided_by_name, decided_by_display, decision_comment, outcome, created_at, \
+    updated_at, next_due_at, version";
+
+const TUPLE_COLUMNS: &str = "principal_type, principal_id, account_id, permission_set_arn, actual, origin, step, \
+    operation_id, attempt, polls, op_started_at, deadline, leaked, next_check_at, claimed_by, claimed_until, \
+    version, updated_at";
+
+const TUPLE_COLUMNS_A: &str = "a.principal_type, a.principal_id, a.account_id, a.permission_set_arn, a.actual, \
+    a.origin, a.step, a.operation_id, a.attempt, a.polls, a.op_started_at, a.deadline, a.leaked, a.next_check_at, \
+    a.claimed_by, a.claimed_until, a.version, a.updated_at";
+
+const AUDIT_COLUMNS: &str = "seq, at, actor, kind, request_id, data, prev_hash, hash";
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("unknown {what} {value:?}"))
+}
+
+fn request_from_row(row: &PgRow) -> Result<Request, StoreError> {
+    let state: String = row.try_get("state")?;
+    let failed_from: Option<String> = row.try_get("failed_from")?;
+    let groups: String = row.try_get("approver_groups")?;
+    let decided_by_id: Option<String> = row.try_get("decided_by_id")?;
+    let decided_by = match decided_by_id {
+        Some(user_id) => Some(Person {
+            user_id,
+            user_name: row
+                .try_get::<Option<String>, _>("decided_by_name")?
+                .unwrap_or_default(),
+            display_name: row
+                .try_get::<Option<String>, _>("decided_by_display")?
+                .unwrap_or_default(),
+        }),
+        None => None,
+    };
+    Ok(Request {
+        id: row.try_get("id")?,
+        requester: Person {
+            user_id: row.try_get("requester_id")?,
+            user_name: row.try_get("requester_name")?,
+            display_name: row.try_get("requester_display")?,
+        },
+        account: AccountInfo {
+            id: row.try_get("account_id")?,
+            name: row.try_get("account_name")?,
+        },
+        permission_set: PermissionSetInfo {
+            arn: row.try_get("permission_set_arn")?,
+            name: row.try_get("permission_set_name")?,
+            description: row.try_get("permission_set_description")?,
+            session_duration_secs: u32::try_from(row.try_get::<i64, _>("session_duration_secs")?)
+                .map_err(|_| {
+                StoreError::Corrupt("session duration out of range".into())
+            })?,
+        },
+        state: State::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+        failed_from: failed_from
+            .map(|s| State::parse(&s).ok_or_else(|| corrupt("state", &s)))
+            .transpose()?,
+        reason: row.try_get("reason")?,
+        ticket: row.try_get("ticket")?,
+        duration_secs: u32::try_from(row.try_get::<i64, _>("duration_secs")?)
+            .map_err(|_| StoreError::Corrupt("duration out of range".into()))?,
+        start_at: row.try_get("start_at")?,
+        end_at: row.try_get("end_at")?,
+        pending_end_at: row.try_get("pending_end_at")?,
+        approval_required: row.try_get("approval_required")?,
+        approver_groups: serde_json::from_str(&groups)
+            .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?,
+        approval_deadline: row.try_get("approval_deadline")?,
+        decided_by,
+        decision_comment: row.try_get("decision_comment")?,
+        outcome: row.try_get("outcome")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+        next_due_at: row.try_get("next_due_at")?,
+        version: row.try_get("version")?,
+    })
+}
+
+fn tuple_from_row(row: &PgRow) -> Result<Tuple, StoreError> {
+    let principal_type: String = row.try_get("principal_type")?;
+    let actual: String = row.try_get("actual")?;
+    let origin: Option<String> = row.try_get("origin")?;
+    let step: Option<String> = row.try_get("step")?;
+    Ok(Tuple {
+        key: AssignmentKey {
+            principal_type: match principal_type.as_str() {
+                "USER" => PrincipalType::User,
+                "GROUP" => PrincipalType::Group,
+                other => return Err(corrupt("principal type", other)),
+            },
+            principal_id: row.try_get("principal_id")?,
+            account_id: row.try_get("account_id")?,
+            permission_set_arn: row.try_get("permission_set_arn")?,
+        },
+        actual: Actual::parse(&actual).ok_or_else(|| corrupt("assignment state", &actual))?,
+        origin: origin
+            .map(|o| Origin::parse(&o).ok_or_else(|| corrupt("origin", &o)))
+            .transpose()?,
+        step: step
+            .map(|s| Step::parse(&s).ok_or_else(|| corrupt("step", &s)))
+            .transpose()?,
+        operation_id: row.try_get("operation_id")?,
+        attempt: u32::try_from(row.try_get::<i64, _>("attempt")?).unwrap_or(u32::MAX),
+        polls: u32::try_from(row.try_get::<i64, _>("polls")?).unwrap_or(u32::MAX),
+        op_started_at: row.try_get("op_started_at")?,
+        deadline: row.try_get("deadline")?,
+        leaked: row.try_get("leaked")?,
+        next_check_at: row.try_get("next_check_at")?,
+        claimed_by: row.try_get("claimed_by")?,
+        claimed_until: row.try_get("claimed_until")?,
+        version: row.try_get("version")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn audit_from_row(row: &PgRow) -> Result<AuditRecord, StoreError> {
+    Ok(AuditRecord {
+        seq: row.try_get("seq")?,
+        at: row.try_get("at")?,
+        actor: row.try_get("actor")?,
+        kind: row.try_get("kind")?,
+        request_id: row.try_get("request_id")?,
+        data: row.try_get("data")?,
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+fn principal_type_str(t: PrincipalType) -> &'static str {
+    match t {
+        PrincipalType::User => "USER",
+        PrincipalType::Group => "GROUP",
+    }
+}
+
+/// Appends events to the chain inside the caller's transaction. Returns the last seq.
+async fn append_events(
+    conn: &mut PgConnection,
+    events: &[NewEvent],
+) -> Result<Option<i64>, StoreError> {
+    if events.is_empty() {
+        return Ok(None);
+    }
+    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut seq: i64 = head.try_get("seq")?;
+    let mut prev: String = head.try_get("hash")?;
+    for event in events {
+        seq += 1;
+        let at = super::time::truncate(event.at);
+        let data = serde_json::to_string(&event.data)
+            .map_err(|e| StoreError::Corrupt(format!("audit data: {e}")))?;
+        let hash = event_hash(
+            &prev,
+            seq,
+            at,
+            &event.actor,
+            &event.kind,
+            event.request_id,
+            &data,
+        );
+        sqlx::query(
+            "INSERT INTO audit_events (seq, at, actor, kind, request_id, data, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(seq)
+        .bind(truncate(at))
+        .bind(&event.actor)
+        .bind(&event.kind)
+        .bind(event.request_id)
+        .bind(&data)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *conn)
+        .await?;
+        prev = hash;
+    }
+    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
+        .bind(seq)
+        .bind(&prev)
+        .execute(&mut *conn)
+        .await?;
+    Ok(Some(seq))
+}
+
+async fn update_request(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE requests SET state = $1, failed_from = $2, duration_secs = $3, start_at = $4, end_at = $5, \
+         pending_end_at = $6, approval_deadline = $7, decided_by_id = $8, decided_by_name = $9, \
+         decided_by_display = $10, decision_comment = $11, outcome = $12, updated_at = $13, next_due_at = $14, \
+         version = version + 1 WHERE id = $15 AND version = $16",
+    )
+    .bind(r.state.as_str())
+    .bind(r.failed_from.map(State::as_str))
+    .bind(i64::from(r.duration_secs))
+    .bind(truncate(r.start_at))
+    .bind(truncate(r.end_at))
+    .bind(r.pending_end_at.map(truncate))
+    .bind(r.approval_deadline.map(truncate))
+    .bind(r.decided_by.as_ref().map(|p| p.user_id.as_str()))
+    .bind(r.decided_by.as_ref().map(|p| p.user_name.as_str()))
+    .bind(r.decided_by.as_ref().map(|p| p.display_name.as_str()))
+    .bind(r.decision_comment.as_deref())
+    .bind(r.outcome.as_deref())
+    .bind(truncate(r.updated_at))
+    .bind(r.next_due_at.map(truncate))
+    .bind(r.id)
+    .bind(r.version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}
+
+async fn update_tuple(conn: &mut PgConnection, t: &Tuple) -> Result<(), StoreError> {
+    let done = sqlx::query(
+        "UPDATE assignments SET actual = $1, origin = $2, step = $3, operation_id = $4, attempt = $5, polls = $6, \
+         op_started_at = $7, deadline = $8, leaked = $9, next_check_at = $10, claimed_by = $11, claimed_until = $12, \
+         updated_at = $13, version = version + 1 \
+         WHERE principal_id = $14 AND account_id = $15 AND permission_set_arn = $16 AND version = $17",
+    )
+    .bind(t.actual.as_str())
+    .bind(t.origin.map(Origin::as_str))
+    .bind(t.step.map(Step::as_str))
+    .bind(t.operation_id.as_deref())
+    .bind(i64::from(t.attempt))
+    .bind(i64::from(t.polls))
+    .bind(t.op_started_at.map(truncate))
+    .bind(t.deadline.map(truncate))
+    .bind(t.leaked)
+    .bind(t.next_check_at.map(truncate))
+    .bind(t.claimed_by.as_deref())
+    .bind(t.claimed_until.map(truncate))
+    .bind(truncate(t.updated_at))
+    .bind(&t.key.principal_id)
+    .bind(&t.key.account_id)
+    .bind(&t.key.permission_set_arn)
+    .bind(t.version)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::Conflict)
+    }
+}
+
+async fn wake_tuple(
+    conn: &mut PgConnection,
+    key: &AssignmentKey,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO assignments (principal_type, principal_id, account_id, permission_set_arn, actual, wake, updated_at) \
+         VALUES ($1, $2, $3, $4, 'absent', TRUE, $5) \
+         ON CONFLICT (principal_id, account_id, permission_set_arn) DO UPDATE SET wake = TRUE",
+    )
+    .bind(principal_type_str(key.principal_type))
+    .bind(&key.principal_id)
+    .bind(&key.account_id)
+    .bind(&key.permission_set_arn)
+    .bind(truncate(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    fn backend(&self) -> Backend {
+        Backend::Postgres
+    }
+
+    async fn insert_request(
+        &self,
+        r: &NewRequest,
+        mut events: Vec<NewEvent>,
+    ) -> Result<(Request, i64), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let groups = serde_json::to_string(&r.approver_groups)
+            .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
+        let row = sqlx::query(
+            "INSERT INTO requests (requester_id, requester_name, requester_display, account_id, account_name, \
+             permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, \
+             reason, ticket, duration_secs, start_at, end_at, approval_required, approver_groups, approval_deadline, \
+             created_at, updated_at, next_due_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21) RETURNING id",
+        )
+        .bind(&r.requester.user_id)
+        .bind(&r.requester.user_name)
+        .bind(&r.requester.display_name)
+        .bind(&r.account.id)
+        .bind(&r.account.name)
+        .bind(&r.permission_set.arn)
+        .bind(&r.permission_set.name)
+        .bind(r.permission_set.description.as_deref())
+        .bind(i64::from(r.permission_set.session_duration_secs))
+        .bind(r.state.as_str())
+        .bind(&r.reason)
+        .bind(r.ticket.as_deref())
+        .bind(i64::from(r.duration_secs))
+        .bind(truncate(r.start_at))
+        .bind(truncate(r.end_at))
+        .bind(r.approval_required)
+        .bind(&groups)
+        .bind(r.approval_deadline.map(truncate))
+        .bind(truncate(r.created_at))
+        .bind(truncate(r.created_at))
+        .bind(r.next_due_at.map(truncate))
+        .fetch_one(&mut *tx)
+        .await?;
+        let id: i64 = row.try_get("id")?;
+        for group in &r.approver_groups {
+            sqlx::query("INSERT INTO request_approver_groups (request_id, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(group)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for event in &mut events {
+            event.request_id = Some(id);
+        }
+        let seq = append_events(&mut tx, &events).await?.unwrap_or(0);
+        let row = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        let request = request_from_row(&row)?;
+        tx.commit().await?;
+        Ok((request, seq))
+    }
+
+    async fn commit(&self, change: &Change) -> Result<Option<i64>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        // One lock order for every writer, so concurrent commits cannot deadlock.
+        let mut requests: Vec<&Request> = change.requests.iter().collect();
+        requests.sort_by_key(|r| r.id);
+        for r in requests {
+            update_request(&mut tx, r).await?;
+        }
+        if let Some(t) = &change.tuple {
+            update_tuple(&mut tx, t).await?;
+        }
+        let mut wake: Vec<&AssignmentKey> = change.wake.iter().collect();
+        wake.sort();
+        wake.dedup();
+        for key in wake {
+            wake_tuple(&mut tx, key, change.at).await?;
+        }
+        let seq = append_events(&mut tx, &change.events).await?;
+        tx.commit().await?;
+        Ok(seq)
+    }
+
+    async fn request(&self, id: RequestId) -> Result<Option<Request>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(request_from_row).transpose()
+    }
+
+    async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE 1 = 1"
+        ));
+        if let Some(requester) = &filter.requester_id {
+            q.push(" AND requester_id = ").push_bind(requester.clone());
+        }
+        if let Some((groups, not_requester)) = &filter.approvable_by {
+            q.push(" AND requester_id <> ")
+                .push_bind(not_requester.clone());
+            q.push(" AND (state = 'pending' OR (pending_end_at IS NOT NULL AND state IN ('approved', 'activating', 'active')))");
+            q.push(
+                " AND id IN (SELECT request_id FROM request_approver_groups WHERE group_name IN (",
+            );
+            if groups.is_empty() {
+                q.push("NULL");
+            }
+            let mut sep = q.separated(", ");
+            for g in groups {
+                sep.push_bind(g.clone());
+            }
+            q.push("))");
+        }
+        if !filter.states.is_empty() {
+            q.push(" AND state IN (");
+            let mut sep = q.separated(", ");
+            for s in &filter.states {
+                sep.push_bind(s.as_str());
+            }
+            q.push(")");
+        }
+        if let Some(account) = &filter.account_id {
+            q.push(" AND account_id = ").push_bind(account.clone());
+        }
+        if let Some(before) = filter.before {
+            q.push(" AND id < ").push_bind(before);
+        }
+        q.push(" ORDER BY id DESC LIMIT ")
+            .push_bind(i64::from(filter.limit));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    async fn requests_on_tuple(&self, key: &AssignmentKey) -> Result<Vec<Request>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE requester_id = $1 AND account_id = $2 \
+             AND permission_set_arn = $3 AND (state IN ('activating', 'active', 'ending') \
+             OR (state = 'failed' AND failed_from = 'ending')) ORDER BY id"
+        ))
+        .bind(&key.principal_id)
+        .bind(&key.account_id)
+        .bind(&key.permission_set_arn)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    async fn due_requests(
+        &self,
+        now: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Request>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE next_due_at IS NOT NULL AND next_due_at <= $1 \
+             ORDER BY next_due_at LIMIT $2"
+        ))
+        .bind(truncate(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    async fn count_by_state(&self) -> Result<Vec<(State, i64)>, StoreError> {
+        let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM requests GROUP BY state")
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|row| {
+                let state: String = row.try_get("state")?;
+                let n: i64 = row.try_get("n")?;
+                Ok((
+                    State::parse(&state).ok_or_else(|| corrupt("state", &state))?,
+                    n,
+                ))
+            })
+            .collect()
+    }
+
+    async fn tuple(&self, key: &AssignmentKey) -> Result<Option<Tuple>, StoreError> {
+        let row = sqlx::query(&format!(
+            "SELECT {TUPLE_COLUMNS} FROM assignments WHERE principal_id = $1 AND account_id = $2 AND permission_set_arn = $3"
+        ))
+        .bind(&key.principal_id)
+        .bind(&key.account_id)
+        .bind(&key.permission_set_arn)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(tuple_from_row).transpose()
+    }
+
+    async fn claim_due_tuples(
+        &self,
+        now: DateTime<Utc>,
+        owner: &str,
+        until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<Tuple>, StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let rows = sqlx::query(&format!(
+            "UPDATE assignments a SET claimed_by = $1, claimed_until = $2, wake = FALSE, version = a.version + 1 \
+             FROM (SELECT principal_id, account_id, permission_set_arn FROM assignments \
+                 WHERE (claimed_until IS NULL AND (wake OR next_check_at <= $3)) OR claimed_until <= $3 \
+                 ORDER BY next_check_at NULLS FIRST LIMIT $4 FOR UPDATE SKIP LOCKED) due \
+             WHERE a.principal_id = due.principal_id AND a.account_id = due.account_id \
+                 AND a.permission_set_arn = due.permission_set_arn \
+             RETURNING {TUPLE_COLUMNS_A}"
+        ))
+        .bind(owner)
+        .bind(truncate(until))
+        .bind(truncate(now))
+        .bind(i64::from(limit))
+        .fetch_all(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        rows.iter().map(tuple_from_row).collect()
+    }
+
+    async fn release_all_claims(&self) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE assignments SET claimed_by = NULL, claimed_until = NULL, wake = TRUE, version = version + 1 \
+             WHERE claimed_by IS NOT NULL",
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn managed_tuples(&self) -> Result<Vec<Tuple>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TUPLE_COLUMNS} FROM assignments a WHERE a.actual <> 'absent' OR a.leaked \
+             OR EXISTS (SELECT 1 FROM requests r WHERE r.requester_id = a.principal_id \
+                 AND r.account_id = a.account_id AND r.permission_set_arn = a.permission_set_arn \
+                 AND r.state IN ('activating', 'active')) \
+             ORDER BY a.account_id, a.permission_set_arn, a.principal_id"
+        ))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(tuple_from_row).collect()
+    }
+
+    async fn next_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let row = sqlx::query(
+            "SELECT \
+               (SELECT MIN(next_due_at) FROM requests WHERE next_due_at IS NOT NULL) AS requests_due, \
+               (SELECT MIN(next_check_at) FROM assignments WHERE next_check_at IS NOT NULL AND claimed_until IS NULL) AS tuples_due, \
+               (SELECT MIN(claimed_until) FROM assignments WHERE claimed_until IS NOT NULL) AS lease_due, \
+               EXISTS (SELECT 1 FROM assignments WHERE wake AND claimed_until IS NULL) AS woken",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let woken: bool = row.try_get("woken")?;
+        if woken {
+            return Ok(Some(now));
+        }
+        let mut due: Option<DateTime<Utc>> = None;
+        for column in ["requests_due", "tuples_due", "lease_due"] {
+            if let Some(at) = row.try_get::<Option<DateTime<Utc>>, _>(column)? {
+                due = Some(due.map_or(at, |d| d.min(at)));
+            }
+        }
+        Ok(due)
+    }
+
+    async fn audit_chain(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT $2"
+        ))
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn audit_head(&self) -> Result<(i64, String), StoreError> {
+        let row = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get("seq")?, row.try_get("hash")?))
+    }
+
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        let mut q: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+            "SELECT {AUDIT_COLUMNS} FROM audit_events WHERE 1 = 1"
+        ));
+        if let Some(id) = filter.request_id {
+            q.push(" AND request_id = ").push_bind(id);
+        }
+        if let Some(actor) = &filter.actor {
+            q.push(" AND actor = ").push_bind(actor.clone());
+        }
+        if let Some(kind) = &filter.kind {
+            q.push(" AND kind = ").push_bind(kind.clone());
+        }
+        if let Some(after) = filter.after {
+            q.push(" AND seq > ").push_bind(after);
+        }
+        q.push(" ORDER BY seq LIMIT ")
+            .push_bind(i64::from(filter.limit));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(audit_from_row).collect()
+    }
+
+    async fn request_events_after(
+        &self,
+        after_seq: i64,
+        limit: u32,
+    ) -> Result<Vec<RequestEventRef>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT seq, request_id FROM audit_events WHERE seq > $1 AND request_id IS NOT NULL ORDER BY seq LIMIT $2",
+        )
+        .bind(after_seq)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(RequestEventRef {
+                    seq: row.try_get("seq")?,
+                    request_id: row.try_get("request_id")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_session(
+        &self,
+        session: &SessionRecord,
+        events: Vec<NewEvent>,
+    ) -> Result<Option<i64>, StoreError> {
+        sessions::insert(&self.pool, session, &events).await
+    }
+
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &TokenHash,
+    ) -> Result<Option<SessionRecord>, StoreError> {
+        sessions::by_token_hash(&self.pool, token_hash).await
+    }
+
+    async fn revoke_session(
+        &self,
+        token_hash: &TokenHash,
+        at: DateTime<Utc>,
+        events: Vec<NewEvent>,
+    ) -> Result<bool, StoreError> {
+        sessions::revoke(&self.pool, token_hash, at, &events).await
+    }
+
+    async fn remember_signature(
+        &self,
+        key: &str,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        sessions::remember_signature(&self.pool, key, until).await
+    }
+
+    async fn purge_auth(&self, now: DateTime<Utc>) -> Result<AuthPurge, StoreError> {
+        sessions::purge(&self.pool, now).await
+    }
+}

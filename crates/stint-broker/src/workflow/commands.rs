@@ -1,0 +1,562 @@
+//! What people ask the engine to do. The API layer has authenticated the caller and asked
+//! the policy; these still enforce the rules that must never break: nobody approves their
+//! own request, only the requester cancels, only the requester, an approver or an admin
+//! revokes, a rejection says why, and a request nobody could approve is refused.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+
+use super::backoff::to_chrono;
+use super::machine::{event, next_due, transition};
+use super::types::{
+    AccountInfo, Actor, BROKER_ACTOR, NewEvent, NewRequest, PermissionSetInfo, Request, RequestId,
+    State,
+};
+use super::{Engine, EngineError};
+use crate::idc::AssignmentKey;
+use crate::store::{Change, StoreError};
+
+/// How often a command re-reads and retries when the request changed under it.
+const CONFLICT_RETRIES: usize = 8;
+/// Longest reason, comment or ticket accepted.
+const MAX_TEXT: usize = 2000;
+
+/// What the policy decided about a new request, passed in as data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApprovalDecision {
+    pub approval_required: bool,
+    /// Groups whose members may approve (and revoke). Required when approval is.
+    pub approver_groups: Vec<String>,
+    /// A pending request expires when nobody decides within this.
+    pub approval_timeout: Option<Duration>,
+}
+
+/// A new request for access, checked by the policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewGrant {
+    pub account: AccountInfo,
+    pub permission_set: PermissionSetInfo,
+    pub duration: Duration,
+    /// When the window should open; now if absent or past.
+    pub start_at: Option<DateTime<Utc>>,
+    pub reason: String,
+    pub ticket: Option<String>,
+    pub decision: ApprovalDecision,
+}
+
+fn check_text(what: &str, text: &str) -> Result<(), EngineError> {
+    if text.len() > MAX_TEXT {
+        return Err(EngineError::InvalidInput(format!(
+            "the {what} is {} characters long; keep it under {MAX_TEXT}",
+            text.len()
+        )));
+    }
+    Ok(())
+}
+
+fn trimmed(text: Option<String>) -> Option<String> {
+    text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
+}
+
+fn may_approve(actor: &Actor, request: &Request) -> bool {
+    actor
+        .groups
+        .iter()
+        .any(|g| request.approver_groups.iter().any(|a| a == g))
+}
+
+fn groups_list(request: &Request) -> String {
+    if request.approver_groups.is_empty() {
+        "no group".to_string()
+    } else {
+        request.approver_groups.join(", ")
+    }
+}
+
+/// What a command does to one request: its events and the tuples it makes due.
+struct Effect {
+    events: Vec<NewEvent>,
+    wake: Vec<AssignmentKey>,
+}
+
+impl Effect {
+    fn event(event: NewEvent) -> Self {
+        Effect {
+            events: vec![event],
+            wake: Vec::new(),
+        }
+    }
+
+    fn waking(mut self, key: AssignmentKey) -> Self {
+        self.wake.push(key);
+        self
+    }
+}
+
+impl Engine {
+    /// Reads the request, lets `decide` change it, commits; re-reads and decides again if
+    /// the request changed in between.
+    async fn update_request<F>(&self, id: RequestId, mut decide: F) -> Result<Request, EngineError>
+    where
+        F: FnMut(&mut Request, DateTime<Utc>) -> Result<Effect, EngineError>,
+    {
+        for _ in 0..CONFLICT_RETRIES {
+            let mut request = self
+                .inner
+                .store
+                .request(id)
+                .await?
+                .ok_or(EngineError::NotFound(id))?;
+            let now = self.now();
+            let effect = decide(&mut request, now)?;
+            let change = Change {
+                at: now,
+                requests: vec![request.clone()],
+                tuple: None,
+                wake: effect.wake,
+                events: effect.events,
+            };
+            match self.commit(&change).await {
+                Ok(_) => {
+                    request.version += 1;
+                    self.inner.wake.notify_one();
+                    return Ok(request);
+                }
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(EngineError::Busy(id))
+    }
+
+    /// Records a new request: `pending` when approval is required, else `approved` at once.
+    pub async fn create(&self, actor: &Actor, grant: NewGrant) -> Result<Request, EngineError> {
+        let now = self.now();
+        let reason = grant.reason.trim().to_string();
+        if reason.is_empty() {
+            return Err(EngineError::InvalidInput(
+                "a reason is required: say what you need the access for".into(),
+            ));
+        }
+        check_text("reason", &reason)?;
+        let ticket = trimmed(grant.ticket);
+        if let Some(ticket) = &ticket {
+            check_text("ticket", ticket)?;
+        }
+        let duration_secs = u32::try_from(grant.duration.as_secs()).unwrap_or(u32::MAX);
+        if duration_secs == 0 {
+            return Err(EngineError::InvalidInput(
+                "the duration must be at least one second".into(),
+            ));
+        }
+        let decision = grant.decision;
+        if decision.approval_required && decision.approver_groups.is_empty() {
+            return Err(EngineError::NoApprover(format!(
+                "nobody could approve {} in {}: the policy names no approver group for it",
+                grant.permission_set.name, grant.account.name
+            )));
+        }
+        let start_at = crate::store::time_truncate(grant.start_at.unwrap_or(now).max(now));
+        let end_at = start_at + chrono::Duration::seconds(i64::from(duration_secs));
+        let approval_deadline = match (decision.approval_required, decision.approval_timeout) {
+            (true, Some(timeout)) => Some(now + to_chrono(timeout)),
+            _ => None,
+        };
+        let state = if decision.approval_required {
+            State::Pending
+        } else {
+            State::Approved
+        };
+        let new = NewRequest {
+            requester: actor.person.clone(),
+            account: grant.account,
+            permission_set: grant.permission_set,
+            state,
+            reason,
+            ticket,
+            duration_secs,
+            start_at,
+            end_at,
+            approval_required: decision.approval_required,
+            approver_groups: decision.approver_groups,
+            approval_deadline,
+            created_at: now,
+            next_due_at: if decision.approval_required {
+                approval_deadline
+            } else {
+                Some(start_at)
+            },
+        };
+        let mut events = vec![NewEvent {
+            at: now,
+            actor: actor.person.user_name.clone(),
+            kind: "requested".into(),
+            request_id: None,
+            data: json!({
+                "state": State::Pending.as_str(),
+                "account_id": new.account.id,
+                "account_name": new.account.name,
+                "permission_set": new.permission_set.name,
+                "permission_set_arn": new.permission_set.arn,
+                "duration_secs": new.duration_secs,
+                "start_at": new.start_at,
+                "reason": new.reason,
+                "ticket": new.ticket,
+                "approval_required": new.approval_required,
+                "approver_groups": new.approver_groups,
+                "approval_deadline": new.approval_deadline,
+            }),
+        }];
+        if !new.approval_required {
+            events.push(NewEvent {
+                at: now,
+                actor: BROKER_ACTOR.into(),
+                kind: "auto_approved".into(),
+                request_id: None,
+                data: json!({
+                    "state": State::Approved.as_str(),
+                    "detail": "the policy lets this access be granted without approval",
+                }),
+            });
+        }
+        let (request, seq) = self.inner.store.insert_request(&new, events).await?;
+        self.published(seq);
+        self.inner.wake.notify_one();
+        Ok(request)
+    }
+
+    /// Approves a pending request, or an extension waiting for approval.
+    pub async fn approve(
+        &self,
+        id: RequestId,
+        actor: &Actor,
+        comment: Option<String>,
+    ) -> Result<Request, EngineError> {
+        let comment = trimmed(comment);
+        if let Some(c) = &comment {
+            check_text("comment", c)?;
+        }
+        self.update_request(id, |r, now| {
+            if r.requester.user_id == actor.person.user_id {
+                return Err(EngineError::SelfApproval(groups_list(r)));
+            }
+            if !may_approve(actor, r) {
+                return Err(EngineError::Forbidden(format!(
+                    "you may not approve request {id}: it needs a member of {}",
+                    groups_list(r)
+                )));
+            }
+            let who = actor.person.user_name.as_str();
+            match (r.state, r.pending_end_at) {
+                (State::Pending, _) => {
+                    if r.start_at < now {
+                        // Approved late: the window opens now and keeps its full length.
+                        r.start_at = now;
+                        r.end_at = now + chrono::Duration::seconds(i64::from(r.duration_secs));
+                    }
+                    r.decided_by = Some(actor.person.clone());
+                    r.decision_comment = comment.clone();
+                    let window = json!({ "start_at": r.start_at, "end_at": r.end_at });
+                    let e = transition(
+                        r,
+                        State::Approved,
+                        now,
+                        who,
+                        "approved",
+                        comment.as_deref(),
+                        window,
+                    )
+                    .map_err(bug)?;
+                    Ok(Effect::event(e))
+                }
+                (State::Approved | State::Activating | State::Active, Some(new_end)) => {
+                    let old_end = r.end_at;
+                    if new_end > r.end_at {
+                        r.end_at = new_end;
+                        r.duration_secs = secs_between(r.start_at, new_end);
+                    }
+                    r.pending_end_at = None;
+                    r.updated_at = now;
+                    r.next_due_at = next_due(r);
+                    Ok(Effect::event(event(
+                        r,
+                        now,
+                        who,
+                        "extension_approved",
+                        comment.as_deref(),
+                        json!({ "old_end_at": old_end, "end_at": r.end_at }),
+                    )))
+                }
+                (state, _) => Err(EngineError::InvalidState {
+                    id,
+                    state,
+                    action: "approved",
+                }),
+            }
+        })
+        .await
+    }
+
+    /// Rejects a pending request, or an extension waiting for approval. A comment is required.
+    pub async fn reject(
+        &self,
+        id: RequestId,
+        actor: &Actor,
+        comment: Option<String>,
+    ) -> Result<Request, EngineError> {
+        let Some(comment) = trimmed(comment) else {
+            return Err(EngineError::InvalidInput(
+                "a rejection needs a comment: tell the requester why".into(),
+            ));
+        };
+        check_text("comment", &comment)?;
+        self.update_request(id, |r, now| {
+            if r.requester.user_id == actor.person.user_id {
+                return Err(EngineError::Forbidden(format!(
+                    "request {id} is yours: cancel it instead of rejecting it"
+                )));
+            }
+            if !may_approve(actor, r) {
+                return Err(EngineError::Forbidden(format!(
+                    "you may not decide request {id}: it needs a member of {}",
+                    groups_list(r)
+                )));
+            }
+            let who = actor.person.user_name.as_str();
+            match (r.state, r.pending_end_at) {
+                (State::Pending, _) => {
+                    r.decided_by = Some(actor.person.clone());
+                    r.decision_comment = Some(comment.clone());
+                    let e = transition(
+                        r,
+                        State::Rejected,
+                        now,
+                        who,
+                        "rejected",
+                        Some(&format!("rejected by {who}: {comment}")),
+                        json!({ "comment": comment }),
+                    )
+                    .map_err(bug)?;
+                    Ok(Effect::event(e))
+                }
+                (State::Approved | State::Activating | State::Active, Some(asked)) => {
+                    r.pending_end_at = None;
+                    r.updated_at = now;
+                    Ok(Effect::event(event(
+                        r,
+                        now,
+                        who,
+                        "extension_rejected",
+                        Some(&comment),
+                        json!({ "asked_end_at": asked }),
+                    )))
+                }
+                (state, _) => Err(EngineError::InvalidState {
+                    id,
+                    state,
+                    action: "rejected",
+                }),
+            }
+        })
+        .await
+    }
+
+    /// The requester withdraws a request that has not started.
+    pub async fn cancel(
+        &self,
+        id: RequestId,
+        actor: &Actor,
+        comment: Option<String>,
+    ) -> Result<Request, EngineError> {
+        let comment = trimmed(comment);
+        self.update_request(id, |r, now| {
+            if r.requester.user_id != actor.person.user_id {
+                return Err(EngineError::Forbidden(format!(
+                    "only {} can cancel request {id}; an approver can reject or revoke it",
+                    r.requester.user_name
+                )));
+            }
+            if !matches!(r.state, State::Pending | State::Approved) {
+                return Err(EngineError::InvalidState {
+                    id,
+                    state: r.state,
+                    action: "cancelled (revoke an active grant instead)",
+                });
+            }
+            let e = transition(
+                r,
+                State::Cancelled,
+                now,
+                &actor.person.user_name,
+                "cancelled",
+                Some(&format!("cancelled by {}", actor.person.user_name)),
+                json!({ "comment": comment }),
+            )
+            .map_err(bug)?;
+            Ok(Effect::event(e))
+        })
+        .await
+    }
+
+    /// Ends a grant early (or one approved but not started). The requester, an approver of
+    /// the request, or an admin may.
+    pub async fn revoke(
+        &self,
+        id: RequestId,
+        actor: &Actor,
+        comment: Option<String>,
+    ) -> Result<Request, EngineError> {
+        let comment = trimmed(comment);
+        self.update_request(id, |r, now| {
+            let allowed =
+                r.requester.user_id == actor.person.user_id || may_approve(actor, r) || actor.admin;
+            if !allowed {
+                return Err(EngineError::Forbidden(format!(
+                    "you may not revoke request {id}: only {}, a member of {} or an admin may",
+                    r.requester.user_name,
+                    groups_list(r)
+                )));
+            }
+            let who = actor.person.user_name.as_str();
+            let detail = format!("revoked by {who}");
+            match r.state {
+                State::Approved => {
+                    let e = transition(
+                        r,
+                        State::Ended,
+                        now,
+                        who,
+                        "revoked",
+                        Some(&format!("{detail} before it started")),
+                        json!({ "comment": comment }),
+                    )
+                    .map_err(bug)?;
+                    Ok(Effect::event(e))
+                }
+                State::Activating | State::Active => {
+                    r.end_at = now.max(r.start_at);
+                    let key = r.tuple();
+                    let e = transition(
+                        r,
+                        State::Ending,
+                        now,
+                        who,
+                        "revoked",
+                        Some(&detail),
+                        json!({ "comment": comment }),
+                    )
+                    .map_err(bug)?;
+                    Ok(Effect::event(e).waking(key))
+                }
+                state => Err(EngineError::InvalidState {
+                    id,
+                    state,
+                    action: "revoked",
+                }),
+            }
+        })
+        .await
+    }
+
+    /// Lengthens a request's window in place by `by`. When `approval_required` (the policy
+    /// says so) and the request is already approved, the new end waits for an approver.
+    pub async fn extend(
+        &self,
+        id: RequestId,
+        actor: &Actor,
+        by: Duration,
+        reason: Option<String>,
+        approval_required: bool,
+    ) -> Result<Request, EngineError> {
+        let reason = trimmed(reason);
+        if let Some(reason) = &reason {
+            check_text("reason", reason)?;
+        }
+        if by.as_secs() == 0 {
+            return Err(EngineError::InvalidInput(
+                "an extension must add at least one second".into(),
+            ));
+        }
+        let by = to_chrono(by);
+        self.update_request(id, |r, now| {
+            if r.requester.user_id != actor.person.user_id && !actor.admin {
+                return Err(EngineError::Forbidden(format!(
+                    "only {} can extend request {id}",
+                    r.requester.user_name
+                )));
+            }
+            let who = actor.person.user_name.as_str();
+            let new_end = r.end_at + by;
+            match r.state {
+                State::Pending => {
+                    let old_end = r.end_at;
+                    r.end_at = new_end;
+                    r.duration_secs = secs_between(r.start_at, new_end);
+                    r.updated_at = now;
+                    Ok(Effect::event(event(
+                        r,
+                        now,
+                        who,
+                        "extended",
+                        reason.as_deref(),
+                        json!({ "old_end_at": old_end, "end_at": new_end }),
+                    )))
+                }
+                State::Approved | State::Activating | State::Active if approval_required => {
+                    if r.approver_groups.is_empty() {
+                        return Err(EngineError::NoApprover(format!(
+                            "nobody could approve extending request {id}: the policy names no approver group for it"
+                        )));
+                    }
+                    r.pending_end_at = Some(new_end);
+                    r.updated_at = now;
+                    Ok(Effect::event(event(
+                        r,
+                        now,
+                        who,
+                        "extension_requested",
+                        reason.as_deref(),
+                        json!({ "end_at": r.end_at, "asked_end_at": new_end }),
+                    )))
+                }
+                State::Approved | State::Activating | State::Active => {
+                    let old_end = r.end_at;
+                    r.end_at = new_end;
+                    r.duration_secs = secs_between(r.start_at, new_end);
+                    r.updated_at = now;
+                    r.next_due_at = next_due(r);
+                    Ok(Effect::event(event(
+                        r,
+                        now,
+                        who,
+                        "extended",
+                        reason.as_deref(),
+                        json!({ "old_end_at": old_end, "end_at": new_end }),
+                    )))
+                }
+                state => Err(EngineError::InvalidState {
+                    id,
+                    state,
+                    action: "extended",
+                }),
+            }
+        })
+        .await
+    }
+}
+
+fn secs_between(from: DateTime<Utc>, to: DateTime<Utc>) -> u32 {
+    u32::try_from((to - from).num_seconds().max(1)).unwrap_or(u32::MAX)
+}
+
+/// An illegal transition inside a command is the engine's bug; it must not pass silently.
+fn bug(e: super::machine::IllegalTransition) -> EngineError {
+    tracing::error!(error = %e, "workflow bug");
+    EngineError::InvalidState {
+        id: e.id,
+        state: e.from,
+        action: "moved that way",
+    }
+}

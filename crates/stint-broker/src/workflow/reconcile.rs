@@ -1,0 +1,232 @@
+//! Reconciliation: compares every tuple Stint manages with what Identity Center reports,
+//! and puts right what drifted. It never calls create or delete itself: it corrects the
+//! tuple's recorded state and wakes it, and the tuple worker (holding the lease) converges.
+//!
+//! What it finds, and does:
+//! - Stint's assignment gone while a grant needs it (someone deleted it): recorded absent,
+//!   so the worker creates it again.
+//! - An assignment Stint left behind (a deletion that failed, a creation in doubt, or any
+//!   Stint-made assignment no grant needs): an alert event each time it is found, and a new
+//!   deletion.
+//! - An assignment present that Stint never made: standing access, never deleted.
+//!
+//! Limit: AWS cannot tell a standing assignment added after Stint created its own apart from
+//! Stint's; Stint deletes the tuple when its grants end.
+
+use std::collections::BTreeMap;
+
+use serde_json::json;
+
+use super::backoff::to_chrono;
+use super::types::{Actual, BROKER_ACTOR, NewEvent, Origin, Step, Tuple};
+use super::{Engine, EngineError};
+use crate::store::{Change, StoreError};
+
+/// What one reconciliation pass found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReconcileReport {
+    pub checked: usize,
+    /// Drift found, by kind.
+    pub drift: BTreeMap<String, u64>,
+    /// (account, permission set) pairs that could not be listed this time.
+    pub unreachable: usize,
+}
+
+impl ReconcileReport {
+    pub fn drift_total(&self) -> u64 {
+        self.drift.values().sum()
+    }
+}
+
+impl Engine {
+    /// One reconciliation pass over every managed tuple.
+    pub async fn reconcile(&self) -> Result<ReconcileReport, EngineError> {
+        let tuples = self.inner.store.managed_tuples().await?;
+        let mut by_pair: BTreeMap<(String, String), Vec<Tuple>> = BTreeMap::new();
+        for t in tuples {
+            by_pair
+                .entry((t.key.account_id.clone(), t.key.permission_set_arn.clone()))
+                .or_default()
+                .push(t);
+        }
+        let mut report = ReconcileReport::default();
+        for ((account, permission_set), tuples) in by_pair {
+            let present = match self
+                .call(
+                    "list_assignments",
+                    self.inner.idc.list_assignments(&account, &permission_set),
+                )
+                .await
+            {
+                Ok(keys) => keys,
+                Err(e) => {
+                    tracing::warn!(%account, %permission_set, error = %e, "cannot list assignments to reconcile them");
+                    report.unreachable += 1;
+                    continue;
+                }
+            };
+            for t in tuples {
+                report.checked += 1;
+                let in_aws = present.contains(&t.key);
+                match self.reconcile_tuple(t, in_aws).await {
+                    Ok(Some(kind)) => {
+                        self.inner.metrics.count_drift(kind);
+                        *report.drift.entry(kind.to_string()).or_default() += 1;
+                    }
+                    Ok(None) | Err(EngineError::Store(StoreError::Conflict)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        Ok(report)
+    }
+
+    /// Corrects one tuple against what Identity Center reports. Returns the drift found.
+    async fn reconcile_tuple(
+        &self,
+        t: Tuple,
+        in_aws: bool,
+    ) -> Result<Option<&'static str>, EngineError> {
+        let now = self.now();
+        if t.claimed_until.is_some_and(|until| until > now)
+            || matches!(t.actual, Actual::Creating | Actual::Deleting)
+        {
+            // A worker is on it; its own steps list and adopt.
+            return Ok(None);
+        }
+        let requests = self.inner.store.requests_on_tuple(&t.key).await?;
+        let needing: Vec<i64> = requests
+            .iter()
+            .filter(|r| r.state.needs_assignment())
+            .map(|r| r.id)
+            .collect();
+        let desired = !needing.is_empty();
+        let mut next = t.clone();
+        next.updated_at = now;
+        let (kind, detail): (&'static str, &str) = match (t.actual, in_aws) {
+            (Actual::Present, true) => {
+                if desired || t.origin == Some(Origin::Standing) {
+                    return Ok(None);
+                }
+                // Stint's own assignment and no grant needs it: take it back.
+                next.actual = Actual::Deleting;
+                next.step = Some(Step::Call);
+                next.operation_id = None;
+                next.attempt = 0;
+                next.polls = 0;
+                next.op_started_at = Some(now);
+                next.deadline = Some(now + to_chrono(self.inner.settings.retry_deadline));
+                next.leaked = true;
+                (
+                    "leaked_assignment_found",
+                    "an assignment Stint made is still in place although no grant needs it: deleting it",
+                )
+            }
+            (Actual::Present, false) => {
+                next.actual = Actual::Absent;
+                next.origin = None;
+                next.leaked = false;
+                if desired {
+                    (
+                        "assignment_removed_outside",
+                        "the assignment was deleted outside Stint while a grant needs it: creating it again",
+                    )
+                } else {
+                    (
+                        "assignment_removed_outside",
+                        "the assignment was deleted outside Stint",
+                    )
+                }
+            }
+            (Actual::Absent, true) if t.leaked => {
+                next.actual = Actual::Present;
+                next.origin = Some(Origin::Stint);
+                if desired {
+                    next.leaked = false;
+                    (
+                        "assignment_adopted",
+                        "the assignment an earlier attempt asked for exists and a grant needs it",
+                    )
+                } else {
+                    next.actual = Actual::Deleting;
+                    next.step = Some(Step::Call);
+                    next.operation_id = None;
+                    next.attempt = 0;
+                    next.polls = 0;
+                    next.op_started_at = Some(now);
+                    next.deadline = Some(now + to_chrono(self.inner.settings.retry_deadline));
+                    (
+                        "leaked_assignment_found",
+                        "an assignment Stint may have made is in place although no grant needs it: deleting it",
+                    )
+                }
+            }
+            (Actual::Absent, true) => {
+                next.actual = Actual::Present;
+                next.origin = Some(Origin::Standing);
+                (
+                    "assignment_added_outside",
+                    "the user was given this assignment outside Stint: it is standing access and Stint will not delete it",
+                )
+            }
+            (Actual::Absent, false) => {
+                if t.leaked {
+                    next.leaked = false;
+                    (
+                        "leak_cleared",
+                        "the assignment Stint could not account for is gone",
+                    )
+                } else if desired {
+                    // Nothing drifted, but a grant waits on a tuple nobody is working on.
+                    let change = Change {
+                        at: now,
+                        wake: vec![t.key.clone()],
+                        ..Change::default()
+                    };
+                    self.commit(&change).await?;
+                    return Ok(None);
+                } else {
+                    return Ok(None);
+                }
+            }
+            (Actual::Creating | Actual::Deleting, _) => return Ok(None),
+        };
+        let alert = kind == "leaked_assignment_found";
+        if alert {
+            tracing::warn!(
+                account = %t.key.account_id,
+                permission_set = %t.key.permission_set_arn,
+                principal = %t.key.principal_id,
+                "{detail}"
+            );
+        }
+        let primary = requests.first().map(|r| (r.id, r.state));
+        let event = NewEvent {
+            at: now,
+            actor: BROKER_ACTOR.into(),
+            kind: kind.into(),
+            request_id: primary.map(|(id, _)| id),
+            data: json!({
+                "detail": detail,
+                "drift": true,
+                "alert": alert,
+                "state": primary.map(|(_, s)| s.as_str()),
+                "principal_id": t.key.principal_id,
+                "account_id": t.key.account_id,
+                "permission_set_arn": t.key.permission_set_arn,
+                "recorded": t.actual.as_str(),
+                "in_identity_center": in_aws,
+                "grants_needing_it": needing,
+            }),
+        };
+        let change = Change {
+            at: now,
+            requests: Vec::new(),
+            tuple: Some(next),
+            wake: vec![t.key.clone()],
+            events: vec![event],
+        };
+        self.commit(&change).await?;
+        Ok(Some(kind))
+    }
+}

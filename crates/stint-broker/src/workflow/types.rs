@@ -1,0 +1,331 @@
+//! The workflow's own domain types. The wire types of `stint-api` are converted to and from
+//! these at the edge (`wire.rs`), so the database and the engine never depend on the API's
+//! shape.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::idc::{AssignmentKey, PrincipalType};
+
+/// A request's id; people type it (`stint approve 42`).
+pub type RequestId = i64;
+
+/// Where a request is in its life (DESIGN.md's lifecycle diagram).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum State {
+    Pending,
+    Approved,
+    Activating,
+    Active,
+    Ending,
+    Ended,
+    Rejected,
+    Cancelled,
+    Expired,
+    Failed,
+}
+
+impl State {
+    pub const ALL: [State; 10] = [
+        State::Pending,
+        State::Approved,
+        State::Activating,
+        State::Active,
+        State::Ending,
+        State::Ended,
+        State::Rejected,
+        State::Cancelled,
+        State::Expired,
+        State::Failed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            State::Pending => "pending",
+            State::Approved => "approved",
+            State::Activating => "activating",
+            State::Active => "active",
+            State::Ending => "ending",
+            State::Ended => "ended",
+            State::Rejected => "rejected",
+            State::Cancelled => "cancelled",
+            State::Expired => "expired",
+            State::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<State> {
+        State::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+
+    /// Nothing more happens to the request (a reconcile repair of `Failed` aside).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            State::Ended | State::Rejected | State::Cancelled | State::Expired | State::Failed
+        )
+    }
+
+    /// The request wants its assignment to exist.
+    pub fn needs_assignment(self) -> bool {
+        matches!(self, State::Activating | State::Active)
+    }
+}
+
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A person as Identity Center knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub user_id: String,
+    pub user_name: String,
+    pub display_name: String,
+}
+
+/// Who is calling a command. The API layer has authenticated them and asked the policy;
+/// the engine still enforces the invariants that must never break (self-approval, who may
+/// cancel or revoke).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub person: Person,
+    /// Identity Center group names.
+    pub groups: Vec<String>,
+    /// Stint administrators may revoke any grant.
+    pub admin: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionSetInfo {
+    pub arn: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub session_duration_secs: u32,
+}
+
+/// A request for access and, once approved, the grant it becomes: one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    pub id: RequestId,
+    pub requester: Person,
+    pub account: AccountInfo,
+    pub permission_set: PermissionSetInfo,
+    pub state: State,
+    /// For `Failed`: the state it failed from (`activating` or `ending`). A failed ending
+    /// means access may still be in place, which reconciliation keeps trying to remove.
+    pub failed_from: Option<State>,
+    pub reason: String,
+    pub ticket: Option<String>,
+    pub duration_secs: u32,
+    /// Requested start; the actual start once active. `end_at = start_at + duration_secs`.
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    /// An extension waiting for approval: the end time it asks for.
+    pub pending_end_at: Option<DateTime<Utc>>,
+    pub approval_required: bool,
+    /// Groups whose members may approve (and revoke), fixed when the request was made.
+    pub approver_groups: Vec<String>,
+    pub approval_deadline: Option<DateTime<Utc>>,
+    pub decided_by: Option<Person>,
+    pub decision_comment: Option<String>,
+    pub outcome: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// When the next time-driven step is due: approval deadline, start or end.
+    pub next_due_at: Option<DateTime<Utc>>,
+    /// Optimistic concurrency: every write checks and bumps it.
+    pub version: i64,
+}
+
+impl Request {
+    /// The assignment this request is granted through.
+    pub fn tuple(&self) -> AssignmentKey {
+        AssignmentKey {
+            principal_type: PrincipalType::User,
+            principal_id: self.requester.user_id.clone(),
+            account_id: self.account.id.clone(),
+            permission_set_arn: self.permission_set.arn.clone(),
+        }
+    }
+}
+
+/// A request as it is first written; the store gives it its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRequest {
+    pub requester: Person,
+    pub account: AccountInfo,
+    pub permission_set: PermissionSetInfo,
+    pub state: State,
+    pub reason: String,
+    pub ticket: Option<String>,
+    pub duration_secs: u32,
+    pub start_at: DateTime<Utc>,
+    pub end_at: DateTime<Utc>,
+    pub approval_required: bool,
+    pub approver_groups: Vec<String>,
+    pub approval_deadline: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
+/// What Identity Center holds for a tuple, as far as Stint knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Actual {
+    Absent,
+    Creating,
+    Present,
+    Deleting,
+}
+
+impl Actual {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Actual::Absent => "absent",
+            Actual::Creating => "creating",
+            Actual::Present => "present",
+            Actual::Deleting => "deleting",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Actual> {
+        [
+            Actual::Absent,
+            Actual::Creating,
+            Actual::Present,
+            Actual::Deleting,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+}
+
+/// Who made an assignment that exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// Stint created it, and deletes it when no grant needs it.
+    Stint,
+    /// It was there before Stint needed it: never deleted.
+    Standing,
+}
+
+impl Origin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Stint => "stint",
+            Origin::Standing => "standing",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Origin> {
+        match s {
+            "stint" => Some(Origin::Stint),
+            "standing" => Some(Origin::Standing),
+            _ => None,
+        }
+    }
+}
+
+/// Where an operation on a tuple is. Each step is committed before the call it announces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Creating: list the tuple's assignments first, to find standing access.
+    Check,
+    /// The create or delete call is about to be made, or was made and its result not
+    /// recorded. Resuming lists first, then adopts what exists or calls again.
+    Call,
+    /// The call returned an operation id; its status is being polled.
+    Poll,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Check => "check",
+            Step::Call => "call",
+            Step::Poll => "poll",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Step> {
+        match s {
+            "check" => Some(Step::Check),
+            "call" => Some(Step::Call),
+            "poll" => Some(Step::Poll),
+            _ => None,
+        }
+    }
+}
+
+/// One (principal, account, permission set) assignment and its convergence state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tuple {
+    pub key: AssignmentKey,
+    pub actual: Actual,
+    pub origin: Option<Origin>,
+    pub step: Option<Step>,
+    pub operation_id: Option<String>,
+    /// Retryable failures of the operation in flight.
+    pub attempt: u32,
+    /// Status polls of the operation in flight.
+    pub polls: u32,
+    pub op_started_at: Option<DateTime<Utc>>,
+    /// When the operation in flight is given up.
+    pub deadline: Option<DateTime<Utc>>,
+    /// Stint may have left this assignment in place although no grant needs it: a deletion
+    /// failed or a creation ended in doubt. Reconciliation keeps checking until it is gone.
+    pub leaked: bool,
+    pub next_check_at: Option<DateTime<Utc>>,
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Tuple {
+    pub fn absent(key: AssignmentKey, now: DateTime<Utc>) -> Self {
+        Tuple {
+            key,
+            actual: Actual::Absent,
+            origin: None,
+            step: None,
+            operation_id: None,
+            attempt: 0,
+            polls: 0,
+            op_started_at: None,
+            deadline: None,
+            leaked: false,
+            next_check_at: None,
+            claimed_by: None,
+            claimed_until: None,
+            version: 0,
+            updated_at: now,
+        }
+    }
+}
+
+/// One audit event about to be appended; the store gives it its seq and hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub at: DateTime<Utc>,
+    /// User name, or `stint` for the broker itself.
+    pub actor: String,
+    pub kind: String,
+    pub request_id: Option<RequestId>,
+    pub data: serde_json::Value,
+}
+
+/// The actor name of the broker's own steps.
+pub const BROKER_ACTOR: &str = "stint";

@@ -1,0 +1,5 @@
+//! Helpers shared by the broker's integration tests that run against `stint-sim`.
+#![allow(dead_code)] // each test binary uses a different part
+
+pub mod auth_broker;
+pub mod identity;

@@ -1,0 +1,372 @@
+//! The command line, as clap sees it.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use stint_client::Target;
+
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  any other failure
+  2  usage: bad arguments or configuration (run `stint configure`)
+  3  not logged in, or the Identity Center session ended (run `stint login`)
+  4  not eligible, or not allowed
+  5  not approved yet, or the access window ended
+  6  the broker or AWS could not be reached
+
+Environment:
+  STINT_CONFIG        configuration file (default ~/.config/stint/config.toml)
+  STINT_BROKER_URL, STINT_START_URL, STINT_SSO_REGION, STINT_BASELINE_ACCOUNT_ID,
+  STINT_BASELINE_ROLE, STINT_SSO_SESSION   override the configuration
+  STINT_BROWSER       command that opens URLs instead of the system browser
+  STINT_LOG           log filter for stderr (default: warn)
+  AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_STS,
+  AWS_ENDPOINT_URL_SIGNIN   AWS endpoints, as the AWS SDKs read them";
+
+/// Just-in-time, time-boxed AWS access through IAM Identity Center.
+#[derive(Debug, Parser)]
+#[command(name = "stint", version, after_long_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub overrides: Overrides,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Settings that override the configuration file for this one command.
+#[derive(Debug, Args, Default)]
+pub struct Overrides {
+    /// The Stint broker's URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub broker_url: Option<String>,
+    /// The Identity Center access portal URL.
+    #[arg(long, global = true, value_name = "URL")]
+    pub start_url: Option<String>,
+    /// The Identity Center region.
+    #[arg(long, global = true, value_name = "REGION")]
+    pub sso_region: Option<String>,
+    /// The sso-session name the login is shared under.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub sso_session: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Set up Stint: the broker URL (and from it, Identity Center), then check it works.
+    Configure(ConfigureArgs),
+    /// Sign in to Identity Center with a device code, in the browser.
+    Login(LoginArgs),
+    /// Forget the login and every cached credential, and end the sessions.
+    Logout,
+    /// Show who you are signed in as.
+    Whoami(JsonArg),
+    /// List what you can access or request, your requests, and your active grants.
+    #[command(alias = "list")]
+    Ls(LsArgs),
+    /// Ask for time-boxed access to ACCOUNT/PERMISSION_SET.
+    Request(RequestArgs),
+    /// Approve a request.
+    Approve(DecisionArgs),
+    /// Reject a request (a comment is required).
+    Reject(RejectArgs),
+    /// Cancel one of your requests before it becomes active.
+    Cancel(DecisionArgs),
+    /// End an active grant now.
+    Revoke(DecisionArgs),
+    /// Lengthen an active grant.
+    Extend(ExtendArgs),
+    /// Print role credentials for a shell or a program.
+    Creds(CredsArgs),
+    /// Open (or print) a console sign-in link.
+    Console(ConsoleArgs),
+    /// Follow request events as they happen.
+    Watch(JsonArg),
+    /// Credentials in the AWS SDKs' credential_process format (use in ~/.aws/config).
+    CredentialProcess(TargetArg),
+    /// Named profiles in the AWS CLI's files.
+    #[command(subcommand)]
+    Profile(ProfileCommand),
+    /// Write AWS CLI profiles for everything you can access or request.
+    #[command(subcommand)]
+    Setup(SetupCommand),
+    /// Print shell completions.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ConfigureArgs {
+    /// The broker URL (asked for when not given and there is none yet).
+    #[arg(long = "broker", value_name = "URL")]
+    pub broker: Option<String>,
+    /// Without a broker: the baseline account id.
+    #[arg(long, value_name = "ID")]
+    pub baseline_account_id: Option<String>,
+    /// Without a broker: the baseline role (permission set) name.
+    #[arg(long, value_name = "NAME")]
+    pub baseline_role: Option<String>,
+    /// Also write the SSO token to ~/.aws/sso/cache so `aws` shares the login.
+    #[arg(long, value_name = "BOOL")]
+    pub aws_cli_cache: Option<bool>,
+    /// Default output of `stint creds`.
+    #[arg(long, value_name = "FORMAT")]
+    pub export_format: Option<Format>,
+    /// Region the console opens in by default.
+    #[arg(long, value_name = "REGION")]
+    pub console_region: Option<String>,
+    /// Save without checking that Identity Center answers.
+    #[arg(long)]
+    pub no_check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Print the verification URL instead of opening a browser.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JsonArg {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LsArgs {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArg {
+    /// ACCOUNT/PERMISSION_SET: the account by id or name.
+    pub target: Target,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// ACCOUNT/PERMISSION_SET: the account by id or name.
+    pub target: Target,
+    /// How long, for example 1h or 90m.
+    #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
+    pub duration: std::time::Duration,
+    /// When the window opens: RFC 3339 (2026-05-01T09:00:00Z) or +DURATION from now.
+    #[arg(long, value_name = "TIME")]
+    pub start: Option<String>,
+    /// Why you need it.
+    #[arg(long)]
+    pub reason: String,
+    /// A ticket reference, when policy asks for one.
+    #[arg(long, value_name = "ID")]
+    pub ticket: Option<String>,
+    /// Wait until the access is active (or refused), following the event stream.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DecisionArgs {
+    /// The request id.
+    pub id: i64,
+    /// A comment recorded with the decision.
+    #[arg(long)]
+    pub comment: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RejectArgs {
+    /// The request id.
+    pub id: i64,
+    /// Why (shown to the requester).
+    #[arg(long)]
+    pub comment: String,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtendArgs {
+    /// The request id.
+    pub id: i64,
+    /// How much longer, for example 30m.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub by: std::time::Duration,
+    /// Why.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// bash/zsh export lines
+    Env,
+    /// fish set lines
+    Fish,
+    /// PowerShell $Env: lines
+    Powershell,
+    /// JSON object
+    Json,
+    /// credential_process JSON
+    Process,
+}
+
+impl From<Format> for stint_client::ExportFormat {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Env => Self::Env,
+            Format::Fish => Self::Fish,
+            Format::Powershell => Self::Powershell,
+            Format::Json => Self::Json,
+            Format::Process => Self::Process,
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct CredsArgs {
+    /// ACCOUNT/PERMISSION_SET: the account by id or name.
+    pub target: Target,
+    /// Output format (default: the configured one, else env).
+    #[arg(long, short)]
+    pub format: Option<Format>,
+    /// Also export this region.
+    #[arg(long)]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// ACCOUNT/PERMISSION_SET: the account by id or name.
+    pub target: Target,
+    /// The console service to open, for example s3.
+    #[arg(long)]
+    pub service: Option<String>,
+    /// The region to open the console in.
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Print the link instead of opening it.
+    #[arg(long)]
+    pub print: bool,
+    /// Use the access portal's shortcut link instead of a federation sign-in URL.
+    #[arg(long)]
+    pub portal: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCommand {
+    /// Write credentials for ACCOUNT/PERMISSION_SET as profile NAME in ~/.aws/credentials.
+    Write {
+        /// The profile name.
+        name: String,
+        /// ACCOUNT/PERMISSION_SET: the account by id or name.
+        target: Target,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetupCommand {
+    /// Write a profile per account/permission set into a managed block of ~/.aws/config.
+    Profiles(SetupProfilesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupProfilesArgs {
+    /// `process` profiles go through Stint (credential_process); `sso` profiles let the
+    /// AWS tools use the shared login directly.
+    #[arg(long, value_enum, default_value_t = Style::Process)]
+    pub style: Style,
+    /// A prefix for every profile name.
+    #[arg(long, default_value = "")]
+    pub prefix: String,
+    /// Remove the managed block instead.
+    #[arg(long)]
+    pub remove: bool,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Style {
+    Process,
+    Sso,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    pub shell: clap_complete::Shell,
+}
+
+pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    let d = humantime::parse_duration(text.trim())
+        .map_err(|e| format!("`{text}` is not a duration ({e}); examples: 1h, 90m, 1h30m"))?;
+    if d.as_secs() == 0 {
+        return Err("the duration must be at least one second".into());
+    }
+    Ok(d)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(parse_duration("1h").unwrap().as_secs(), 3600);
+        assert_eq!(parse_duration("1h30m").unwrap().as_secs(), 5400);
+        assert!(parse_duration("soon").unwrap_err().contains("examples"));
+        assert!(parse_duration("0s").is_err());
+    }
+
+    #[test]
+    fn targets_and_flags_parse() {
+        let cli = Cli::try_parse_from([
+            "stint",
+            "request",
+            "prod/AdministratorAccess",
+            "--for",
+            "1h",
+            "--reason",
+            "incident 42",
+            "--wait",
+        ])
+        .unwrap();
+        let Command::Request(args) = cli.command else {
+            panic!("not a request")
+        };
+        assert_eq!(args.target.to_string(), "prod/AdministratorAccess");
+        assert_eq!(args.duration.as_secs(), 3600);
+        assert!(args.wait);
+        assert!(Cli::try_parse_from(["stint", "creds", "prod"]).is_err());
+        assert!(
+            Cli::try_parse_from(["stint", "reject", "7"]).is_err(),
+            "reject needs a comment"
+        );
+    }
+
+    #[test]
+    fn help_documents_the_exit_codes() {
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("Exit codes:"), "{help}");
+        assert!(help.contains("3  not logged in"), "{help}");
+    }
+}

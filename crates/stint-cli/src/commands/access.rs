@@ -1,0 +1,158 @@
+//! `stint ls`: what you can access or request, your requests, your active grants, and
+//! what waits for your approval.
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::{Duration, Utc};
+use serde_json::json;
+use stint_api::{AccessRequest, ListRequestsQuery, RequestScope};
+use stint_client::Stint;
+
+use crate::output;
+
+/// Finished requests shown after the open ones.
+const RECENT_FINISHED: usize = 10;
+
+pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
+    let access = stint.access().await?;
+    let (mine, grants, approvable) = if stint.has_broker() {
+        let broker = stint.broker()?;
+        let mine = broker
+            .all_requests(&ListRequestsQuery {
+                scope: RequestScope::Mine,
+                ..Default::default()
+            })
+            .await?;
+        let approvable = broker
+            .all_requests(&ListRequestsQuery {
+                scope: RequestScope::Approvable,
+                ..Default::default()
+            })
+            .await?;
+        (mine, broker.grants().await?, approvable)
+    } else {
+        (Vec::new(), Vec::new(), Vec::new())
+    };
+    let mine = shown_requests(mine);
+
+    if as_json {
+        output::json(&json!({
+            "access": access,
+            "requests": mine,
+            "grants": grants,
+            "approvable": approvable,
+        }))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+
+    let now = Utc::now();
+    println!("ACCESS");
+    let rows: Vec<Vec<String>> = access
+        .iter()
+        .map(|a| {
+            let status = match (a.assigned, a.eligible, a.approval_required) {
+                (true, _, _) => "assigned now".to_owned(),
+                (false, true, Some(true)) => "requestable, needs approval".to_owned(),
+                (false, true, _) => "requestable, no approval".to_owned(),
+                (false, false, _) => String::new(),
+            };
+            let max = a
+                .max_duration_secs
+                .map(|s| output::span(Duration::seconds(i64::from(s))))
+                .unwrap_or_default();
+            vec![
+                a.account_name.clone(),
+                a.account_id.clone(),
+                a.permission_set.clone(),
+                max,
+                status,
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        output::table(&["ACCOUNT", "ID", "PERMISSION SET", "MAX", "STATUS"], &rows)
+    );
+
+    if !stint.has_broker() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("\nACTIVE GRANTS");
+    if grants.is_empty() {
+        println!("none");
+    } else {
+        let rows: Vec<Vec<String>> = grants
+            .iter()
+            .map(|g| {
+                vec![
+                    g.request_id.to_string(),
+                    format!("{}/{}", g.account.name, g.permission_set.name),
+                    output::local(g.end_at),
+                    format!("{} left", output::span(g.end_at - now)),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            output::table(&["ID", "TARGET", "ENDS", "LEFT"], &rows)
+        );
+    }
+
+    println!("\nMY REQUESTS");
+    if mine.is_empty() {
+        println!("none");
+    } else {
+        let rows: Vec<Vec<String>> = mine.iter().map(request_row).collect();
+        print!(
+            "{}",
+            output::table(&["ID", "TARGET", "STATE", "WINDOW", "REASON"], &rows)
+        );
+    }
+
+    if !approvable.is_empty() {
+        println!("\nWAITING FOR YOUR APPROVAL");
+        let rows: Vec<Vec<String>> = approvable
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id.to_string(),
+                    r.requester.user_name.clone(),
+                    format!("{}/{}", r.account.name, r.permission_set.name),
+                    output::span(Duration::seconds(i64::from(r.duration_secs))),
+                    r.reason.clone(),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            output::table(&["ID", "REQUESTER", "TARGET", "FOR", "REASON"], &rows)
+        );
+        println!("`stint approve ID` or `stint reject ID --comment TEXT`");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Open requests, then the most recent finished ones.
+fn shown_requests(mut requests: Vec<AccessRequest>) -> Vec<AccessRequest> {
+    requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+    let (open, finished): (Vec<_>, Vec<_>) =
+        requests.into_iter().partition(|r| !r.state.is_final());
+    open.into_iter()
+        .chain(finished.into_iter().take(RECENT_FINISHED))
+        .collect()
+}
+
+pub fn request_row(r: &AccessRequest) -> Vec<String> {
+    vec![
+        r.id.to_string(),
+        format!("{}/{}", r.account.name, r.permission_set.name),
+        r.state.to_string(),
+        format!(
+            "{} to {}",
+            output::local(r.start_at),
+            output::local(r.end_at)
+        ),
+        r.reason.clone(),
+    ]
+}

@@ -1,0 +1,223 @@
+//! `stint request`, `approve`, `reject`, `cancel`, `revoke`, `extend`.
+
+use std::process::ExitCode;
+use std::time::Duration as StdDuration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use stint_api::{AccessRequest, CreateRequest, Decision, ExtendRequest, RequestState};
+use stint_client::broker::EventStreamItem;
+use stint_client::{Error, Stint};
+
+use crate::cli::{DecisionArgs, ExtendArgs, RejectArgs, RequestArgs};
+use crate::output;
+
+pub async fn request(stint: &Stint, args: RequestArgs) -> Result<ExitCode> {
+    let broker = stint.broker()?;
+    let body = CreateRequest {
+        account: args.target.account.clone(),
+        permission_set: args.target.permission_set.clone(),
+        duration_secs: secs(args.duration)?,
+        start_at: args.start.as_deref().map(parse_start).transpose()?,
+        reason: args.reason,
+        ticket: args.ticket,
+    };
+    let created = broker.create_request(&body).await?;
+    if !args.wait {
+        return report(&created, args.json);
+    }
+    eprintln!(
+        "Request {} is {}; waiting for it to become active...",
+        created.id, created.state
+    );
+    let last = wait_until_settled(stint, created).await?;
+    report(&last, args.json)?;
+    Ok(match last.state {
+        RequestState::Active => ExitCode::SUCCESS,
+        _ => ExitCode::from(stint_client::exit_code(stint_client::ErrorKind::NotActive)),
+    })
+}
+
+/// Follows the event stream until the request is active or final. The request is read
+/// once after connecting, so a change that happened before the stream opened is not missed.
+async fn wait_until_settled(stint: &Stint, mut current: AccessRequest) -> Result<AccessRequest> {
+    let broker = stint.broker()?;
+    let settled = |r: &AccessRequest| r.state == RequestState::Active || r.state.is_final();
+    if settled(&current) {
+        return Ok(current);
+    }
+    let mut events = Box::pin(broker.events(None));
+    while let Some(item) = events.next().await {
+        match item? {
+            EventStreamItem::Connected => {
+                current = broker.request(current.id).await?;
+            }
+            EventStreamItem::Event(event) if event.request.id == current.id => {
+                if event.request.state != current.state {
+                    eprintln!("Request {} is {}.", current.id, event.request.state);
+                }
+                current = event.request;
+            }
+            EventStreamItem::Event(_) => {}
+            EventStreamItem::Reconnecting { after, reason } => {
+                eprintln!(
+                    "Lost the event stream ({reason}); reconnecting in {}s.",
+                    after.as_secs()
+                );
+            }
+        }
+        if settled(&current) {
+            return Ok(current);
+        }
+    }
+    Ok(current)
+}
+
+pub async fn approve(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
+    let decided = stint
+        .broker()?
+        .approve(
+            args.id,
+            &Decision {
+                comment: args.comment,
+            },
+        )
+        .await?;
+    report(&decided, args.json)
+}
+
+pub async fn reject(stint: &Stint, args: RejectArgs) -> Result<ExitCode> {
+    let decided = stint
+        .broker()?
+        .reject(
+            args.id,
+            &Decision {
+                comment: Some(args.comment),
+            },
+        )
+        .await?;
+    report(&decided, args.json)
+}
+
+pub async fn cancel(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
+    let decided = stint
+        .broker()?
+        .cancel(
+            args.id,
+            &Decision {
+                comment: args.comment,
+            },
+        )
+        .await?;
+    report(&decided, args.json)
+}
+
+pub async fn revoke(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
+    let decided = stint
+        .broker()?
+        .revoke(
+            args.id,
+            &Decision {
+                comment: args.comment,
+            },
+        )
+        .await?;
+    let target = stint_client::ResolvedTarget {
+        account_id: decided.account.id.clone(),
+        account_name: decided.account.name.clone(),
+        permission_set: decided.permission_set.name.clone(),
+    };
+    // Cached credentials of a revoked grant are not handed out again.
+    stint.forget_credentials(&target).await?;
+    report(&decided, args.json)
+}
+
+pub async fn extend(stint: &Stint, args: ExtendArgs) -> Result<ExitCode> {
+    let body = ExtendRequest {
+        by_secs: secs(args.by)?,
+        reason: args.reason,
+    };
+    let extended = stint.broker()?.extend(args.id, &body).await?;
+    report(&extended, args.json)
+}
+
+fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
+    if as_json {
+        output::json(r)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let target = format!("{}/{}", r.account.name, r.permission_set.name);
+    let line = match r.state {
+        RequestState::Pending => format!(
+            "Request {} for {target} is pending approval{}.",
+            r.id,
+            r.approval_deadline
+                .map(|d| format!(" (until {})", output::local(d)))
+                .unwrap_or_default()
+        ),
+        RequestState::Approved => format!(
+            "Request {} for {target} is approved; it opens at {}.",
+            r.id,
+            output::local(r.start_at)
+        ),
+        RequestState::Activating => format!("Request {} for {target} is being activated.", r.id),
+        RequestState::Active => format!(
+            "Request {} for {target} is active until {} ({} left). `stint creds {target}` or `stint console {target}`.",
+            r.id,
+            output::local(r.end_at),
+            output::span(r.end_at - Utc::now())
+        ),
+        RequestState::Ending | RequestState::Ended => {
+            format!("Request {} for {target} has ended.", r.id)
+        }
+        state => format!(
+            "Request {} for {target} is {state}{}.",
+            r.id,
+            r.outcome
+                .as_deref()
+                .map(|o| format!(": {o}"))
+                .unwrap_or_default()
+        ),
+    };
+    println!("{line}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn secs(d: StdDuration) -> Result<u32> {
+    u32::try_from(d.as_secs())
+        .map_err(|_| Error::InvalidInput("that duration is far too long".into()).into())
+}
+
+/// RFC 3339, or `+DURATION` from now.
+fn parse_start(text: &str) -> Result<DateTime<Utc>> {
+    let text = text.trim();
+    if let Some(rel) = text.strip_prefix('+') {
+        let d = crate::cli::parse_duration(rel).map_err(Error::InvalidInput)?;
+        return Ok(Utc::now() + chrono::Duration::from_std(d).context("start too far ahead")?);
+    }
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            Error::InvalidInput(format!(
+                "`{text}` is not a start time ({e}): use 2026-05-01T09:00:00Z or +30m"
+            ))
+            .into()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_times_are_absolute_or_relative() {
+        let t = parse_start("2026-05-01T09:00:00+02:00").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-05-01T07:00:00+00:00");
+        let before = Utc::now();
+        let t = parse_start("+30m").unwrap();
+        assert!(t >= before + chrono::Duration::minutes(30));
+        let err = parse_start("tomorrow").unwrap_err().to_string();
+        assert!(err.contains("+30m"), "{err}");
+    }
+}

@@ -1,0 +1,540 @@
+//! One Identity Center login per machine, kept fresh. [`SsoSession`] runs the device login,
+//! renews the access token silently with the refresh token until the Identity Center
+//! session ends, and makes sure that however many processes ask at once, one of them does
+//! the work under the machine lock and the rest pick up its result.
+
+use chrono::Duration;
+
+use crate::clock::SharedClock;
+use crate::config::SsoSettings;
+use crate::error::{Error, Result};
+use crate::lock::MachineLock;
+use crate::sso::aws_cache::AwsCliTokenCache;
+use crate::sso::oidc::{self, DeviceAuthorization, IssuedToken, Oidc, Poll, Refresh};
+use crate::sso::token::{ClientRegistration, LoginStatus, SsoToken, same_start_url};
+use crate::store::{Vault, keys};
+
+/// Renew the access token when less than this is left (botocore's mandatory window).
+pub const REFRESH_BEFORE: Duration = Duration::minutes(10);
+/// A token this close to expiry is not handed out even when renewal failed.
+const LAST_USABLE: Duration = Duration::minutes(1);
+/// Register a new OIDC client when the current one has less than this left.
+const REGISTRATION_MARGIN: Duration = Duration::days(1);
+/// RFC 8628 §3.5: on `slow_down`, the interval grows by 5 seconds.
+const SLOW_DOWN_STEP: Duration = Duration::seconds(5);
+
+/// What a device login reports while it runs, for the CLI or the app to show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginProgress {
+    /// Another process is logging in; this one waits for its result.
+    WaitingForAnotherLogin,
+    /// Show this to the person: the code to confirm, and where.
+    Prompt(DevicePrompt),
+    /// The person approved; the token is stored.
+    Approved,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DevicePrompt {
+    /// The code the verification page shows; the person checks it matches.
+    pub user_code: String,
+    pub verification_uri: String,
+    /// The verification page with the code filled in.
+    pub verification_uri_complete: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub browser: BrowserOutcome,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrowserOutcome {
+    Opened,
+    /// The caller asked not to open a browser.
+    NotRequested,
+    /// Opening failed; the person must open the URL themselves.
+    Failed(String),
+}
+
+/// Opens a URL in the person's browser. The CLI uses the system opener (or
+/// `STINT_BROWSER`); the app uses its shell plugin; tests approve through the simulator.
+pub type BrowserOpener<'a> = &'a (dyn Fn(&str) -> std::result::Result<(), String> + Send + Sync);
+
+/// How a device login talks to the person.
+#[derive(Clone, Copy)]
+pub struct LoginHooks<'a> {
+    /// `None`: do not open a browser (`--no-browser`).
+    pub open_browser: Option<BrowserOpener<'a>>,
+    pub on_progress: &'a (dyn Fn(LoginProgress) + Send + Sync),
+}
+
+impl std::fmt::Debug for LoginHooks<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginHooks")
+            .field("open_browser", &self.open_browser.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct SsoSession {
+    settings: SsoSettings,
+    oidc: Oidc,
+    vault: Vault,
+    lock: MachineLock,
+    clock: SharedClock,
+    aws_cache: Option<AwsCliTokenCache>,
+}
+
+impl SsoSession {
+    pub fn new(
+        settings: SsoSettings,
+        sdk: crate::endpoints::LazySdk,
+        vault: Vault,
+        lock_dir: &std::path::Path,
+        clock: SharedClock,
+        aws_cache: Option<AwsCliTokenCache>,
+    ) -> Self {
+        let lock = MachineLock::new(lock_dir, &format!("sso-{}", settings.session_name));
+        Self {
+            oidc: Oidc::new(sdk),
+            settings,
+            vault,
+            lock,
+            clock,
+            aws_cache,
+        }
+    }
+
+    pub fn settings(&self) -> &SsoSettings {
+        &self.settings
+    }
+
+    /// The stored token for this Identity Center, if any, as it is (no network).
+    pub async fn stored(&self) -> Result<Option<SsoToken>> {
+        let token: Option<SsoToken> = self
+            .vault
+            .load(&keys::sso_token(&self.settings.session_name))
+            .await?;
+        Ok(token.filter(|t| t.is_for(&self.settings.start_url, &self.settings.region)))
+    }
+
+    pub async fn status(&self) -> Result<LoginStatus> {
+        let now = self.clock.now();
+        Ok(match self.stored().await? {
+            None => LoginStatus::LoggedOut,
+            Some(t) if t.remaining(now) > LAST_USABLE || t.can_refresh(now) => {
+                LoginStatus::LoggedIn {
+                    start_url: t.start_url.clone(),
+                    access_token_expires_at: t.expires_at,
+                    renewable: t.can_refresh(now),
+                    logged_in_at: t.logged_in_at,
+                }
+            }
+            Some(t) => LoginStatus::Expired {
+                start_url: t.start_url,
+            },
+        })
+    }
+
+    /// A usable access token: the stored one, renewed first if it is about to expire.
+    /// Never prompts: without a login this is [`Error::NotLoggedIn`], and once the
+    /// Identity Center session has ended it is [`Error::LoginExpired`].
+    pub async fn access_token(&self) -> Result<SsoToken> {
+        let token = self.stored().await?.ok_or(Error::NotLoggedIn)?;
+        if token.remaining(self.clock.now()) > REFRESH_BEFORE {
+            return Ok(token);
+        }
+        self.renew(&token, false).await
+    }
+
+    /// AWS refused `rejected` although it looked valid (revoked, or the clocks disagree):
+    /// renew it now, unless another process already has.
+    pub async fn token_rejected(&self, rejected: &SsoToken) -> Result<SsoToken> {
+        self.renew(rejected, true).await
+    }
+
+    async fn renew(&self, seen: &SsoToken, forced: bool) -> Result<SsoToken> {
+        let _guard = self.lock.acquire(|| {}).await?;
+        let current = self.stored().await?.ok_or(Error::NotLoggedIn)?;
+        let now = self.clock.now();
+        if current.issued_at != seen.issued_at && current.remaining(now) > LAST_USABLE {
+            // Another process renewed (or logged in) while we waited for the lock.
+            return Ok(current);
+        }
+        if !forced && current.remaining(now) > REFRESH_BEFORE {
+            return Ok(current);
+        }
+        if let Some(adopted) = self.adopt_from_aws_cli(&current).await? {
+            return Ok(adopted);
+        }
+        let fallback = |err: Error| -> Result<SsoToken> {
+            // A renewal that failed is not fatal while the current token still works.
+            if !forced && current.remaining(now) > LAST_USABLE {
+                tracing::warn!(error = %err, "could not renew the SSO token; using the current one");
+                Ok(current.clone())
+            } else {
+                Err(err)
+            }
+        };
+        let (Some(refresh_token), true) = (&current.refresh_token, current.can_refresh(now)) else {
+            return fallback(Error::LoginExpired);
+        };
+        tracing::debug!(session = %self.settings.session_name, "renewing the SSO access token");
+        match self
+            .oidc
+            .refresh(&current.client_id, &current.client_secret, refresh_token)
+            .await
+        {
+            Ok(Refresh::Issued(issued)) => {
+                let token = self.token_from(
+                    issued,
+                    &current.client_id,
+                    &current.client_secret,
+                    current.registration_expires_at,
+                    current.logged_in_at,
+                    current.refresh_token.clone(),
+                );
+                self.store(&token).await?;
+                Ok(token)
+            }
+            Ok(Refresh::Rejected) => fallback(Error::LoginExpired),
+            Err(err) => fallback(err),
+        }
+    }
+
+    /// When the AWS CLI renewed the shared token itself (its refresh rotates the refresh
+    /// token, so ours stops working), take its newer token instead of failing.
+    async fn adopt_from_aws_cli(&self, current: &SsoToken) -> Result<Option<SsoToken>> {
+        let Some(cache) = &self.aws_cache else {
+            return Ok(None);
+        };
+        let Some(foreign) = cache.read()? else {
+            return Ok(None);
+        };
+        let now = self.clock.now();
+        let usable = same_start_url(&foreign.start_url, &current.start_url)
+            && foreign.region == current.region
+            && foreign.expires_at > current.expires_at
+            && foreign.expires_at - now > REFRESH_BEFORE
+            && foreign.access_token != current.access_token;
+        let (true, Some(client_id), Some(client_secret), Some(registration_expires_at)) = (
+            usable,
+            foreign.client_id,
+            foreign.client_secret,
+            foreign.registration_expires_at,
+        ) else {
+            return Ok(None);
+        };
+        tracing::debug!("adopting the SSO token the AWS CLI renewed");
+        let token = SsoToken {
+            start_url: current.start_url.clone(),
+            region: current.region.clone(),
+            access_token: foreign.access_token,
+            expires_at: foreign.expires_at,
+            refresh_token: foreign.refresh_token,
+            client_id,
+            client_secret,
+            registration_expires_at,
+            issued_at: now,
+            logged_in_at: current.logged_in_at,
+        };
+        self.vault
+            .save(&keys::sso_token(&self.settings.session_name), &token)
+            .await?;
+        Ok(Some(token))
+    }
+
+    /// Runs the device login: one per machine at a time. A process that waited for
+    /// another's login uses its result instead of prompting again.
+    pub async fn login(&self, hooks: LoginHooks<'_>) -> Result<SsoToken> {
+        let before = self.stored().await?.map(|t| t.issued_at);
+        let _guard = self
+            .lock
+            .acquire(|| (hooks.on_progress)(LoginProgress::WaitingForAnotherLogin))
+            .await?;
+        if let Some(current) = self.stored().await? {
+            if Some(current.issued_at) != before
+                && current.remaining(self.clock.now()) > REFRESH_BEFORE
+            {
+                return Ok(current);
+            }
+        }
+
+        let mut registration = self.registration(false).await?;
+        let device = match self
+            .oidc
+            .start_device_authorization(&registration, &self.settings.start_url)
+            .await?
+        {
+            Some(device) => device,
+            None => {
+                registration = self.registration(true).await?;
+                self.oidc
+                    .start_device_authorization(&registration, &self.settings.start_url)
+                    .await?
+                    .ok_or_else(|| {
+                        Error::protocol("SSO OIDC", "a new client registration was refused at once")
+                    })?
+            }
+        };
+
+        let browser = match hooks.open_browser {
+            None => BrowserOutcome::NotRequested,
+            Some(open) => match open(&device.verification_uri_complete) {
+                Ok(()) => BrowserOutcome::Opened,
+                Err(why) => BrowserOutcome::Failed(why),
+            },
+        };
+        (hooks.on_progress)(LoginProgress::Prompt(DevicePrompt {
+            user_code: device.user_code.clone(),
+            verification_uri: device.verification_uri.clone(),
+            verification_uri_complete: device.verification_uri_complete.clone(),
+            expires_at: self.clock.now() + device.expires_in,
+            browser,
+        }));
+
+        let issued = self.wait_for_approval(&registration, &device).await?;
+        let now = self.clock.now();
+        let refresh_token = issued.refresh_token.clone();
+        let token = self.token_from(
+            issued,
+            &registration.client_id,
+            &registration.client_secret,
+            registration.expires_at,
+            now,
+            refresh_token,
+        );
+        self.store(&token).await?;
+        (hooks.on_progress)(LoginProgress::Approved);
+        Ok(token)
+    }
+
+    async fn wait_for_approval(
+        &self,
+        registration: &ClientRegistration,
+        device: &DeviceAuthorization,
+    ) -> Result<IssuedToken> {
+        let outcome = poll_until_decided(
+            device.interval,
+            device.expires_in,
+            || self.oidc.poll(registration, device),
+            tokio::time::sleep,
+        )
+        .await;
+        match outcome {
+            Ok(token) => Ok(token),
+            Err(PollEnd::Expired) => Err(Error::DeviceCodeExpired {
+                user_code: device.user_code.clone(),
+            }),
+            Err(PollEnd::Denied) => Err(Error::LoginDenied),
+            Err(PollEnd::ClientRejected) => {
+                self.vault
+                    .delete(&keys::sso_registration(&self.settings.session_name))
+                    .await?;
+                Err(Error::protocol(
+                    "SSO OIDC",
+                    "the client registration was revoked during the login: run `stint login` again",
+                ))
+            }
+            Err(PollEnd::Failed(e)) => Err(e),
+        }
+    }
+
+    /// Proves the OIDC endpoint answers, by making sure there is a client registration.
+    pub async fn check(&self) -> Result<()> {
+        self.registration(false).await.map(|_| ())
+    }
+
+    /// The stored OIDC client registration, or a new one.
+    async fn registration(&self, force_new: bool) -> Result<ClientRegistration> {
+        let key = keys::sso_registration(&self.settings.session_name);
+        let now = self.clock.now();
+        if !force_new {
+            let stored: Option<ClientRegistration> = self.vault.load(&key).await?;
+            if let Some(reg) =
+                stored.filter(|r| r.is_usable(&self.settings.region, now, REGISTRATION_MARGIN))
+            {
+                return Ok(reg);
+            }
+        }
+        let reg = self.oidc.register(&self.settings.region, now).await?;
+        self.vault.save(&key, &reg).await?;
+        Ok(reg)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn token_from(
+        &self,
+        issued: IssuedToken,
+        client_id: &str,
+        client_secret: &crate::secret::Secret,
+        registration_expires_at: chrono::DateTime<chrono::Utc>,
+        logged_in_at: chrono::DateTime<chrono::Utc>,
+        previous_refresh: Option<crate::secret::Secret>,
+    ) -> SsoToken {
+        let now = self.clock.now();
+        SsoToken {
+            start_url: self.settings.start_url.clone(),
+            region: self.settings.region.clone(),
+            access_token: issued.access_token,
+            expires_at: now + issued.expires_in,
+            // A refresh may omit the refresh token, which then stays the same.
+            refresh_token: issued.refresh_token.or(previous_refresh),
+            client_id: client_id.to_owned(),
+            client_secret: client_secret.clone(),
+            registration_expires_at,
+            issued_at: now,
+            logged_in_at,
+        }
+    }
+
+    async fn store(&self, token: &SsoToken) -> Result<()> {
+        self.vault
+            .save(&keys::sso_token(&self.settings.session_name), token)
+            .await?;
+        if let Some(cache) = &self.aws_cache {
+            cache.write(token)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the login: the keyring entry and the AWS CLI cache file. Returns the token
+    /// that was stored, so the caller can end the portal session with it.
+    pub async fn forget(&self) -> Result<Option<SsoToken>> {
+        let _guard = self.lock.acquire(|| {}).await?;
+        let token = self.stored().await?;
+        self.vault
+            .delete(&keys::sso_token(&self.settings.session_name))
+            .await?;
+        if let Some(cache) = &self.aws_cache {
+            cache.remove_if_for(&self.settings.start_url)?;
+        }
+        Ok(token)
+    }
+}
+
+/// Why polling stopped without a token.
+#[derive(Debug)]
+enum PollEnd {
+    Expired,
+    Denied,
+    ClientRejected,
+    Failed(Error),
+}
+
+/// Polls CreateToken every `interval` (RFC 8628 §3.5: plus 5 seconds after each
+/// `slow_down`) until the person decides, the code expires, or `expires_in` (plus a
+/// little grace, in case the service never says `expired_token`) has passed.
+async fn poll_until_decided<P, PF, S, SF>(
+    mut interval: Duration,
+    expires_in: Duration,
+    mut poll: P,
+    mut sleep: S,
+) -> std::result::Result<IssuedToken, PollEnd>
+where
+    P: FnMut() -> PF,
+    PF: std::future::Future<Output = Result<Poll>>,
+    S: FnMut(std::time::Duration) -> SF,
+    SF: std::future::Future<Output = ()>,
+{
+    let budget = expires_in + Duration::seconds(30);
+    let mut waited = Duration::zero();
+    loop {
+        if waited + interval > budget {
+            return Err(PollEnd::Expired);
+        }
+        sleep(
+            interval
+                .to_std()
+                .unwrap_or(std::time::Duration::from_secs(5)),
+        )
+        .await;
+        waited += interval;
+        match poll().await {
+            Ok(Poll::Issued(token)) => return Ok(token),
+            Ok(Poll::Pending) => {}
+            Ok(Poll::SlowDown) => interval += SLOW_DOWN_STEP,
+            Ok(Poll::Expired) => return Err(PollEnd::Expired),
+            Ok(Poll::Denied) => return Err(PollEnd::Denied),
+            Ok(Poll::ClientRejected) => return Err(PollEnd::ClientRejected),
+            Err(e) => return Err(PollEnd::Failed(e)),
+        }
+    }
+}
+
+/// Kept public for the app's settings screen: which scope Stint registers with.
+pub const REGISTRATION_SCOPE: &str = oidc::ACCOUNT_ACCESS_SCOPE;
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::VecDeque;
+
+    use super::*;
+    use crate::secret::Secret;
+
+    fn issued() -> IssuedToken {
+        IssuedToken {
+            access_token: Secret::new("a"),
+            expires_in: Duration::hours(1),
+            refresh_token: None,
+        }
+    }
+
+    /// Runs the loop over scripted answers; returns the pauses it took and how it ended.
+    async fn run(
+        answers: Vec<Poll>,
+        interval: i64,
+        expires_in: i64,
+    ) -> (Vec<u64>, std::result::Result<IssuedToken, PollEnd>) {
+        let answers = RefCell::new(VecDeque::from(answers));
+        let pauses = RefCell::new(Vec::new());
+        let end = poll_until_decided(
+            Duration::seconds(interval),
+            Duration::seconds(expires_in),
+            || {
+                let next = answers.borrow_mut().pop_front().unwrap_or(Poll::Pending);
+                async move { Ok(next) }
+            },
+            |d| {
+                pauses.borrow_mut().push(d.as_secs());
+                async {}
+            },
+        )
+        .await;
+        (pauses.into_inner(), end)
+    }
+
+    #[tokio::test]
+    async fn waits_the_interval_and_five_seconds_more_after_each_slow_down() {
+        let (pauses, end) = run(
+            vec![
+                Poll::Pending,
+                Poll::SlowDown,
+                Poll::Pending,
+                Poll::SlowDown,
+                Poll::Issued(issued()),
+            ],
+            2,
+            600,
+        )
+        .await;
+        assert!(end.is_ok());
+        assert_eq!(pauses, vec![2, 2, 7, 7, 12]);
+    }
+
+    #[tokio::test]
+    async fn expired_and_denied_end_the_wait() {
+        let (_, end) = run(vec![Poll::Pending, Poll::Expired], 1, 600).await;
+        assert!(matches!(end, Err(PollEnd::Expired)));
+        let (_, end) = run(vec![Poll::Denied], 1, 600).await;
+        assert!(matches!(end, Err(PollEnd::Denied)));
+    }
+
+    #[tokio::test]
+    async fn gives_up_when_the_code_must_have_expired_even_if_never_told() {
+        let (pauses, end) = run(vec![], 10, 60).await;
+        assert!(matches!(end, Err(PollEnd::Expired)));
+        // 60 s of code life + 30 s grace: nine polls ten seconds apart, then no more.
+        assert_eq!(pauses.len(), 9);
+    }
+}

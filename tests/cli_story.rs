@@ -1,0 +1,351 @@
+//! The whole story through the `stint` binary: simulator + `stint-broker` + two people.
+//! alice configures from the broker, logs in, asks for prod access and waits; bob
+//! approves; alice's credentials make AWS name her role; her console link lands on the
+//! right account; once the grant ends, `creds` says the access ended. Along the way, the
+//! errors a person meets: not eligible (with what to ask for instead) and not approved yet.
+//!
+//! Needs the `stint-broker` binary (built by a workspace `cargo test`, or
+//! `cargo build -p stint-broker`; `STINT_BROKER_BIN` points elsewhere) and a Secret Service
+//! (`scripts/with-keyring.sh`).
+
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+use stint_e2e::{Env, stderr, stdout};
+use tokio::io::{AsyncBufReadExt, BufReader};
+
+fn broker_bin() -> Option<PathBuf> {
+    let path = stint_e2e::binary("stint-broker");
+    if path.exists() {
+        return Some(path);
+    }
+    let hint = format!(
+        "no stint-broker binary at {} (cargo build -p stint-broker)",
+        path.display()
+    );
+    if std::env::var_os("CI").is_some() {
+        panic!("{hint}");
+    }
+    eprintln!("\n*** SKIPPED: {hint}\n");
+    None
+}
+
+struct Broker {
+    _child: tokio::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_broker(bin: &PathBuf, env: &Env) -> Broker {
+    let sim = &env.sim;
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"
+listen = "127.0.0.1:0"
+public_url = "http://127.0.0.1:0"
+audience = "stint-e2e"
+database_url = "sqlite://{db}"
+policy_file = "{policy}"
+reconcile_interval = "5s"
+
+[identity_center]
+region = "{region}"
+instance_arn = "{instance}"
+identity_store_id = "{store}"
+start_url = "{start}"
+baseline_account = "222222222222"
+sts_hosts = ["{sim}"]
+"#,
+        db = dir.path().join("stint.db").display(),
+        policy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/stint-broker/demo/policies.toml")
+            .display(),
+        region = sim.region(),
+        instance = sim.instance_arn(),
+        store = sim.identity_store_id(),
+        start = sim.start_url(),
+        sim = sim.url(),
+    );
+    let config_path = dir.path().join("broker.toml");
+    std::fs::write(&config_path, config).unwrap();
+    let op = sim.operator_credentials();
+    let mut child = tokio::process::Command::new(bin)
+        .args([
+            "serve",
+            "--config",
+            config_path.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .env("AWS_ENDPOINT_URL", sim.url())
+        .env("AWS_ACCESS_KEY_ID", &op.access_key_id)
+        .env("AWS_SECRET_ACCESS_KEY", op.secret_access_key.expose())
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("STINT_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(dir.path().join("broker.stderr")).unwrap())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("the broker starts");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
+        .await
+        .ok()
+        .and_then(|l| l.ok().flatten())
+        .unwrap_or_else(|| {
+            panic!(
+                "the broker printed no ready line: {}",
+                std::fs::read_to_string(dir.path().join("broker.stderr")).unwrap_or_default()
+            )
+        });
+    let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
+    let url = ready["url"]
+        .as_str()
+        .expect("the ready line has the URL")
+        .to_owned();
+    Broker {
+        _child: child,
+        url,
+        _dir: dir,
+    }
+}
+
+async fn json(env: &Env, args: &[&str]) -> Value {
+    let out = env.run(args).await;
+    assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("stint {args:?} printed no JSON ({e}): {}", stdout(&out)))
+}
+
+/// Polls `stint ls --json` until `check` holds (60 s at most).
+async fn until_ls(env: &Env, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let ls = json(env, &["ls", "--json"]).await;
+        if check(&ls) {
+            return ls;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{what} never happened: {ls}"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn request_approve_use_and_lose_access_through_the_cli() {
+    let Some(bin) = broker_bin() else { return };
+    let Some(alice) = stint_e2e::env().await else {
+        return;
+    };
+    let broker = start_broker(&bin, &alice).await;
+    // Each person has their own HOME and keyring entries; only the broker URL is given,
+    // the rest comes from the broker.
+    let alice = alice.without_overrides();
+    let bob = Env::sharing(&alice, "bob");
+    for (who, name) in [(&alice, "alice"), (&bob, "bob")] {
+        let out = who.run(&["configure", "--broker", &broker.url]).await;
+        assert!(out.status.success(), "configure: {}", stderr(&out));
+        let out = who.login(name).await;
+        assert!(out.status.success(), "login: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(&format!("Signed in to Stint as {name}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+
+    // Each CLI is signed in to the broker as its own person.
+    let who = json(&alice, &["whoami", "--json"]).await;
+    assert_eq!(who["me"]["user"]["userName"], "alice", "{who}");
+    // Not eligible: one line, with what alice may ask for instead.
+    let out = alice
+        .run(&[
+            "request",
+            "111111111111/BillingReadOnly",
+            "--for",
+            "1h",
+            "--reason",
+            "curious",
+        ])
+        .await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let out = alice.run(&["creds", "111111111111/BillingReadOnly"]).await;
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let line = stderr(&out).lines().last().unwrap_or_default().to_owned();
+    assert!(
+        line.starts_with(
+            "error: you are not eligible for 111111111111/BillingReadOnly: you may request "
+        ),
+        "{line}"
+    );
+    assert!(line.contains("prod/ReadOnlyAccess"), "{line}");
+
+    // Not approved yet.
+    let staging = json(
+        &alice,
+        &[
+            "request",
+            "staging/ReadOnlyAccess",
+            "--for",
+            "1h",
+            "--reason",
+            "look at logs",
+            "--json",
+        ],
+    )
+    .await;
+    assert_eq!(staging["state"], "pending");
+    let out = alice.run(&["creds", "staging/ReadOnlyAccess"]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(&format!(
+            "request {} for staging/ReadOnlyAccess is pending",
+            staging["id"]
+        )),
+        "{}",
+        stderr(&out)
+    );
+    let out = alice.run(&["cancel", &staging["id"].to_string()]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    // bob follows the event stream while alice asks for prod and waits; bob approves.
+    let watch_log = bob.home().join("watch.jsonl");
+    let watch_err = bob.home().join("watch.stderr");
+    let _watch = bob
+        .stint(&["watch", "--json"])
+        .stdout(std::fs::File::create(&watch_log).unwrap())
+        .stderr(std::fs::File::create(&watch_err).unwrap())
+        .spawn()
+        .unwrap();
+    // Connected before alice asks: a stream opened without Last-Event-ID starts from now.
+    stint_e2e::wait_for(|| {
+        let text = std::fs::read_to_string(&watch_err).ok()?;
+        text.contains("Watching for changes").then_some(())
+    })
+    .await;
+    let mut waiting = alice
+        .stint(&[
+            "request",
+            "prod/ReadOnlyAccess",
+            "--for",
+            "1h",
+            "--reason",
+            "INC-42 outage",
+            "--wait",
+            "--json",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(alice.home().join("wait.stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    let ls = until_ls(&bob, "the request reaching bob", |ls| {
+        ls["approvable"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| r["account"]["name"] == "prod"))
+    })
+    .await;
+    let id = ls["approvable"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["account"]["name"] == "prod")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let id_arg = id.to_string();
+    // bob's watch showed him the new request as one to approve.
+    let watched = stint_e2e::wait_for(|| {
+        let text = std::fs::read_to_string(&watch_log).ok()?;
+        text.lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .find(|e| e["kind"] == "approval_changed" && e["request"]["id"] == id)
+    })
+    .await;
+    assert_eq!(watched["request"]["requester"]["userName"], "alice");
+    let out = bob
+        .run(&["approve", &id_arg, "--comment", "go ahead"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+
+    let waited = tokio::time::timeout(Duration::from_secs(120), waiting.wait())
+        .await
+        .expect("--wait returns")
+        .unwrap();
+    let mut out = String::new();
+    tokio::io::AsyncReadExt::read_to_string(waiting.stdout.as_mut().unwrap(), &mut out)
+        .await
+        .unwrap();
+    assert!(
+        waited.success(),
+        "request --wait: {}",
+        std::fs::read_to_string(alice.home().join("wait.stderr")).unwrap()
+    );
+    let active: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(active["state"], "active");
+
+    // Credentials that AWS says are alice's, in prod, as ReadOnlyAccess.
+    let creds = json(
+        &alice,
+        &["creds", "prod/ReadOnlyAccess", "--format", "json"],
+    )
+    .await;
+    assert_eq!(creds["AccountId"], "333333333333");
+    let arn = stint_e2e::caller_arn(
+        &alice,
+        creds["AccessKeyId"].as_str().unwrap(),
+        creds["SecretAccessKey"].as_str().unwrap(),
+        creds["SessionToken"].as_str().unwrap(),
+    )
+    .await;
+    assert!(
+        arn.starts_with("arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_ReadOnlyAccess_")
+            && arn.ends_with("/alice"),
+        "{arn}"
+    );
+
+    // The console link lands on prod as ReadOnlyAccess.
+    let out = alice
+        .run(&["console", "prod/ReadOnlyAccess", "--print"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let page: Value = reqwest::Client::new()
+        .get(stdout(&out).trim())
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["accountId"], "333333333333");
+    assert_eq!(page["roleName"], "ReadOnlyAccess");
+    assert_eq!(page["userName"], "alice");
+
+    // The grant ends (bob revokes it); alice's next `creds` says so, cache or not.
+    let out = bob
+        .run(&["revoke", &id_arg, "--comment", "incident over"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    until_ls(&alice, "the grant ending", |ls| {
+        ls["requests"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|r| r["id"] == id && r["state"] == "ended"))
+    })
+    .await;
+    let out = alice.run(&["creds", "prod/ReadOnlyAccess"]).await;
+    assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
+    let line = stderr(&out).lines().last().unwrap_or_default().to_owned();
+    assert!(
+        line.starts_with("error: your access to prod/ReadOnlyAccess ended at "),
+        "{line}"
+    );
+    assert!(line.contains("stint request prod/ReadOnlyAccess"), "{line}");
+}
