@@ -15,7 +15,10 @@ fn main() {
         "cargo:rerun-if-changed={}",
         root.join("tauri.conf.json").display()
     );
-    println!("cargo:rerun-if-changed={}", root.join("icons/tray").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        root.join("icons/tray").display()
+    );
     tauri_build::try_build(
         tauri_build::Attributes::new()
             .capabilities_path_pattern("src-tauri/capabilities/**/*")

@@ -142,7 +142,13 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
     };
     match action {
         menu::Action::Quit => app.exit(0),
-        menu::Action::Open(view) => window::navigate(&app, Navigate { view, request_id: None }),
+        menu::Action::Open(view) => window::navigate(
+            &app,
+            Navigate {
+                view,
+                request_id: None,
+            },
+        ),
         menu::Action::Review(id) => window::navigate(
             &app,
             Navigate {
@@ -151,21 +157,35 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
             },
         ),
         menu::Action::SignIn => {
-            window::navigate(&app, Navigate { view: View::SignIn, request_id: None });
+            window::navigate(
+                &app,
+                Navigate {
+                    view: View::SignIn,
+                    request_id: None,
+                },
+            );
             report("sign-in", service.sign_in());
         }
         other => {
             tauri::async_runtime::spawn(async move {
                 match other {
                     menu::Action::SignOut => report("sign-out", service.sign_out().await),
-                    menu::Action::Console(id) => report("open console", service.open_console(id).await),
+                    menu::Action::Console(id) => {
+                        report("open console", service.open_console(id).await)
+                    }
                     menu::Action::Copy(id, format) => report(
                         "copy credentials",
                         service.copy_credentials(id, format).await.map(|_| ()),
                     ),
-                    menu::Action::Extend(id, by) => report("extend", service.extend(id, by).await.map(|_| ())),
-                    menu::Action::Revoke(id) => report("revoke", service.revoke(id).await.map(|_| ())),
-                    menu::Action::Cancel(id) => report("cancel", service.cancel(id).await.map(|_| ())),
+                    menu::Action::Extend(id, by) => {
+                        report("extend", service.extend(id, by).await.map(|_| ()))
+                    }
+                    menu::Action::Revoke(id) => {
+                        report("revoke", service.revoke(id).await.map(|_| ()))
+                    }
+                    menu::Action::Cancel(id) => {
+                        report("cancel", service.cancel(id).await.map(|_| ()))
+                    }
                     menu::Action::Approve(id) => {
                         report("approve", service.approve(id, None).await.map(|_| ()))
                     }

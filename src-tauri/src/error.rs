@@ -113,8 +113,11 @@ mod tests {
 
     #[test]
     fn broker_codes_reach_the_window_as_ui_codes() {
-        let e: CommandError =
-            Error::Broker(ApiError::new(ErrorCode::TicketRequired, "A ticket is required.")).into();
+        let e: CommandError = Error::Broker(ApiError::new(
+            ErrorCode::TicketRequired,
+            "A ticket is required.",
+        ))
+        .into();
         assert_eq!(e.code, UiErrorCode::TicketRequired);
         assert_eq!(e.message, "A ticket is required.");
         let e: CommandError =
@@ -132,7 +135,10 @@ mod tests {
         }
         .into();
         assert_eq!(e.code, UiErrorCode::NotConfigured);
-        assert_eq!(e.message, "the broker URL is not configured: open Settings.");
+        assert_eq!(
+            e.message,
+            "the broker URL is not configured: open Settings."
+        );
     }
 
     #[test]

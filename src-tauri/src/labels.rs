@@ -6,10 +6,7 @@ use stint_api::AccessRequest;
 
 /// `prod / AdministratorAccess`.
 pub fn target(request: &AccessRequest) -> String {
-    format!(
-        "{} / {}",
-        request.account.name, request.permission_set.name
-    )
+    format!("{} / {}", request.account.name, request.permission_set.name)
 }
 
 /// Time left in words, rounded up to the minute: `42 min left`, `1 h 5 min left`,

@@ -108,7 +108,10 @@ pub fn run() -> anyhow::Result<()> {
         .build(tauri::generate_context!("../tauri.conf.json"))?
         .run(|_app, event| {
             // The window's close button hides it; the app ends from the tray's Quit.
-            if let tauri::RunEvent::ExitRequested { code: None, api, .. } = event {
+            if let tauri::RunEvent::ExitRequested {
+                code: None, api, ..
+            } = event
+            {
                 api.prevent_exit();
             }
         });

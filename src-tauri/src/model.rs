@@ -92,7 +92,10 @@ impl Model {
             EventKind::RequestChanged => {
                 let previous = self.mine.get(&r.id).cloned();
                 // An event older than what we hold (a replay after reconnect) changes nothing.
-                if previous.as_ref().is_some_and(|p| p.updated_at > r.updated_at) {
+                if previous
+                    .as_ref()
+                    .is_some_and(|p| p.updated_at > r.updated_at)
+                {
                     return Vec::new();
                 }
                 let notices = self.mine_changed(previous.as_ref(), r, now);
@@ -140,7 +143,12 @@ impl Model {
         let due: Vec<AccessRequest> = self
             .mine
             .values()
-            .filter(|r| r.state == RequestState::Active && warns(r) && r.end_at - EXPIRING_SOON <= now && now < r.end_at)
+            .filter(|r| {
+                r.state == RequestState::Active
+                    && warns(r)
+                    && r.end_at - EXPIRING_SOON <= now
+                    && now < r.end_at
+            })
             .cloned()
             .collect();
         due.iter()
@@ -159,7 +167,11 @@ impl Model {
         let mut next = now + Duration::minutes(1);
         for r in active {
             let warn_at = r.end_at - EXPIRING_SOON;
-            if warns(r) && warn_at > now && warn_at < next && !self.notified.contains(&(r.id, NoticeKind::Expiring)) {
+            if warns(r)
+                && warn_at > now
+                && warn_at < next
+                && !self.notified.contains(&(r.id, NoticeKind::Expiring))
+            {
                 next = warn_at;
             }
             // The tray's minute labels count to the end: wake on the end's minute boundaries.
@@ -276,7 +288,10 @@ impl Model {
                 // Only a grant that was live ends: a request cancelled before it started
                 // also reaches `ended` in some brokers' eyes, and that is no news.
                 if old.is_none_or(|o| {
-                    matches!(o.state, RequestState::Active | RequestState::Activating | RequestState::Ending)
+                    matches!(
+                        o.state,
+                        RequestState::Active | RequestState::Activating | RequestState::Ending
+                    )
                 }) {
                     kinds.push(ended_kind(new));
                 }

@@ -61,8 +61,11 @@ impl AppPrefs {
         let dir = path.parent().unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(io)?;
         let tmp = path.with_extension("toml.tmp");
-        std::fs::write(&tmp, format!("# Stint app preferences; the app writes this file.\n\n{text}"))
-            .map_err(io)?;
+        std::fs::write(
+            &tmp,
+            format!("# Stint app preferences; the app writes this file.\n\n{text}"),
+        )
+        .map_err(io)?;
         std::fs::rename(&tmp, path).map_err(io)
     }
 }
@@ -76,9 +79,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("stint/app.toml");
         assert_eq!(AppPrefs::load(&path).unwrap(), AppPrefs::default());
-        let mut prefs = AppPrefs::default();
-        prefs.start_at_login = true;
-        prefs.notifications.to_review = false;
+        let prefs = AppPrefs {
+            start_at_login: true,
+            notifications: NotificationPrefs {
+                to_review: false,
+                ..Default::default()
+            },
+        };
         prefs.save(&path).unwrap();
         assert_eq!(AppPrefs::load(&path).unwrap(), prefs);
     }

@@ -36,6 +36,7 @@ pub fn req(id: i64, state: RequestState, updated: i64) -> AccessRequest {
         duration_secs: 3600,
         start_at: t(0),
         end_at: t(60),
+        pending_end_at: None,
         approval_required: true,
         approval_deadline: None,
         decided_by: (state != RequestState::Pending).then(|| user("bob", "Bob Baker")),
@@ -46,4 +47,3 @@ pub fn req(id: i64, state: RequestState, updated: i64) -> AccessRequest {
         history: None,
     }
 }
-

@@ -29,7 +29,9 @@ pub struct Snapshot {
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SessionView {
     /// The start URL, region or broker are not set: the Settings view comes first.
-    NotConfigured { missing: String },
+    NotConfigured {
+        missing: String,
+    },
     SignedOut {
         /// Why the last sign-in ended, when it did not end by choice.
         reason: Option<String>,
@@ -38,7 +40,9 @@ pub enum SessionView {
         /// Absent until Identity Center has issued a code.
         prompt: Option<DevicePromptView>,
     },
-    SignedIn { user: UserView },
+    SignedIn {
+        user: UserView,
+    },
 }
 
 /// The device code the person confirms on the verification page.
@@ -76,7 +80,9 @@ pub enum BrokerLink {
     Offline,
     Connecting,
     Live,
-    Reconnecting { reason: String },
+    Reconnecting {
+        reason: String,
+    },
 }
 
 /// An active grant with what the app knows of the credentials issued for it.

@@ -18,7 +18,10 @@ fn kinds(notices: &[Notice]) -> Vec<NoticeKind> {
 fn the_first_load_is_not_news() {
     let mut m = Model::new();
     let notices = m.replace(
-        vec![req(1, RequestState::Active, 0), req(2, RequestState::Ended, -10)],
+        vec![
+            req(1, RequestState::Active, 0),
+            req(2, RequestState::Ended, -10),
+        ],
         vec![req(3, RequestState::Pending, -1)],
         t(1),
     );
@@ -37,7 +40,9 @@ fn a_request_through_its_life_notifies_each_step_once() {
     assert_eq!(kinds(&approved), [NoticeKind::Approved]);
     assert_eq!(approved[0].summary, "Request approved");
     assert!(
-        approved[0].body.starts_with("Bob Baker approved prod / AdministratorAccess for 1 h"),
+        approved[0]
+            .body
+            .starts_with("Bob Baker approved prod / AdministratorAccess for 1 h"),
         "{}",
         approved[0].body
     );
@@ -87,7 +92,10 @@ fn a_resync_after_reconnecting_announces_what_was_missed_and_nothing_twice() {
     assert!(m.apply(&mine(RequestState::Approved, -1), t(1)).is_empty());
     assert!(m.apply(&mine(RequestState::Active, 0), t(1)).is_empty());
     // A second resync with nothing new says nothing.
-    assert!(m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(2)).is_empty());
+    assert!(
+        m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(2))
+            .is_empty()
+    );
 }
 
 #[test]
@@ -116,7 +124,10 @@ fn approvers_hear_of_each_new_request_once() {
     let n = m.apply(&event, t(0));
     assert_eq!(kinds(&n), [NoticeKind::ToReview]);
     assert_eq!(n[0].view, View::Approvals);
-    assert!(n[0].body.starts_with("Alice Adams asks for prod / AdministratorAccess for 1 h"));
+    assert!(
+        n[0].body
+            .starts_with("Alice Adams asks for prod / AdministratorAccess for 1 h")
+    );
     assert!(m.apply(&event, t(0)).is_empty());
     assert_eq!(m.approvals().len(), 1);
 
@@ -173,7 +184,10 @@ fn the_tray_look_follows_the_most_urgent_thing() {
     m.replace(vec![req(2, RequestState::Pending, 0)], vec![], t(0));
     assert_eq!(m.tray_look(true, t(0)), TrayLook::Pending);
     m.replace(
-        vec![req(2, RequestState::Pending, 0), req(1, RequestState::Active, 0)],
+        vec![
+            req(2, RequestState::Pending, 0),
+            req(1, RequestState::Active, 0),
+        ],
         vec![],
         t(0),
     );

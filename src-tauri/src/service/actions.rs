@@ -32,7 +32,12 @@ impl Service {
         let stint = self.signed_in()?;
         let decided = stint
             .broker()?
-            .approve(id, &Decision { comment: non_empty(comment) })
+            .approve(
+                id,
+                &Decision {
+                    comment: non_empty(comment),
+                },
+            )
             .await?;
         self.decided(&decided);
         Ok(decided)
@@ -48,7 +53,12 @@ impl Service {
         let stint = self.signed_in()?;
         let decided = stint
             .broker()?
-            .reject(id, &Decision { comment: Some(comment) })
+            .reject(
+                id,
+                &Decision {
+                    comment: Some(comment),
+                },
+            )
             .await?;
         self.decided(&decided);
         Ok(decided)
@@ -96,10 +106,12 @@ impl Service {
         let url = stint
             .console_url(&target(&request), &ConsoleRequest::default())
             .await?;
-        self.inner
-            .shell
-            .open_url(url.expose())
-            .map_err(|why| CommandError::new(UiErrorCode::Internal, format!("Cannot open the browser: {why}.")))
+        self.inner.shell.open_url(url.expose()).map_err(|why| {
+            CommandError::new(
+                UiErrorCode::Internal,
+                format!("Cannot open the browser: {why}."),
+            )
+        })
     }
 
     /// Puts the grant's credentials (or a profile that fetches them) on the clipboard.
@@ -120,7 +132,10 @@ impl Service {
             }
         };
         self.inner.shell.copy_text(&text).map_err(|why| {
-            CommandError::new(UiErrorCode::Internal, format!("Cannot use the clipboard: {why}."))
+            CommandError::new(
+                UiErrorCode::Internal,
+                format!("Cannot use the clipboard: {why}."),
+            )
         })?;
         if let Some(at) = expires_at {
             self.state().model.credentials_issued(id, at);
@@ -182,7 +197,13 @@ fn non_empty(s: Option<String>) -> Option<String> {
 fn profile_lines(r: &AccessRequest) -> String {
     let clean = |s: &str| -> String {
         s.chars()
-            .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {
+                    c
+                } else {
+                    '-'
+                }
+            })
             .collect()
     };
     format!(

@@ -22,7 +22,6 @@ use crate::prefs::AppPrefs;
 use crate::shell::Shell;
 use crate::view::{BrokerLink, SessionView, Snapshot};
 
-
 #[derive(Clone)]
 pub struct Service {
     inner: Arc<Inner>,

@@ -28,7 +28,11 @@ impl Service {
                 .map(|u| u.as_str().trim_end_matches('/').to_owned())
                 .unwrap_or_default(),
             start_url: config.identity_center.start_url.clone().unwrap_or_default(),
-            region: config.identity_center.sso_region.clone().unwrap_or_default(),
+            region: config
+                .identity_center
+                .sso_region
+                .clone()
+                .unwrap_or_default(),
             notifications: prefs.notifications,
             start_at_login: prefs.start_at_login,
             overridden: OVERRIDES
@@ -116,10 +120,18 @@ pub fn validate_connection(start_url: &str, region: &str) -> CommandResult<()> {
     let parts: Vec<&str> = region.split('-').collect();
     let looks_like_region = parts.len() >= 3
         && parts[0].len() == 2
-        && parts.iter().all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()))
-        && parts.last().is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && parts
+            .last()
+            .is_some_and(|p| p.chars().all(|c| c.is_ascii_digit()));
     if !looks_like_region {
-        return invalid("The region is where Identity Center runs, such as us-east-1 or eu-west-1.");
+        return invalid(
+            "The region is where Identity Center runs, such as us-east-1 or eu-west-1.",
+        );
     }
     Ok(())
 }

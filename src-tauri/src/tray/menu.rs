@@ -8,8 +8,15 @@ use crate::view::{CopyFormat, SessionView, Snapshot, View};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
-    Item { id: String, label: String, enabled: bool },
-    Submenu { label: String, entries: Vec<Entry> },
+    Item {
+        id: String,
+        label: String,
+        enabled: bool,
+    },
+    Submenu {
+        label: String,
+        entries: Vec<Entry>,
+    },
     Separator,
 }
 
@@ -88,7 +95,10 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
                     entries: vec![
                         item(format!("copy:{id}:fish"), "fish"),
                         item(format!("copy:{id}:powershell"), "PowerShell"),
-                        item(format!("copy:{id}:profile_line"), "credential_process profile"),
+                        item(
+                            format!("copy:{id}:profile_line"),
+                            "credential_process profile",
+                        ),
                     ],
                 },
                 Entry::Separator,
@@ -111,7 +121,9 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
             for r in &snapshot.pending {
                 let status = match r.state {
                     stint_api::RequestState::Pending => "waiting for approval".to_owned(),
-                    stint_api::RequestState::Approved => format!("starts at {}", labels::clock(r.start_at)),
+                    stint_api::RequestState::Approved => {
+                        format!("starts at {}", labels::clock(r.start_at))
+                    }
                     _ => "starting…".to_owned(),
                 };
                 entries.push(Entry::Submenu {

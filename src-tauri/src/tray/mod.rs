@@ -105,8 +105,18 @@ fn items<R: Runtime>(
         match e {
             Entry::Item { id, label, enabled } => {
                 // Disabled notes share an id; menus need unique ones.
-                let id = if *enabled { id.clone() } else { format!("{id}:{n}") };
-                out.push(Box::new(MenuItem::with_id(app, id, label, *enabled, None::<&str>)?));
+                let id = if *enabled {
+                    id.clone()
+                } else {
+                    format!("{id}:{n}")
+                };
+                out.push(Box::new(MenuItem::with_id(
+                    app,
+                    id,
+                    label,
+                    *enabled,
+                    None::<&str>,
+                )?));
             }
             Entry::Submenu { label, entries } => {
                 let sub = Submenu::new(app, label, true)?;

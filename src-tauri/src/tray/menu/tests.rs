@@ -86,8 +86,14 @@ fn approvers_see_how_many_wait() {
 
 #[test]
 fn signed_out_offers_sign_in() {
-    let text = render_text(&build(&snapshot(SessionView::SignedOut { reason: None }), t(0)));
-    assert_eq!(text, "Not signed in\n────────\nSign in…\nSettings…\n────────\nQuit Stint\n");
+    let text = render_text(&build(
+        &snapshot(SessionView::SignedOut { reason: None }),
+        t(0),
+    ));
+    assert_eq!(
+        text,
+        "Not signed in\n────────\nSign in…\nSettings…\n────────\nQuit Stint\n"
+    );
 }
 
 #[test]
@@ -102,7 +108,9 @@ fn every_item_id_parses_to_its_action() {
     fn ids(entries: &[Entry], out: &mut Vec<String>) {
         for e in entries {
             match e {
-                Entry::Item { id, enabled: true, .. } => out.push(id.clone()),
+                Entry::Item {
+                    id, enabled: true, ..
+                } => out.push(id.clone()),
                 Entry::Submenu { entries, .. } => ids(entries, out),
                 _ => {}
             }
@@ -113,8 +121,14 @@ fn every_item_id_parses_to_its_action() {
     for id in &all {
         assert!(Action::parse(id).is_some(), "{id} does not parse");
     }
-    assert_eq!(Action::parse("copy:7:fish"), Some(Action::Copy(7, CopyFormat::Fish)));
-    assert_eq!(Action::parse("extend:7:1800"), Some(Action::Extend(7, 1800)));
+    assert_eq!(
+        Action::parse("copy:7:fish"),
+        Some(Action::Copy(7, CopyFormat::Fish))
+    );
+    assert_eq!(
+        Action::parse("extend:7:1800"),
+        Some(Action::Extend(7, 1800))
+    );
     assert_eq!(Action::parse("approve:9"), Some(Action::Approve(9)));
     assert_eq!(Action::parse("copy:7:yaml"), None);
     assert_eq!(Action::parse("note"), None);

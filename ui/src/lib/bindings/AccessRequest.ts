@@ -16,7 +16,12 @@ startAt: string,
 /**
  * When the window closes.
  */
-endAt: string, approvalRequired: boolean, 
+endAt: string, 
+/**
+ * An extension waiting for an approver: the end it asks for. `endAt` holds until
+ * it is approved (absent from brokers that predate it).
+ */
+pendingEndAt: string | null, approvalRequired: boolean, 
 /**
  * A pending request expires unanswered at this time.
  */

@@ -9,4 +9,9 @@ export type EligibleAccess = { account: AccountRef, permissionSet: PermissionSet
 /**
  * When set, a ticket must match this regular expression.
  */
-ticketPattern: string | null, };
+ticketPattern: string | null, 
+/**
+ * The longest window that needs no approval, when a rule waives it for shorter
+ * windows than `maxDurationSecs` (absent from brokers that predate it).
+ */
+maxWithoutApprovalSecs: number | null, };
