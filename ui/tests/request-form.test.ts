@@ -4,6 +4,7 @@ import {
   accountsOf,
   emptyDraft,
   localToIso,
+  needsApproval,
   searchEligible,
   ticketMatcher,
   validateDraft,
@@ -28,6 +29,7 @@ function eligible(
     approvalRequired: true,
     ticketRequired: false,
     ticketPattern: null,
+    maxWithoutApprovalSecs: null,
     ...extra,
   };
 }
@@ -109,6 +111,18 @@ describe("validateDraft", () => {
     const ok = validateDraft(draft({ startLater: true, startAt: "2026-03-02T09:30" }), items, NOW);
     expect(ok.problems).toEqual({});
     expect(ok.request?.startAt).toBe(new Date("2026-03-02T09:30").toISOString());
+  });
+});
+
+describe("needsApproval", () => {
+  it("follows the rule, and its waiver for short windows", () => {
+    const [admin, readOnly, devPower] = items;
+    expect(needsApproval(admin, 1800)).toBe(true);
+    expect(needsApproval(devPower, 1800)).toBe(false);
+    const waived = { ...readOnly, maxWithoutApprovalSecs: 3600 };
+    expect(needsApproval(waived, 3600)).toBe(false);
+    expect(needsApproval(waived, 3601)).toBe(true);
+    expect(needsApproval(waived, null)).toBe(true);
   });
 });
 

@@ -46,6 +46,16 @@ export function findEligible(
   return items.find((i) => i.account.id === accountId && i.permissionSet.name === permissionSet);
 }
 
+/**
+ * Whether a window of `seconds` needs an approver: some rules waive approval for windows
+ * up to `maxWithoutApprovalSecs`.
+ */
+export function needsApproval(entry: EligibleAccess, seconds: number | null): boolean {
+  if (!entry.approvalRequired) return false;
+  const free = entry.maxWithoutApprovalSecs;
+  return !(free !== null && seconds !== null && seconds <= free);
+}
+
 /** The policy's ticket pattern as a whole-string test; `null` when the browser cannot read it. */
 export function ticketMatcher(pattern: string | null): RegExp | null {
   if (!pattern) return null;
