@@ -11,9 +11,11 @@ cd "$STINT_ROOT"
 if [ "${1:-}" != "--no-build" ]; then
     say "tauri build (release binary, .deb and AppImage)"
     "$STINT_ROOT/scripts/install-node.sh"
-    # The app crate is src-tauri; its configuration is the root tauri.conf.json.
-    (cd "$STINT_ROOT/src-tauri" && "$STINT_ROOT/ui/node_modules/.bin/tauri" build \
-        --config "$STINT_ROOT/tauri.conf.json" >&2)
+    # The app crate is src-tauri; the CLI wants its configuration there, so
+    # src-tauri/tauri.conf.json, ui and icons are links to the root's (the paths in the
+    # configuration then read the same from both places).
+    TAURI_APP_PATH="$STINT_ROOT/src-tauri" TAURI_FRONTEND_PATH="$STINT_ROOT" \
+        "$STINT_ROOT/ui/node_modules/.bin/tauri" build --ci >&2
 fi
 
 release="$CARGO_TARGET_DIR/release"
