@@ -15,13 +15,16 @@ cargo test -p stint-app --lib bindings -- --quiet
 say "ui: svelte-check"
 npm --prefix ui run check --silent
 
-say "app: Rust unit tests"
+say "app: clippy (-D warnings) and Rust unit tests"
+cargo clippy -p stint-app --all-targets -- -D warnings
 cargo test -p stint-app --lib
 
 say "app: build (UI bundle, then the app binary)"
 npm --prefix ui run build --silent
 cargo build -p stint-app --bin stint-app
-cargo build --bin stint-sim --bin stint-broker --bin stint
+cargo build -p stint-sim --bin stint-sim
+cargo build -p stint-broker --bin stint-broker
+cargo build -p stint-cli --bin stint
 
 say "app: end to end under Xvfb (tauri-driver + WebKitWebDriver)"
 "$STINT_ROOT/scripts/install-python.sh"

@@ -151,6 +151,9 @@ class App:
 
     def shot(self, name: str):
         SHOTS.mkdir(parents=True, exist_ok=True)
+        # Two animation frames: what was just typed or rendered is painted.
+        self.driver.execute_async_script(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));")
         self.driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
     def quit(self):
@@ -183,7 +186,8 @@ class Launcher:
 
     def __call__(self, **extra_env) -> App:
         port, native = free_port(), free_port()
-        env = {**os.environ, **self.env, **extra_env}
+        # A value of None removes a variable the fixture would set.
+        env = {k: v for k, v in {**os.environ, **self.env, **extra_env}.items() if v is not None}
         log = self.workdir / f"app-{len(self.apps)}.log"
         process = subprocess.Popen(
             [shutil.which("tauri-driver") or str(Path.home() / ".cargo/bin/tauri-driver"),

@@ -2,8 +2,11 @@
 alice through the simulator's control API, the person shown, the tray menu on D-Bus, and
 the login kept in the keyring across a restart."""
 
+import os
+import subprocess
+
+from conftest import SHOTS, binary
 from desktop import TrayMenu, render_menu_png, wait_for
-from conftest import SHOTS
 
 
 def test_sign_in_shows_the_code_then_who_you_are_and_survives_a_restart(sim, launch, recorder):
@@ -33,6 +36,12 @@ def test_sign_in_shows_the_code_then_who_you_are_and_survives_a_restart(sim, lau
     lines = tray.lines()
     assert "No active access" in lines and "Request access…" in lines and "Quit Stint" in lines
     render_menu_png(lines, SHOTS / "tray-menu-signed-in.png")
+
+    # Single instance: a second launch hands over to the running app and exits.
+    second = subprocess.run([str(binary("stint-app"))], env={**os.environ, **launch.env},
+                            capture_output=True, text=True, timeout=60)
+    assert second.returncode == 0, second.stderr
+    assert app.find("who").text == "alice"
     app.quit()
 
     # A new start finds the login in the keyring: no code, straight to the person.

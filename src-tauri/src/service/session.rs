@@ -2,7 +2,8 @@
 
 use stint_api::Persona;
 use stint_client::sso::{BrowserOutcome, LoginHooks, LoginProgress, LoginStatus};
-use stint_client::{Error, Stint, StintOptions};
+use stint_client::broker::fetch_auth_config;
+use stint_client::{Config, Error, Stint, StintOptions};
 
 use super::Service;
 use crate::error::{CommandError, CommandResult, UiErrorCode};
@@ -21,14 +22,16 @@ impl Service {
             state.prefs = super::load_prefs(&self.inner.paths);
             state.generation
         };
-        let opened = match StintOptions::from_env() {
-            Ok(mut options) => {
-                options.clock = self.inner.clock.clone();
-                options.paths = self.inner.paths.clone();
-                Stint::open(options).await
+        let mut opened = self.open_client().await;
+        if matches!(opened, Err(Error::NotConfigured { .. })) {
+            // A broker URL alone is enough: the broker says where to sign in, as
+            // `stint configure` asks it.
+            match self.adopt_broker_settings().await {
+                Ok(true) => opened = self.open_client().await,
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "cannot ask the broker where to sign in"),
             }
-            Err(e) => Err(e),
-        };
+        }
         let stint = match opened {
             Ok(stint) => stint,
             Err(e) => {
@@ -59,6 +62,30 @@ impl Service {
         if self.set_session(generation, session) && signed_in {
             self.follow(stint, generation);
         }
+    }
+
+    async fn open_client(&self) -> Result<Stint, Error> {
+        let mut options = StintOptions::from_env()?;
+        options.clock = self.inner.clock.clone();
+        options.paths = self.inner.paths.clone();
+        Stint::open(options).await
+    }
+
+    /// With a broker URL configured (file or `STINT_BROKER_URL`) but no Identity Center
+    /// settings, asks the broker for them and saves them. Says whether it did.
+    async fn adopt_broker_settings(&self) -> Result<bool, Error> {
+        let path = &self.inner.paths.config_file;
+        let mut saved = Config::load(path)?;
+        let mut effective = saved.clone();
+        effective.apply_env(|name| std::env::var(name).ok())?;
+        let Some(url) = effective.broker_url else {
+            return Ok(false);
+        };
+        let auth = fetch_auth_config(&url).await?;
+        saved.adopt_auth_config(&auth);
+        saved.save(path)?;
+        tracing::info!(broker = %url, start_url = %auth.start_url, "sign-in settings taken from the broker");
+        Ok(true)
     }
 
     /// Sets the session view unless the generation moved on; says whether it did.
