@@ -9,18 +9,20 @@ cd "$STINT_ROOT"
 say "ui: vitest"
 npm --prefix ui test --silent
 
-say "ui: generated bindings are current (ts-rs)"
-cargo test -p stint-app --lib bindings -- --quiet
-
 say "ui: svelte-check"
 npm --prefix ui run check --silent
+
+say "ui: build (the app embeds ui/dist, so it comes before any cargo step)"
+npm --prefix ui run build --silent
+
+say "ui: generated bindings are current (ts-rs)"
+cargo test -p stint-app --lib bindings -- --quiet
 
 say "app: clippy (-D warnings) and Rust unit tests"
 cargo clippy -p stint-app --all-targets -- -D warnings
 cargo test -p stint-app --lib
 
-say "app: build (UI bundle, then the app binary)"
-npm --prefix ui run build --silent
+say "app: build the binaries the end-to-end run drives"
 cargo build -p stint-app --bin stint-app
 cargo build -p stint-sim --bin stint-sim
 cargo build -p stint-broker --bin stint-broker
