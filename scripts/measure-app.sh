@@ -5,6 +5,8 @@
 # under Xvfb with a private session bus. Not a test: the machine is shared and noisy.
 #   scripts/measure-app.sh           build the release app and bundles, then measure
 #   scripts/measure-app.sh --no-build  measure the release binary already built
+# Bundles: the .deb by default; STINT_BUNDLES=deb,appimage adds the AppImage, whose tools
+# the Tauri CLI downloads from GitHub (so it needs more than the package registries).
 source "$(dirname "$0")/lib.sh"
 cd "$STINT_ROOT"
 
@@ -15,7 +17,7 @@ if [ "${1:-}" != "--no-build" ]; then
     # src-tauri/tauri.conf.json, ui and icons are links to the root's (the paths in the
     # configuration then read the same from both places).
     TAURI_APP_PATH="$STINT_ROOT/src-tauri" TAURI_FRONTEND_PATH="$STINT_ROOT" \
-        "$STINT_ROOT/ui/node_modules/.bin/tauri" build --ci >&2
+        "$STINT_ROOT/ui/node_modules/.bin/tauri" build --ci --bundles "${STINT_BUNDLES:-deb}" >&2
 fi
 
 release="$CARGO_TARGET_DIR/release"
@@ -43,22 +45,48 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     pid=$!
     for _ in $(seq 1 200); do grep -q "tray ready" "$home/app.log" && break; sleep 0.05; done
     ready=$(grep -m1 "tray ready" "$home/app.log" | cut -d" " -f1)
-    python3 - "$start" "$ready" <<PY
+    python3 - "$start" "$ready" <<"PY"
 import sys, datetime
 start = float(sys.argv[1])
 ready = datetime.datetime.fromisoformat(sys.argv[2].replace("Z", "+00:00")).timestamp()
 print(f"launch to tray     {(ready - start) * 1000:.0f} ms")
 PY
     sleep 15  # let WebKit settle: the idle state is what matters
-    pids="$pid $(pgrep -P "$pid" | tr "\n" " ")"
-    for p in $(pgrep -P "$pid"); do pids="$pids $(pgrep -P "$p" | tr "\n" " ")"; done
-    rss=0; pss=0
-    for p in $pids; do
-        r=$(awk "/^VmRSS/ {print \$2}" /proc/$p/status 2>/dev/null || echo 0)
-        s=$(awk "/^Pss:/ {print \$2}" /proc/$p/smaps_rollup 2>/dev/null || echo 0)
-        rss=$((rss + ${r:-0})); pss=$((pss + ${s:-0}))
-        printf "  %-8s %-20s %6d kB RSS\n" "$p" "$(cat /proc/$p/comm 2>/dev/null)" "${r:-0}"
-    done
-    echo "idle memory        $((pss / 1024)) MB PSS, $((rss / 1024)) MB RSS (all processes)"
+    python3 - "$pid" <<"PY"
+import sys
+from pathlib import Path
+
+def tree(pid):
+    out = [pid]
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        for child in children.read_text().split():
+            out += tree(int(child))
+    return out
+
+def field(path, name):
+    for line in Path(path).read_text().splitlines():
+        if line.startswith(name):
+            return int(line.split()[1])
+    return 0
+
+def cpu_ticks(pid):
+    stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(stat[11]) + int(stat[12])
+
+import time, os
+pids = tree(int(sys.argv[1]))
+rss = pss = 0
+for p in pids:
+    r, s = field(f"/proc/{p}/status", "VmRSS:"), field(f"/proc/{p}/smaps_rollup", "Pss:")
+    rss, pss = rss + r, pss + s
+    name = Path("/proc/%d/comm" % p).read_text().strip()
+    print(f"  {p:<8} {name:<20} {r // 1024:>4} MB RSS  {s // 1024:>4} MB PSS")
+print(f"idle memory        {pss // 1024} MB PSS, {rss // 1024} MB RSS (all {len(pids)} processes)")
+before = sum(cpu_ticks(p) for p in pids)
+time.sleep(30)
+after = sum(cpu_ticks(p) for p in pids)
+hz = os.sysconf("SC_CLK_TCK")
+print(f"idle CPU           {(after - before) / hz * 1000 / 30:.1f} ms per second over 30 s")
+PY
     kill "$pid"; wait "$pid" 2>/dev/null || true
 '

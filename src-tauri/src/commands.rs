@@ -6,11 +6,22 @@ use tauri::State;
 
 use crate::error::CommandResult;
 use crate::service::Service;
-use crate::view::{BrokerProbe, Copied, CopyFormat, SettingsView, Snapshot};
+use crate::view::{BrokerProbe, Copied, CopyFormat, Navigate, SettingsView, Snapshot};
+use crate::window::PendingNavigation;
 
 #[tauri::command]
 pub fn get_state(service: State<'_, Service>) -> Snapshot {
     service.snapshot()
+}
+
+/// Where a window just made should open (the tray item or notification that made it).
+#[tauri::command]
+pub fn initial_view(pending: State<'_, PendingNavigation>) -> Option<Navigate> {
+    pending
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
 }
 
 #[tauri::command]

@@ -62,6 +62,7 @@ pub fn run() -> anyhow::Result<()> {
         )
         .invoke_handler(tauri::generate_handler![
             commands::get_state,
+            commands::initial_view,
             commands::sign_in,
             commands::cancel_sign_in,
             commands::sign_out,
@@ -86,9 +87,7 @@ pub fn run() -> anyhow::Result<()> {
                 elapsed_ms = started.elapsed().as_millis() as u64,
                 "tray ready"
             );
-            if let Some(window) = app.get_webview_window(window::MAIN) {
-                window::hide_on_close(&window);
-            }
+            app.manage(window::PendingNavigation::default());
             let shell = desktop::Desktop::new(handle.clone());
             let runtime = tauri::async_runtime::handle().inner().clone();
             let service = service::Service::new(shell, Arc::new(SystemClock), paths, runtime);

@@ -326,6 +326,9 @@ def launch(workdir, recorder, sim):
     env = {
         "STINT_CONFIG": str(workdir / "config" / "config.toml"),
         "STINT_CACHE_DIR": str(workdir / "cache"),
+        # Keyring entries are filed by sso-session: one per test, so no login leaks
+        # from one test into the next through the shared keyring.
+        "STINT_SSO_SESSION": re.sub(r"[^A-Za-z0-9_.-]", "-", workdir.name),
         "STINT_START_URL": sim.ready["startUrl"],
         "STINT_SSO_REGION": sim.ready["region"],
         "STINT_BASELINE_ACCOUNT_ID": "222222222222",

@@ -40,6 +40,7 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 
 export const backend = {
   state: () => call<Snapshot>("get_state"),
+  initialView: () => call<Navigate | null>("initial_view"),
   signIn: () => call<void>("sign_in"),
   cancelSignIn: () => call<void>("cancel_sign_in"),
   signOut: () => call<void>("sign_out"),
