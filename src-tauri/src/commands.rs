@@ -17,11 +17,7 @@ pub fn get_state(service: State<'_, Service>) -> Snapshot {
 /// Where a window just made should open (the tray item or notification that made it).
 #[tauri::command]
 pub fn initial_view(pending: State<'_, PendingNavigation>) -> Option<Navigate> {
-    pending
-        .0
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
+    pending.0.lock().unwrap_or_else(|p| p.into_inner()).take()
 }
 
 #[tauri::command]

@@ -3,7 +3,9 @@
 //! WebKit processes. Closing it hides it (the app lives on in the tray). Its place and
 //! size are remembered by the window-state plugin.
 
-use tauri::{AppHandle, Emitter, Manager, Runtime, WebviewWindow, WebviewWindowBuilder, WindowEvent};
+use tauri::{
+    AppHandle, Emitter, Manager, Runtime, WebviewWindow, WebviewWindowBuilder, WindowEvent,
+};
 
 use crate::desktop::{NAVIGATE_EVENT, VISIBLE_EVENT};
 use crate::view::Navigate;

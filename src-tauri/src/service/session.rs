@@ -1,8 +1,8 @@
 //! Signing in and out, and picking up a login kept in the keyring at start.
 
 use stint_api::Persona;
-use stint_client::sso::{BrowserOutcome, LoginHooks, LoginProgress, LoginStatus};
 use stint_client::broker::fetch_auth_config;
+use stint_client::sso::{BrowserOutcome, LoginHooks, LoginProgress, LoginStatus};
 use stint_client::{Config, Error, Stint, StintOptions};
 
 use super::Service;
