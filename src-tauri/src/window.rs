@@ -1,7 +1,11 @@
 //! The one window. It is made the first time it is needed (from the tray, a notification
 //! or a second launch), not at start: until then the app is the tray alone, with no
-//! WebKit processes. Closing it hides it (the app lives on in the tray). Its place and
-//! size are remembered by the window-state plugin.
+//! WebKit processes. Closing it hides it (the app lives on in the tray), so it comes back
+//! at once; after [`RELEASE_AFTER`] hidden it is destroyed, and WebKit's processes and
+//! memory go with it. Its place and size are remembered by the window-state plugin.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use tauri::{
     AppHandle, Emitter, Manager, Runtime, WebviewWindow, WebviewWindowBuilder, WindowEvent,
@@ -11,6 +15,13 @@ use crate::desktop::{NAVIGATE_EVENT, VISIBLE_EVENT};
 use crate::view::Navigate;
 
 pub const MAIN: &str = "main";
+
+/// How long a hidden window is kept for a quick return before its memory is given back.
+pub const RELEASE_AFTER: Duration = Duration::from_secs(10 * 60);
+
+/// Counts shows and hides, so a release scheduled at one hide is dropped by a later show.
+#[derive(Default)]
+pub struct Shown(AtomicU64);
 
 /// Shows the window at a view and brings it forward, making it first if need be.
 pub fn navigate<R: Runtime>(app: &AppHandle<R>, to: Navigate) {
@@ -67,6 +78,7 @@ fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
 }
 
 fn show<R: Runtime>(app: &AppHandle<R>, window: &WebviewWindow<R>) {
+    app.state::<Shown>().0.fetch_add(1, Ordering::SeqCst);
     let _ = window.unminimize();
     if let Err(e) = window.show() {
         tracing::warn!(error = %e, "window not shown");
@@ -84,6 +96,24 @@ fn hide_on_close<R: Runtime>(window: &WebviewWindow<R>) {
             api.prevent_close();
             let _ = w.hide();
             let _ = w.emit_to(MAIN, VISIBLE_EVENT, false);
+            release_later(w.clone());
+        }
+    });
+}
+
+/// Destroys the hidden window after [`RELEASE_AFTER`], unless it was shown meanwhile.
+fn release_later<R: Runtime>(window: WebviewWindow<R>) {
+    let app = window.app_handle().clone();
+    let at_hide = app.state::<Shown>().0.fetch_add(1, Ordering::SeqCst) + 1;
+    tauri::async_runtime::spawn(async move {
+        tokio::time::sleep(RELEASE_AFTER).await;
+        if app.state::<Shown>().0.load(Ordering::SeqCst) == at_hide
+            && !window.is_visible().unwrap_or(true)
+        {
+            tracing::info!("window hidden for a while: releasing it");
+            if let Err(e) = window.destroy() {
+                tracing::warn!(error = %e, "window not released");
+            }
         }
     });
 }
