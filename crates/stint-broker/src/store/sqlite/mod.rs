@@ -25,6 +25,7 @@ use crate::workflow::types::{
 };
 
 mod sessions;
+mod webhooks;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/sqlite/migrations");
 
@@ -703,5 +704,29 @@ impl Store for SqliteStore {
 
     async fn purge_auth(&self, now: DateTime<Utc>) -> Result<AuthPurge, StoreError> {
         sessions::purge(&self.pool, now).await
+    }
+
+    async fn webhook_claim(
+        &self,
+        owner: &str,
+        url_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        webhooks::claim(&self.pool, owner, url_hash, now, until).await
+    }
+
+    async fn webhook_advance(
+        &self,
+        owner: &str,
+        seq: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        webhooks::advance(&self.pool, owner, seq, now, until).await
+    }
+
+    async fn webhook_release(&self, owner: &str) -> Result<(), StoreError> {
+        webhooks::release(&self.pool, owner).await
     }
 }
