@@ -33,7 +33,7 @@ mod sender;
 mod signature;
 
 pub use notice::{AssignmentRef, Notice, REQUEST_KINDS, is_delivered};
-pub use notifier::{Notifier, NotifierParts, WebhookTarget};
+pub use notifier::{Notifier, NotifierParts, WebhookTarget, receiver_key};
 pub use sender::origin;
 pub use signature::{KIND_HEADER, SEQ_HEADER, SIGNATURE_HEADER, sign, verify};
 

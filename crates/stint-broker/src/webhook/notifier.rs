@@ -70,8 +70,9 @@ enum Next {
     Pause,
 }
 
-/// The cursor row stores this, not the URL, which may carry a token.
-fn url_hash(url: &Url) -> String {
+/// What the cursor row stores for a receiver: the SHA-256 (hex) of its URL, never the URL,
+/// which may carry a token.
+pub fn receiver_key(url: &Url) -> String {
     hex::encode(Sha256::digest(url.as_str().as_bytes()))
 }
 
@@ -142,7 +143,7 @@ impl Notifier {
         let until = now + to_chrono(self.settings.lease);
         let Some(cursor) = self
             .store
-            .webhook_claim(&self.owner, &url_hash(url), now, until)
+            .webhook_claim(&self.owner, &receiver_key(url), now, until)
             .await?
         else {
             if self.leading {

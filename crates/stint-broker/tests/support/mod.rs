@@ -3,3 +3,4 @@
 
 pub mod auth_broker;
 pub mod identity;
+pub mod webhook_receiver;
