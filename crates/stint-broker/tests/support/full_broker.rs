@@ -63,20 +63,31 @@ impl Clock for JumpClock {
     }
 }
 
-/// The broker's config file for a simulator, a database and a policy file.
-pub fn config_text(sim: &RunningSim, db_url: &str, extra: &str) -> String {
-    format!(
+/// The broker's config file for a simulator and a database. `overrides` replace top-level
+/// keys (values as TOML, such as `"\"30s\""`) or add new ones.
+pub fn config_text(sim: &RunningSim, db_url: &str, overrides: &[(&str, &str)]) -> String {
+    let mut top: Vec<(String, String)> = [
+        ("listen", "\"127.0.0.1:0\"".to_owned()),
+        ("public_url", "\"http://127.0.0.1:8700\"".to_owned()),
+        ("audience", format!("\"{AUDIENCE}\"")),
+        ("database_url", format!("\"{db_url}\"")),
+        ("policy_file", "\"policies.toml\"".to_owned()),
+        ("reconcile_interval", "\"5s\"".to_owned()),
+        ("side_effect_deadline", "\"60s\"".to_owned()),
+        ("webhook_secret", format!("\"{WEBHOOK_SECRET}\"")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect();
+    for (key, value) in overrides {
+        match top.iter_mut().find(|(k, _)| k == key) {
+            Some(entry) => entry.1 = (*value).to_owned(),
+            None => top.push(((*key).to_owned(), (*value).to_owned())),
+        }
+    }
+    let mut text: String = top.iter().map(|(k, v)| format!("{k} = {v}\n")).collect();
+    text.push_str(&format!(
         r#"
-listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1:8700"
-audience = "{AUDIENCE}"
-database_url = "{db_url}"
-policy_file = "policies.toml"
-reconcile_interval = "5s"
-side_effect_deadline = "60s"
-webhook_secret = "{WEBHOOK_SECRET}"
-{extra}
-
 [identity_center]
 region = "{region}"
 instance_arn = "{instance}"
@@ -91,7 +102,8 @@ sts_hosts = ["{sim}"]
         store = sim.identity_store_id(),
         start = sim.start_url(),
         sim = sim.url(),
-    )
+    ));
+    text
 }
 
 /// The demo policy, sending webhooks to `webhook_url` when given.
@@ -117,7 +129,7 @@ impl FullBroker {
     pub async fn start(sim: &RunningSim, db_url: &str, webhook_url: Option<&url::Url>) -> Self {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("policies.toml"), policy_text(webhook_url)).unwrap();
-        let text = config_text(sim, db_url, "");
+        let text = config_text(sim, db_url, &[]);
         std::fs::write(dir.path().join("broker.toml"), &text).unwrap();
         let config = Config::from_toml("broker.toml", &text, Vec::new(), dir.path().to_path_buf())
             .expect("the test config is valid");

@@ -6,3 +6,4 @@ pub mod client;
 pub mod full_broker;
 pub mod identity;
 pub mod webhook_receiver;
+pub mod process;
