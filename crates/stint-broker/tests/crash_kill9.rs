@@ -181,14 +181,20 @@ async fn sigkill_while_access_comes_and_goes_loses_and_repeats_nothing() {
 
     // 1. Killed while the first batch is being created.
     run.create_batch(0).await;
-    eventually("the first creations to reach Identity Center", WAIT, || async {
-        !calls(&run.sim, "CreateAccountAssignment").is_empty()
-    })
+    eventually(
+        "the first creations to reach Identity Center",
+        WAIT,
+        || async { !calls(&run.sim, "CreateAccountAssignment").is_empty() },
+    )
     .await;
     assert!(stint_made(&run.sim) < BATCH, "nothing was in flight");
     run.kill_and_restart("first batch activating").await;
-    run.wait_all(0..BATCH, RequestState::Active, "the first batch to be active")
-        .await;
+    run.wait_all(
+        0..BATCH,
+        RequestState::Active,
+        "the first batch to be active",
+    )
+    .await;
 
     // 2. Killed as the first batch's windows close, with the second batch activating.
     let mut first_end = None::<DateTime<Utc>>;
@@ -209,8 +215,12 @@ async fn sigkill_while_access_comes_and_goes_loses_and_repeats_nothing() {
     assert!(stint_made(&run.sim) > 0);
     run.kill_and_restart("first batch ending, second batch activating")
         .await;
-    run.wait_all(BATCH..2 * BATCH, RequestState::Active, "the second batch to be active")
-        .await;
+    run.wait_all(
+        BATCH..2 * BATCH,
+        RequestState::Active,
+        "the second batch to be active",
+    )
+    .await;
 
     // 3. Killed just before the second batch's windows close: they close while no broker
     // runs, and the restarted one must take the access back at once.
@@ -228,7 +238,11 @@ async fn sigkill_while_access_comes_and_goes_loses_and_repeats_nothing() {
     run.kills += 1;
     eprintln!("SIGKILL #3: the second batch's windows close while no broker runs");
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(stint_made(&run.sim), BATCH, "the second batch's access is still in place");
+    assert_eq!(
+        stint_made(&run.sim),
+        BATCH,
+        "the second batch's access is still in place"
+    );
     assert_eq!(
         calls(&run.sim, "DeleteAccountAssignment").len(),
         deletes_before,

@@ -5,5 +5,5 @@ pub mod auth_broker;
 pub mod client;
 pub mod full_broker;
 pub mod identity;
-pub mod webhook_receiver;
 pub mod process;
+pub mod webhook_receiver;

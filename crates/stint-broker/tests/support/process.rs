@@ -117,8 +117,7 @@ impl ProcessSetup {
                 output.lock().unwrap()
             ),
         };
-        let ready: serde_json::Value =
-            serde_json::from_str(&line).expect("the ready line is JSON");
+        let ready: serde_json::Value = serde_json::from_str(&line).expect("the ready line is JSON");
         BrokerProcess {
             pid: child.id().expect("running"),
             child,
