@@ -253,6 +253,7 @@ sts_hosts = ["{sim}"]
             .env("AWS_SECRET_ACCESS_KEY", op.secret_access_key.expose())
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("STINT_LOG", "info")
+            .envs(std::env::var("MALLOC_ARENA_MAX").map(|v| ("MALLOC_ARENA_MAX", v)))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log))
@@ -336,6 +337,46 @@ fn loadavg() -> String {
 
 type TupleKey = (String, String, String);
 
+/// The broker's VmRSS, sampled every 250 ms, and the phase of the run it was taken in.
+#[derive(Clone, Default)]
+struct Memory(Arc<std::sync::Mutex<(String, Vec<(String, f64)>)>>);
+
+impl Memory {
+    fn phase(&self, name: &str) {
+        self.0.lock().map(|mut m| m.0 = name.to_owned()).ok();
+    }
+
+    fn sample(&self, pid: u32) {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0;
+        if let Ok(mut m) = self.0.lock() {
+            let phase = m.0.clone();
+            m.1.push((phase, rss));
+        }
+    }
+
+    /// Each phase with the highest VmRSS sampled in it, in the order they ran.
+    fn peaks(&self) -> Vec<(String, f64)> {
+        let Ok(m) = self.0.lock() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, f64)> = Vec::new();
+        for (phase, rss) in &m.1 {
+            match out.iter_mut().find(|(p, _)| p == phase) {
+                Some(entry) => entry.1 = entry.1.max(*rss),
+                None => out.push((phase.clone(), *rss)),
+            }
+        }
+        out
+    }
+}
+
 fn key_of(r: &AccessRequest) -> TupleKey {
     (
         r.requester.user_id.clone(),
@@ -358,6 +399,17 @@ async fn main() {
     let world = World::from_toml_str(&world_toml(&k), "bench-world.toml").expect("bench world");
     let sim = stint_sim::spawn(world).await.expect("simulator");
     let mut broker = Broker::start(&sim).await;
+    let memory = Memory::default();
+    memory.phase("start and sign-in");
+    {
+        let (memory, pid) = (memory.clone(), broker.pid);
+        tokio::spawn(async move {
+            loop {
+                memory.sample(pid);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+    }
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(30))
@@ -376,6 +428,7 @@ async fn main() {
         // Making a grant takes a few ms; leave time for all of them, the load, and slack.
         (k.grants as u64 / 60).max(30) + k.api_secs + 60
     });
+    memory.phase("making grants");
     let started = Instant::now();
     let first_end = Utc::now() + chrono::Duration::seconds(lead as i64);
     let step = chrono::Duration::microseconds(
@@ -422,6 +475,7 @@ async fn main() {
         grants.len(),
         started.elapsed().as_secs_f64()
     );
+    memory.phase("activating");
     let deadline = Instant::now() + Duration::from_secs(lead);
     while broker.count(&http, "active").await < k.grants as u64 {
         assert!(
@@ -438,6 +492,7 @@ async fn main() {
     );
 
     // (a) API latency at a fixed rate.
+    memory.phase("API load");
     let total = u64::from(k.rate) * k.api_secs;
     let interval = Duration::from_secs_f64(1.0 / f64::from(k.rate));
     let load_started = tokio::time::Instant::now();
@@ -522,6 +577,10 @@ async fn main() {
     }
 
     // (b) Revocation lag: wait for every measured window to close and its assignment to go.
+    memory.phase("waiting for the windows to close");
+    let first_end_in = (first_end - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(first_end_in).await;
+    memory.phase("windows closing");
     let ends_by = first_end + step * k.grants as i32 + chrono::Duration::seconds(120);
     loop {
         let ended = broker.count(&http, "ended").await;
@@ -626,6 +685,13 @@ async fn main() {
         "(c) broker memory: VmRSS {rss_active:.1} MiB at {} active grants, {rss_load:.1} MiB after the load, {rss_end:.1} MiB at the end; VmHWM {hwm:.1} MiB",
         k.grants
     );
+
+    let peaks: Vec<String> = memory
+        .peaks()
+        .iter()
+        .map(|(phase, rss)| format!("{phase} {rss:.1}"))
+        .collect();
+    println!("    peak VmRSS by phase, MiB: {}", peaks.join(", "));
 
     let _ = broker.child.start_kill();
     let _ = broker.child.wait().await;

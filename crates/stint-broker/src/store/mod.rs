@@ -140,6 +140,15 @@ pub trait Store: Send + Sync + 'static {
     async fn release_all_claims(&self) -> Result<(), StoreError>;
     /// Every tuple Stint manages: not absent, suspected leaked, or needed by a request.
     async fn managed_tuples(&self) -> Result<Vec<Tuple>, StoreError>;
+    /// The (account, permission set) pairs of the tuples Stint manages, in order: how
+    /// reconciliation walks them one pair at a time, never holding every tuple at once.
+    async fn managed_pairs(&self) -> Result<Vec<(String, String)>, StoreError>;
+    /// The tuples Stint manages in one (account, permission set) pair.
+    async fn managed_tuples_of(
+        &self,
+        account_id: &str,
+        permission_set_arn: &str,
+    ) -> Result<Vec<Tuple>, StoreError>;
     /// The earliest time anything is due (now if a tuple is woken).
     async fn next_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError>;
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -47,8 +48,17 @@ pub struct Notifier {
     broker: String,
     settings: WebhookSettings,
     wake: Option<watch::Receiver<i64>>,
-    /// Whether this process held the lease last round (to log changes of hands once).
-    leading: bool,
+    /// The lease as this process last wrote it, while it holds it.
+    held: Option<Held>,
+}
+
+/// While this process holds the lease, the cursor row changes only through it, so its
+/// own copy is the truth and the database is written only to move the cursor or to renew
+/// the lease before it gets short.
+struct Held {
+    receiver: String,
+    cursor: i64,
+    until: DateTime<Utc>,
 }
 
 impl std::fmt::Debug for Notifier {
@@ -93,7 +103,7 @@ impl Notifier {
             broker: parts.broker,
             settings: parts.settings,
             wake: parts.wake,
-            leading: false,
+            held: None,
         })
     }
 
@@ -104,7 +114,7 @@ impl Notifier {
         let mut told_unsigned = false;
         while !stop.is_cancelled() {
             let next = match (self.target)() {
-                None => Next::Wait,
+                None => Next::Pause,
                 Some(url) if self.sender.is_none() => {
                     if !told_unsigned {
                         tracing::error!(
@@ -113,7 +123,7 @@ impl Notifier {
                         );
                         told_unsigned = true;
                     }
-                    Next::Wait
+                    Next::Pause
                 }
                 Some(url) => match self.round(&url, &stop).await {
                     Ok(next) => next,
@@ -134,28 +144,74 @@ impl Notifier {
         }
     }
 
+    /// The cursor, after taking or renewing the lease if it is not held or is getting
+    /// short; `None` while another process holds it.
+    async fn lease(&mut self, url: &Url) -> Result<Option<i64>, WebhookError> {
+        let receiver = receiver_key(url);
+        let now = self.clock.now();
+        let lease = to_chrono(self.settings.lease);
+        if let Some(held) = &self.held {
+            if held.receiver == receiver && now + lease / 2 < held.until {
+                return Ok(Some(held.cursor));
+            }
+        }
+        let until = now + lease;
+        let claimed = self
+            .store
+            .webhook_claim(&self.owner, &receiver, now, until)
+            .await?;
+        match (claimed, self.held.is_some()) {
+            (Some(cursor), was_held) => {
+                if !was_held {
+                    tracing::info!(receiver = %origin(url), after_seq = cursor, "delivering webhooks");
+                }
+                self.held = Some(Held {
+                    receiver,
+                    cursor,
+                    until,
+                });
+            }
+            (None, true) => {
+                tracing::info!("another broker delivers webhooks now");
+                self.held = None;
+            }
+            (None, false) => {}
+        }
+        Ok(claimed)
+    }
+
+    /// Moves the cursor to `seq` (or only renews the lease, when `seq` is not past it).
+    /// `false` when the lease was lost: another process delivers now.
+    async fn advance(&mut self, seq: i64) -> Result<bool, WebhookError> {
+        let now = self.clock.now();
+        let until = now + to_chrono(self.settings.lease);
+        let kept = self
+            .store
+            .webhook_advance(&self.owner, seq, now, until)
+            .await?;
+        match (&mut self.held, kept) {
+            (Some(held), true) => {
+                held.cursor = held.cursor.max(seq);
+                held.until = until;
+            }
+            (_, false) => {
+                if self.held.take().is_some() {
+                    tracing::info!("another broker delivers webhooks now");
+                }
+            }
+            (None, true) => {}
+        }
+        Ok(kept)
+    }
+
     /// One page of the audit log after the cursor.
     async fn round(&mut self, url: &Url, stop: &CancellationToken) -> Result<Next, WebhookError> {
         if let Some(wake) = &mut self.wake {
             wake.borrow_and_update();
         }
-        let now = self.clock.now();
-        let until = now + to_chrono(self.settings.lease);
-        let Some(cursor) = self
-            .store
-            .webhook_claim(&self.owner, &receiver_key(url), now, until)
-            .await?
-        else {
-            if self.leading {
-                tracing::info!("another broker delivers webhooks now");
-                self.leading = false;
-            }
+        let Some(cursor) = self.lease(url).await? else {
             return Ok(Next::Pause);
         };
-        if !self.leading {
-            tracing::info!(receiver = %origin(url), after_seq = cursor, "delivering webhooks");
-            self.leading = true;
-        }
         let page = self
             .store
             .audit_events(&AuditFilter {
@@ -178,13 +234,7 @@ impl Notifier {
             }
         }
         // The events of no interest at the end of the page are passed over.
-        let now = self.clock.now();
-        let until = now + to_chrono(self.settings.lease);
-        if !self
-            .store
-            .webhook_advance(&self.owner, last, now, until)
-            .await?
-        {
+        if !self.advance(last).await? {
             return Ok(Next::Pause);
         }
         Ok(if page.len() >= self.settings.batch as usize {
@@ -197,30 +247,24 @@ impl Notifier {
     /// Sends one notice until the receiver takes it. `false` when this process should stop
     /// trying: it is stopping, another replica holds the lease, or the URL changed.
     async fn deliver(
-        &self,
+        &mut self,
         url: &Url,
         notice: &Notice,
         stop: &CancellationToken,
     ) -> Result<bool, WebhookError> {
-        let Some(sender) = &self.sender else {
-            return Ok(false);
-        };
-        let lease = to_chrono(self.settings.lease);
         let mut attempt: u32 = 0;
         loop {
             if (self.target)().as_ref() != Some(url) {
                 return Ok(false);
             }
-            // Renew the lease first (the cursor stays before this event), so nobody else
-            // sends it while this attempt runs.
-            let now = self.clock.now();
-            if !self
-                .store
-                .webhook_advance(&self.owner, notice.seq - 1, now, now + lease)
-                .await?
-            {
+            // Make sure the lease outlasts this attempt, so nobody else sends the event
+            // meanwhile (the settings keep half a lease longer than an attempt or a wait).
+            if self.lease(url).await?.is_none() {
                 return Ok(false);
             }
+            let Some(sender) = &self.sender else {
+                return Ok(false);
+            };
             attempt += 1;
             let outcome = tokio::select! {
                 outcome = sender.send(url, notice) => outcome?,
@@ -228,13 +272,8 @@ impl Notifier {
             };
             let why = match outcome {
                 Outcome::Delivered(status) => {
-                    let now = self.clock.now();
-                    let kept = self
-                        .store
-                        .webhook_advance(&self.owner, notice.seq, now, now + lease)
-                        .await?;
                     tracing::debug!(seq = notice.seq, kind = %notice.kind, status = status.as_u16(), attempt, "webhook delivered");
-                    return Ok(kept);
+                    return self.advance(notice.seq).await;
                 }
                 Outcome::Refused(status) => format!("the receiver answered {status}"),
                 Outcome::Unreachable(error) => error,
