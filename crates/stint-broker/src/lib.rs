@@ -14,4 +14,5 @@ pub mod metrics;
 pub mod policy;
 pub mod server;
 pub mod store;
+pub mod webhook;
 pub mod workflow;

@@ -21,6 +21,7 @@ use crate::config::Config;
 use crate::idc::{AwsIdentityCenter, IdcError, IdcSettings, IdentityCenter};
 use crate::policy::{LoadError, PolicyHandle, ReloadError};
 use crate::store::{self, StoreError};
+use crate::webhook::{Notifier, NotifierParts, WebhookSettings};
 use crate::workflow::{Engine, EngineError, EngineSettings};
 
 /// How long a shutdown may take before the broker stops waiting: assignment calls in flight
@@ -85,6 +86,8 @@ pub struct ServeOptions {
     /// The identity store found at start, when the config names no access portal URL:
     /// clients are told the portal's default address for it.
     pub identity_store_id: Option<String>,
+    /// How outbound webhooks are delivered (tests shorten the retries).
+    pub webhooks: WebhookSettings,
 }
 
 /// Everything built from the config, ready to serve.
@@ -97,6 +100,7 @@ pub struct Broker {
     shutdown: CancellationToken,
     authentication: axum::Router,
     authenticator: Arc<Authenticator>,
+    notifier: Notifier,
 }
 
 impl std::fmt::Debug for Broker {
@@ -244,6 +248,20 @@ impl Broker {
             authenticator: authenticator.clone(),
             personas: policy.clone(),
         });
+        let notifier = {
+            let policy = policy.clone();
+            Notifier::new(NotifierParts {
+                store: store.clone(),
+                target: Arc::new(move || policy.current().policy.settings.webhook_url.clone()),
+                secret: config.webhook_secret.clone(),
+                clock: clock.clone(),
+                owner: engine.settings().node_id.clone(),
+                broker: config.public_url.clone(),
+                settings: options.webhooks.clone(),
+                wake: Some(engine.head()),
+            })
+            .map_err(|e| ServeError::Task(e.to_string()))?
+        };
         let resolver: Arc<dyn CallerResolver> = authenticator.clone();
         let state = AppState::new(AppParts {
             engine: engine.clone(),
@@ -279,6 +297,7 @@ impl Broker {
             shutdown,
             authentication,
             authenticator,
+            notifier,
         })
     }
 
@@ -297,6 +316,7 @@ impl Broker {
             shutdown: token,
             authentication,
             authenticator,
+            notifier,
         } = self;
         tracing::info!(url = %ready.url, "serving");
         let app = api::router_with(state.clone(), authentication);
@@ -312,6 +332,7 @@ impl Broker {
             token.clone(),
         ));
         let reloader = tokio::spawn(reload_on(state.clone(), reloads, token.clone()));
+        let webhooks = tokio::spawn(notifier.run(token.clone()));
         let purger = {
             let stop = token.clone();
             tokio::spawn(async move {
@@ -350,6 +371,7 @@ impl Broker {
             let _ = refresher.await;
             let _ = reloader.await;
             let _ = purger.await;
+            let _ = webhooks.await;
             (server, scheduler)
         })
         .await;

@@ -140,6 +140,15 @@ pub trait Store: Send + Sync + 'static {
     async fn release_all_claims(&self) -> Result<(), StoreError>;
     /// Every tuple Stint manages: not absent, suspected leaked, or needed by a request.
     async fn managed_tuples(&self) -> Result<Vec<Tuple>, StoreError>;
+    /// The (account, permission set) pairs of the tuples Stint manages, in order: how
+    /// reconciliation walks them one pair at a time, never holding every tuple at once.
+    async fn managed_pairs(&self) -> Result<Vec<(String, String)>, StoreError>;
+    /// The tuples Stint manages in one (account, permission set) pair.
+    async fn managed_tuples_of(
+        &self,
+        account_id: &str,
+        permission_set_arn: &str,
+    ) -> Result<Vec<Tuple>, StoreError>;
     /// The earliest time anything is due (now if a tuple is woken).
     async fn next_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError>;
 
@@ -184,6 +193,30 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes sessions expired or revoked by `now` and signatures remembered until before
     /// `now`.
     async fn purge_auth(&self, now: DateTime<Utc>) -> Result<AuthPurge, StoreError>;
+
+    /// Takes or renews the webhook notifier's lease for `owner` until `until`, for the
+    /// receiver whose URL hashes to `url_hash`, and returns the last audit seq handled for
+    /// it; `None` while another process holds an unexpired lease. The first claim for a
+    /// receiver (or for a different one) starts it at the audit head: a new receiver is sent
+    /// what happens from then on, not the whole history.
+    async fn webhook_claim(
+        &self,
+        owner: &str,
+        url_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError>;
+    /// Records that every event up to `seq` was delivered or passed over, and renews the
+    /// lease until `until`. `false` (nothing written) when `owner` no longer holds it.
+    async fn webhook_advance(
+        &self,
+        owner: &str,
+        seq: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Gives the lease up, so another process takes over at once.
+    async fn webhook_release(&self, owner: &str) -> Result<(), StoreError>;
 }
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.

@@ -23,6 +23,12 @@ impl Engine {
         *self.inner.head.borrow()
     }
 
+    /// Follows the highest audit seq this engine knows of: its own commits at once, other
+    /// replicas' when the change feed next looks. For followers of the audit log.
+    pub fn head(&self) -> tokio::sync::watch::Receiver<i64> {
+        self.inner.head.subscribe()
+    }
+
     /// Request changes after `after`, one per request per batch (the latest), waiting for
     /// the next when there are none. Ends only when the engine is dropped.
     pub fn changes(

@@ -6,7 +6,7 @@
 //! the policy. Everything it decides is committed, with its audit events, before anything
 //! is done about it, so a crash at any point resumes from the database.
 
-mod backoff;
+pub(crate) mod backoff;
 mod changes;
 mod commands;
 mod converge;

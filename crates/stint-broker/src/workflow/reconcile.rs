@@ -39,18 +39,23 @@ impl ReconcileReport {
 }
 
 impl Engine {
-    /// One reconciliation pass over every managed tuple.
+    /// One reconciliation pass over every managed tuple, one (account, permission set)
+    /// pair at a time, so memory stays flat however many grants there are. Each pair's
+    /// tuples are read before its assignments are listed: a change made by a worker in
+    /// between bumps the tuple's version, and the correction based on the older read is
+    /// refused instead of applied.
     pub async fn reconcile(&self) -> Result<ReconcileReport, EngineError> {
-        let tuples = self.inner.store.managed_tuples().await?;
-        let mut by_pair: BTreeMap<(String, String), Vec<Tuple>> = BTreeMap::new();
-        for t in tuples {
-            by_pair
-                .entry((t.key.account_id.clone(), t.key.permission_set_arn.clone()))
-                .or_default()
-                .push(t);
-        }
+        let pairs = self.inner.store.managed_pairs().await?;
         let mut report = ReconcileReport::default();
-        for ((account, permission_set), tuples) in by_pair {
+        for (account, permission_set) in pairs {
+            let tuples = self
+                .inner
+                .store
+                .managed_tuples_of(&account, &permission_set)
+                .await?;
+            if tuples.is_empty() {
+                continue;
+            }
             let present = match self
                 .call(
                     "list_assignments",

@@ -30,6 +30,8 @@ impl TickReport {
 impl Engine {
     /// Runs the engine until `shutdown` resolves: reconciles at start and then every
     /// `reconcile_interval`, and runs due steps as they fall due or as commands wake it.
+    /// A reconciliation pass runs on its own task: with many grants it takes seconds, and
+    /// windows keep closing meanwhile.
     pub async fn run(&self, shutdown: impl Future<Output = ()> + Send) -> Result<(), EngineError> {
         if self.inner.store.backend() == Backend::Sqlite {
             // One process owns a SQLite file: leases left by a crashed run are ours to retake.
@@ -38,13 +40,17 @@ impl Engine {
         tokio::pin!(shutdown);
         let interval = to_chrono(self.inner.settings.reconcile_interval);
         let mut next_reconcile = self.now();
+        let mut reconciling: Option<tokio::task::JoinHandle<()>> = None;
         loop {
             let now = self.now();
-            if now >= next_reconcile {
-                if let Err(e) = self.reconcile().await {
-                    tracing::warn!(error = %e, "reconciliation failed; it runs again next interval");
-                }
-                next_reconcile = self.now() + interval;
+            if now >= next_reconcile && reconciling.as_ref().is_none_or(|r| r.is_finished()) {
+                let engine = self.clone();
+                reconciling = Some(tokio::spawn(async move {
+                    if let Err(e) = engine.reconcile().await {
+                        tracing::warn!(error = %e, "reconciliation failed; it runs again next interval");
+                    }
+                }));
+                next_reconcile = now + interval;
             }
             // Tuple workers run on their own tasks, so a slow Identity Center call never
             // holds up the next window that closes.
@@ -87,6 +93,11 @@ impl Engine {
                 _ = self.inner.wake.notified() => {}
                 _ = self.inner.clock.sleep_until(until) => {}
             }
+        }
+        // A reconciliation in progress is stopped: each of its corrections is one
+        // transaction, and the next start reconciles again.
+        if let Some(r) = reconciling {
+            r.abort();
         }
         // Let workers in the middle of a call record its result; a worker that cannot
         // finish in time leaves its lease to expire and its step to be resumed.

@@ -2,4 +2,8 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod auth_broker;
+pub mod client;
+pub mod full_broker;
 pub mod identity;
+pub mod process;
+pub mod webhook_receiver;

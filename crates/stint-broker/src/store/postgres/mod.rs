@@ -25,6 +25,7 @@ use crate::workflow::types::{
 };
 
 mod sessions;
+mod webhooks;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/postgres/migrations");
 
@@ -582,6 +583,43 @@ impl Store for PostgresStore {
         rows.iter().map(tuple_from_row).collect()
     }
 
+    async fn managed_pairs(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT a.account_id, a.permission_set_arn FROM assignments a \
+             WHERE a.actual <> 'absent' OR a.leaked \
+             OR EXISTS (SELECT 1 FROM requests r WHERE r.requester_id = a.principal_id \
+                 AND r.account_id = a.account_id AND r.permission_set_arn = a.permission_set_arn \
+                 AND r.state IN ('activating', 'active')) \
+             ORDER BY a.account_id, a.permission_set_arn",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("account_id")?, row.try_get("permission_set_arn")?)))
+            .collect()
+    }
+
+    async fn managed_tuples_of(
+        &self,
+        account_id: &str,
+        permission_set_arn: &str,
+    ) -> Result<Vec<Tuple>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {TUPLE_COLUMNS} FROM assignments a \
+             WHERE a.account_id = $1 AND a.permission_set_arn = $2 \
+             AND (a.actual <> 'absent' OR a.leaked \
+             OR EXISTS (SELECT 1 FROM requests r WHERE r.requester_id = a.principal_id \
+                 AND r.account_id = a.account_id AND r.permission_set_arn = a.permission_set_arn \
+                 AND r.state IN ('activating', 'active'))) \
+             ORDER BY a.principal_id"
+        ))
+        .bind(account_id)
+        .bind(permission_set_arn)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(tuple_from_row).collect()
+    }
+
     async fn next_due(&self, now: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, StoreError> {
         let row = sqlx::query(
             "SELECT \
@@ -705,5 +743,29 @@ impl Store for PostgresStore {
 
     async fn purge_auth(&self, now: DateTime<Utc>) -> Result<AuthPurge, StoreError> {
         sessions::purge(&self.pool, now).await
+    }
+
+    async fn webhook_claim(
+        &self,
+        owner: &str,
+        url_hash: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<Option<i64>, StoreError> {
+        webhooks::claim(&self.pool, owner, url_hash, now, until).await
+    }
+
+    async fn webhook_advance(
+        &self,
+        owner: &str,
+        seq: i64,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        webhooks::advance(&self.pool, owner, seq, now, until).await
+    }
+
+    async fn webhook_release(&self, owner: &str) -> Result<(), StoreError> {
+        webhooks::release(&self.pool, owner).await
     }
 }

@@ -1,0 +1,698 @@
+//! The broker under load, as it runs in production: the `stint-broker serve` binary (its
+//! own process, SQLite, `STINT_LOG=info` to a file) in front of `stint-sim` serving a
+//! generated world (40 people, 63 accounts, 5 permission sets). 10,000 grants are made
+//! through the API by people signed in the real way, then:
+//!
+//! (a) API latency at a fixed request rate (open loop: latency counts from when each
+//!     request was due, so a stall is not hidden) with a realistic mix — `GET
+//!     /v1/requests`, `GET /v1/grants`, `GET /v1/me` and some `POST /v1/requests` — while
+//!     the 10,000 grants are active;
+//! (b) revocation lag: from each window's end (`endAt`) to the arrival of its
+//!     DeleteAccountAssignment at the simulator (its call log's wall-clock microseconds),
+//!     with the 10,000 windows ending over three minutes;
+//! (c) the broker's memory: VmRSS and VmHWM from /proc at 10,000 active grants, after the
+//!     load, and at the end.
+//!
+//!   scripts/bench.sh                       (release build, then this)
+//!   cargo bench -p stint-broker --bench broker_load
+//!
+//! Knobs: STINT_BENCH_GRANTS (10000), STINT_BENCH_RATE (500 requests/s),
+//! STINT_BENCH_API_SECS (30), STINT_BENCH_LEAD_SECS (seconds from the first grant to the
+//! first window's end; default: enough to make every grant and run the load first),
+//! STINT_BENCH_SPREAD_SECS (180). Run as a test (`cargo test --benches`) it is a small
+//! smoke run. The simulator completes assignment operations at once, so the lag is the
+//! broker's own; real Identity Center adds its provisioning time on top.
+
+#[path = "../tests/support/identity.rs"]
+#[allow(dead_code)]
+mod identity;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use stint_api::{AccessRequest, Page};
+use stint_sim::{RunningSim, World};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::Semaphore;
+
+const BIN: &str = env!("CARGO_BIN_EXE_stint-broker");
+const AUDIENCE: &str = "https://stint.bench.example";
+const GRANT_SETS: [&str; 4] = [
+    "ReadOnlyAccess",
+    "PowerUserAccess",
+    "AdministratorAccess",
+    "BillingReadOnly",
+];
+/// Requests made during the load go here, so they never share an assignment with the
+/// 10,000 whose revocation is measured.
+const LOAD_SET: &str = "SupportUser";
+
+struct Knobs {
+    grants: usize,
+    users: usize,
+    accounts: usize,
+    rate: u32,
+    api_secs: u64,
+    lead_secs: Option<u64>,
+    spread_secs: u64,
+}
+
+fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+impl Knobs {
+    fn from_env() -> Knobs {
+        // `cargo bench` passes `--bench`; `cargo test --benches` runs a quick smoke test.
+        let benching = std::env::args().any(|a| a == "--bench");
+        let grants: usize = env_or("STINT_BENCH_GRANTS", if benching { 10_000 } else { 200 });
+        let users = 40;
+        let accounts = grants.div_ceil(users * GRANT_SETS.len()).max(2);
+        Knobs {
+            grants,
+            users,
+            accounts,
+            rate: env_or("STINT_BENCH_RATE", if benching { 500 } else { 50 }),
+            api_secs: env_or("STINT_BENCH_API_SECS", if benching { 30 } else { 3 }),
+            lead_secs: std::env::var("STINT_BENCH_LEAD_SECS")
+                .ok()
+                .and_then(|v| v.parse().ok()),
+            spread_secs: env_or("STINT_BENCH_SPREAD_SECS", if benching { 180 } else { 10 }),
+        }
+    }
+}
+
+fn account_id(i: usize) -> String {
+    format!("{:012}", 700_000_000_000_u64 + i as u64)
+}
+
+fn user_name(i: usize) -> String {
+    format!("user{i:03}")
+}
+
+/// The world: people in `everyone`, who all hold the baseline permission set in the
+/// identity account; accounts in one OU; assignment changes complete at once.
+fn world_toml(k: &Knobs) -> String {
+    let mut w = String::from(
+        r#"
+[instance]
+instance_arn = "arn:aws:sso:::instance/ssoins-7223a1b2c3d4e5f6"
+identity_store_id = "d-9067a1b2c3"
+region = "us-east-1"
+
+[timing]
+access_token_ttl = "8h"
+session_ttl = "8h"
+device_code_ttl = "10m"
+device_poll_interval = "1s"
+client_registration_ttl = "90d"
+provisioning_delay = "0s"
+
+[[operators]]
+name = "stint-broker"
+account = "111111111111"
+role = "StintBrokerRole"
+access_key_id = "AKIASTINTBROKERDEMO1"
+secret_access_key = "demo-broker-secret-key-not-a-real-secret-000"
+
+[organization]
+management_account = "111111111111"
+
+[[organization.ous]]
+name = "Security"
+parent = "Root"
+
+[[organization.ous]]
+name = "Workloads"
+parent = "Root"
+
+[[accounts]]
+id = "111111111111"
+name = "management"
+email = "aws-management@example.com"
+parent = "Root"
+
+[[accounts]]
+id = "222222222222"
+name = "identity"
+email = "aws-identity@example.com"
+parent = "Security"
+
+[[permission_sets]]
+name = "StintBaseline"
+session_duration = "1h"
+
+[[assignments]]
+account = "identity"
+permission_set = "StintBaseline"
+group = "everyone"
+"#,
+    );
+    for set in GRANT_SETS.iter().chain([&LOAD_SET]) {
+        let _ = write!(
+            w,
+            "\n[[permission_sets]]\nname = \"{set}\"\nsession_duration = \"1h\"\n"
+        );
+    }
+    for i in 0..k.accounts {
+        let _ = write!(
+            w,
+            "\n[[accounts]]\nid = \"{id}\"\nname = \"workload-{i:03}\"\nemail = \"aws-{i:03}@example.com\"\nparent = \"Workloads\"\n",
+            id = account_id(i)
+        );
+    }
+    let mut members = Vec::new();
+    for i in 0..k.users {
+        let name = user_name(i);
+        let _ = write!(
+            w,
+            "\n[[users]]\nuser_name = \"{name}\"\ndisplay_name = \"User {i}\"\nemail = \"{name}@example.com\"\n"
+        );
+        members.push(format!("\"{name}\""));
+    }
+    let _ = write!(
+        w,
+        "\n[[groups]]\nname = \"everyone\"\nmembers = [{}]\n",
+        members.join(", ")
+    );
+    w
+}
+
+const POLICY: &str = r#"
+[settings]
+max_duration = "8h"
+approval_timeout = "1h"
+
+[[eligibility]]
+name = "self-service"
+groups = ["everyone"]
+ous = ["Workloads"]
+nested_ous = true
+permission_sets = ["ReadOnlyAccess", "PowerUserAccess", "AdministratorAccess", "BillingReadOnly", "SupportUser"]
+max_duration = "8h"
+approval_required = false
+"#;
+
+struct Broker {
+    child: Child,
+    pid: u32,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Broker {
+    async fn start(sim: &RunningSim) -> Broker {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("policies.toml"), POLICY).expect("policy");
+        let config = format!(
+            r#"
+listen = "127.0.0.1:0"
+public_url = "http://127.0.0.1:8700"
+audience = "{AUDIENCE}"
+database_url = "sqlite://{db}"
+policy_file = "policies.toml"
+
+[identity_center]
+region = "{region}"
+instance_arn = "{instance}"
+identity_store_id = "{store}"
+start_url = "{start}"
+baseline_account = "222222222222"
+sts_hosts = ["{sim}"]
+"#,
+            db = dir.path().join("stint.db").display(),
+            region = sim.region(),
+            instance = sim.instance_arn(),
+            store = sim.identity_store_id(),
+            start = sim.start_url(),
+            sim = sim.url(),
+        );
+        let config_path = dir.path().join("broker.toml");
+        std::fs::write(&config_path, config).expect("config");
+        let log = std::fs::File::create(dir.path().join("broker.log")).expect("log file");
+        let op = sim.operator_credentials();
+        let mut child = Command::new(BIN)
+            .args([
+                "serve",
+                "--config",
+                config_path.to_str().unwrap_or_default(),
+            ])
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("AWS_ENDPOINT_URL", sim.url())
+            .env("AWS_ACCESS_KEY_ID", &op.access_key_id)
+            .env("AWS_SECRET_ACCESS_KEY", op.secret_access_key.expose())
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("STINT_LOG", "info")
+            .envs(std::env::var("MALLOC_ARENA_MAX").map(|v| ("MALLOC_ARENA_MAX", v)))
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("the broker starts");
+        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let line = tokio::time::timeout(Duration::from_secs(60), stdout.next_line())
+            .await
+            .expect("a ready line within a minute")
+            .expect("stdout")
+            .expect("the broker printed its ready line");
+        let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
+        Broker {
+            pid: child.id().expect("running"),
+            child,
+            url: ready["url"].as_str().expect("url").to_owned(),
+            _dir: dir,
+        }
+    }
+
+    /// (VmRSS, VmHWM) in MiB.
+    fn memory_mib(&self) -> (f64, f64) {
+        let status =
+            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
+        let field = |name: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(name))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse::<f64>().ok())
+                .unwrap_or(0.0)
+                / 1024.0
+        };
+        (field("VmRSS:"), field("VmHWM:"))
+    }
+
+    async fn count(&self, http: &reqwest::Client, state: &str) -> u64 {
+        let text = match http.get(format!("{}/metrics", self.url)).send().await {
+            Ok(r) => r.text().await.unwrap_or_default(),
+            Err(_) => return 0,
+        };
+        let series = format!("stint_requests{{state=\"{state}\"}}");
+        text.lines()
+            .find_map(|l| l.strip_prefix(series.as_str())?.trim().parse::<f64>().ok())
+            .unwrap_or(0.0) as u64
+    }
+}
+
+async fn login(sim: &RunningSim, http: &reqwest::Client, base: &str, user: &str) -> String {
+    let creds = identity::baseline_credentials(sim, user).await;
+    let signed = identity::Signing::new(sim, AUDIENCE).sign(&creds);
+    let body: Value = http
+        .post(format!("{base}/v1/auth/aws"))
+        .json(&signed)
+        .send()
+        .await
+        .expect("the broker answers")
+        .json()
+        .await
+        .expect("a session");
+    body["token"].as_str().expect("a session token").to_owned()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+type TupleKey = (String, String, String);
+
+/// The broker's VmRSS, sampled every 250 ms, and the phase of the run it was taken in.
+#[derive(Clone, Default)]
+struct Memory(Arc<std::sync::Mutex<(String, Vec<(String, f64)>)>>);
+
+impl Memory {
+    fn phase(&self, name: &str) {
+        self.0.lock().map(|mut m| m.0 = name.to_owned()).ok();
+    }
+
+    fn sample(&self, pid: u32) {
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+        let rss = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+            .unwrap_or(0.0)
+            / 1024.0;
+        if let Ok(mut m) = self.0.lock() {
+            let phase = m.0.clone();
+            m.1.push((phase, rss));
+        }
+    }
+
+    /// Each phase with the highest VmRSS sampled in it, in the order they ran.
+    fn peaks(&self) -> Vec<(String, f64)> {
+        let Ok(m) = self.0.lock() else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, f64)> = Vec::new();
+        for (phase, rss) in &m.1 {
+            match out.iter_mut().find(|(p, _)| p == phase) {
+                Some(entry) => entry.1 = entry.1.max(*rss),
+                None => out.push((phase.clone(), *rss)),
+            }
+        }
+        out
+    }
+}
+
+fn key_of(r: &AccessRequest) -> TupleKey {
+    (
+        r.requester.user_id.clone(),
+        r.account.id.clone(),
+        r.permission_set.arn.clone(),
+    )
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let k = Knobs::from_env();
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "broker_load: {} grants, {} people, {} accounts; {cores} cores; load average {}",
+        k.grants,
+        k.users,
+        k.accounts,
+        loadavg()
+    );
+    let world = World::from_toml_str(&world_toml(&k), "bench-world.toml").expect("bench world");
+    let sim = stint_sim::spawn(world).await.expect("simulator");
+    let mut broker = Broker::start(&sim).await;
+    let memory = Memory::default();
+    memory.phase("start and sign-in");
+    {
+        let (memory, pid) = (memory.clone(), broker.pid);
+        tokio::spawn(async move {
+            loop {
+                memory.sample(pid);
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        });
+    }
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(256)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("HTTP client");
+    let base = broker.url.clone();
+
+    let mut tokens = Vec::with_capacity(k.users);
+    for i in 0..k.users {
+        tokens.push(login(&sim, &http, &base, &user_name(i)).await);
+    }
+    let tokens = Arc::new(tokens);
+
+    // Windows end `lead` after the first grant is made, one every spread/grants seconds.
+    let lead = k.lead_secs.unwrap_or_else(|| {
+        // Making a grant takes a few ms; leave time for all of them, the load, and slack.
+        (k.grants as u64 / 60).max(30) + k.api_secs + 60
+    });
+    memory.phase("making grants");
+    let started = Instant::now();
+    let first_end = Utc::now() + chrono::Duration::seconds(lead as i64);
+    let step = chrono::Duration::microseconds(
+        (k.spread_secs as i64 * 1_000_000) / (k.grants.max(1) as i64),
+    );
+    let gate = Arc::new(Semaphore::new(8));
+    let mut made = Vec::with_capacity(k.grants);
+    for g in 0..k.grants {
+        let user = g % k.users;
+        let account = (g / k.users) % k.accounts;
+        let set = GRANT_SETS[g / (k.users * k.accounts) % GRANT_SETS.len()];
+        let permit = gate.clone().acquire_owned().await.expect("semaphore");
+        let (http, base, tokens) = (http.clone(), base.clone(), tokens.clone());
+        let end = first_end + step * g as i32;
+        made.push(tokio::spawn(async move {
+            let _permit = permit;
+            let duration = (end - Utc::now()).num_seconds().max(60);
+            let response = http
+                .post(format!("{base}/v1/requests"))
+                .bearer_auth(&tokens[user])
+                .json(&json!({
+                    "account": account_id(account),
+                    "permissionSet": set,
+                    "durationSecs": duration,
+                    "reason": format!("bench grant {g}"),
+                }))
+                .send()
+                .await
+                .expect("the broker answers");
+            assert_eq!(response.status(), 201, "grant {g} refused");
+            response
+                .json::<AccessRequest>()
+                .await
+                .expect("an AccessRequest")
+        }));
+    }
+    let mut grants: HashMap<i64, TupleKey> = HashMap::with_capacity(k.grants);
+    for task in made {
+        let r = task.await.expect("grant task");
+        grants.insert(r.id, key_of(&r));
+    }
+    println!(
+        "made {} grants through the API in {:.1}s",
+        grants.len(),
+        started.elapsed().as_secs_f64()
+    );
+    memory.phase("activating");
+    let deadline = Instant::now() + Duration::from_secs(lead);
+    while broker.count(&http, "active").await < k.grants as u64 {
+        assert!(
+            Instant::now() < deadline,
+            "the grants were not all active before the first window's end: make STINT_BENCH_LEAD_SECS longer"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let (rss_active, _) = broker.memory_mib();
+    println!(
+        "all {} active after {:.1}s; broker VmRSS {rss_active:.1} MiB",
+        k.grants,
+        started.elapsed().as_secs_f64()
+    );
+
+    // (a) API latency at a fixed rate.
+    memory.phase("API load");
+    let total = u64::from(k.rate) * k.api_secs;
+    let interval = Duration::from_secs_f64(1.0 / f64::from(k.rate));
+    let load_started = tokio::time::Instant::now();
+    let mut calls = Vec::with_capacity(total as usize);
+    for n in 0..total {
+        let due = load_started + interval * n as u32;
+        tokio::time::sleep_until(due).await;
+        let (http, base, tokens) = (http.clone(), base.clone(), tokens.clone());
+        let users = k.users;
+        let accounts = k.accounts;
+        calls.push(tokio::spawn(async move {
+            let user = (n as usize * 7) % users;
+            let pick = n % 20;
+            let request = match pick {
+                0..=6 => http.get(format!("{base}/v1/requests?limit=20")),
+                7..=13 => http.get(format!("{base}/v1/grants?limit=20")),
+                14..=18 => http.get(format!("{base}/v1/me")),
+                _ => http.post(format!("{base}/v1/requests")).json(&json!({
+                    "account": account_id((n as usize / 20) % accounts),
+                    "permissionSet": LOAD_SET,
+                    "durationSecs": 7200,
+                    "reason": "bench load",
+                })),
+            };
+            let result = request.bearer_auth(&tokens[user]).send().await;
+            let ok = match result {
+                Ok(r) => {
+                    let status = r.status();
+                    let _ = r.bytes().await;
+                    status.is_success()
+                }
+                Err(_) => false,
+            };
+            (pick, due.elapsed().as_secs_f64() * 1000.0, ok)
+        }));
+    }
+    let mut all = Vec::with_capacity(calls.len());
+    let mut by_kind: HashMap<&str, Vec<f64>> = HashMap::new();
+    let mut failed = 0;
+    for c in calls {
+        let (pick, ms, ok) = c.await.expect("call task");
+        if !ok {
+            failed += 1;
+        }
+        all.push(ms);
+        let kind = match pick {
+            0..=6 => "GET /v1/requests",
+            7..=13 => "GET /v1/grants",
+            14..=18 => "GET /v1/me",
+            _ => "POST /v1/requests",
+        };
+        by_kind.entry(kind).or_default().push(ms);
+    }
+    let achieved = total as f64 / load_started.elapsed().as_secs_f64();
+    let still_active = broker.count(&http, "active").await;
+    let (rss_load, _) = broker.memory_mib();
+    let sort =
+        |v: &mut Vec<f64>| v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    sort(&mut all);
+    println!(
+        "(a) API: {total} requests at {} /s for {} s (achieved {achieved:.0} /s), {still_active} grants active, {failed} failed; load average {}",
+        k.rate,
+        k.api_secs,
+        loadavg()
+    );
+    println!(
+        "    all              p50 {:.2} ms  p99 {:.2} ms  max {:.2} ms",
+        percentile(&all, 0.5),
+        percentile(&all, 0.99),
+        all.last().copied().unwrap_or(f64::NAN)
+    );
+    let mut kinds: Vec<_> = by_kind.into_iter().collect();
+    kinds.sort_by_key(|(kind, _)| *kind);
+    for (kind, mut v) in kinds {
+        sort(&mut v);
+        println!(
+            "    {kind:<17} p50 {:.2} ms  p99 {:.2} ms  ({} requests)",
+            percentile(&v, 0.5),
+            percentile(&v, 0.99),
+            v.len()
+        );
+    }
+
+    // (b) Revocation lag: wait for every measured window to close and its assignment to go.
+    memory.phase("waiting for the windows to close");
+    let first_end_in = (first_end - Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(first_end_in).await;
+    memory.phase("windows closing");
+    let ends_by = first_end + step * k.grants as i32 + chrono::Duration::seconds(120);
+    loop {
+        let ended = broker.count(&http, "ended").await;
+        if ended >= k.grants as u64 {
+            break;
+        }
+        if Utc::now() > ends_by {
+            println!("gave up waiting: {ended} of {} ended", k.grants);
+            break;
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let (rss_end, hwm) = broker.memory_mib();
+
+    let mut end_at: HashMap<TupleKey, DateTime<Utc>> = HashMap::with_capacity(k.grants);
+    for token in tokens.iter() {
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut url = format!("{base}/v1/requests?state=ended&limit=500");
+            if let Some(c) = &cursor {
+                url.push_str(&format!("&cursor={c}"));
+            }
+            let page: Page<AccessRequest> = http
+                .get(url)
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("the broker answers")
+                .json()
+                .await
+                .expect("a page");
+            for r in &page.items {
+                if grants.contains_key(&r.id) {
+                    end_at.insert(key_of(r), r.end_at);
+                }
+            }
+            match page.next_cursor {
+                Some(c) => cursor = Some(c),
+                None => break,
+            }
+        }
+    }
+    let mut first_try: HashMap<TupleKey, i64> = HashMap::new();
+    let mut accepted: HashMap<TupleKey, i64> = HashMap::new();
+    for call in sim.calls_since(0).calls {
+        if call.operation != "DeleteAccountAssignment" {
+            continue;
+        }
+        let key = (
+            call.fields.get("principalId").cloned().unwrap_or_default(),
+            call.fields.get("accountId").cloned().unwrap_or_default(),
+            call.fields
+                .get("permissionSetArn")
+                .cloned()
+                .unwrap_or_default(),
+        );
+        first_try
+            .entry(key.clone())
+            .or_insert(call.wall_time_micros);
+        if call.outcome == "ok" {
+            accepted.entry(key).or_insert(call.wall_time_micros);
+        }
+    }
+    let lags = |arrivals: &HashMap<TupleKey, i64>| -> Vec<f64> {
+        let mut out: Vec<f64> = end_at
+            .iter()
+            .filter_map(|(key, end)| {
+                let at = arrivals.get(key)?;
+                Some((*at - end.timestamp_micros()) as f64 / 1e6)
+            })
+            .collect();
+        out.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        out
+    };
+    let sent = lags(&first_try);
+    let done = lags(&accepted);
+    println!(
+        "(b) revocation lag over {} windows ending across {} s (window end -> DeleteAccountAssignment at the simulator); load average {}",
+        done.len(),
+        k.spread_secs,
+        loadavg()
+    );
+    println!(
+        "    accepted delete  p50 {:.3} s  p99 {:.3} s  max {:.3} s",
+        percentile(&done, 0.5),
+        percentile(&done, 0.99),
+        done.last().copied().unwrap_or(f64::NAN)
+    );
+    println!(
+        "    first attempt    p50 {:.3} s  p99 {:.3} s  max {:.3} s",
+        percentile(&sent, 0.5),
+        percentile(&sent, 0.99),
+        sent.last().copied().unwrap_or(f64::NAN)
+    );
+    if done.len() < k.grants {
+        println!(
+            "    {} windows had no accepted delete",
+            k.grants - done.len()
+        );
+    }
+    println!(
+        "(c) broker memory: VmRSS {rss_active:.1} MiB at {} active grants, {rss_load:.1} MiB after the load, {rss_end:.1} MiB at the end; VmHWM {hwm:.1} MiB",
+        k.grants
+    );
+
+    let peaks: Vec<String> = memory
+        .peaks()
+        .iter()
+        .map(|(phase, rss)| format!("{phase} {rss:.1}"))
+        .collect();
+    println!("    peak VmRSS by phase, MiB: {}", peaks.join(", "));
+
+    let _ = broker.child.start_kill();
+    let _ = broker.child.wait().await;
+}
