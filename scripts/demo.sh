@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # The demo: stint-sim serving the demo world on 127.0.0.1:8701 and stint-broker in front
 # of it on 127.0.0.1:8700 (crates/stint-broker/demo/broker.toml, SQLite in a temporary
-# folder), then how to try them. Ctrl-c stops both and removes the temporary folder.
+# folder), then the clients:
+#  - with a display (DISPLAY or WAYLAND_DISPLAY set): the Stint tray app, pointed at the
+#    broker and signed out, ready for alice; bob approves with the stint CLI;
+#  - without one: the same story through the stint CLI (scripts/demo-story.sh), told step
+#    by step. Run without a terminal (CI), the demo stops after the story, with its status.
+# Ctrl-c stops everything and removes the temporary folder.
 source "$(dirname "$0")/lib.sh"
 cd "$STINT_ROOT"
 
@@ -27,8 +32,20 @@ for addr in "$SIM_ADDR" "$BROKER_ADDR"; do
     fi
 done
 
-say "building stint-sim and stint-broker"
-cargo build --quiet -p stint-sim -p stint-broker --bins
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+    DISPLAY_MODE=app
+else
+    DISPLAY_MODE=cli
+fi
+
+say "building stint-sim, stint-broker and the stint CLI"
+cargo build --quiet -p stint-sim -p stint-broker -p stint-cli --bins
+if [ "$DISPLAY_MODE" = app ]; then
+    say "building the Stint app (its UI first: the binary embeds ui/dist)"
+    npm --prefix ui run build --silent >/dev/null
+    cargo build --quiet -p stint-app --bin stint-app
+fi
+STINT="$CARGO_TARGET_DIR/debug/stint"
 
 # The broker's AWS identity: the demo world's operator keys (an instance role in production).
 read -r OPERATOR_KEY OPERATOR_SECRET < <(python3 - "$WORLD" <<'EOF'
@@ -42,18 +59,29 @@ EOF
 DEMO_DIR="$(mktemp -d "${TMPDIR:-/tmp}/stint-demo.XXXXXX")"
 SIM_PID=""
 BROKER_PID=""
+APP_PID=""
 
 stop_all() {
+    local status=$?
     trap - EXIT INT TERM
     echo
     say "stopping"
-    for pid in $BROKER_PID $SIM_PID; do
+    # The demo's logins leave nothing behind in the desktop's keyring
+    # (before the broker stops, so the sessions end there too).
+    if [ "$DISPLAY_MODE" = app ] && [ -x "$DEMO_DIR/stint-as" ]; then
+        for person in "$DEMO_DIR"/people/*/; do
+            [ -d "$person" ] || continue
+            "$DEMO_DIR/stint-as" "$(basename "$person")" logout >/dev/null 2>&1 || true
+        done
+    fi
+    for pid in $APP_PID $BROKER_PID $SIM_PID; do
         kill -TERM "$pid" 2>/dev/null || true
     done
-    for pid in $BROKER_PID $SIM_PID; do
+    for pid in $APP_PID $BROKER_PID $SIM_PID; do
         wait "$pid" 2>/dev/null || true
     done
     rm -rf "$DEMO_DIR"
+    exit "$status"
 }
 trap stop_all EXIT
 trap 'exit 130' INT TERM
@@ -124,14 +152,106 @@ cat <<EOF
     # What Identity Center holds right now (standing access only, until someone asks):
     curl -s $SIM_URL/_sim/assignments | python3 -m json.tool | head -40
 
-  ----------------------------------------------------------------------------------------
-  CLIENTS (to be added here): the stint CLI (sign in, request, approve) and the Stint tray
-  app, pointed at $BROKER_URL.
-  ----------------------------------------------------------------------------------------
+EOF
 
-  Ctrl-c stops both and removes $DEMO_DIR.
+# `stint-as PERSON ARGS...`: the stint CLI as one of the demo's people, with their own
+# configuration and keyring entries, pointed at this broker and simulator. With no
+# display there is usually no keyring either: each person then gets a private session
+# bus and gnome-keyring, kept under their folder.
+mkdir -p "$DEMO_DIR/people"
+cat >"$DEMO_DIR/stint-as" <<EOF
+#!/usr/bin/env bash
+# stint-as PERSON ARGS...: the stint CLI as PERSON of the Stint demo.
+set -euo pipefail
+[ \$# -ge 1 ] || { echo "usage: \$0 PERSON [ARGS...]" >&2; exit 2; }
+person="$DEMO_DIR/people/\$1"
+shift
+mkdir -p "\$person"
+export STINT_CONFIG="\$person/config.toml" STINT_CACHE_DIR="\$person/cache" \\
+    STINT_SSO_SESSION="stint-demo-\$(basename "\$person")" STINT_BROKER_URL="$BROKER_URL" \\
+    STINT_WRITE_AWS_CLI_CACHE=false AWS_ENDPOINT_URL="$SIM_URL" \\
+    AWS_CONFIG_FILE="\$person/aws/config" AWS_SHARED_CREDENTIALS_FILE="\$person/aws/credentials"
+if [ "$DISPLAY_MODE" = app ]; then
+    exec "$STINT" "\$@"
+fi
+export HOME="\$person/home" XDG_DATA_HOME="\$person/home/.local/share" \\
+    XDG_CONFIG_HOME="\$person/home/.config" XDG_CACHE_HOME="\$person/home/.cache"
+mkdir -p "\$XDG_DATA_HOME/keyrings"
+exec dbus-run-session -- bash -c '
+    eval "\$(printf stint-demo | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+    exec "\$@"
+' stint-as "$STINT" "\$@" 2> >(grep --line-buffered -v "^dbus-daemon\\|Failed to set fd limit\\|discover_other_daemon" >&2)
+EOF
+chmod +x "$DEMO_DIR/stint-as"
+
+cli_help() {
+    cat <<EOF
+  The stint CLI, as any of the demo's people (each with their own login):
+
+    $DEMO_DIR/stint-as carol login     # approve the code on $SIM_URL/device
+    $DEMO_DIR/stint-as carol ls
+    $DEMO_DIR/stint-as carol request dev/PowerUserAccess --for 30m --reason "try it" --wait
+    $DEMO_DIR/stint-as carol creds dev/PowerUserAccess
+    $DEMO_DIR/stint-as carol console dev/PowerUserAccess --print
 
 EOF
+}
+
+if [ "$DISPLAY_MODE" = app ]; then
+    # The app as alice will use it: its own configuration, keyring entries under the
+    # sso-session "stint-demo-app", and the window open (not every desktop shows a tray).
+    app_dir="$DEMO_DIR/people/app"
+    mkdir -p "$app_dir"
+    # Signed out, whatever an earlier demo left in the keyring.
+    "$DEMO_DIR/stint-as" app logout >/dev/null 2>&1 || true
+    env STINT_CONFIG="$app_dir/config.toml" STINT_CACHE_DIR="$app_dir/cache" \
+        STINT_SSO_SESSION=stint-demo-app STINT_BROKER_URL="$BROKER_URL" \
+        STINT_WRITE_AWS_CLI_CACHE=false AWS_ENDPOINT_URL="$SIM_URL" \
+        AWS_CONFIG_FILE="$app_dir/aws/config" AWS_SHARED_CREDENTIALS_FILE="$app_dir/aws/credentials" \
+        STINT_SHOW_WINDOW=1 STINT_LOG="${STINT_LOG:-info}" \
+        "$CARGO_TARGET_DIR/debug/stint-app" >"$DEMO_DIR/app.log" 2>&1 &
+    APP_PID=$!
+    for _ in $(seq 1 300); do
+        grep -q "tray ready" "$DEMO_DIR/app.log" 2>/dev/null && break
+        kill -0 "$APP_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    if ! kill -0 "$APP_PID" 2>/dev/null; then
+        tail -n 20 "$DEMO_DIR/app.log" >&2
+        die "the Stint app stopped at once (its log is above). If Stint is already running, quit it (tray menu: Quit) and run make demo again"
+    fi
+    cat <<EOF
+  The Stint app
+  -------------
+  Running, pointed at $BROKER_URL and signed out; its window is open, and its icon is
+  in the tray when your desktop shows one. The story:
+
+    1. Sign in. Your browser opens the simulator's device page: sign in as alice, Approve.
+    2. Request: type "prod read", pick prod / ReadOnlyAccess, 5m, a reason. Send.
+    3. Approve as bob, from a terminal (his device page opens the same way):
+         $DEMO_DIR/stint-as bob login
+         $DEMO_DIR/stint-as bob ls
+         $DEMO_DIR/stint-as bob approve ID --comment "ok"
+       (or sign the app out, in again as bob or grace, and use Approvals).
+    4. The notifications, the countdown in the window and the tray; Open console, Copy
+       credentials; the access leaves when its window ends.
+
+  App log: $DEMO_DIR/app.log
+
+EOF
+    cli_help
+else
+    say "no display (DISPLAY and WAYLAND_DISPLAY are unset): the tray app cannot open, so the demo tells its story through the stint CLI"
+    "$STINT_ROOT/scripts/demo-story.sh" "$SIM_URL" "$BROKER_URL" "$DEMO_DIR/stint-as"
+    if [ ! -t 0 ]; then
+        say "the story passed; there is no terminal to stay open in, so the demo stops here"
+        exit 0
+    fi
+    echo
+    cli_help
+fi
+echo "  Ctrl-c stops everything and removes $DEMO_DIR."
+echo
 
 # Runs until ctrl-c, or until either process stops on its own.
 while kill -0 "$SIM_PID" 2>/dev/null && kill -0 "$BROKER_PID" 2>/dev/null; do

@@ -5,6 +5,5 @@ source "$(dirname "$0")/lib.sh"
 "$STINT_ROOT/scripts/install-system.sh"
 command -v cargo >/dev/null || die "cargo not found: install Rust from https://rustup.rs"
 "$STINT_ROOT/scripts/install-python.sh"
-if [ -x "$STINT_ROOT/scripts/install-node.sh" ]; then
-    "$STINT_ROOT/scripts/install-node.sh"
-fi
+# The desktop app's tools: the UI's npm packages and tauri-driver for its WebDriver test.
+"$STINT_ROOT/scripts/install-node.sh"

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, lints, Rust unit and integration tests, the Python
-# interop and cross-check tests. `make test` runs this after scripts/install.sh.
+# interop and cross-check tests, then the desktop app's stages (scripts/test-ui.sh: the
+# UI's unit tests, the generated bindings, the app's clippy and tests, and the WebDriver
+# story under Xvfb). `make test` runs this after scripts/install.sh.
 source "$(dirname "$0")/lib.sh"
 cd "$STINT_ROOT"
 
@@ -18,3 +20,6 @@ if [ -d "$STINT_ROOT/tests/python" ]; then
     cargo build --bin stint-sim
     "$STINT_ROOT/.venv/bin/python" -m pytest -q "$STINT_ROOT/tests/python"
 fi
+
+say "desktop app (scripts/test-ui.sh)"
+"$STINT_ROOT/scripts/test-ui.sh"

@@ -88,7 +88,7 @@ pub fn run() -> anyhow::Result<()> {
                 "tray ready"
             );
             app.manage(window::PendingNavigation::default());
-            app.manage(window::Shown::default());
+            app.manage(window::Visibility::default());
             let shell = desktop::Desktop::new(handle.clone());
             let runtime = tauri::async_runtime::handle().inner().clone();
             let service = service::Service::new(shell, Arc::new(SystemClock), paths, runtime);

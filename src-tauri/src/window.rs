@@ -1,8 +1,8 @@
 //! The one window. It is made the first time it is needed (from the tray, a notification
 //! or a second launch), not at start: until then the app is the tray alone, with no
 //! WebKit processes. Closing it hides it (the app lives on in the tray), so it comes back
-//! at once; after [`RELEASE_AFTER`] hidden it is destroyed, and WebKit's processes and
-//! memory go with it. Its place and size are remembered by the window-state plugin.
+//! at once; after [`release_after`] hidden it is destroyed, and WebKit's processes go
+//! with it. Its place and size are remembered by the window-state plugin.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -19,9 +19,36 @@ pub const MAIN: &str = "main";
 /// How long a hidden window is kept for a quick return before its memory is given back.
 pub const RELEASE_AFTER: Duration = Duration::from_secs(10 * 60);
 
-/// Counts shows and hides, so a release scheduled at one hide is dropped by a later show.
-#[derive(Default)]
-pub struct Shown(AtomicU64);
+/// [`RELEASE_AFTER`], or `STINT_WINDOW_RELEASE_SECS` seconds (how `scripts/measure-app.sh`
+/// sees the memory a released window leaves behind without waiting ten minutes).
+pub fn release_after() -> Duration {
+    std::env::var("STINT_WINDOW_RELEASE_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(RELEASE_AFTER)
+}
+
+/// The window's shows and hides, counted, so that a release planned at one hide is called
+/// off by any show that comes after it.
+#[derive(Debug, Default)]
+pub struct Visibility(AtomicU64);
+
+impl Visibility {
+    pub fn shown(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Marks a hide; the ticket it returns asks [`Self::untouched_since`] later.
+    pub fn hidden(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::SeqCst) + 1
+    }
+
+    /// Whether nothing was shown or hidden since the hide that gave `ticket`.
+    pub fn untouched_since(&self, ticket: u64) -> bool {
+        self.0.load(Ordering::SeqCst) == ticket
+    }
+}
 
 /// Shows the window at a view and brings it forward, making it first if need be.
 pub fn navigate<R: Runtime>(app: &AppHandle<R>, to: Navigate) {
@@ -78,7 +105,7 @@ fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<WebviewWindow<R>> {
 }
 
 fn show<R: Runtime>(app: &AppHandle<R>, window: &WebviewWindow<R>) {
-    app.state::<Shown>().0.fetch_add(1, Ordering::SeqCst);
+    app.state::<Visibility>().shown();
     let _ = window.unminimize();
     if let Err(e) = window.show() {
         tracing::warn!(error = %e, "window not shown");
@@ -101,13 +128,14 @@ fn hide_on_close<R: Runtime>(window: &WebviewWindow<R>) {
     });
 }
 
-/// Destroys the hidden window after [`RELEASE_AFTER`], unless it was shown meanwhile.
+/// Destroys the hidden window after [`release_after`], unless it was shown meanwhile.
+/// One sleeping task per hide: no timer runs while the window is shown or gone.
 fn release_later<R: Runtime>(window: WebviewWindow<R>) {
     let app = window.app_handle().clone();
-    let at_hide = app.state::<Shown>().0.fetch_add(1, Ordering::SeqCst) + 1;
+    let ticket = app.state::<Visibility>().hidden();
     tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(RELEASE_AFTER).await;
-        if app.state::<Shown>().0.load(Ordering::SeqCst) == at_hide
+        tokio::time::sleep(release_after()).await;
+        if app.state::<Visibility>().untouched_since(ticket)
             && !window.is_visible().unwrap_or(true)
         {
             tracing::info!("window hidden for a while: releasing it");
@@ -116,4 +144,37 @@ fn release_later<R: Runtime>(window: WebviewWindow<R>) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Visibility;
+
+    #[test]
+    fn a_hide_releases_when_nothing_follows_it() {
+        let v = Visibility::default();
+        v.shown();
+        let ticket = v.hidden();
+        assert!(v.untouched_since(ticket));
+    }
+
+    #[test]
+    fn a_show_after_a_hide_calls_its_release_off() {
+        let v = Visibility::default();
+        v.shown();
+        let ticket = v.hidden();
+        v.shown();
+        assert!(!v.untouched_since(ticket));
+    }
+
+    #[test]
+    fn only_the_last_of_several_hides_releases() {
+        let v = Visibility::default();
+        v.shown();
+        let first = v.hidden();
+        v.shown();
+        let second = v.hidden();
+        assert!(!v.untouched_since(first));
+        assert!(v.untouched_since(second));
+    }
 }

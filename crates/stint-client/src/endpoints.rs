@@ -6,6 +6,8 @@
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_sts::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+use aws_smithy_http_client::tls;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
 use aws_types::service_config::ServiceConfigKey;
 use url::Url;
 
@@ -17,9 +19,18 @@ use crate::error::{Error, Result};
 pub async fn sdk_config(region: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
+        .http_client(http_client())
         .no_credentials()
         .load()
         .await
+}
+
+/// The SDK clients' HTTP client: hyper on rustls with ring and the system's trusted roots.
+/// The SDK's own default would add aws-lc, a second TLS library next to reqwest's.
+pub fn http_client() -> SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .build_https()
 }
 
 /// The SDK configuration, loaded on first use. Building it (and the SDK clients on top)

@@ -70,6 +70,7 @@ impl Harness {
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(self.sim.region().to_owned()))
             .endpoint_url(self.sim.url())
+            .http_client(stint_client::endpoints::http_client())
             .no_credentials()
             .load()
             .await;
