@@ -5,29 +5,47 @@ processes as a tray alone, with the window open, and after the closed window is 
     measure-app.py APP_BINARY LOG_FILE
 """
 
-import ctypes, ctypes.util, os, re, subprocess, sys, time
+import ctypes, ctypes.util, os, re, subprocess, sys, threading, time
 from pathlib import Path
 
 app, log = sys.argv[1], sys.argv[2]
 MENU = "/org/ayatana/NotificationItem/tray_icon_tray_app_stint/Menu"
 
-def gdbus(*args):
-    return subprocess.run(["gdbus", "call", "--session", *args], capture_output=True, text=True, timeout=5)
+def gdbus(*args, timeout=5):
+    try:
+        return subprocess.run(["gdbus", "call", "--session", *args],
+                              capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return subprocess.CompletedProcess(args, 1, "", "timeout")
 
-def menu_owner(pid, seen):
-    """The app's connection once it answers GetLayout on the tray menu path."""
-    names = re.findall(r"'(:[^']+)'", gdbus("--dest", "org.freedesktop.DBus", "--object-path",
-        "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.ListNames").stdout)
-    for name in names:
-        if name not in seen:
+def tray_ready(pid, limit=30):
+    """When the tray menu first answers GetLayout on the session bus. The app has other
+    connections (the keyring's one never answers calls), so each of its connections is
+    asked from its own thread, and the first answer wins."""
+    ready = threading.Event()
+    asked = set()
+    def ask(name):
+        while not ready.is_set():
+            out = gdbus("--dest", name, "--object-path", MENU, "--method",
+                        "com.canonical.dbusmenu.GetLayout", "0", "--", "-1", "@as []", timeout=limit)
+            if out.returncode == 0:
+                ready.set()
+            elif "UnknownObject" not in out.stderr and "UnknownMethod" not in out.stderr:
+                return  # gone, or does not answer: not the menu's connection
+            time.sleep(0.01)
+    deadline = time.monotonic() + limit
+    while not ready.is_set() and time.monotonic() < deadline:
+        names = re.findall(r"'(:[^']+)'", gdbus("--dest", "org.freedesktop.DBus", "--object-path",
+            "/org/freedesktop/DBus", "--method", "org.freedesktop.DBus.ListNames").stdout)
+        for name in set(names) - asked:
             out = gdbus("--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
                         "--method", "org.freedesktop.DBus.GetConnectionUnixProcessID", name).stdout
             m = re.search(r"uint32 (\d+)", out)
-            seen[name] = int(m.group(1)) if m else 0
-        if seen[name] == pid and gdbus("--dest", name, "--object-path", MENU, "--method",
-                "com.canonical.dbusmenu.GetLayout", "0", "--", "-1", "@as []").returncode == 0:
-            return name
-    return None
+            asked.add(name)
+            if m and int(m.group(1)) == pid:
+                threading.Thread(target=ask, args=(name,), daemon=True).start()
+        ready.wait(0.01)
+    return time.monotonic() if ready.is_set() else None
 
 def tree(pid):
     out = [pid]
@@ -105,6 +123,16 @@ def close_window():
         x.XSendEvent(display, window, 0, 0, ctypes.byref(event))
     x.XFlush(display)
 
+def web_process(pid):
+    """Whether WebKit's web process (the page) runs under the app."""
+    names = []
+    for p in tree(pid):
+        try:
+            names.append(Path(f"/proc/{p}/comm").read_text().strip())
+        except OSError:
+            pass
+    return "WebKitWebProces" in names
+
 def wait(what, check, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -116,17 +144,12 @@ def wait(what, check, timeout=60):
 start = time.monotonic()
 with open(log, "w") as err:
     process = subprocess.Popen([app], stderr=err)
-seen = {}
-owner = None
-while owner is None and time.monotonic() - start < 30:
-    owner = menu_owner(process.pid, seen)
-ready = time.monotonic()
-if owner is None:
+ready = tray_ready(process.pid)
+if ready is None:
     raise SystemExit("the tray menu never appeared on the session bus:\n" + Path(log).read_text())
 print(f"launch to tray     {(ready - start) * 1000:.0f} ms (until the tray menu answers on D-Bus)")
 environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
-print("GDK OpenGL         " + ("off (GDK_GL=disable, set by the app for itself)"
-                               if b"GDK_GL=disable" in environ else "on"))
+print("GDK OpenGL         " + ("off (GDK_GL=disable)" if b"GDK_GL=disable" in environ else "on"))
 
 time.sleep(15)  # let it settle: the idle state is what matters
 pids = memory("idle, tray only    ", process.pid)
@@ -134,7 +157,7 @@ print(f"idle CPU           {cpu(pids):.1f} ms per second over 30 s")
 
 # A second launch hands over to the running app, which opens its window.
 subprocess.run([app], stderr=subprocess.DEVNULL, timeout=30)
-wait("WebKit's processes", lambda: len(tree(process.pid)) > 1)
+wait("WebKit's web process", lambda: web_process(process.pid))
 time.sleep(10)
 memory("window open        ", process.pid)
 
@@ -143,5 +166,10 @@ wait("the window to be released", lambda: "releasing it" in Path(log).read_text(
 time.sleep(10)
 pids = memory("window released    ", process.pid)
 print(f"idle CPU           {cpu(pids):.1f} ms per second over 30 s")
+
+# And it comes back: a released window is made again when asked for.
+subprocess.run([app], stderr=subprocess.DEVNULL, timeout=30)
+wait("the window to open again after its release", lambda: web_process(process.pid))
+print("window reopened    yes, after its release")
 process.terminate()
 process.wait(timeout=15)

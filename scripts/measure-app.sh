@@ -7,9 +7,9 @@
 # noisy, so the figures are printed, never asserted.
 #   scripts/measure-app.sh                build the release app and bundles, then measure
 #   scripts/measure-app.sh --no-build     measure the release binary already built
-#   scripts/measure-app.sh --no-build --with-gdk-gl
-#                                         the same with GDK's OpenGL left on (GDK_GL set
-#                                         empty), to see what the app's GDK_GL=disable saves
+#   scripts/measure-app.sh --no-build --without-gdk-gl
+#                                         the same with GDK_GL=disable: what GDK's OpenGL
+#                                         costs (see the README for why the app keeps it)
 # Bundles: the .deb by default; STINT_BUNDLES=deb,appimage adds the AppImage, whose tools
 # the Tauri CLI downloads from GitHub (so it needs more than the package registries).
 source "$(dirname "$0")/lib.sh"
@@ -20,7 +20,7 @@ gdk_gl=""
 for arg in "$@"; do
     case "$arg" in
         --no-build) build="" ;;
-        --with-gdk-gl) gdk_gl=1 ;;
+        --without-gdk-gl) gdk_gl=disable ;;
         *) die "unknown argument $arg (see the top of $0)" ;;
     esac
 done
@@ -45,7 +45,7 @@ for bundle in "$release"/bundle/deb/*.deb "$release"/bundle/appimage/*.AppImage;
     [ -f "$bundle" ] && echo "bundle             $(size "$bundle")  ($(basename "$bundle"))"
 done
 
-say "launch to tray, and memory (Xvfb, private session bus)${gdk_gl:+, GDK OpenGL left on}"
+say "launch to tray, and memory (Xvfb, private session bus)${gdk_gl:+, GDK_GL=disable}"
 export STINT_MEASURE_APP="$app" STINT_MEASURE_GDK_GL="$gdk_gl"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     set -euo pipefail
@@ -57,6 +57,6 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     # window, once closed, is released after 5 s instead of 10 min.
     export STINT_START_URL=http://127.0.0.1:9/start STINT_SSO_REGION=us-east-1 STINT_LOG=info \
         NO_COLOR=1 STINT_WINDOW_RELEASE_SECS=5
-    if [ -n "$STINT_MEASURE_GDK_GL" ]; then export GDK_GL=; fi
+    if [ -n "$STINT_MEASURE_GDK_GL" ]; then export GDK_GL="$STINT_MEASURE_GDK_GL"; fi
     python3 "$STINT_ROOT/scripts/measure-app.py" "$STINT_MEASURE_APP" "$home/app.log"
 '
