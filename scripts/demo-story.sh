@@ -21,13 +21,23 @@ WINDOW="90s"
 TARGET="prod/ReadOnlyAccess"
 
 step() { printf '\n\033[1;34m--- %s\033[0m\n' "$*"; }
-show() { printf '\033[2m$ %s\033[0m\n' "$*"; }
+# The command being run, on stderr so that what it prints stays its own.
+show() { printf '\033[2m$ %s\033[0m\n' "$*" >&2; }
+
+# ARGS as one would type them: quoted where a shell needs it.
+typed() {
+    local arg out=""
+    for arg in "$@"; do
+        if [[ "$arg" =~ ^[A-Za-z0-9_./:=,@+-]+$ ]]; then out+=" $arg"; else out+=" '${arg//\'/\'\\\'\'}'"; fi
+    done
+    printf '%s' "${out# }"
+}
 
 # stint PERSON ARGS...: the CLI as PERSON, shown as it is typed.
 stint() {
     local who="$1"
     shift
-    show "stint $*    # as $who"
+    show "stint $(typed "$@")    # as $who"
     "$STINT_AS" "$who" "$@"
 }
 
@@ -37,9 +47,12 @@ print(v)' "$@"; }
 
 # State of request ID in PERSON's `stint ls --json`.
 state_of() {
-    "$STINT_AS" "$1" ls --json | python3 -c 'import json, sys
+    local ls
+    ls="$("$STINT_AS" "$1" ls --json)" || die "stint ls failed for $1"
+    python3 -c 'import json, sys
 ls = json.load(sys.stdin)
-print(next((r["state"] for r in ls.get("requests", []) if r["id"] == int(sys.argv[1])), "missing"))' "$2"
+print(next((r["state"] for r in ls.get("requests", []) if r["id"] == int(sys.argv[1])), "missing"))' "$2" <<<"$ls" ||
+        die "stint ls --json printed: $ls"
 }
 
 # until_state PERSON ID STATE SECONDS: polls until the request reaches STATE.
@@ -113,9 +126,9 @@ esac
 step "alice's console link lands on prod as ReadOnlyAccess"
 url="$(stint alice console "$TARGET" --print)"
 echo "    ${url:0:100}..."
-curl -fsS -H 'accept: application/json' "$url" | python3 -c 'import json, sys
+curl -fsSL -H 'accept: application/json' "$url" | python3 -c 'import json, sys
 p = json.load(sys.stdin)
-print(f"    the simulator console: account {p[\"accountId\"]}, role {p[\"roleName\"]}, user {p[\"userName\"]}")'
+print("    the console page of the simulator: account %s, role %s, user %s" % (p["accountId"], p["roleName"], p["userName"]))'
 
 step "the window ends: the broker deletes the assignment and alice's access is gone"
 echo "    (waiting for the $WINDOW window to close)"

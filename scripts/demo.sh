@@ -20,6 +20,8 @@ BROKER_CONFIG="crates/stint-broker/demo/broker.toml"
 port_taken() {
     python3 -c 'import socket, sys
 s = socket.socket()
+# As the servers bind: connections of an earlier run in TIME_WAIT do not count.
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 try:
     s.bind((sys.argv[1], int(sys.argv[2])))
 except OSError:
@@ -166,7 +168,8 @@ set -euo pipefail
 [ \$# -ge 1 ] || { echo "usage: \$0 PERSON [ARGS...]" >&2; exit 2; }
 person="$DEMO_DIR/people/\$1"
 shift
-mkdir -p "\$person"
+mkdir -p "\$person/aws"
+touch "\$person/aws/config" "\$person/aws/credentials"
 export STINT_CONFIG="\$person/config.toml" STINT_CACHE_DIR="\$person/cache" \\
     STINT_SSO_SESSION="stint-demo-\$(basename "\$person")" STINT_BROKER_URL="$BROKER_URL" \\
     STINT_WRITE_AWS_CLI_CACHE=false AWS_ENDPOINT_URL="$SIM_URL" \\
@@ -177,8 +180,16 @@ fi
 export HOME="\$person/home" XDG_DATA_HOME="\$person/home/.local/share" \\
     XDG_CONFIG_HOME="\$person/home/.config" XDG_CACHE_HOME="\$person/home/.cache"
 mkdir -p "\$XDG_DATA_HOME/keyrings"
+# The command starts once the unlocked keyring owns its name on the bus: before that, a
+# keyring call would make D-Bus start a second, locked daemon.
 exec dbus-run-session -- bash -c '
-    eval "\$(printf stint-demo | gnome-keyring-daemon --unlock --components=secrets)" >/dev/null
+    printf stint-demo | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+    for _ in \$(seq 1 100); do
+        dbus-send --session --print-reply --dest=org.freedesktop.DBus / \\
+            org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null |
+            grep -q "boolean true" && break
+        sleep 0.05
+    done
     exec "\$@"
 ' stint-as "$STINT" "\$@" 2> >(grep --line-buffered -v "^dbus-daemon\\|Failed to set fd limit\\|discover_other_daemon" >&2)
 EOF

@@ -135,8 +135,7 @@ fn release_later<R: Runtime>(window: WebviewWindow<R>) {
     let ticket = app.state::<Visibility>().hidden();
     tauri::async_runtime::spawn(async move {
         tokio::time::sleep(release_after()).await;
-        if app.state::<Visibility>().untouched_since(ticket)
-            && !window.is_visible().unwrap_or(true)
+        if app.state::<Visibility>().untouched_since(ticket) && !window.is_visible().unwrap_or(true)
         {
             tracing::info!("window hidden for a while: releasing it");
             if let Err(e) = window.destroy() {

@@ -29,7 +29,9 @@ pub async fn sdk_config(region: &str) -> SdkConfig {
 /// The SDK's own default would add aws-lc, a second TLS library next to reqwest's.
 pub fn http_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring))
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
         .build_https()
 }
 
