@@ -595,7 +595,12 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("account_id")?, row.try_get("permission_set_arn")?)))
+            .map(|row| {
+                Ok((
+                    row.try_get("account_id")?,
+                    row.try_get("permission_set_arn")?,
+                ))
+            })
             .collect()
     }
 
