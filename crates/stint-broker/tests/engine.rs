@@ -286,7 +286,7 @@ async fn extend_in_place_with_and_without_reapproval() {
         let before = h.engine.request(r.id).await.unwrap();
         let extended = h
             .engine
-            .extend(r.id, &alice(), Duration::from_secs(1800), None, false)
+            .extend(r.id, &alice(), Duration::from_secs(1800), None, None)
             .await
             .unwrap();
         assert_eq!(extended.end_at, before.end_at + Span::minutes(30));
@@ -300,7 +300,7 @@ async fn extend_in_place_with_and_without_reapproval() {
                 &alice(),
                 Duration::from_secs(600),
                 Some("still debugging".into()),
-                true,
+                Some(vec!["sre-leads".into()]),
             )
             .await
             .unwrap();
@@ -343,10 +343,73 @@ async fn extend_in_place_with_and_without_reapproval() {
 
         let err = h
             .engine
-            .extend(r.id, &alice(), Duration::from_secs(60), None, false)
+            .extend(r.id, &alice(), Duration::from_secs(60), None, None)
             .await
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidState);
+    }
+}
+
+/// A grant made without approval has no approvers of its own; when the policy wants
+/// approval for the longer window, the groups it names now approve the extension.
+#[tokio::test]
+async fn extending_a_grant_made_without_approval_asks_the_groups_named_now() {
+    for db in databases().await {
+        let h = Harness::new(db).await;
+        let mut self_service = grant(60, false);
+        self_service.decision.approver_groups = vec![];
+        let r = h.engine.create(&alice(), self_service).await.unwrap();
+        h.drive(Span::seconds(5)).await;
+        assert_eq!(state(&h, r.id).await, State::Active);
+        let approvable = |who| {
+            let engine = h.engine.clone();
+            async move {
+                let page = engine
+                    .list(
+                        &who,
+                        ListQuery {
+                            scope: Scope::Approvable,
+                            states: vec![],
+                            account_id: None,
+                            cursor: None,
+                            limit: None,
+                        },
+                    )
+                    .await
+                    .unwrap();
+                page.items.iter().map(|i| i.id).collect::<Vec<_>>()
+            }
+        };
+        assert!(approvable(bob()).await.is_empty());
+
+        let err = h
+            .engine
+            .extend(r.id, &alice(), Duration::from_secs(600), None, Some(vec![]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NoApprover, "{err}");
+
+        let asked = h
+            .engine
+            .extend(
+                r.id,
+                &alice(),
+                Duration::from_secs(600),
+                Some("the migration runs long".into()),
+                Some(vec!["sre-leads".into()]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(asked.approver_groups, vec!["sre-leads".to_string()]);
+        assert_eq!(
+            approvable(bob()).await,
+            vec![r.id],
+            "bob may approve it now"
+        );
+        let approved = h.engine.approve(r.id, &bob(), None).await.unwrap();
+        assert_eq!(approved.end_at, asked.end_at + Span::minutes(10));
+        assert_eq!(approved.pending_end_at, None);
+        assert!(approvable(bob()).await.is_empty());
     }
 }
 
