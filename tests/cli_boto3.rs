@@ -14,7 +14,13 @@ print(boto3.Session(profile_name=sys.argv[1]).client('sts').get_caller_identity(
 fn python() -> Option<PathBuf> {
     let path = std::env::var_os("STINT_PYTHON")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../.venv/bin/python"));
+        .unwrap_or_else(|| {
+            PathBuf::from(
+                std::env::var("CARGO_MANIFEST_DIR")
+                    .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+            )
+            .join("../.venv/bin/python")
+        });
     if path.exists() {
         Some(path)
     } else {

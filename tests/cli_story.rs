@@ -59,9 +59,12 @@ baseline_account = "222222222222"
 sts_hosts = ["{sim}"]
 "#,
         db = dir.path().join("stint.db").display(),
-        policy = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../crates/stint-broker/demo/policies.toml")
-            .display(),
+        policy = PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
+        )
+        .join("../crates/stint-broker/demo/policies.toml")
+        .display(),
         region = sim.region(),
         instance = sim.instance_arn(),
         store = sim.identity_store_id(),

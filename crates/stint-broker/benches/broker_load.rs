@@ -339,11 +339,18 @@ type TupleKey = (String, String, String);
 
 /// The broker's VmRSS, sampled every 250 ms, and the phase of the run it was taken in.
 #[derive(Clone, Default)]
-struct Memory(Arc<std::sync::Mutex<(String, Vec<(String, f64)>)>>);
+struct Memory(Arc<std::sync::Mutex<Samples>>);
+
+/// The current phase, and every (phase, VmRSS in MiB) sample so far.
+#[derive(Default)]
+struct Samples {
+    phase: String,
+    taken: Vec<(String, f64)>,
+}
 
 impl Memory {
     fn phase(&self, name: &str) {
-        self.0.lock().map(|mut m| m.0 = name.to_owned()).ok();
+        self.0.lock().map(|mut m| m.phase = name.to_owned()).ok();
     }
 
     fn sample(&self, pid: u32) {
@@ -356,8 +363,8 @@ impl Memory {
             .unwrap_or(0.0)
             / 1024.0;
         if let Ok(mut m) = self.0.lock() {
-            let phase = m.0.clone();
-            m.1.push((phase, rss));
+            let phase = m.phase.clone();
+            m.taken.push((phase, rss));
         }
     }
 
@@ -367,7 +374,7 @@ impl Memory {
             return Vec::new();
         };
         let mut out: Vec<(String, f64)> = Vec::new();
-        for (phase, rss) in &m.1 {
+        for (phase, rss) in &m.taken {
             match out.iter_mut().find(|(p, _)| p == phase) {
                 Some(entry) => entry.1 = entry.1.max(*rss),
                 None => out.push((phase.clone(), *rss)),

@@ -194,32 +194,42 @@ async fn an_extension_is_held_to_the_policy_like_a_new_request() {
         .request(&alice, "dev", "PowerUserAccess", 3 * 3600)
         .await;
     assert!(!r.approval_required);
-    let (status, refused) = api
-        .post(
-            &alice,
-            &routes::with_id(routes::EXTEND, r.id),
-            json!({ "bySecs": 2 * 3600 }),
-        )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
-    assert_eq!(refused["code"], "no_approver");
-    let message = refused["message"].as_str().unwrap();
-    assert!(
-        message.contains("new request") && message.contains("sre-leads"),
-        "{message}"
-    );
+    let bob = api.login("bob").await;
     // Within the self-service maximum it is extended at once.
     let extended = api
         .act(&alice, routes::EXTEND, r.id, json!({ "bySecs": 3600 }))
         .await;
     assert_eq!(extended.duration_secs, 4 * 3600);
     assert_eq!(extended.end_at, r.end_at + chrono::Duration::hours(1));
+    assert_eq!(extended.pending_end_at, None);
+    // 6h in all falls under the rule that wants sre-leads: the grant had no approvers of
+    // its own, so the extension goes to the groups that rule names, and waits for them.
+    let asked = api
+        .act(&alice, routes::EXTEND, r.id, json!({ "bySecs": 2 * 3600 }))
+        .await;
+    assert_eq!(asked.end_at, extended.end_at, "extended before approval");
+    assert_eq!(
+        asked.pending_end_at,
+        Some(extended.end_at + chrono::Duration::hours(2))
+    );
+    let (_, page) = api.get(&bob, "/v1/requests?scope=approvable").await;
+    assert!(
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["id"] == r.id),
+        "bob sees the extension to approve: {page}"
+    );
+    let approved = api.act(&bob, routes::APPROVE, r.id, json!({})).await;
+    assert_eq!(approved.duration_secs, 6 * 3600);
+    assert_eq!(approved.pending_end_at, None);
     // Past the longest rule: refused as a new request of that length would be.
     let (status, refused) = api
         .post(
             &alice,
             &routes::with_id(routes::EXTEND, r.id),
-            json!({ "bySecs": 5 * 3600 }),
+            json!({ "bySecs": 3 * 3600 }),
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");

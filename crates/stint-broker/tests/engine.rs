@@ -10,7 +10,7 @@ use futures::StreamExt;
 use stint_api::ErrorCode;
 use stint_broker::audit::AuditFilter;
 use stint_broker::idc::IdcError;
-use stint_broker::workflow::types::{Actual, Origin, State};
+use stint_broker::workflow::types::{Actor, Actual, Origin, State};
 use stint_broker::workflow::{EngineError, ListQuery, Scope};
 
 use common::fake_idc::key_for;
@@ -33,6 +33,25 @@ async fn kinds(h: &Harness, id: i64) -> Vec<String> {
 
 async fn state(h: &Harness, id: i64) -> State {
     h.engine.request(id).await.unwrap().state
+}
+
+/// The ids of the requests `who` may decide on now.
+async fn approvable(h: &Harness, who: &Actor) -> Vec<i64> {
+    let page = h
+        .engine
+        .list(
+            who,
+            ListQuery {
+                scope: Scope::Approvable,
+                states: vec![],
+                account_id: None,
+                cursor: None,
+                limit: None,
+            },
+        )
+        .await
+        .unwrap();
+    page.items.iter().map(|i| i.id).collect()
 }
 
 async fn assert_chain_intact(h: &Harness) {
@@ -286,7 +305,7 @@ async fn extend_in_place_with_and_without_reapproval() {
         let before = h.engine.request(r.id).await.unwrap();
         let extended = h
             .engine
-            .extend(r.id, &alice(), Duration::from_secs(1800), None, false)
+            .extend(r.id, &alice(), Duration::from_secs(1800), None, None)
             .await
             .unwrap();
         assert_eq!(extended.end_at, before.end_at + Span::minutes(30));
@@ -300,7 +319,7 @@ async fn extend_in_place_with_and_without_reapproval() {
                 &alice(),
                 Duration::from_secs(600),
                 Some("still debugging".into()),
-                true,
+                Some(vec!["sre-leads".into()]),
             )
             .await
             .unwrap();
@@ -309,21 +328,11 @@ async fn extend_in_place_with_and_without_reapproval() {
             asked.pending_end_at,
             Some(extended.end_at + Span::minutes(10))
         );
-        let mine = h
-            .engine
-            .list(
-                &bob(),
-                ListQuery {
-                    scope: Scope::Approvable,
-                    states: vec![],
-                    account_id: None,
-                    cursor: None,
-                    limit: None,
-                },
-            )
-            .await
-            .unwrap();
-        assert_eq!(mine.items.len(), 1, "the extension awaits bob's approval");
+        assert_eq!(
+            approvable(&h, &bob()).await,
+            vec![r.id],
+            "the extension awaits bob's approval"
+        );
         let err = h.engine.approve(r.id, &alice(), None).await.unwrap_err();
         assert_eq!(err.code(), ErrorCode::SelfApproval);
         let approved = h.engine.approve(r.id, &bob(), None).await.unwrap();
@@ -343,10 +352,54 @@ async fn extend_in_place_with_and_without_reapproval() {
 
         let err = h
             .engine
-            .extend(r.id, &alice(), Duration::from_secs(60), None, false)
+            .extend(r.id, &alice(), Duration::from_secs(60), None, None)
             .await
             .unwrap_err();
         assert_eq!(err.code(), ErrorCode::InvalidState);
+    }
+}
+
+/// A grant made without approval has no approvers of its own; when the policy wants
+/// approval for the longer window, the groups it names now approve the extension.
+#[tokio::test]
+async fn extending_a_grant_made_without_approval_asks_the_groups_named_now() {
+    for db in databases().await {
+        let h = Harness::new(db).await;
+        let mut self_service = grant(60, false);
+        self_service.decision.approver_groups = vec![];
+        let r = h.engine.create(&alice(), self_service).await.unwrap();
+        h.drive(Span::seconds(5)).await;
+        assert_eq!(state(&h, r.id).await, State::Active);
+        assert!(approvable(&h, &bob()).await.is_empty());
+
+        let err = h
+            .engine
+            .extend(r.id, &alice(), Duration::from_secs(600), None, Some(vec![]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.code(), ErrorCode::NoApprover, "{err}");
+
+        let asked = h
+            .engine
+            .extend(
+                r.id,
+                &alice(),
+                Duration::from_secs(600),
+                Some("the migration runs long".into()),
+                Some(vec!["sre-leads".into()]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(asked.approver_groups, vec!["sre-leads".to_string()]);
+        assert_eq!(
+            approvable(&h, &bob()).await,
+            vec![r.id],
+            "bob may approve it now"
+        );
+        let approved = h.engine.approve(r.id, &bob(), None).await.unwrap();
+        assert_eq!(approved.end_at, asked.end_at + Span::minutes(10));
+        assert_eq!(approved.pending_end_at, None);
+        assert!(approvable(&h, &bob()).await.is_empty());
     }
 }
 

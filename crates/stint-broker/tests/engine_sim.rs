@@ -389,7 +389,7 @@ async fn auto_approval_revoke_extend_reject_cancel_and_timeout() {
         .unwrap();
     w.wait_state(e.id, State::Active).await;
     w.engine()
-        .extend(e.id, &alice, Duration::from_secs(3), None, false)
+        .extend(e.id, &alice, Duration::from_secs(3), None, None)
         .await
         .unwrap();
     let end = w.engine().request(e.id).await.unwrap().end_at;

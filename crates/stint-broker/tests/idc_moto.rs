@@ -41,7 +41,11 @@ struct Moto {
 
 impl Moto {
     fn binary() -> PathBuf {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server")
+        PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("../../.venv/bin/moto_server")
     }
 
     /// `None` (with the reason printed) when the virtualenv is not installed.
@@ -419,7 +423,11 @@ async fn the_whole_adapter_surface_against_moto() {
 }
 
 fn policy_actions() -> BTreeSet<String> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/iam-policy.json");
+    let path = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../../docs/iam-policy.json");
     let policy: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("docs/iam-policy.json"))
             .expect("valid JSON");

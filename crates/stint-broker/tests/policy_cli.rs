@@ -1,7 +1,7 @@
 //! `stint-broker check`, `default-config` and the not-yet-built subcommands, run as the
 //! real binary.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn broker(args: &[&str]) -> Output {
@@ -22,7 +22,11 @@ fn broker_with_env(args: &[&str], vars: &[(&str, &str)]) -> Output {
 }
 
 fn demo_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("demo")
+    PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("demo")
 }
 
 fn stderr(o: &Output) -> String {

@@ -2,7 +2,7 @@
 //! and tells the story the demo promises.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use stint_broker::idc::{Account, OrgUnit, Organization, PermissionSet};
@@ -16,7 +16,11 @@ struct DemoWorld {
 }
 
 fn demo_world() -> DemoWorld {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../stint-sim/worlds/demo.toml");
+    let path = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../stint-sim/worlds/demo.toml");
     let world: toml::Table = toml::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let list = |v: &toml::Value| v.as_array().cloned().unwrap_or_default();
     let s = |v: &toml::Value, k: &str| v[k].as_str().unwrap().to_owned();
@@ -88,7 +92,11 @@ fn subject(world: &DemoWorld, user: &str) -> Subject {
 }
 
 fn demo_policy(world: &DemoWorld) -> ResolvedPolicy {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("demo/policies.toml");
+    let path = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("demo/policies.toml");
     let parsed = Policy::load(&path).unwrap();
     assert!(parsed.warnings.is_empty(), "{:#?}", parsed.warnings);
     let resolved = parsed

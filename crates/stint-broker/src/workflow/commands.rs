@@ -460,15 +460,17 @@ impl Engine {
         .await
     }
 
-    /// Lengthens a request's window in place by `by`. When `approval_required` (the policy
-    /// says so) and the request is already approved, the new end waits for an approver.
+    /// Lengthens a request's window in place by `by`. With `approval` (the policy says the
+    /// new length needs it, and names these approver groups) an approved request's new end
+    /// waits for an approver: the request's own approvers, or, for a grant that needed
+    /// nobody's approval, the groups named now.
     pub async fn extend(
         &self,
         id: RequestId,
         actor: &Actor,
         by: Duration,
         reason: Option<String>,
-        approval_required: bool,
+        approval: Option<Vec<String>>,
     ) -> Result<Request, EngineError> {
         let reason = trimmed(reason);
         if let Some(reason) = &reason {
@@ -504,7 +506,10 @@ impl Engine {
                         json!({ "old_end_at": old_end, "end_at": new_end }),
                     )))
                 }
-                State::Approved | State::Activating | State::Active if approval_required => {
+                State::Approved | State::Activating | State::Active if approval.is_some() => {
+                    if r.approver_groups.is_empty() {
+                        r.approver_groups = approval.clone().unwrap_or_default();
+                    }
                     if r.approver_groups.is_empty() {
                         return Err(EngineError::NoApprover(format!(
                             "nobody could approve extending request {id}: the policy names no approver group for it"

@@ -12,21 +12,21 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
-use chrono::{DateTime, Utc};
+
 use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use stint_api::{AccessRequest, BrokerEvent};
 use stint_broker::api::{self, AppParts, AppState, Directory, DirectorySnapshot, EventSettings};
 use stint_broker::auth::{AuthError, Caller, CallerResolver};
-use stint_broker::clock::{Clock, Sleep};
+use stint_broker::clock::Clock;
 use stint_broker::idc::{AwsIdentityCenter, IdcSettings, IdentityCenter};
 use stint_broker::policy::PolicyHandle;
 use stint_broker::store;
 use stint_broker::workflow::types::Person;
 use stint_broker::workflow::{Engine, EngineSettings};
 use stint_sim::{ApiFaults, Faults, RunningSim};
-use tokio::sync::Notify;
+
 use tokio_util::sync::CancellationToken;
 
 /// Generous: the machine is shared and slow; waits end as soon as their condition holds.
@@ -52,45 +52,9 @@ where
     }
 }
 
-/// The wall clock plus an offset that only grows: the engine's polls and backoffs run in
-/// real time against the simulator, and a test jumps over a window instead of waiting it out.
-#[derive(Clone, Default)]
-pub struct JumpClock {
-    offset: Arc<Mutex<chrono::Duration>>,
-    moved: Arc<Notify>,
-}
-
-impl JumpClock {
-    pub fn jump(&self, by: chrono::Duration) {
-        *self.offset.lock().unwrap() += by;
-        self.moved.notify_waiters();
-    }
-}
-
-impl Clock for JumpClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now() + *self.offset.lock().unwrap()
-    }
-
-    fn sleep_until(&self, deadline: DateTime<Utc>) -> Sleep<'_> {
-        Box::pin(async move {
-            loop {
-                let moved = self.moved.notified();
-                tokio::pin!(moved);
-                moved.as_mut().enable();
-                match (deadline - self.now()).to_std() {
-                    Ok(left) if !left.is_zero() => {
-                        tokio::select! {
-                            _ = tokio::time::sleep(left) => {}
-                            _ = moved => {}
-                        }
-                    }
-                    _ => return,
-                }
-            }
-        })
-    }
-}
+#[path = "../support/jump_clock.rs"]
+mod jump_clock;
+pub use jump_clock::JumpClock;
 
 /// Sessions by token, as the authentication module would hold them.
 pub struct TestResolver {

@@ -86,7 +86,11 @@ pub struct WorldAssignment {
 
 impl World {
     pub fn demo() -> World {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../stint-sim/worlds/demo.toml");
+        let path = PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("../stint-sim/worlds/demo.toml");
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
         toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -115,7 +115,11 @@ impl AuthBroker {
         let idc = sim_identity_center(directory).await;
         let org = idc.organization().await.expect("organization");
         let sets = idc.permission_sets().await.expect("permission sets");
-        let policy_path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("demo/policies.toml");
+        let policy_path = PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("demo/policies.toml");
         let (policy, _) = PolicyHandle::load(policy_path, &org, &sets).expect("demo policy loads");
         let clock = ManualClock::new(sts.now());
         let mut settings = settings_for(sts, &options.extra_sts);

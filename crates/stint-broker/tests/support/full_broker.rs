@@ -4,17 +4,15 @@
 //! but can jump over a window instead of waiting it out.
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
-use stint_broker::clock::{Clock, Sleep};
 use stint_broker::config::Config;
 use stint_broker::idc::IdentityCenter;
 use stint_broker::server::{Broker, ServeOptions};
 use stint_broker::webhook::WebhookSettings;
 use stint_sim::RunningSim;
-use tokio::sync::Notify;
+
 use tokio_util::sync::CancellationToken;
 
 use super::auth_broker::sim_identity_center;
@@ -24,44 +22,7 @@ pub const AUDIENCE: &str = "https://stint.test.example";
 pub const WEBHOOK_SECRET: &str = "story-webhook-secret-0123456789";
 pub const DEMO_POLICY: &str = include_str!("../../demo/policies.toml");
 
-/// The wall clock plus an offset that only grows.
-#[derive(Clone, Default)]
-pub struct JumpClock {
-    offset: Arc<Mutex<chrono::Duration>>,
-    moved: Arc<Notify>,
-}
-
-impl JumpClock {
-    pub fn jump(&self, by: chrono::Duration) {
-        *self.offset.lock().unwrap() += by;
-        self.moved.notify_waiters();
-    }
-}
-
-impl Clock for JumpClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now() + *self.offset.lock().unwrap()
-    }
-
-    fn sleep_until(&self, deadline: DateTime<Utc>) -> Sleep<'_> {
-        Box::pin(async move {
-            loop {
-                let moved = self.moved.notified();
-                tokio::pin!(moved);
-                moved.as_mut().enable();
-                match (deadline - self.now()).to_std() {
-                    Ok(left) if !left.is_zero() => {
-                        tokio::select! {
-                            _ = tokio::time::sleep(left) => {}
-                            _ = moved => {}
-                        }
-                    }
-                    _ => return,
-                }
-            }
-        })
-    }
-}
+pub use super::jump_clock::JumpClock;
 
 /// The broker's config file for a simulator and a database. `overrides` replace top-level
 /// keys (values as TOML, such as `"\"30s\""`) or add new ones.

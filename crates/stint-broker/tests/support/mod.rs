@@ -5,5 +5,6 @@ pub mod auth_broker;
 pub mod client;
 pub mod full_broker;
 pub mod identity;
+pub mod jump_clock;
 pub mod process;
 pub mod webhook_receiver;

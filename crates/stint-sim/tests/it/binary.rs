@@ -9,7 +9,11 @@ use stint_sim::Ready;
 const BIN: &str = env!("CARGO_BIN_EXE_stint-sim");
 
 fn demo_world_path() -> String {
-    format!("{}/worlds/demo.toml", env!("CARGO_MANIFEST_DIR"))
+    format!(
+        "{}/worlds/demo.toml",
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
+    )
 }
 
 #[tokio::test]

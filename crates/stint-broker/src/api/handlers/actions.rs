@@ -206,22 +206,6 @@ pub async fn extend(
         },
         directory.as_ref(),
     )?;
-    if decision.approval_required
-        && request.approver_groups.is_empty()
-        && request.state != crate::workflow::types::State::Pending
-    {
-        // Granted without approval, it has no approvers to ask; a second request for the
-        // extra time shares the same assignment, so nothing is lost by asking anew.
-        return Err(AppError::new(
-            stint_api::ErrorCode::NoApprover,
-            format!(
-                "request {id} was granted without approval, and {} in all needs approval under rule \"{}\": request the extra time as a new request, which {} can approve",
-                crate::policy::human_duration(length),
-                decision.rule.name,
-                decision.approver_groups.join(", ")
-            ),
-        ));
-    }
     let extended = state
         .engine()
         .extend(
@@ -229,7 +213,9 @@ pub async fn extend(
             &viewer.actor(),
             by,
             body.reason,
-            decision.approval_required,
+            decision
+                .approval_required
+                .then(|| decision.approver_groups.clone()),
         )
         .await?;
     Ok(axum::Json(extended.to_api()))

@@ -249,11 +249,13 @@ async fn append_events(
 }
 
 async fn update_request(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> {
+    let groups = serde_json::to_string(&r.approver_groups)
+        .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
     let done = sqlx::query(
         "UPDATE requests SET state = $1, failed_from = $2, duration_secs = $3, start_at = $4, end_at = $5, \
          pending_end_at = $6, approval_deadline = $7, decided_by_id = $8, decided_by_name = $9, \
          decided_by_display = $10, decision_comment = $11, outcome = $12, updated_at = $13, next_due_at = $14, \
-         version = version + 1 WHERE id = $15 AND version = $16",
+         approver_groups = $15, version = version + 1 WHERE id = $16 AND version = $17",
     )
     .bind(r.state.as_str())
     .bind(r.failed_from.map(State::as_str))
@@ -269,15 +271,26 @@ async fn update_request(conn: &mut PgConnection, r: &Request) -> Result<(), Stor
     .bind(r.outcome.as_deref())
     .bind(truncate(r.updated_at))
     .bind(r.next_due_at.map(truncate))
+    .bind(&groups)
     .bind(r.id)
     .bind(r.version)
     .execute(&mut *conn)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict);
     }
+    // Groups are added to a request only when an extension of a grant made without
+    // approval asks for one; that is the only time the index needs new rows.
+    if r.pending_end_at.is_some() {
+        for group in &r.approver_groups {
+            sqlx::query("INSERT INTO request_approver_groups (request_id, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(r.id)
+                .bind(group)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn update_tuple(conn: &mut PgConnection, t: &Tuple) -> Result<(), StoreError> {

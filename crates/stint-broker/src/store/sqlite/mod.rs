@@ -248,11 +248,13 @@ async fn append_events(
 }
 
 async fn update_request(conn: &mut SqliteConnection, r: &Request) -> Result<(), StoreError> {
+    let groups = serde_json::to_string(&r.approver_groups)
+        .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
     let done = sqlx::query(
         "UPDATE requests SET state = ?, failed_from = ?, duration_secs = ?, start_at = ?, end_at = ?, \
          pending_end_at = ?, approval_deadline = ?, decided_by_id = ?, decided_by_name = ?, \
          decided_by_display = ?, decision_comment = ?, outcome = ?, updated_at = ?, next_due_at = ?, \
-         version = version + 1 WHERE id = ? AND version = ?",
+         approver_groups = ?, version = version + 1 WHERE id = ? AND version = ?",
     )
     .bind(r.state.as_str())
     .bind(r.failed_from.map(State::as_str))
@@ -268,15 +270,26 @@ async fn update_request(conn: &mut SqliteConnection, r: &Request) -> Result<(), 
     .bind(r.outcome.as_deref())
     .bind(to_sqlite(r.updated_at))
     .bind(opt_to_sqlite(r.next_due_at))
+    .bind(&groups)
     .bind(r.id)
     .bind(r.version)
     .execute(&mut *conn)
     .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
+    if done.rows_affected() != 1 {
+        return Err(StoreError::Conflict);
     }
+    // Groups are added to a request only when an extension of a grant made without
+    // approval asks for one; that is the only time the index needs new rows.
+    if r.pending_end_at.is_some() {
+        for group in &r.approver_groups {
+            sqlx::query("INSERT OR IGNORE INTO request_approver_groups (request_id, group_name) VALUES (?, ?)")
+                .bind(r.id)
+                .bind(group)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn update_tuple(conn: &mut SqliteConnection, t: &Tuple) -> Result<(), StoreError> {
