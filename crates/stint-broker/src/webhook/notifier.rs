@@ -18,6 +18,9 @@ use crate::config::Secret;
 use crate::store::Store;
 use crate::workflow::backoff::{exponential, full_jitter, to_chrono};
 
+/// How long a stopping process waits for the answer to a delivery already sent.
+pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Where notices go now: read before every round and attempt, so a policy reload that
 /// changes or removes the URL takes effect at once.
 pub type WebhookTarget = Arc<dyn Fn() -> Option<Url> + Send + Sync>;
@@ -108,8 +111,8 @@ impl Notifier {
     }
 
     /// Delivers until `stop` is cancelled, then gives the lease up so another replica can
-    /// take over at once. An attempt in flight when `stop` comes is abandoned: it is sent
-    /// again by whoever delivers next.
+    /// take over at once. An attempt in flight when `stop` comes gets [`STOP_GRACE`] to be
+    /// answered; after that it is abandoned and sent again by whoever delivers next.
     pub async fn run(mut self, stop: CancellationToken) {
         let mut told_unsigned = false;
         while !stop.is_cancelled() {
@@ -266,9 +269,20 @@ impl Notifier {
                 return Ok(false);
             };
             attempt += 1;
-            let outcome = tokio::select! {
-                outcome = sender.send(url, notice) => outcome?,
-                () = stop.cancelled() => return Ok(false),
+            let outcome = {
+                let send = sender.send(url, notice);
+                tokio::pin!(send);
+                tokio::select! {
+                    outcome = &mut send => outcome?,
+                    () = stop.cancelled() => {
+                        // The receiver may already have taken the body and its answer be
+                        // on the way: a moment's wait spares it a repeat after a graceful stop.
+                        match tokio::time::timeout(STOP_GRACE, &mut send).await {
+                            Ok(outcome) => outcome?,
+                            Err(_) => return Ok(false),
+                        }
+                    }
+                }
             };
             let why = match outcome {
                 Outcome::Delivered(status) => {
