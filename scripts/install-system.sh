@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 packages=(
     build-essential pkg-config libssl-dev
     libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev libxdo-dev
-    xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst imagemagick xclip
+    xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst imagemagick xclip x11-utils
     gnome-keyring libsecret-1-dev libsecret-tools libdbus-1-dev
     postgresql sqlite3 python3-venv curl ca-certificates
 )

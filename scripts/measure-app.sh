@@ -1,26 +1,27 @@
 #!/usr/bin/env bash
 # Measures the desktop app and prints the numbers the README reports: the release
 # binary and bundle sizes (`tauri build`), the time from launch to the tray menu being on
-# the session bus, and the memory of all its processes (the app and WebKit's) signed out
-# and idle: as a tray alone, with the window open, and once the closed window has been
-# released. Under Xvfb with a private session bus. Not a test: the machine is shared and
-# noisy, so the figures are printed, never asserted.
+# the session bus, and the memory of all its processes (the app and WebKit's): signed out
+# as a tray alone, with the window open, and once the closed window has been released;
+# then signed in with a grant counting down, as a tray alone. Under Xvfb with a private
+# session bus. Not a test: the machine is shared and noisy, so the figures are printed,
+# never asserted.
 #   scripts/measure-app.sh                build the release app and bundles, then measure
 #   scripts/measure-app.sh --no-build     measure the release binary already built
-#   scripts/measure-app.sh --no-build --without-gdk-gl
-#                                         the same with GDK_GL=disable: what GDK's OpenGL
-#                                         costs (see the README for why the app keeps it)
+#   scripts/measure-app.sh --no-build --with-gdk-gl
+#                                         the same with GDK's OpenGL on (GDK_GL set empty),
+#                                         which the app turns off by default: what it costs
 # Bundles: the .deb by default; STINT_BUNDLES=deb,appimage adds the AppImage, whose tools
 # the Tauri CLI downloads from GitHub (so it needs more than the package registries).
 source "$(dirname "$0")/lib.sh"
 cd "$STINT_ROOT"
 
 build=1
-gdk_gl=""
+gdk_gl=unset
 for arg in "$@"; do
     case "$arg" in
         --no-build) build="" ;;
-        --without-gdk-gl) gdk_gl=disable ;;
+        --with-gdk-gl) gdk_gl="" ;;
         *) die "unknown argument $arg (see the top of $0)" ;;
     esac
 done
@@ -35,6 +36,9 @@ if [ -n "$build" ]; then
         "$STINT_ROOT/ui/node_modules/.bin/tauri" build --ci --bundles "${STINT_BUNDLES:-deb}" >&2
 fi
 
+say "the servers and CLI the signed-in measurement runs (debug builds)"
+cargo build --quiet -p stint-sim -p stint-broker -p stint-cli --bins
+
 release="$CARGO_TARGET_DIR/release"
 app="$release/stint-app"
 [ -x "$app" ] || die "$app is missing: run without --no-build"
@@ -45,7 +49,8 @@ for bundle in "$release"/bundle/deb/*.deb "$release"/bundle/appimage/*.AppImage;
     [ -f "$bundle" ] && echo "bundle             $(size "$bundle")  ($(basename "$bundle"))"
 done
 
-say "launch to tray, and memory (Xvfb, private session bus)${gdk_gl:+, GDK_GL=disable}"
+[ "$gdk_gl" = unset ] && gl_note="" || gl_note=", GDK's OpenGL on"
+say "launch to tray, and memory (Xvfb, private session bus)$gl_note"
 export STINT_MEASURE_APP="$app" STINT_MEASURE_GDK_GL="$gdk_gl"
 xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     set -euo pipefail
@@ -57,6 +62,6 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     # window, once closed, is released after 5 s instead of 10 min.
     export STINT_START_URL=http://127.0.0.1:9/start STINT_SSO_REGION=us-east-1 STINT_LOG=info \
         NO_COLOR=1 STINT_WINDOW_RELEASE_SECS=5
-    if [ -n "$STINT_MEASURE_GDK_GL" ]; then export GDK_GL="$STINT_MEASURE_GDK_GL"; fi
+    if [ "$STINT_MEASURE_GDK_GL" != unset ]; then export GDK_GL="$STINT_MEASURE_GDK_GL"; fi
     python3 "$STINT_ROOT/scripts/measure-app.py" "$STINT_MEASURE_APP" "$home/app.log"
 '

@@ -13,6 +13,7 @@ use crate::model::TrayLook;
 use crate::notices::Notice;
 use crate::service::Service;
 use crate::shell::Shell;
+use crate::software_rendering;
 use crate::tray::{self, menu};
 use crate::view::{Navigate, Snapshot, View};
 use crate::window;
@@ -83,6 +84,8 @@ impl<R: Runtime> Shell for Desktop<R> {
     fn open_url(&self, url: &str) -> Result<(), String> {
         match std::env::var("STINT_BROWSER") {
             Ok(custom) if !custom.trim().is_empty() => run_browser_command(&custom, url),
+            #[cfg(target_os = "linux")]
+            _ if software_rendering::set_by_stint() => open_with_restored_env(url),
             _ => self
                 .app
                 .opener()
@@ -114,7 +117,7 @@ impl<R: Runtime> Shell for Desktop<R> {
 fn run_browser_command(command: &str, url: &str) -> Result<(), String> {
     let mut words = command.split_whitespace();
     let program = words.next().unwrap_or_default();
-    let mut child = Command::new(program)
+    let mut child = software_rendering::restore_env(&mut Command::new(program))
         .args(words)
         .arg(url)
         .stdin(Stdio::null())
@@ -126,6 +129,34 @@ fn run_browser_command(command: &str, url: &str) -> Result<(), String> {
         let _ = child.wait();
     });
     Ok(())
+}
+
+/// What the opener plugin does on Linux (the `open` crate's programs, xdg-open first),
+/// but with the environment the person started the app with: a browser it starts must not
+/// inherit the app's `GDK_GL`.
+#[cfg(target_os = "linux")]
+fn open_with_restored_env(url: &str) -> Result<(), String> {
+    let mut failed = Vec::new();
+    for mut command in open::commands(url) {
+        let spawned = software_rendering::restore_env(&mut command)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn();
+        match spawned {
+            Ok(mut child) => {
+                std::thread::spawn(move || {
+                    let _ = child.wait();
+                });
+                return Ok(());
+            }
+            Err(e) => failed.push(format!("{}: {e}", command.get_program().to_string_lossy())),
+        }
+    }
+    Err(format!(
+        "no program to open the browser with ({}); install xdg-utils or set STINT_BROWSER",
+        failed.join("; ")
+    ))
 }
 
 /// A click in the tray menu.

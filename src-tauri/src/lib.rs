@@ -12,6 +12,7 @@ mod notices;
 mod prefs;
 mod service;
 mod shell;
+mod software_rendering;
 mod tray;
 mod view;
 mod window;
@@ -30,6 +31,8 @@ use tauri::Manager;
 use tauri_plugin_window_state::StateFlags;
 
 use crate::view::{Navigate, View};
+
+pub use crate::software_rendering::restart_without_gdk_gl;
 
 /// Runs the app until Quit. Returns an error only when the app cannot start at all.
 pub fn run() -> anyhow::Result<()> {

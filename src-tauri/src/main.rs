@@ -3,6 +3,9 @@
 #![forbid(unsafe_code)]
 
 fn main() -> std::process::ExitCode {
+    if let Err(e) = stint_app::restart_without_gdk_gl() {
+        eprintln!("stint-app: could not restart without GDK's OpenGL ({e}); running with it");
+    }
     match stint_app::run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {

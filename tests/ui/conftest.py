@@ -22,7 +22,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 
-from desktop import Notifications, wait_for
+from desktop import Notifications, capture_window, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 SHOTS = REPO / "docs" / "screenshots"
@@ -98,9 +98,17 @@ class Recorder:
 
     script: Path
     log: Path
+    env_log: Path
+    # Holds the recorder as `xdg-open`: put first on PATH, it stands in for the desktop's
+    # opener when STINT_BROWSER is not set.
+    bin: Path
 
     def urls(self) -> list[str]:
         return self.log.read_text().splitlines() if self.log.exists() else []
+
+    def gdk_gl(self) -> list[str]:
+        """GDK_GL as each browser started saw it ("<unset>" when it was not set)."""
+        return self.env_log.read_text().splitlines() if self.env_log.exists() else []
 
 
 @pytest.fixture
@@ -112,11 +120,15 @@ def workdir():
 
 @pytest.fixture
 def recorder(workdir) -> Recorder:
-    log = workdir / "browser.log"
+    log, env_log = workdir / "browser.log", workdir / "browser-env.log"
     script = workdir / "record-url"
-    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "$1" >> "{log}"\n')
+    script.write_text(f'#!/bin/sh\nprintf "%s\\n" "${{GDK_GL-<unset>}}" >> "{env_log}"\n'
+                      f'printf "%s\\n" "$1" >> "{log}"\n')
     script.chmod(0o755)
-    return Recorder(script, log)
+    bin_dir = workdir / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "xdg-open").symlink_to(script)
+    return Recorder(script, log, env_log, bin_dir)
 
 
 @pytest.fixture
@@ -154,7 +166,17 @@ class App:
         # Two animation frames: what was just typed or rendered is painted.
         self.driver.execute_async_script(
             "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));")
-        self.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+        # The pixels on the X screen, not WebKit's snapshot: without GDK's OpenGL (the
+        # app's default) WebKitGTK 2.50's snapshots never complete.
+        capture_window("Stint", SHOTS / f"{name}.png")
+
+    def environ(self) -> dict[str, str]:
+        """The environment the app runs with, as the kernel has it (after its restart)."""
+        pids = [p for p in descendants(self.driver_process.pid)
+                if Path(f"/proc/{p}/comm").read_text().strip() == "stint-app"]
+        assert pids, "no stint-app process under tauri-driver"
+        raw = Path(f"/proc/{pids[0]}/environ").read_bytes().split(b"\0")
+        return dict(v.decode().split("=", 1) for v in raw if b"=" in v)
 
     def quit(self):
         if self.closed:

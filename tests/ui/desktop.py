@@ -146,6 +146,17 @@ def clipboard() -> str:
                           text=True, timeout=10).stdout
 
 
+def capture_window(title: str, out: Path) -> None:
+    """The window called `title` as it is on the X screen (ImageMagick's import)."""
+    tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
+                          timeout=10).stdout
+    # Tauri's helper windows share the name; the real one is the big one.
+    ids = [m.group(1) for m in re.finditer(rf'(0x[0-9a-f]+) "{re.escape(title)}": \(.*\)\s+(\d+)x(\d+)', tree)
+           if int(m.group(2)) > 100 and int(m.group(3)) > 100]
+    assert len(ids) == 1, f"expected one {title!r} window on the screen, found {ids}:\n{tree}"
+    subprocess.run(["import", "-silent", "-window", ids[0], str(out)], check=True, timeout=30)
+
+
 def render_menu_png(lines: list[str], out: Path) -> None:
     """The tray is invisible under Xvfb (no StatusNotifierWatcher), so the screenshot of
     its menu is its labels, as read over D-Bus, drawn by ImageMagick."""

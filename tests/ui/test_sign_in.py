@@ -10,8 +10,14 @@ from desktop import TrayMenu, render_menu_png, wait_for
 
 
 def test_sign_in_shows_the_code_then_who_you_are_and_survives_a_restart(sim, launch, recorder):
-    app = launch()
+    # The desktop's own opener this time (xdg-open, the recorder), not STINT_BROWSER.
+    app = launch(STINT_BROWSER=None, PATH=f"{recorder.bin}:{os.environ['PATH']}")
     app.wait("sign-in")
+    # Without GDK's OpenGL unless the person chose otherwise: the app has restarted itself
+    # with it off (software_rendering.rs), and still draws (the screenshots below).
+    env = app.environ()
+    if "GDK_GL" not in os.environ:
+        assert (env.get("GDK_GL"), env.get("STINT_SET_GDK_GL")) == ("disable", "1")
     app.shot("sign-in")
 
     tray = TrayMenu.find()
@@ -25,6 +31,8 @@ def test_sign_in_shows_the_code_then_who_you_are_and_survives_a_restart(sim, lau
     url = wait_for("the verification page to be opened", lambda: next(
         (u for u in recorder.urls() if code in u), None))
     assert url.startswith(sim.url)
+    # The opener gets the environment the app was started with, not the app's GDK_GL.
+    assert recorder.gdk_gl() == [os.environ.get("GDK_GL", "<unset>")]
 
     sim.approve_device(code, "alice")
     assert app.wait_text("who", lambda t: t == "alice")
