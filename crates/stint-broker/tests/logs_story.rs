@@ -16,7 +16,7 @@ use regex::Regex;
 use serde_json::json;
 use stint_api::{AuthAwsRequest, RequestState, SessionGrant};
 use stint_broker::auth::SessionToken;
-use stint_sim::{ApiFaults, Faults, RunningSim, World};
+use stint_sim::RunningSim;
 
 use support::client::{BrokerClient, Session, eventually, try_role_credentials};
 use support::full_broker::{AUDIENCE, WEBHOOK_SECRET, policy_text};
@@ -119,15 +119,7 @@ async fn login(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_whole_story_at_trace_leaves_no_secret_in_the_output() {
-    let sim = stint_sim::spawn(World::demo()).await.unwrap();
-    sim.set_faults(Faults {
-        sso_admin: ApiFaults {
-            provisioning_delay: Some(Duration::from_millis(500)),
-            ..ApiFaults::default()
-        },
-        ..Faults::default()
-    })
-    .unwrap();
+    let sim = support::slow_provisioning_sim().await;
     let mut secrets = Secrets::default();
     secrets.add(
         "the broker's AWS secret key",

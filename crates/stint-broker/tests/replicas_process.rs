@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::StreamExt;
 use serde_json::json;
 use stint_api::{AccessRequest, BrokerEvent, EventKind, RequestState};
-use stint_sim::{ApiFaults, CallRecord, Faults, World};
+use stint_sim::CallRecord;
 use tokio::sync::mpsc;
 
 use support::client::{BrokerClient, Session, eventually};
@@ -144,15 +144,7 @@ async fn two_replicas_share_the_schedule_and_the_api() {
         );
         return;
     };
-    let sim = stint_sim::spawn(World::demo()).await.unwrap();
-    sim.set_faults(Faults {
-        sso_admin: ApiFaults {
-            provisioning_delay: Some(Duration::from_millis(500)),
-            ..ApiFaults::default()
-        },
-        ..Faults::default()
-    })
-    .unwrap();
+    let sim = support::slow_provisioning_sim().await;
     let standing = sim.assignments().assignments;
     let setup = ProcessSetup::new(&sim, &db.url, POLICY, &[]);
     let mut a = setup.spawn().await;

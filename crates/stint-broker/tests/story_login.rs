@@ -14,7 +14,6 @@ use std::time::Duration;
 
 use serde_json::json;
 use stint_api::{AccessRequest, RequestState};
-use stint_sim::{ApiFaults, Faults, World};
 
 use common::databases;
 use support::client::{BrokerClient, eventually, try_role_credentials};
@@ -42,15 +41,7 @@ async fn alice_asks_bob_approves_access_comes_and_goes() {
 }
 
 async fn story(backend: &str, db_url: &str) {
-    let sim = stint_sim::spawn(World::demo()).await.unwrap();
-    sim.set_faults(Faults {
-        sso_admin: ApiFaults {
-            provisioning_delay: Some(Duration::from_millis(500)),
-            ..ApiFaults::default()
-        },
-        ..Faults::default()
-    })
-    .unwrap();
+    let sim = support::slow_provisioning_sim().await;
     let receiver = Receiver::start().await;
     let hook = receiver.url("story");
     let broker = FullBroker::start(&sim, db_url, Some(&hook)).await;

@@ -23,25 +23,11 @@ use tokio_util::sync::CancellationToken;
 use url::Url;
 
 use common::*;
+use support::client::eventually;
 use support::webhook_receiver::Receiver;
 
 const SECRET: &str = "test-webhook-secret-0123456789";
 const WAIT: Duration = Duration::from_secs(60);
-
-async fn eventually<F, Fut>(what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !check().await {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
 
 fn fast() -> WebhookSettings {
     WebhookSettings {
@@ -176,7 +162,7 @@ async fn delivers_every_event_signed_and_in_order_retrying_after_500s() {
 
         some_history(&h).await;
         let expected = deliverable(&h.store, from).await;
-        eventually("every event to be delivered", || async {
+        eventually("every event to be delivered", WAIT, || async {
             receiver.accepted_seqs().len() >= expected.len()
         })
         .await;
@@ -259,7 +245,7 @@ async fn a_restart_resumes_where_delivery_stopped() {
         let r1 = h.engine.create(&alice(), grant(30, true)).await.unwrap();
         h.engine.approve(r1.id, &bob(), None).await.unwrap();
         let before = deliverable(&h.store, from).await;
-        eventually("the first run to deliver", || async {
+        eventually("the first run to deliver", WAIT, || async {
             receiver.accepted_seqs().len() >= before.len()
         })
         .await;
@@ -277,7 +263,7 @@ async fn a_restart_resumes_where_delivery_stopped() {
         let second = start(&store, &target, Some(SECRET), "run-2", None);
         let all = deliverable(&h.store, from).await;
         assert!(all.len() > before.len());
-        eventually("the second run to catch up", || async {
+        eventually("the second run to catch up", WAIT, || async {
             receiver.accepted_seqs().len() >= all.len()
         })
         .await;
@@ -297,7 +283,7 @@ async fn a_delivery_cut_off_in_flight_is_sent_again() {
     receiver.hold_next();
     let first = start(&h.store, &target, Some(SECRET), "run-1", None);
     h.engine.create(&alice(), grant(30, true)).await.unwrap();
-    eventually("the held delivery to arrive", || async {
+    eventually("the held delivery to arrive", WAIT, || async {
         !receiver.deliveries().is_empty()
     })
     .await;
@@ -308,7 +294,7 @@ async fn a_delivery_cut_off_in_flight_is_sent_again() {
 
     let second = start(&h.store, &target, Some(SECRET), "run-2", None);
     let expected = deliverable(&h.store, from).await;
-    eventually("the event to be delivered again", || async {
+    eventually("the event to be delivered again", WAIT, || async {
         receiver.accepted_seqs() == expected
     })
     .await;
@@ -336,7 +322,7 @@ async fn two_processes_on_one_database_never_both_deliver() {
             some_history(&h).await;
         }
         let expected = deliverable(&h.store, from).await;
-        eventually("every event to be delivered", || async {
+        eventually("every event to be delivered", WAIT, || async {
             receiver.accepted_seqs().len() >= expected.len()
         })
         .await;
@@ -344,7 +330,7 @@ async fn two_processes_on_one_database_never_both_deliver() {
         a.stop().await;
         some_history(&h).await;
         let expected = deliverable(&h.store, from).await;
-        eventually("the other replica to take over", || async {
+        eventually("the other replica to take over", WAIT, || async {
             receiver.accepted_seqs().len() >= expected.len()
         })
         .await;
@@ -375,7 +361,7 @@ async fn nothing_is_sent_unsigned_and_the_events_wait_for_a_secret() {
 
     let signed = start(&h.store, &target, Some(SECRET), "with-secret", None);
     let expected = deliverable(&h.store, from).await;
-    eventually("the waiting events to be delivered", || async {
+    eventually("the waiting events to be delivered", WAIT, || async {
         receiver.accepted_seqs().len() >= expected.len()
     })
     .await;
@@ -402,7 +388,7 @@ async fn a_new_url_starts_at_the_events_after_it_was_set() {
     );
     some_history(&h).await;
     let before = deliverable(&h.store, from).await;
-    eventually("the old receiver to get everything", || async {
+    eventually("the old receiver to get everything", WAIT, || async {
         old.accepted_seqs().len() >= before.len()
     })
     .await;
@@ -418,7 +404,7 @@ async fn a_new_url_starts_at_the_events_after_it_was_set() {
         Some(h.engine.head()),
     );
     // Once it holds the lease for the new receiver, only what happens next is sent there.
-    eventually("the notifier to take the new receiver", || async {
+    eventually("the notifier to take the new receiver", WAIT, || async {
         let now = chrono::Utc::now();
         h.store
             .webhook_claim("probe", &receiver_key(&new_url), now, now)
@@ -431,7 +417,7 @@ async fn a_new_url_starts_at_the_events_after_it_was_set() {
     let r = h.engine.create(&carol(), grant(30, true)).await.unwrap();
     h.engine.cancel(r.id, &carol(), None).await.unwrap();
     let after = deliverable(&h.store, switched_at).await;
-    eventually("the new receiver to get the new events", || async {
+    eventually("the new receiver to get the new events", WAIT, || async {
         new.accepted_seqs().len() >= after.len()
     })
     .await;
