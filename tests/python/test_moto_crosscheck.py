@@ -34,6 +34,14 @@ KNOWN_MOTO_GAPS: dict[tuple[str, str], str] = {
         "moto enables service control policies when the organization is created; stint-sim models no policies",
     ("is_member_in_groups", "/.*"):
         "moto (5.1) does not implement identitystore IsMemberInGroups",
+    ("list_groups", r"/\d+/ExternalIds"):
+        "ExternalIds come only from SCIM provisioning (the world's prod-readers has them); CreateGroup cannot set them in moto",
+    ("create_duplicate_group_membership", "/.*"):
+        "moto (5.1) adds the same user to a group twice; AWS and stint-sim answer ConflictException (UNIQUENESS_CONSTRAINT_VIOLATION)",
+    ("get_group_membership_id", "/.*"):
+        "moto (5.1) does not implement identitystore GetGroupMembershipId",
+    ("delete_absent_group_membership", "/.*"):
+        "moto (5.1) deletes an unknown membership id silently; AWS and stint-sim answer ResourceNotFoundException",
 }
 
 Step = Callable[[Any], Any]
@@ -201,6 +209,12 @@ def steps(b: Backend, finish: Callable[[], None]) -> list[tuple[str, Step]]:
         return b.admin.describe_account_assignment_creation_status(
             InstanceArn=b.instance, AccountAssignmentCreationRequestId=created["create"])
 
+    def create_membership():
+        out = b.ids.create_group_membership(
+            IdentityStoreId=b.store, GroupId=b.groups["oncall-admins"], MemberId={"UserId": b.users["alice"]})
+        created["membership"] = out["MembershipId"]
+        return out
+
     def deletion_status():
         finish()
         return b.admin.describe_account_assignment_deletion_status(
@@ -239,6 +253,23 @@ def steps(b: Backend, finish: Callable[[], None]) -> list[tuple[str, Step]]:
         ("is_member_in_groups", lambda: b.ids.is_member_in_groups(
             IdentityStoreId=b.store, MemberId={"UserId": b.users["alice"]},
             GroupIds=[b.groups["engineers"], b.groups["sre-leads"]])),
+        ("create_group_membership", create_membership),
+        ("list_group_memberships oncall-admins", lambda: b.ids.list_group_memberships(
+            IdentityStoreId=b.store, GroupId=b.groups["oncall-admins"])),
+        ("create_duplicate_group_membership", lambda: b.ids.create_group_membership(
+            IdentityStoreId=b.store, GroupId=b.groups["engineers"], MemberId={"UserId": b.users["alice"]})),
+        ("create_group_membership_unknown_group", lambda: b.ids.create_group_membership(
+            IdentityStoreId=b.store, GroupId="00000000-0000-0000-0000-000000000000", MemberId={"UserId": b.users["alice"]})),
+        ("get_group_membership_id", lambda: b.ids.get_group_membership_id(
+            IdentityStoreId=b.store, GroupId=b.groups["oncall-admins"], MemberId={"UserId": b.users["alice"]})),
+        ("delete_group_membership", lambda: b.ids.delete_group_membership(
+            IdentityStoreId=b.store, MembershipId=created["membership"])),
+        ("delete_absent_group_membership", lambda: b.ids.delete_group_membership(
+            IdentityStoreId=b.store, MembershipId=created["membership"])),
+        ("list_group_memberships oncall-admins after", lambda: b.ids.list_group_memberships(
+            IdentityStoreId=b.store, GroupId=b.groups["oncall-admins"])),
+        ("list_account_assignments_for_principal oncall-admins", lambda: b.admin.list_account_assignments_for_principal(
+            InstanceArn=b.instance, PrincipalType="GROUP", PrincipalId=b.groups["oncall-admins"])),
         ("describe_organization", lambda: b.orgs.describe_organization()),
         ("list_roots", lambda: b.orgs.list_roots()),
         ("list_ous_for_root", lambda: b.orgs.list_organizational_units_for_parent(ParentId=b.root)),

@@ -21,6 +21,9 @@ pub fn is_logged(api: Api, operation: &str) -> bool {
             "RegisterClient" | "StartDeviceAuthorization" | "CreateToken"
         ),
         Api::Sso => matches!(operation, "GetRoleCredentials" | "Logout"),
+        Api::IdentityStore => {
+            matches!(operation, "CreateGroupMembership" | "DeleteGroupMembership")
+        }
         _ => false,
     }
 }

@@ -75,6 +75,31 @@ pub struct DeviceDecision {
     pub status: String,
 }
 
+/// `POST /_sim/authorize/approve`: act as the person on the browser sign-in page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizeApproval {
+    /// The whole `.../authorize?response_type=code&client_id=...` URL the client opens.
+    pub authorize_url: String,
+    pub user_name: String,
+    /// Deny instead of approve.
+    #[serde(default)]
+    pub deny: bool,
+}
+
+/// The answer to a browser sign-in decision: where the browser is sent next. The caller
+/// follows it (a GET) to deliver the code to the client's loopback listener.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AuthorizeDecision {
+    /// `redirect_uri?code=...&state=...`, or `redirect_uri?error=access_denied&state=...`.
+    pub redirect_to: String,
+    /// Empty when denied.
+    pub user_name: String,
+    /// `approved` or `denied`.
+    pub status: String,
+}
+
 /// `GET /_sim/assignments`: what exists now, and every create/delete operation so far.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -115,6 +140,44 @@ pub struct OperationView {
     pub failure_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub completes_at: DateTime<Utc>,
+}
+
+/// `GET /_sim/memberships`: who is in which group now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipsSnapshot {
+    pub memberships: Vec<MembershipView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipView {
+    pub membership_id: String,
+    pub group_id: String,
+    pub group_name: String,
+    pub user_id: String,
+    pub user_name: String,
+    /// `world` (standing, from the world file) or `api` (created by a call).
+    pub origin: String,
+}
+
+/// `GET /_sim/cloudtrail`: every trail record so far, delivered to the log group or not.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrailSnapshot {
+    pub log_group: String,
+    pub delivery_delay_seconds: f64,
+    pub events: Vec<TrailRecordView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrailRecordView {
+    /// When Logs Insights queries can see it (sim clock).
+    pub delivered_at: DateTime<Utc>,
+    pub delivered: bool,
+    /// The CloudTrail record itself (`eventVersion`, `userIdentity`, `eventName`...).
+    pub record: serde_json::Value,
 }
 
 /// Why a control request was refused.

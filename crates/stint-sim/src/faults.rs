@@ -19,16 +19,19 @@ pub enum Api {
     SsoOidc,
     Sso,
     Sts,
+    /// CloudWatch Logs (the trail's Logs Insights queries).
+    Logs,
 }
 
 impl Api {
-    pub const ALL: [Api; 6] = [
+    pub const ALL: [Api; 7] = [
         Api::SsoAdmin,
         Api::IdentityStore,
         Api::Organizations,
         Api::SsoOidc,
         Api::Sso,
         Api::Sts,
+        Api::Logs,
     ];
 
     pub fn name(self) -> &'static str {
@@ -39,6 +42,7 @@ impl Api {
             Api::SsoOidc => "sso_oidc",
             Api::Sso => "sso",
             Api::Sts => "sts",
+            Api::Logs => "logs",
         }
     }
 }
@@ -69,6 +73,8 @@ pub struct Faults {
     pub sso: ApiFaults,
     #[serde(default, skip_serializing_if = "ApiFaults::is_none")]
     pub sts: ApiFaults,
+    #[serde(default, skip_serializing_if = "ApiFaults::is_none")]
+    pub logs: ApiFaults,
 }
 
 impl Faults {
@@ -80,6 +86,7 @@ impl Faults {
             Api::SsoOidc => &self.sso_oidc,
             Api::Sso => &self.sso,
             Api::Sts => &self.sts,
+            Api::Logs => &self.logs,
         }
     }
 
@@ -91,6 +98,7 @@ impl Faults {
             Api::SsoOidc => &mut self.sso_oidc,
             Api::Sso => &mut self.sso,
             Api::Sts => &mut self.sts,
+            Api::Logs => &mut self.logs,
         }
     }
 
@@ -121,6 +129,10 @@ pub struct ApiFaults {
     /// Added to every call before it is answered.
     #[serde(default, skip_serializing_if = "is_zero_u64")]
     pub latency_ms: u64,
+    /// identitystore only: the fraction of membership writes answered ConflictException
+    /// (`CONCURRENT_MODIFICATION`), as AWS does when another write to the group is in flight.
+    #[serde(default, skip_serializing_if = "is_zero_f64")]
+    pub conflict_rate: f64,
     /// sso_admin only: how long assignment creation and deletion stay IN_PROGRESS,
     /// instead of the world's `timing.provisioning_delay`.
     #[serde(
@@ -145,12 +157,18 @@ impl ApiFaults {
         for (name, rate) in [
             ("throttle_rate", self.throttle_rate),
             ("error_rate", self.error_rate),
+            ("conflict_rate", self.conflict_rate),
         ] {
             if !(0.0..=1.0).contains(&rate) {
                 out.push(format!(
                     "{name} must be between 0.0 and 1.0 (a fraction of calls), not {rate}"
                 ));
             }
+        }
+        if api != Api::IdentityStore && self.conflict_rate != 0.0 {
+            out.push(format!(
+                "conflict_rate only applies to identitystore, not {api}"
+            ));
         }
         if api != Api::SsoAdmin {
             if self.provisioning_delay.is_some() {
@@ -344,6 +362,13 @@ impl FaultEngine {
             return (latency, Some(Injected::ServerError));
         }
         (latency, None)
+    }
+
+    /// Whether this identitystore write meets an injected ConflictException.
+    pub fn roll_conflict(&mut self, api: Api) -> bool {
+        use rand::Rng;
+        let rate = self.faults.api(api).conflict_rate;
+        rate > 0.0 && self.rng.gen_bool(rate.clamp(0.0, 1.0))
     }
 
     pub fn provisioning_delay(&self, default: Duration) -> Duration {

@@ -86,6 +86,7 @@ mod clock;
 pub mod control;
 mod faults;
 mod http;
+mod insights;
 mod secret;
 mod server;
 mod sigv4;
@@ -95,8 +96,9 @@ mod world;
 
 pub use clock::SimClock;
 pub use control::{
-    AssignmentView, AssignmentsSnapshot, CallPage, CallRecord, ClockState, ControlError,
-    DeviceApproval, DeviceDecision, OperationView,
+    AssignmentView, AssignmentsSnapshot, AuthorizeApproval, AuthorizeDecision, CallPage,
+    CallRecord, ClockState, ControlError, DeviceApproval, DeviceDecision, MembershipView,
+    MembershipsSnapshot, OperationView, TrailRecordView, TrailSnapshot,
 };
 pub use faults::{Api, ApiFaults, Faults, ForceFailed};
 pub use secret::Secret;
@@ -104,6 +106,6 @@ pub use server::{
     Endpoints, OperatorCredentials, Ready, RunningSim, base_url, serve, spawn, spawn_on,
 };
 pub use world::{
-    Account, Assignment, DEMO_WORLD_TOML, Group, Instance, Operator, OrgUnit, Organization,
-    PermissionSet, PrincipalType, Problem, Timing, User, World, WorldError,
+    Account, Assignment, CloudTrail, DEMO_WORLD_TOML, ExternalId, Group, Instance, Operator,
+    OrgUnit, Organization, PermissionSet, PrincipalType, Problem, Timing, User, World, WorldError,
 };

@@ -12,7 +12,10 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::clock::SimClock;
-use crate::control::{AssignmentsSnapshot, CallPage, ClockState, ControlError, DeviceDecision};
+use crate::control::{
+    AssignmentsSnapshot, AuthorizeDecision, CallPage, ClockState, ControlError, DeviceDecision,
+    MembershipsSnapshot, TrailSnapshot,
+};
 use crate::faults::Faults;
 use crate::secret::Secret;
 use crate::sim::Sim;
@@ -44,8 +47,16 @@ pub struct Endpoints {
     pub identitystore: String,
     pub organizations: String,
     pub sts: String,
+    /// CloudWatch Logs (the organization trail's log group, Logs Insights).
+    pub logs: String,
+    /// S3, EC2 and DynamoDB: the few read calls role credentials can make.
+    pub s3: String,
+    pub ec2: String,
+    pub dynamodb: String,
     pub signin: String,
     pub device: String,
+    /// The browser sign-in's authorize endpoint (`/authorize`).
+    pub authorize: String,
     pub control: String,
 }
 
@@ -65,8 +76,13 @@ impl Ready {
                 identitystore: url.clone(),
                 organizations: url.clone(),
                 sts: url.clone(),
+                logs: url.clone(),
+                s3: url.clone(),
+                ec2: url.clone(),
+                dynamodb: url.clone(),
                 signin: format!("{url}/federation"),
                 device: format!("{url}/device"),
+                authorize: format!("{url}/authorize"),
                 control: format!("{url}/_sim"),
             },
             url,
@@ -103,9 +119,13 @@ async fn serve_sim(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     tracing::info!(url = %sim.base_url, world = %sim.world.source_name(), "serving");
-    axum::serve(listener, crate::http::router(sim))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // The peer address becomes CloudTrail's sourceIPAddress.
+    axum::serve(
+        listener,
+        crate::http::router(sim).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }
 
 /// Starts the simulator on 127.0.0.1 and a free port, in this tokio runtime.
@@ -229,6 +249,35 @@ impl RunningSim {
     /// Denies a pending device authorization.
     pub fn deny_device(&self, code: &str, user_name: &str) -> Result<DeviceDecision, ControlError> {
         self.sim.decide_device(code, user_name, true)
+    }
+
+    /// Acts as the person on the browser sign-in page: checks `authorize_url` (the
+    /// `/authorize?...` URL a client opens) and approves it as `user_name`. Follow the
+    /// returned `redirect_to` to deliver the code to the client.
+    pub fn approve_authorization(
+        &self,
+        authorize_url: &str,
+        user_name: &str,
+    ) -> Result<AuthorizeDecision, ControlError> {
+        crate::http::approve_authorization_url(&self.sim, authorize_url, user_name, false)
+    }
+
+    /// Denies a browser sign-in: the client is sent `error=access_denied`.
+    pub fn deny_authorization(
+        &self,
+        authorize_url: &str,
+    ) -> Result<AuthorizeDecision, ControlError> {
+        crate::http::approve_authorization_url(&self.sim, authorize_url, "", true)
+    }
+
+    /// Every group membership now, standing and API-made.
+    pub fn memberships(&self) -> MembershipsSnapshot {
+        self.sim.memberships_snapshot()
+    }
+
+    /// Every CloudTrail record so far, with when each reaches the log group.
+    pub fn trail(&self) -> TrailSnapshot {
+        self.sim.trail_snapshot()
     }
 
     pub fn faults(&self) -> Faults {

@@ -12,11 +12,12 @@ use crate::calls::NewCall;
 use crate::clock::SimClock;
 use crate::control::{
     AssignmentView, AssignmentsSnapshot, CallPage, ClockState, ControlError, DeviceDecision,
-    OperationView,
+    MembershipView, MembershipsSnapshot, OperationView, TrailRecordView, TrailSnapshot,
 };
 use crate::faults::{Api, Faults};
 use crate::state::State;
 use crate::state::assignments::{OpKind, Origin};
+use crate::state::memberships::Origin as MembershipOrigin;
 use crate::state::oidc::DecideError;
 use crate::world::{PrincipalType, World};
 
@@ -116,17 +117,10 @@ impl Sim {
         user_name: &str,
         deny: bool,
     ) -> Result<DeviceDecision, ControlError> {
-        let user = self.world.user_by_name(user_name).ok_or_else(|| {
-            ControlError::BadRequest(format!(
-                "no user named \"{user_name}\" in this world; users are: {}",
-                self.world
-                    .users()
-                    .iter()
-                    .map(|u| u.user_name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
+        let user = self
+            .world
+            .user_by_name(user_name)
+            .ok_or_else(|| self.unknown_user(user_name))?;
         let now = self.now();
         let mut state = self.state();
         let approve_as = (!deny).then(|| user.user_id.clone());
@@ -156,6 +150,67 @@ impl Sim {
                 "that device authorization was already approved or denied".into(),
             )),
         }
+    }
+
+    pub fn unknown_user(&self, user_name: &str) -> ControlError {
+        ControlError::BadRequest(format!(
+            "no user named \"{user_name}\" in this world; users are: {}",
+            self.world
+                .users()
+                .iter()
+                .map(|u| u.user_name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
+    pub fn trail_snapshot(&self) -> TrailSnapshot {
+        let now = self.now();
+        let state = self.state();
+        let trail = self.world.cloudtrail();
+        TrailSnapshot {
+            log_group: trail.log_group.clone(),
+            delivery_delay_seconds: trail.delivery_delay.as_secs_f64(),
+            events: state
+                .trail
+                .all()
+                .iter()
+                .map(|e| TrailRecordView {
+                    delivered_at: e.delivered_at,
+                    delivered: e.delivered_at <= now,
+                    record: e.record.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn memberships_snapshot(&self) -> MembershipsSnapshot {
+        let state = self.state();
+        let memberships = state
+            .memberships
+            .all()
+            .map(|m| MembershipView {
+                membership_id: m.membership_id.clone(),
+                group_name: self
+                    .world
+                    .group_by_id(&m.group_id)
+                    .map(|g| g.name.clone())
+                    .unwrap_or_default(),
+                group_id: m.group_id.clone(),
+                user_name: self
+                    .world
+                    .user_by_id(&m.user_id)
+                    .map(|u| u.user_name.clone())
+                    .unwrap_or_default(),
+                user_id: m.user_id.clone(),
+                origin: match m.origin {
+                    MembershipOrigin::World => "world",
+                    MembershipOrigin::Api => "api",
+                }
+                .to_owned(),
+            })
+            .collect();
+        MembershipsSnapshot { memberships }
     }
 
     pub fn assignments_snapshot(&self) -> AssignmentsSnapshot {

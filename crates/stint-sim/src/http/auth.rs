@@ -30,12 +30,24 @@ impl Caller {
     }
 }
 
+/// Which regions a service's signatures may be scoped to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Regions {
+    /// Only the instance's region (Identity Center's APIs live in one region).
+    Instance,
+    /// A global service (Organizations): its region, or us-east-1 where it is signed.
+    InstanceOrUsEast1,
+    /// Regional endpoints everywhere (STS, the resource services): each signs with its
+    /// own region, so whatever region the client is configured for.
+    Any,
+}
+
 /// Verifies the signature and finds the caller.
 pub(crate) fn authenticate(
     sim: &Sim,
     req: &SignedRequest<'_>,
     service: &str,
-    global: bool,
+    regions: Regions,
 ) -> Result<Caller, SigV4Error> {
     let auth = sigv4::parse(req)?;
     let now = sim.now();
@@ -67,14 +79,24 @@ pub(crate) fn authenticate(
         return Err(SigV4Error::UnknownKey);
     };
     let region = &sim.world.instance().region;
-    // Global services (STS, Organizations) are also signed for us-east-1.
-    let expected_region = if global && auth.region == "us-east-1" {
-        "us-east-1"
-    } else {
-        region.as_str()
+    let expected_region = match regions {
+        Regions::Instance => region.as_str(),
+        Regions::InstanceOrUsEast1 if auth.region == "us-east-1" => "us-east-1",
+        Regions::InstanceOrUsEast1 => region.as_str(),
+        // A region is a name of lowercase letters, digits and hyphens; anything else in
+        // the scope is a malformed signature, not a region.
+        Regions::Any if is_region_name(&auth.region) => auth.region.as_str(),
+        Regions::Any => region.as_str(),
     };
     sigv4::verify(req, &auth, &secret, service, expected_region, now)?;
     Ok(caller)
+}
+
+fn is_region_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 32
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 const INVALID_TOKEN: &str = "The security token included in the request is invalid.";

@@ -1,6 +1,8 @@
-//! `/` serves three protocols on one port, told apart by the request's shape: JSON 1.1
-//! with `X-Amz-Target` (sso-admin, identitystore, organizations), the STS query protocol
-//! (`Action=` in a form body or the query string), and, for a browser, an index page.
+//! `/` serves several protocols on one port, told apart by the request's shape: JSON 1.1
+//! with `X-Amz-Target` (sso-admin, identitystore, organizations, logs) and DynamoDB's JSON
+//! 1.0, the query protocol (`Action=` in a form body or the query string: STS, or EC2 when
+//! signed for `ec2`), S3's ListBuckets (`GET /` signed for `s3`), and, for a browser, an
+//! index page.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -13,8 +15,10 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::error::{self, AwsError};
+use super::trail;
 use super::{
-    RequestContext, apply_faults, auth, identitystore, organizations, pages, sso_admin, sts,
+    RequestContext, apply_faults, auth, identitystore, logs, organizations, pages, resources,
+    sso_admin, sts,
 };
 use crate::calls::is_logged;
 use crate::faults::Api;
@@ -29,7 +33,19 @@ pub(crate) async fn root(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let req = SignedRequest {
+        method: method.as_str(),
+        raw_path: uri.path(),
+        raw_query: uri.query(),
+        headers: &headers,
+        body: &body,
+    };
+    // The service a request was signed for, when it carries a signature at all.
+    let signed_for = crate::sigv4::parse(&req).ok().map(|a| a.service);
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        if let Some(op) = target.strip_prefix("DynamoDB_20120810.") {
+            return resources::dynamodb(&sim, &ctx, &req, op);
+        }
         let target = target.to_owned();
         return json11(&sim, &ctx, &method, &uri, &headers, &body, &target).await;
     }
@@ -47,14 +63,13 @@ pub(crate) async fn root(
         .find(|(k, _)| k == "Action")
         .map(|(_, v)| v.clone())
     {
-        let req = SignedRequest {
-            method: method.as_str(),
-            raw_path: uri.path(),
-            raw_query: uri.query(),
-            headers: &headers,
-            body: &body,
-        };
+        if signed_for.as_deref() == Some("ec2") {
+            return resources::ec2(&sim, &ctx, &req, &action);
+        }
         return sts::handle(&sim, &ctx, &req, &action).await;
+    }
+    if method == Method::GET && signed_for.as_deref() == Some("s3") {
+        return resources::s3_list_buckets(&sim, &ctx, &req);
     }
     if method == Method::GET {
         return pages::index(&sim).into_response();
@@ -76,21 +91,40 @@ struct JsonApi {
     api: Api,
     signing_name: &'static str,
     iam_prefix: &'static str,
-    global: bool,
+    regions: auth::Regions,
 }
 
 fn json_api(target_prefix: &str) -> Option<JsonApi> {
-    let (api, signing_name, iam_prefix, global) = match target_prefix {
-        "SWBExternalService" => (Api::SsoAdmin, "sso", "sso", false),
-        "AWSIdentityStore" => (Api::IdentityStore, "identitystore", "identitystore", false),
-        "AWSOrganizationsV20161128" => (Api::Organizations, "organizations", "organizations", true),
+    use auth::Regions::{Instance, InstanceOrUsEast1};
+    if target_prefix == "Logs_20140328" {
+        return Some(JsonApi {
+            api: Api::Logs,
+            signing_name: "logs",
+            iam_prefix: "logs",
+            regions: Instance,
+        });
+    }
+    let (api, signing_name, iam_prefix, regions) = match target_prefix {
+        "SWBExternalService" => (Api::SsoAdmin, "sso", "sso", Instance),
+        "AWSIdentityStore" => (
+            Api::IdentityStore,
+            "identitystore",
+            "identitystore",
+            Instance,
+        ),
+        "AWSOrganizationsV20161128" => (
+            Api::Organizations,
+            "organizations",
+            "organizations",
+            InstanceOrUsEast1,
+        ),
         _ => return None,
     };
     Some(JsonApi {
         api,
         signing_name,
         iam_prefix,
-        global,
+        regions,
     })
 }
 
@@ -105,12 +139,17 @@ fn call_fields(op: &str, input: Option<&Value>) -> BTreeMap<String, String> {
             ("PrincipalType", "principalType"),
             ("PrincipalId", "principalId"),
         ],
+        "CreateGroupMembership" => &[("GroupId", "groupId")],
+        "DeleteGroupMembership" => &[("MembershipId", "membershipId")],
         _ => &[],
     };
     for (from, to) in pairs {
         if let Some(v) = input.get(*from).and_then(Value::as_str) {
             fields.insert((*to).to_owned(), v.to_owned());
         }
+    }
+    if let Some(user) = input.pointer("/MemberId/UserId").and_then(Value::as_str) {
+        fields.insert("userId".into(), user.to_owned());
     }
     fields
 }
@@ -147,9 +186,25 @@ async fn json11(
             headers,
             body,
         };
-        let caller = auth::authenticate(sim, &req, api.signing_name, api.global)
+        let caller = auth::authenticate(sim, &req, api.signing_name, api.regions)
             .map_err(auth::json_error)?;
-        auth::require_operator(&caller, &format!("{}:{op}", api.iam_prefix))?;
+        if let Err(denied) = auth::require_operator(&caller, &format!("{}:{op}", api.iam_prefix)) {
+            // A role session trying an admin API is activity too, refused or not.
+            let region = crate::sigv4::parse(&req)
+                .map(|a| a.region)
+                .unwrap_or_default();
+            let event = trail::Event {
+                service: api.signing_name,
+                name: op,
+                region,
+                request_parameters: parsed.clone().unwrap_or(Value::Null),
+                read_only: op.starts_with("List")
+                    || op.starts_with("Describe")
+                    || op.starts_with("Get"),
+            };
+            trail::record_call(sim, ctx, &caller, event, Err(&denied));
+            return Err(denied);
+        }
         apply_faults(sim, api.api).await?;
         let input = parsed.as_ref().ok_or_else(|| {
             AwsError::bad_request(
@@ -160,6 +215,7 @@ async fn json11(
         match api.api {
             Api::SsoAdmin => sso_admin::handle(sim, op, input),
             Api::IdentityStore => identitystore::handle(sim, op, input),
+            Api::Logs => logs::handle(sim, op, input),
             _ => organizations::handle(sim, op, input),
         }
     }
@@ -168,6 +224,9 @@ async fn json11(
     if is_logged(api.api, op) {
         let mut fields = call_fields(op, parsed.as_ref());
         if let Ok(output) = &result {
+            if let Some(id) = output.get("MembershipId").and_then(Value::as_str) {
+                fields.insert("membershipId".into(), id.to_owned());
+            }
             for key in [
                 "AccountAssignmentCreationStatus",
                 "AccountAssignmentDeletionStatus",

@@ -13,7 +13,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::control::{ControlError, DeviceApproval};
+use crate::control::{AuthorizeApproval, ControlError, DeviceApproval};
 use crate::faults::Faults;
 use crate::http::identitystore::user_json;
 use crate::sim::Sim;
@@ -22,22 +22,30 @@ pub(crate) fn router() -> Router<Arc<Sim>> {
     Router::new()
         .route("/", get(index))
         .route("/device/approve", post(approve_device))
+        .route("/authorize/approve", post(approve_authorization))
         .route("/clock", get(clock))
         .route("/clock/advance", post(advance_clock))
         .route("/faults", get(get_faults).put(put_faults))
         .route("/assignments", get(assignments))
+        .route("/memberships", get(memberships))
+        .route("/cloudtrail", get(cloudtrail))
         .route("/calls", get(calls))
         .route("/world", get(world))
 }
 
+impl ControlError {
+    pub(crate) fn status(&self) -> StatusCode {
+        match self {
+            ControlError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ControlError::NotFound(_) => StatusCode::NOT_FOUND,
+            ControlError::Conflict(_) => StatusCode::CONFLICT,
+            ControlError::Gone(_) => StatusCode::GONE,
+        }
+    }
+}
+
 fn error(err: ControlError) -> Response {
-    let status = match err {
-        ControlError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        ControlError::NotFound(_) => StatusCode::NOT_FOUND,
-        ControlError::Conflict(_) => StatusCode::CONFLICT,
-        ControlError::Gone(_) => StatusCode::GONE,
-    };
-    (status, Json(json!({ "error": err.to_string() }))).into_response()
+    (err.status(), Json(json!({ "error": err.to_string() }))).into_response()
 }
 
 /// JSON bodies that fail to parse get a message saying what was wrong, not axum's default.
@@ -52,10 +60,13 @@ async fn index(State(sim): State<Arc<Sim>>) -> Response {
     Json(json!({
         "endpoints": {
             "approveDevice": format!("POST {base}/device/approve {{\"userCode\"|\"deviceCode\", \"userName\", \"deny\"}}"),
+            "approveAuthorization": format!("POST {base}/authorize/approve {{\"authorizeUrl\", \"userName\", \"deny\"}}"),
             "clock": format!("GET {base}/clock"),
             "advanceClock": format!("POST {base}/clock/advance {{\"seconds\"}}"),
             "faults": format!("GET|PUT {base}/faults"),
             "assignments": format!("GET {base}/assignments"),
+            "memberships": format!("GET {base}/memberships"),
+            "cloudtrail": format!("GET {base}/cloudtrail"),
             "calls": format!("GET {base}/calls?since=<seq>"),
             "world": format!("GET {base}/world"),
         }
@@ -75,6 +86,18 @@ async fn approve_device(State(sim): State<Arc<Sim>>, body: axum::body::Bytes) ->
         ));
     };
     match sim.decide_device(code, &req.user_name, req.deny) {
+        Ok(decision) => Json(decision).into_response(),
+        Err(e) => error(e),
+    }
+}
+
+async fn approve_authorization(State(sim): State<Arc<Sim>>, body: axum::body::Bytes) -> Response {
+    tracing::Span::current().record("operation", "ControlApproveAuthorization");
+    let req: AuthorizeApproval = match parse(&body) {
+        Ok(r) => r,
+        Err(e) => return error(e),
+    };
+    match super::authorize::approve_url(&sim, &req.authorize_url, &req.user_name, req.deny) {
         Ok(decision) => Json(decision).into_response(),
         Err(e) => error(e),
     }
@@ -131,6 +154,16 @@ async fn assignments(State(sim): State<Arc<Sim>>) -> Response {
     Json(sim.assignments_snapshot()).into_response()
 }
 
+async fn memberships(State(sim): State<Arc<Sim>>) -> Response {
+    tracing::Span::current().record("operation", "ControlMemberships");
+    Json(sim.memberships_snapshot()).into_response()
+}
+
+async fn cloudtrail(State(sim): State<Arc<Sim>>) -> Response {
+    tracing::Span::current().record("operation", "ControlCloudTrail");
+    Json(sim.trail_snapshot()).into_response()
+}
+
 async fn calls(State(sim): State<Arc<Sim>>, Query(q): Query<HashMap<String, String>>) -> Response {
     tracing::Span::current().record("operation", "ControlCalls");
     let since = match q.get("since").map(|s| s.parse::<u64>()) {
@@ -164,6 +197,7 @@ async fn world(State(sim): State<Arc<Sim>>) -> Response {
             "groupId": g.group_id,
             "name": g.name,
             "description": g.description,
+            "externalIds": g.external_ids.iter().map(|e| json!({ "issuer": e.issuer, "id": e.id })).collect::<Vec<_>>(),
             "memberUserNames": g.member_ids.iter().filter_map(|id| w.user_by_id(id)).map(|u| u.user_name.clone()).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
         "organization": {

@@ -19,6 +19,9 @@ pub(crate) struct AwsError {
     pub message: String,
     /// The OAuth error string for SSO OIDC errors (`authorization_pending`...).
     pub oauth_error: Option<&'static str>,
+    /// Members some JSON 1.1 errors carry beside the message, e.g. identitystore's
+    /// `ResourceType`/`ResourceId` and `Reason`.
+    pub extra: Vec<(&'static str, String)>,
 }
 
 impl AwsError {
@@ -28,7 +31,13 @@ impl AwsError {
             code,
             message: message.into(),
             oauth_error: None,
+            extra: Vec::new(),
         }
+    }
+
+    pub fn with(mut self, member: &'static str, value: impl Into<String>) -> Self {
+        self.extra.push((member, value.into()));
+        self
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -56,7 +65,10 @@ fn with_type(mut response: Response, code: &str) -> Response {
 }
 
 pub(crate) fn json11(err: &AwsError) -> Response {
-    let body = json!({ "__type": err.code, "Message": err.message });
+    let mut body = json!({ "__type": err.code, "Message": err.message });
+    for (member, value) in &err.extra {
+        body[*member] = json!(value);
+    }
     (
         err.status,
         [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],

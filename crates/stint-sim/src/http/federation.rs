@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::RequestContext;
 use crate::sim::Sim;
 use crate::state::credentials::{ConsoleSession, SigninError};
 
@@ -36,13 +38,14 @@ struct SessionJson {
 
 pub(crate) async fn federation(
     State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<RequestContext>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let action = params.get("Action").map(String::as_str).unwrap_or_default();
     tracing::Span::current().record("operation", action);
     match action {
         "getSigninToken" => get_signin_token(&sim, &params),
-        "login" => login(&sim, &params),
+        "login" => login(&sim, &ctx, &params),
         "" => refuse("Action is required: getSigninToken or login"),
         _ => refuse("Unknown Action: use getSigninToken or login"),
     }
@@ -88,7 +91,7 @@ fn is_console_url(destination: &str) -> bool {
     })
 }
 
-fn login(sim: &Sim, params: &HashMap<String, String>) -> Response {
+fn login(sim: &Sim, ctx: &RequestContext, params: &HashMap<String, String>) -> Response {
     let Some(token) = params.get("SigninToken") else {
         return refuse("SigninToken is required");
     };
@@ -101,12 +104,16 @@ fn login(sim: &Sim, params: &HashMap<String, String>) -> Response {
     }
     let issuer = params.get("Issuer").cloned();
     let now = sim.now();
-    let mut state = sim.state();
-    match state
+    let opened = sim
+        .state()
         .credentials
         .redeem_signin_token(token, destination, issuer, now)
-    {
-        Ok(session) => found(&console_path(session)),
+        .cloned();
+    match opened {
+        Ok(session) => {
+            super::trail::record_console_login(sim, ctx, &session);
+            found(&console_path(&session))
+        }
         Err(_) => refuse(
             "The sign-in token is not valid: it is unknown, already used, or older than 15 minutes",
         ),

@@ -1,21 +1,26 @@
-//! Identity Store (`AWSIdentityStore`, JSON 1.1): users, groups and memberships, read-only,
-//! as the world file defines them.
+//! Identity Store (`AWSIdentityStore`, JSON 1.1): users and groups as the world file
+//! defines them, and group memberships (read here, written in `memberships.rs`).
 
 use serde_json::{Value, json};
 
 use super::error::AwsError;
+use super::identitystore_memberships as memberships;
 use super::input::Input;
 use super::paging;
 use crate::sim::Sim;
-use crate::world::{Group, User, World, ids};
+use crate::state::memberships::Membership;
+use crate::world::{Group, User, World};
 
 const INVALID: &str = "ValidationException";
 
-fn not_found(kind: &str, id: &str) -> AwsError {
+/// identitystore's ResourceNotFoundException names the kind and id of what is missing.
+pub(super) fn not_found(kind: &'static str, id: &str) -> AwsError {
     AwsError::bad_request(
         "ResourceNotFoundException",
         format!("{kind} with id {id} not found"),
     )
+    .with("ResourceType", kind)
+    .with("ResourceId", id)
 }
 
 fn max_results(input: &Input<'_>) -> Result<usize, AwsError> {
@@ -60,10 +65,16 @@ pub(crate) fn user_json(world: &World, user: &User) -> Value {
 }
 
 fn group_json(world: &World, group: &Group) -> Value {
+    let external: Vec<Value> = group
+        .external_ids
+        .iter()
+        .map(|e| json!({ "Issuer": e.issuer, "Id": e.id }))
+        .collect();
     json!({
         "GroupId": group.group_id,
         "DisplayName": group.name,
         "Description": group.description,
+        "ExternalIds": if external.is_empty() { None } else { Some(external) },
         "IdentityStoreId": world.instance().identity_store_id,
     })
 }
@@ -98,32 +109,55 @@ pub(crate) fn handle(sim: &Sim, op: &str, body: &Value) -> Result<Value, AwsErro
         }
         "ListUsers" => list_users(world, &input),
         "ListGroups" => list_groups(world, &input),
-        "ListGroupMemberships" => list_group_memberships(world, &input),
-        "ListGroupMembershipsForMember" => list_memberships_for_member(world, &input),
-        "IsMemberInGroups" => is_member_in_groups(world, &input),
+        "ListGroupMemberships" => list_group_memberships(sim, &input),
+        "ListGroupMembershipsForMember" => list_memberships_for_member(sim, &input),
+        "IsMemberInGroups" => is_member_in_groups(sim, &input),
+        "CreateGroupMembership" => memberships::create(sim, &input),
+        "DeleteGroupMembership" => memberships::delete(sim, &input),
+        "GetGroupMembershipId" => memberships::get_id(sim, &input),
+        "DescribeGroupMembership" => memberships::describe(sim, &input),
         _ => Err(super::unknown_operation("AWSIdentityStore", op)),
     }
 }
 
-/// `AlternateIdentifier.UniqueAttribute`: attribute path (case-insensitive) and value.
-fn unique_attribute<'a>(input: &Input<'a>) -> Result<(String, &'a Value), AwsError> {
+/// The `AlternateIdentifier` of GetUserId and GetGroupId.
+enum Alternate<'a> {
+    /// `UniqueAttribute`: attribute path (lower-cased) and value.
+    Unique(String, &'a Value),
+    /// `ExternalId`: issuer and id.
+    External(&'a str, &'a str),
+}
+
+fn alternate<'a>(input: &Input<'a>) -> Result<Alternate<'a>, AwsError> {
     let alt = input.obj("AlternateIdentifier")?;
-    if alt.opt_obj("ExternalId")?.is_some() {
-        return Err(AwsError::bad_request(
-            "ResourceNotFoundException",
-            "No principal has that external id (stint-sim's world has none)",
-        ));
+    if let Some(ext) = alt.opt_obj("ExternalId")? {
+        return Ok(Alternate::External(ext.str("Issuer")?, ext.str("Id")?));
     }
+    let (path, value) = unique_attribute(&alt)?;
+    Ok(Alternate::Unique(path, value))
+}
+
+/// `UniqueAttribute`: attribute path (case-insensitive) and value.
+fn unique_attribute<'a>(alt: &Input<'a>) -> Result<(String, &'a Value), AwsError> {
     let unique = alt.obj("UniqueAttribute")?;
     let path = unique.str("AttributePath")?.to_ascii_lowercase();
     let value = unique
         .raw("AttributeValue")
-        .ok_or_else(|| input.error("UniqueAttribute.AttributeValue is required"))?;
+        .ok_or_else(|| alt.error("UniqueAttribute.AttributeValue is required"))?;
     Ok((path, value))
 }
 
 fn get_user_id(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
-    let (path, value) = unique_attribute(input)?;
+    let (path, value) = match alternate(input)? {
+        Alternate::Unique(path, value) => (path, value),
+        // The world's users are Identity Center's own, with no external ids.
+        Alternate::External(..) => {
+            return Err(
+                AwsError::bad_request("ResourceNotFoundException", "USER not found.")
+                    .with("ResourceType", "USER"),
+            );
+        }
+    };
     let text = value.as_str().unwrap_or_default();
     let user = match path.as_str() {
         "username" => world.user_by_name(text),
@@ -137,21 +171,42 @@ fn get_user_id(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
             )));
         }
     }
-    .ok_or_else(|| AwsError::bad_request("ResourceNotFoundException", "USER not found."))?;
+    .ok_or_else(|| {
+        AwsError::bad_request("ResourceNotFoundException", "USER not found.")
+            .with("ResourceType", "USER")
+    })?;
     Ok(json!({ "UserId": user.user_id, "IdentityStoreId": world.instance().identity_store_id }))
 }
 
 fn get_group_id(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
-    let (path, value) = unique_attribute(input)?;
+    let group_not_found = || {
+        AwsError::bad_request("ResourceNotFoundException", "GROUP not found.")
+            .with("ResourceType", "GROUP")
+    };
+    let (path, value) = match alternate(input)? {
+        Alternate::Unique(path, value) => (path, value),
+        Alternate::External(issuer, id) => {
+            let group = world
+                .groups()
+                .iter()
+                .find(|g| {
+                    g.external_ids
+                        .iter()
+                        .any(|e| e.issuer == issuer && e.id == id)
+                })
+                .ok_or_else(group_not_found)?;
+            return Ok(
+                json!({ "GroupId": group.group_id, "IdentityStoreId": world.instance().identity_store_id }),
+            );
+        }
+    };
     if path != "displayname" {
         return Err(input.error(format!(
             "AttributePath {path} is not a unique group attribute; use displayName"
         )));
     }
     let name = value.as_str().unwrap_or_default();
-    let group = world
-        .group_by_name(name)
-        .ok_or_else(|| AwsError::bad_request("ResourceNotFoundException", "GROUP not found."))?;
+    let group = world.group_by_name(name).ok_or_else(group_not_found)?;
     Ok(json!({ "GroupId": group.group_id, "IdentityStoreId": world.instance().identity_store_id }))
 }
 
@@ -207,29 +262,30 @@ fn list_groups(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
     )
 }
 
-fn membership_json(world: &World, group: &Group, user_id: &str) -> Value {
-    let store = &world.instance().identity_store_id;
+pub(super) fn membership_json(world: &World, m: &Membership) -> Value {
     json!({
-        "IdentityStoreId": store,
-        "MembershipId": ids::membership_id(store, &group.group_id, user_id),
-        "GroupId": group.group_id,
-        "MemberId": { "UserId": user_id },
+        "IdentityStoreId": world.instance().identity_store_id,
+        "MembershipId": m.membership_id,
+        "GroupId": m.group_id,
+        "MemberId": { "UserId": m.user_id },
     })
 }
 
-fn member_user_id<'a>(input: &Input<'a>) -> Result<&'a str, AwsError> {
+pub(super) fn member_user_id<'a>(input: &Input<'a>) -> Result<&'a str, AwsError> {
     input.obj("MemberId")?.str("UserId")
 }
 
-fn list_group_memberships(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
+fn list_group_memberships(sim: &Sim, input: &Input<'_>) -> Result<Value, AwsError> {
+    let world = &sim.world;
     let group_id = input.str("GroupId")?;
-    let group = world
-        .group_by_id(group_id)
-        .ok_or_else(|| not_found("GROUP", group_id))?;
-    let items = group
-        .member_ids
-        .iter()
-        .map(|u| membership_json(world, group, u))
+    if world.group_by_id(group_id).is_none() {
+        return Err(not_found("GROUP", group_id));
+    }
+    let items = sim
+        .state()
+        .memberships
+        .of_group(group_id)
+        .map(|m| membership_json(world, m))
         .collect();
     paged(
         items,
@@ -239,14 +295,17 @@ fn list_group_memberships(world: &World, input: &Input<'_>) -> Result<Value, Aws
     )
 }
 
-fn list_memberships_for_member(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
+fn list_memberships_for_member(sim: &Sim, input: &Input<'_>) -> Result<Value, AwsError> {
+    let world = &sim.world;
     let user_id = member_user_id(input)?;
     if world.user_by_id(user_id).is_none() {
         return Err(not_found("USER", user_id));
     }
-    let items = world
-        .groups_of(user_id)
-        .map(|g| membership_json(world, g, user_id))
+    let items = sim
+        .state()
+        .memberships
+        .of_user(user_id)
+        .map(|m| membership_json(world, m))
         .collect();
     paged(
         items,
@@ -256,23 +315,21 @@ fn list_memberships_for_member(world: &World, input: &Input<'_>) -> Result<Value
     )
 }
 
-fn is_member_in_groups(world: &World, input: &Input<'_>) -> Result<Value, AwsError> {
+fn is_member_in_groups(sim: &Sim, input: &Input<'_>) -> Result<Value, AwsError> {
     let user_id = member_user_id(input)?;
     let group_ids = input.opt_array("GroupIds")?;
     if group_ids.is_empty() || group_ids.len() > 100 {
         return Err(input.error("GroupIds must list between 1 and 100 group ids"));
     }
+    let state = sim.state();
     let results: Vec<Value> = group_ids
         .iter()
         .map(|g| {
             let group_id = g.as_str().unwrap_or_default();
-            let exists = world
-                .group_by_id(group_id)
-                .is_some_and(|g| g.member_ids.iter().any(|m| m == user_id));
             json!({
                 "GroupId": group_id,
                 "MemberId": { "UserId": user_id },
-                "MembershipExists": exists,
+                "MembershipExists": state.memberships.get(group_id, user_id).is_some(),
             })
         })
         .collect();

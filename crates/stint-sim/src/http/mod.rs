@@ -4,20 +4,25 @@
 //! value or a body: those carry tokens, secrets and signatures.
 
 mod auth;
+mod authorize;
 mod aws;
 mod control;
 mod error;
 mod federation;
 mod html;
 mod identitystore;
+mod identitystore_memberships;
 mod input;
+mod logs;
 mod oidc;
 mod organizations;
 mod pages;
 mod paging;
 mod portal;
+mod resources;
 mod sso_admin;
 mod sts;
+mod trail;
 mod xml;
 
 use std::sync::Arc;
@@ -32,6 +37,7 @@ use axum::routing::{get, post};
 use serde_json::Value;
 use tracing::Instrument;
 
+pub(crate) use authorize::approve_url as approve_authorization_url;
 pub(crate) use aws::unknown_operation;
 use error::AwsError;
 
@@ -44,6 +50,10 @@ use crate::sim::Sim;
 pub(crate) struct RequestContext {
     pub request_id: String,
     pub arrival_micros: i64,
+    /// The caller's address, for CloudTrail's `sourceIPAddress`.
+    pub source_ip: String,
+    /// The caller's `User-Agent`, for CloudTrail's `userAgent`.
+    pub user_agent: String,
 }
 
 pub(crate) fn router(sim: Arc<Sim>) -> Router {
@@ -55,6 +65,10 @@ pub(crate) fn router(sim: Arc<Sim>) -> Router {
             post(oidc::start_device_authorization),
         )
         .route("/token", post(oidc::create_token))
+        .route(
+            "/authorize",
+            get(authorize::authorize_page).post(authorize::authorize_submit),
+        )
         .route("/assignment/accounts", get(portal::list_accounts))
         .route("/assignment/roles", get(portal::list_account_roles))
         .route("/federation/credentials", get(portal::get_role_credentials))
@@ -110,9 +124,22 @@ async fn observe(State(sim): State<Arc<Sim>>, mut req: Request, next: Next) -> R
         operation = tracing::field::Empty,
         request_id = %request_id,
     );
+    let source_ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_default();
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     req.extensions_mut().insert(RequestContext {
         request_id: request_id.clone(),
         arrival_micros,
+        source_ip,
+        user_agent,
     });
     let started = Instant::now();
     let mut response = next.run(req).instrument(span.clone()).await;
@@ -148,7 +175,7 @@ pub(crate) async fn apply_faults(sim: &Sim, api: Api) -> Result<(), AwsError> {
     tracing::info!(api = %api, fault = ?kind, "fault injected");
     let suffix = " (injected by stint-sim)";
     Err(match (api, kind) {
-        (Api::SsoAdmin | Api::IdentityStore, Injected::Throttle) => {
+        (Api::SsoAdmin | Api::IdentityStore | Api::Logs, Injected::Throttle) => {
             AwsError::bad_request("ThrottlingException", format!("Rate exceeded{suffix}"))
         }
         (Api::Organizations, Injected::Throttle) => AwsError::bad_request(

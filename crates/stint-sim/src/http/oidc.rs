@@ -14,7 +14,10 @@ use super::error::{self, AwsError};
 use super::{RequestContext, apply_faults};
 use crate::faults::Api;
 use crate::sim::Sim;
-use crate::state::oidc::{DEVICE_GRANT, OidcError, REFRESH_GRANT};
+use crate::state::authorize::CodeExchange;
+use crate::state::oidc::{
+    AUTHORIZATION_CODE_GRANT, DEVICE_GRANT, OidcError, REFRESH_GRANT, Registration,
+};
 
 fn invalid_request(message: impl Into<String>) -> AwsError {
     AwsError::oauth(
@@ -36,6 +39,10 @@ fn oidc_error(err: OidcError) -> AwsError {
         ),
         OidcError::InvalidGrant(m) => {
             AwsError::oauth(bad, "InvalidGrantException", "invalid_grant", m)
+        }
+        OidcError::InvalidRequest(m) => invalid_request(m),
+        OidcError::UnauthorizedClient(m) => {
+            AwsError::oauth(bad, "UnauthorizedClientException", "unauthorized_client", m)
         }
         OidcError::UnsupportedGrantType(m) => AwsError::oauth(
             bad,
@@ -167,13 +174,21 @@ pub(crate) async fn register_client(
             ));
         }
         let scopes = body.strings("scopes");
+        let grant_types = body.strings("grantTypes");
+        let redirect_uris = body.strings("redirectUris");
         fields.insert("clientName".into(), name.clone());
         fields.insert("scopes".into(), scopes.join(" "));
+        fields.insert("grantTypes".into(), grant_types.join(" "));
+        check_registration(&sim, &body, &grant_types, &redirect_uris)?;
         let now = sim.now();
         let mut state = sim.state();
         let client = state.oidc.register_client(
-            name,
-            scopes,
+            Registration {
+                name,
+                scopes,
+                grant_types,
+                redirect_uris,
+            },
             now,
             sim.world.timing().client_registration_ttl,
         );
@@ -188,9 +203,82 @@ pub(crate) async fn register_client(
     .await
 }
 
+/// What RegisterClient refuses: unknown grant types, the authorization code grant without
+/// a redirect URI, a redirect URI a browser could not safely be sent to, and an issuer
+/// that is not this Identity Center.
+fn check_registration(
+    sim: &Sim,
+    body: &Body,
+    grant_types: &[String],
+    redirect_uris: &[String],
+) -> Result<(), AwsError> {
+    let bad = StatusCode::BAD_REQUEST;
+    for grant in grant_types {
+        if ![AUTHORIZATION_CODE_GRANT, REFRESH_GRANT, DEVICE_GRANT].contains(&grant.as_str()) {
+            return Err(AwsError::oauth(
+                bad,
+                "UnsupportedGrantTypeException",
+                "unsupported_grant_type",
+                format!(
+                    "Grant type {grant} is not supported; use {AUTHORIZATION_CODE_GRANT}, {REFRESH_GRANT} or {DEVICE_GRANT}"
+                ),
+            ));
+        }
+    }
+    let code_grant = grant_types.iter().any(|g| g == AUTHORIZATION_CODE_GRANT);
+    if code_grant && redirect_uris.is_empty() {
+        return Err(AwsError::oauth(
+            bad,
+            "InvalidRedirectUriException",
+            "invalid_redirect_uri",
+            "redirectUris is required with grant type authorization_code",
+        ));
+    }
+    for uri in redirect_uris {
+        if let Err(why) = check_redirect_uri(uri) {
+            return Err(AwsError::oauth(
+                bad,
+                "InvalidRedirectUriException",
+                "invalid_redirect_uri",
+                format!("Redirect URI {uri} is not supported: {why}"),
+            ));
+        }
+    }
+    if let Some(issuer) = body.opt("issuerUrl")
+        && !is_our_start_url(issuer)
+    {
+        return Err(invalid_request(format!(
+            "issuerUrl {issuer} is not this Identity Center's issuer; use {}",
+            sim.start_url()
+        )));
+    }
+    Ok(())
+}
+
+/// A native app's redirect URI: http on the loopback interface (RFC 8252 section 7.3) or
+/// https, absolute, without a fragment.
+fn check_redirect_uri(uri: &str) -> Result<(), &'static str> {
+    let url = url::Url::parse(uri).map_err(|_| "it is not an absolute URI")?;
+    if url.fragment().is_some() {
+        return Err("a redirect URI may not have a fragment");
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" => match url.host() {
+            Some(url::Host::Ipv4(ip)) if ip.is_loopback() => Ok(()),
+            Some(url::Host::Ipv6(ip)) if ip.is_loopback() => Ok(()),
+            Some(url::Host::Domain("localhost")) => Ok(()),
+            _ => {
+                Err("http is allowed only on the loopback interface (127.0.0.1, [::1], localhost)")
+            }
+        },
+        _ => Err("the scheme must be http (loopback) or https"),
+    }
+}
+
 /// The start URL must be this simulator's access portal; the host may differ (localhost
 /// and 127.0.0.1 are the same portal) but the path may not.
-fn is_our_start_url(start_url: &str) -> bool {
+pub(crate) fn is_our_start_url(start_url: &str) -> bool {
     url::Url::parse(start_url).is_ok_and(|u| {
         let path = u.path().trim_end_matches('/');
         path == "/start"
@@ -272,6 +360,18 @@ pub(crate) async fn create_token(
                     timing,
                 )
             }
+            AUTHORIZATION_CODE_GRANT => {
+                let exchange = CodeExchange {
+                    client_id,
+                    client_secret,
+                    code: body.req("code")?,
+                    code_verifier: body.req("codeVerifier")?,
+                    redirect_uri: body.req("redirectUri")?,
+                };
+                state
+                    .oidc
+                    .create_token_from_authorization_code(&exchange, now, timing)
+            }
             REFRESH_GRANT => {
                 let refresh = body.req("refreshToken")?;
                 state.oidc.create_token_from_refresh_token(
@@ -283,7 +383,7 @@ pub(crate) async fn create_token(
                 )
             }
             other => Err(OidcError::UnsupportedGrantType(format!(
-                "Grant type {other} is not supported; use {DEVICE_GRANT} or {REFRESH_GRANT}"
+                "Grant type {other} is not supported; use {AUTHORIZATION_CODE_GRANT}, {DEVICE_GRANT} or {REFRESH_GRANT}"
             ))),
         }
         .map_err(oidc_error)?;

@@ -5,12 +5,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde_json::json;
 
+use super::RequestContext;
 use super::federation::{console_path, found};
 use super::html::{escape, page};
 use super::portal::issue_for;
@@ -29,6 +31,7 @@ pub(crate) fn index(sim: &Sim) -> Response {
 identity store <code>{}</code>: {} users, {} groups, {} accounts, {} permission sets.</p>\
 <ul><li><a href=\"/start\">Access portal</a> ({base}/start)</li>\
 <li><a href=\"/device\">Device verification</a> ({base}/device)</li>\
+<li>Browser sign-in: {base}/authorize?response_type=code&amp;client_id=...</li>\
 <li><a href=\"/_sim\">Control API</a> ({base}/_sim)</li></ul>\
 <p>Point an AWS SDK at <code>{base}</code> with an endpoint override: sso, sso-oidc, sso-admin, \
 identitystore, organizations and sts are all served here.</p>",
@@ -43,13 +46,13 @@ identitystore, organizations and sts are all served here.</p>",
     page(StatusCode::OK, "stint-sim", &body)
 }
 
-fn form_fields(body: &[u8]) -> HashMap<String, String> {
+pub(crate) fn form_fields(body: &[u8]) -> HashMap<String, String> {
     url::form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-fn user_datalist(sim: &Sim) -> String {
+pub(crate) fn user_datalist(sim: &Sim) -> String {
     let options: String = sim
         .world
         .users()
@@ -154,12 +157,7 @@ return to the program that asked (code <span class=\"code\">{}</span>).</p><p><a
             response
         }
         Err(e) => {
-            let status = match e {
-                crate::control::ControlError::BadRequest(_) => StatusCode::BAD_REQUEST,
-                crate::control::ControlError::NotFound(_) => StatusCode::NOT_FOUND,
-                crate::control::ControlError::Conflict(_) => StatusCode::CONFLICT,
-                crate::control::ControlError::Gone(_) => StatusCode::GONE,
-            };
+            let status = e.status();
             let notice = format!("<p class=\"error\">{}</p>", escape(&e.to_string()));
             page(
                 status,
@@ -214,7 +212,7 @@ pub(crate) async fn start(State(sim): State<Arc<Sim>>, headers: HeaderMap) -> Re
         let body = format!("{SHORTCUT_SCRIPT}{}", signin_form(&sim, "/start", ""));
         return page(StatusCode::OK, "Access portal", &body);
     };
-    let access = sim.state().assignments.access_of(&sim.world, &user.user_id);
+    let access = sim.state().access_of(&user.user_id);
     let mut rows = String::new();
     for (account_id, ps_arn) in &access {
         let (Some(account), Some(ps)) = (
@@ -279,6 +277,7 @@ pub(crate) async fn start_signin(State(sim): State<Arc<Sim>>, body: Bytes) -> Re
 
 pub(crate) async fn start_console(
     State(sim): State<Arc<Sim>>,
+    Extension(ctx): Extension<RequestContext>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
@@ -314,14 +313,18 @@ pub(crate) async fn start_console(
     match issue_for(&sim, user, account, role) {
         Ok(credential) => {
             let now = sim.now();
-            let mut state = sim.state();
-            let session = state.credentials.open_console(
-                &credential,
-                destination,
-                Some("stint-sim access portal".to_owned()),
-                now,
-            );
-            found(&console_path(session))
+            let session = sim
+                .state()
+                .credentials
+                .open_console(
+                    &credential,
+                    destination,
+                    Some("stint-sim access portal".to_owned()),
+                    now,
+                )
+                .clone();
+            super::trail::record_console_login(&sim, &ctx, &session);
+            found(&console_path(&session))
         }
         Err(_) => page(
             StatusCode::FORBIDDEN,

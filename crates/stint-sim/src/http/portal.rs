@@ -114,7 +114,7 @@ pub(crate) async fn list_accounts(
 ) -> Response {
     run(&sim, &ctx, "ListAccounts", |_| {
         let user = user(&sim, &headers)?;
-        let access = sim.state().assignments.access_of(&sim.world, &user.user_id);
+        let access = sim.state().access_of(&user.user_id);
         let mut account_ids: Vec<&str> = access.iter().map(|(a, _)| a.as_str()).collect();
         account_ids.dedup();
         let items: Vec<Value> = account_ids
@@ -147,7 +147,7 @@ pub(crate) async fn list_account_roles(
             .as_deref()
             .filter(|a| !a.is_empty())
             .ok_or_else(|| invalid("account_id is required"))?;
-        let access = sim.state().assignments.access_of(&sim.world, &user.user_id);
+        let access = sim.state().access_of(&user.user_id);
         let items: Vec<Value> = access
             .iter()
             .filter(|(acc, _)| acc == account)
@@ -222,10 +222,7 @@ pub(crate) fn issue_for(
         .ok_or_else(forbidden)?;
     let now = sim.now();
     let mut state = sim.state();
-    if !state
-        .assignments
-        .user_holds(&sim.world, &user.user_id, account, &ps.arn)
-    {
+    if !state.user_holds(&user.user_id, account, &ps.arn) {
         return Err(forbidden());
     }
     let duration = chrono::Duration::from_std(ps.session_duration).unwrap_or_default();
@@ -236,6 +233,7 @@ pub(crate) fn issue_for(
             account_id: account.to_owned(),
             permission_set_name: ps.name.clone(),
             role_name: sim.world.reserved_role_name(account, &ps.name),
+            issued_at: now,
             expires_at: now + duration,
         })
         .clone();

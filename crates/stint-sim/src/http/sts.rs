@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use super::auth::{self, Caller};
 use super::error::{self, AwsError};
 use super::xml::escape;
-use super::{RequestContext, apply_faults};
+use super::{RequestContext, apply_faults, trail};
 use crate::faults::Api;
 use crate::sigv4::SignedRequest;
 use crate::sim::Sim;
@@ -21,17 +21,29 @@ pub(crate) async fn handle(
 ) -> Response {
     tracing::Span::current().record("operation", action);
     let result = async {
-        let caller = auth::authenticate(sim, req, "sts", true).map_err(auth::query_error)?;
+        let caller = auth::authenticate(sim, req, "sts", auth::Regions::Any)
+            .map_err(auth::query_error)?;
         apply_faults(sim, Api::Sts).await?;
-        match action {
-            "GetCallerIdentity" => Ok(caller),
+        let outcome = match action {
+            "GetCallerIdentity" => Ok(()),
             other => Err(AwsError::bad_request(
                 "InvalidAction",
                 format!(
                     "Could not find operation {other} for version 2011-06-15 (stint-sim implements GetCallerIdentity)"
                 ),
             )),
-        }
+        };
+        let event = trail::Event {
+            service: "sts",
+            name: action,
+            region: crate::sigv4::parse(req)
+                .map(|a| a.region)
+                .unwrap_or_default(),
+            request_parameters: serde_json::Value::Null,
+            read_only: true,
+        };
+        trail::record_call(sim, ctx, &caller, event, outcome.as_ref().copied());
+        outcome.map(|()| caller)
     }
     .await;
     match result {

@@ -185,18 +185,15 @@ impl Assignments {
             .filter(move |a| a.principal_type == principal_type && a.principal_id == principal_id)
     }
 
-    /// Every (account, permission set ARN) a user holds now, directly or through a group.
-    pub fn access_of(&self, world: &World, user_id: &str) -> Vec<(String, String)> {
-        let group_ids: Vec<&str> = world
-            .groups_of(user_id)
-            .map(|g| g.group_id.as_str())
-            .collect();
+    /// Every (account, permission set ARN) a user holds now, directly or through one of
+    /// `group_ids` (the groups the user is in now).
+    pub fn access_of(&self, user_id: &str, group_ids: &[String]) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self
             .current
             .keys()
             .filter(|a| match a.principal_type {
                 PrincipalType::User => a.principal_id == user_id,
-                PrincipalType::Group => group_ids.contains(&a.principal_id.as_str()),
+                PrincipalType::Group => group_ids.contains(&a.principal_id),
             })
             .map(|a| (a.account_id.clone(), a.permission_set_arn.clone()))
             .collect();
@@ -207,12 +204,12 @@ impl Assignments {
 
     pub fn user_holds(
         &self,
-        world: &World,
         user_id: &str,
+        group_ids: &[String],
         account_id: &str,
         permission_set_arn: &str,
     ) -> bool {
-        self.access_of(world, user_id)
+        self.access_of(user_id, group_ids)
             .iter()
             .any(|(acc, ps)| acc == account_id && ps == permission_set_arn)
     }
@@ -237,7 +234,7 @@ mod tests {
             .arn
             .clone();
         let mut a = Assignments::new(&world);
-        assert!(!a.user_holds(&world, &alice, &prod, &admin));
+        assert!(!a.user_holds(&alice, &[], &prod, &admin));
 
         let key = Assignment {
             account_id: prod.clone(),
@@ -264,7 +261,7 @@ mod tests {
         );
         a.settle(t(5));
         assert!(a.exists(&key));
-        assert!(a.user_holds(&world, &alice, &prod, &admin));
+        assert!(a.user_holds(&alice, &[], &prod, &admin));
         assert_eq!(
             a.operation(&id, OpKind::Create).unwrap().status(t(5)),
             OpStatus::Succeeded
@@ -305,7 +302,8 @@ mod tests {
         let world = World::demo();
         let carol = world.user_by_name("carol").unwrap().user_id.clone();
         let a = Assignments::new(&world);
-        let access = a.access_of(&world, &carol);
+        let groups = crate::state::memberships::Memberships::new(&world).group_ids_of(&carol);
+        let access = a.access_of(&carol, &groups);
         let dev = world.account("dev").unwrap().id.clone();
         let ro = world
             .permission_set_by_name("ReadOnlyAccess")

@@ -22,6 +22,7 @@ pub struct IssuedCredential {
     pub permission_set_name: String,
     /// `AWSReservedSSO_<permission set>_<16 hex>`.
     pub role_name: String,
+    pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -93,6 +94,7 @@ pub struct NewCredential {
     pub account_id: String,
     pub permission_set_name: String,
     pub role_name: String,
+    pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
 }
 
@@ -107,6 +109,7 @@ impl Credentials {
             account_id: new.account_id,
             permission_set_name: new.permission_set_name,
             role_name: new.role_name,
+            issued_at: new.issued_at,
             expires_at: new.expires_at,
         };
         self.issued.entry(access_key_id).or_insert(credential)
@@ -215,6 +218,7 @@ mod tests {
                 account_id: "333333333333".into(),
                 permission_set_name: "ReadOnlyAccess".into(),
                 role_name: "AWSReservedSSO_ReadOnlyAccess_0123456789abcdef".into(),
+                issued_at: t(0),
                 expires_at: t(3600),
             })
             .clone()

@@ -15,14 +15,40 @@ use crate::world::Timing;
 pub const REFRESH_SCOPE: &str = "sso:account:access";
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 pub const REFRESH_GRANT: &str = "refresh_token";
+pub const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
 
 #[derive(Debug)]
 pub struct Client {
     pub client_id: String,
+    pub client_name: String,
     pub client_secret: Secret,
     pub scopes: Vec<String>,
+    /// The grant types the client registered; empty for a client that named none, which
+    /// AWS lets use the device code and refresh token grants (its original behaviour).
+    pub grant_types: Vec<String>,
+    /// Where the authorize endpoint may send the browser back to, compared exactly.
+    pub redirect_uris: Vec<String>,
     pub issued_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
+}
+
+impl Client {
+    pub fn allows_grant(&self, grant: &str) -> bool {
+        if self.grant_types.is_empty() {
+            grant == DEVICE_GRANT || grant == REFRESH_GRANT
+        } else {
+            self.grant_types.iter().any(|g| g == grant)
+        }
+    }
+}
+
+/// What a client asks for when it registers.
+#[derive(Debug, Default)]
+pub struct Registration {
+    pub name: String,
+    pub scopes: Vec<String>,
+    pub grant_types: Vec<String>,
+    pub redirect_uris: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,12 +74,12 @@ pub struct DeviceAuth {
 }
 
 // No Debug: it holds a raw refresh token.
-struct Session {
-    user_id: String,
-    client_id: String,
-    expires_at: DateTime<Utc>,
-    refresh_token: Option<String>,
-    ended: bool,
+pub(super) struct Session {
+    pub(super) user_id: String,
+    pub(super) client_id: String,
+    pub(super) expires_at: DateTime<Utc>,
+    pub(super) refresh_token: Option<String>,
+    pub(super) ended: bool,
 }
 
 #[derive(Debug)]
@@ -75,6 +101,9 @@ pub struct TokenGrant {
 pub enum OidcError {
     InvalidClient(String),
     InvalidGrant(String),
+    InvalidRequest(String),
+    /// The client did not register the grant type it is using.
+    UnauthorizedClient(String),
     UnsupportedGrantType(String),
     AuthorizationPending,
     SlowDown,
@@ -95,9 +124,11 @@ pub enum DecideError {
 pub struct Oidc {
     clients: HashMap<String, Client>,
     devices: Vec<DeviceAuth>,
-    sessions: Vec<Session>,
+    pub(super) sessions: Vec<Session>,
     access_tokens: HashMap<String, AccessToken>,
     refresh_tokens: HashMap<String, usize>,
+    /// Browser sign-ins (the authorization code flow), see `authorize.rs`.
+    pub(super) authorizations: Vec<super::authorize::Authorization>,
 }
 
 impl std::fmt::Debug for Oidc {
@@ -115,7 +146,7 @@ fn seconds_until(at: DateTime<Utc>, now: DateTime<Utc>) -> u64 {
     u64::try_from((at - now).num_seconds()).unwrap_or(0)
 }
 
-fn add(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
+pub(super) fn add(now: DateTime<Utc>, d: Duration) -> DateTime<Utc> {
     chrono::Duration::from_std(d)
         .ok()
         .and_then(|d| now.checked_add_signed(d))
@@ -133,24 +164,32 @@ fn normalise_user_code(code: &str) -> String {
 impl Oidc {
     pub fn register_client(
         &mut self,
-        name: String,
-        scopes: Vec<String>,
+        registration: Registration,
         now: DateTime<Utc>,
         ttl: Duration,
     ) -> &Client {
         let client_id = random::alphanumeric(22);
-        tracing::info!(client_name = %name, client_id = %client_id, "client registered");
+        tracing::info!(client_name = %registration.name, client_id = %client_id, "client registered");
         let client = Client {
             client_id: client_id.clone(),
+            client_name: registration.name,
             client_secret: Secret::new(format!("eyJraWQi{}", random::alphanumeric(120))),
-            scopes,
+            scopes: registration.scopes,
+            grant_types: registration.grant_types,
+            redirect_uris: registration.redirect_uris,
             issued_at: now,
             expires_at: add(now, ttl),
         };
         self.clients.entry(client_id).or_insert(client)
     }
 
-    fn client(
+    /// A registered client by id alone (the authorize endpoint has no secret), if its
+    /// registration has not expired.
+    pub fn public_client(&self, client_id: &str, now: DateTime<Utc>) -> Option<&Client> {
+        self.clients.get(client_id).filter(|c| now < c.expires_at)
+    }
+
+    pub(super) fn client(
         &self,
         client_id: &str,
         secret: &str,
@@ -179,7 +218,12 @@ impl Oidc {
         now: DateTime<Utc>,
         timing: &Timing,
     ) -> Result<&DeviceAuth, OidcError> {
-        self.client(client_id, client_secret, now)?;
+        if !self
+            .client(client_id, client_secret, now)?
+            .allows_grant(DEVICE_GRANT)
+        {
+            return Err(unauthorized(DEVICE_GRANT));
+        }
         let mut user_code = random::user_code();
         while self
             .devices
@@ -251,7 +295,11 @@ impl Oidc {
         now: DateTime<Utc>,
         timing: &Timing,
     ) -> Result<TokenGrant, OidcError> {
-        let client_scopes = self.client(client_id, client_secret, now)?.scopes.clone();
+        let client = self.client(client_id, client_secret, now)?;
+        if !client.allows_grant(DEVICE_GRANT) {
+            return Err(unauthorized(DEVICE_GRANT));
+        }
+        let client_scopes = client.scopes.clone();
         let device = self
             .devices
             .iter_mut()
@@ -304,7 +352,12 @@ impl Oidc {
         now: DateTime<Utc>,
         timing: &Timing,
     ) -> Result<TokenGrant, OidcError> {
-        self.client(client_id, client_secret, now)?;
+        if !self
+            .client(client_id, client_secret, now)?
+            .allows_grant(REFRESH_GRANT)
+        {
+            return Err(unauthorized(REFRESH_GRANT));
+        }
         let invalid = || OidcError::InvalidGrant("Invalid refresh token provided".into());
         let &session_index = self.refresh_tokens.get(refresh_token).ok_or_else(invalid)?;
         let session = &self.sessions[session_index];
@@ -321,7 +374,7 @@ impl Oidc {
         Ok(self.issue(session_index, true, now, timing))
     }
 
-    fn issue(
+    pub(super) fn issue(
         &mut self,
         session_index: usize,
         with_refresh: bool,
@@ -369,13 +422,29 @@ impl Oidc {
         let Some(index) = self.access_tokens.get(token).map(|a| a.session) else {
             return false;
         };
-        let session = &mut self.sessions[index];
+        self.end_session(index);
+        true
+    }
+}
+
+fn unauthorized(grant: &str) -> OidcError {
+    OidcError::UnauthorizedClient(format!(
+        "The client is not authorized to use grant type {grant}; register it with that grant type"
+    ))
+}
+
+/// Ends a session and everything issued in it (a reused authorization code does this to
+/// the session the code first opened, as RFC 6749 section 4.1.2 asks).
+impl Oidc {
+    pub(super) fn end_session(&mut self, index: usize) {
+        let Some(session) = self.sessions.get_mut(index) else {
+            return;
+        };
         session.ended = true;
         if let Some(refresh) = session.refresh_token.take() {
             self.refresh_tokens.remove(&refresh);
         }
         self.access_tokens.retain(|_, a| a.session != index);
-        true
     }
 }
 
@@ -413,8 +482,11 @@ mod tests {
     fn setup(scopes: &[&str]) -> Setup {
         let mut oidc = Oidc::default();
         let c = oidc.register_client(
-            "test".into(),
-            scopes.iter().map(|s| s.to_string()).collect(),
+            Registration {
+                name: "test".into(),
+                scopes: scopes.iter().map(|s| s.to_string()).collect(),
+                ..Registration::default()
+            },
             t(0),
             Duration::from_secs(90 * 24 * 3600),
         );

@@ -11,8 +11,8 @@ use toml::Spanned;
 use super::error::{Locator, WorldError};
 use super::raw::{RawFaults, RawTiming, RawWorld};
 use super::{
-    Account, Assignment, Group, Instance, Operator, OrgUnit, Organization, PermissionSet,
-    PrincipalType, Timing, User, World, ids,
+    Account, Assignment, ExternalId, Group, Instance, Operator, OrgUnit, Organization,
+    PermissionSet, PrincipalType, Timing, User, World, ids,
 };
 use crate::faults::{Api, ApiFaults, Faults};
 use crate::secret::Secret;
@@ -35,7 +35,7 @@ pub(super) fn load(src: &str, file: &str) -> Result<World, WorldError> {
     Ok(world)
 }
 
-fn span<T>(s: &Spanned<T>) -> Range<usize> {
+pub(super) fn span<T>(s: &Spanned<T>) -> Range<usize> {
     s.span()
 }
 
@@ -60,7 +60,11 @@ fn is_region(s: &str) -> bool {
             .is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))
 }
 
-fn parse_duration(loc: &mut Locator<'_>, value: &Spanned<String>, what: &str) -> Option<Duration> {
+pub(super) fn parse_duration(
+    loc: &mut Locator<'_>,
+    value: &Spanned<String>,
+    what: &str,
+) -> Option<Duration> {
     match humantime::parse_duration(value.get_ref()) {
         Ok(d) => Some(d),
         Err(e) => {
@@ -87,6 +91,12 @@ fn build(raw: RawWorld, file: &str, loc: &mut Locator<'_>) -> World {
     let permission_sets = build_permission_sets(&raw, &instance, loc);
     let assignments = build_assignments(&raw, &accounts, &permission_sets, &users, &groups, loc);
     let faults = build_faults(raw.faults.as_ref(), loc);
+    let cloudtrail = super::cloudtrail::build(
+        raw.cloudtrail.as_ref().map(|c| c.get_ref()),
+        &organization,
+        &instance,
+        loc,
+    );
     World {
         source_name: file.to_owned(),
         instance,
@@ -99,6 +109,7 @@ fn build(raw: RawWorld, file: &str, loc: &mut Locator<'_>) -> World {
         permission_sets,
         assignments,
         faults,
+        cloudtrail,
     }
 }
 
@@ -166,7 +177,7 @@ fn build_timing(raw: Option<&RawTiming>, loc: &mut Locator<'_>) -> Timing {
     let Some(raw) = raw else {
         return timing;
     };
-    let fields: [(&Option<Spanned<String>>, &str, &mut Duration, bool); 6] = [
+    let fields: [(&Option<Spanned<String>>, &str, &mut Duration, bool); 7] = [
         (
             &raw.access_token_ttl,
             "access_token_ttl",
@@ -189,6 +200,12 @@ fn build_timing(raw: Option<&RawTiming>, loc: &mut Locator<'_>) -> Timing {
             &raw.device_poll_interval,
             "device_poll_interval",
             &mut timing.device_poll_interval,
+            false,
+        ),
+        (
+            &raw.authorization_code_ttl,
+            "authorization_code_ttl",
+            &mut timing.authorization_code_ttl,
             false,
         ),
         (
@@ -372,11 +389,26 @@ fn build_groups(
                 ),
             }
         }
+        let mut external_ids = Vec::new();
+        for ext in &group.external_ids {
+            let (issuer, id) = (ext.get_ref().issuer.get_ref(), ext.get_ref().id.get_ref());
+            if issuer.trim().is_empty() || id.trim().is_empty() {
+                loc.report(
+                    span(ext),
+                    format!("group \"{name}\" has an external id with an empty issuer or id; give both, e.g. {{ issuer = \"https://example.okta.com\", id = \"00g1\" }}"),
+                );
+            }
+            external_ids.push(ExternalId {
+                issuer: issuer.clone(),
+                id: id.clone(),
+            });
+        }
         out.push(Group {
             group_id: ids::principal_id(&instance.identity_store_id, "group", name),
             name: name.clone(),
             description: group.description.as_ref().map(|d| d.get_ref().clone()),
             member_ids: members,
+            external_ids,
         });
     }
     out
@@ -737,13 +769,14 @@ fn build_faults(raw: Option<&RawFaults>, loc: &mut Locator<'_>) -> Faults {
         seed: raw.seed,
         ..Faults::default()
     };
-    let tables: [(Api, &Option<Spanned<ApiFaults>>); 6] = [
+    let tables: [(Api, &Option<Spanned<ApiFaults>>); 7] = [
         (Api::SsoAdmin, &raw.sso_admin),
         (Api::IdentityStore, &raw.identitystore),
         (Api::Organizations, &raw.organizations),
         (Api::SsoOidc, &raw.sso_oidc),
         (Api::Sso, &raw.sso),
         (Api::Sts, &raw.sts),
+        (Api::Logs, &raw.logs),
     ];
     for (api, table) in tables {
         let Some(table) = table else { continue };

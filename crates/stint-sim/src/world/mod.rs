@@ -5,6 +5,7 @@
 //! A `World` is immutable once loaded; what changes while the simulator runs (assignments,
 //! tokens, credentials) lives in the simulator's state.
 
+mod cloudtrail;
 mod error;
 pub(crate) mod ids;
 mod load;
@@ -34,6 +35,18 @@ pub struct World {
     pub(crate) permission_sets: Vec<PermissionSet>,
     pub(crate) assignments: Vec<Assignment>,
     pub(crate) faults: Faults,
+    pub(crate) cloudtrail: CloudTrail,
+}
+
+/// The organization trail: where CloudTrail delivers the records of calls made with the
+/// simulator's role credentials, and how late.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloudTrail {
+    /// The CloudWatch Logs log group, in the management account and the instance's region.
+    pub log_group: String,
+    pub log_group_arn: String,
+    /// How long after an event its record can be queried.
+    pub delivery_delay: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +68,8 @@ pub struct Timing {
     pub session_ttl: Duration,
     pub device_code_ttl: Duration,
     pub device_poll_interval: Duration,
+    /// How long an authorization code from the browser sign-in may wait to be exchanged.
+    pub authorization_code_ttl: Duration,
     pub client_registration_ttl: Duration,
     /// How long assignment creation and deletion stay IN_PROGRESS.
     pub provisioning_delay: Duration,
@@ -67,6 +82,7 @@ impl Default for Timing {
             session_ttl: Duration::from_secs(8 * 3600),
             device_code_ttl: Duration::from_secs(600),
             device_poll_interval: Duration::from_secs(5),
+            authorization_code_ttl: Duration::from_secs(5 * 60),
             client_registration_ttl: Duration::from_secs(90 * 24 * 3600),
             provisioning_delay: Duration::from_secs(2),
         }
@@ -108,8 +124,18 @@ pub struct Group {
     pub group_id: String,
     pub name: String,
     pub description: Option<String>,
-    /// User ids, in the order the world file lists them.
+    /// User ids, in the order the world file lists them: the standing members at start.
+    /// Who is in the group now is the simulator's state (identitystore writes change it).
     pub member_ids: Vec<String>,
+    /// The group's ids in an external IdP that provisions it, if any.
+    pub external_ids: Vec<ExternalId>,
+}
+
+/// An identitystore `ExternalId`: the IdP (issuer) and the principal's id there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalId {
+    pub issuer: String,
+    pub id: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,6 +259,15 @@ impl World {
         self.faults = faults;
     }
 
+    pub fn cloudtrail(&self) -> &CloudTrail {
+        &self.cloudtrail
+    }
+
+    /// Changes how late trail records arrive (tests shorten it).
+    pub fn set_cloudtrail_delivery_delay(&mut self, delay: Duration) {
+        self.cloudtrail.delivery_delay = delay;
+    }
+
     pub fn operators(&self) -> &[Operator] {
         &self.operators
     }
@@ -270,7 +305,7 @@ impl World {
         self.groups.iter().find(|g| g.group_id == group_id)
     }
 
-    /// The groups a user belongs to, in world-file order.
+    /// The groups the world file puts a user in (standing memberships, at start).
     pub fn groups_of(&self, user_id: &str) -> impl Iterator<Item = &Group> {
         self.groups
             .iter()

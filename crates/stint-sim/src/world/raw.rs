@@ -29,6 +29,8 @@ pub struct RawWorld {
     pub assignments: Vec<Spanned<RawAssignment>>,
     #[serde(default)]
     pub faults: Option<RawFaults>,
+    #[serde(default)]
+    pub cloudtrail: Option<Spanned<RawCloudTrail>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,6 +48,7 @@ pub struct RawTiming {
     pub session_ttl: Option<S>,
     pub device_code_ttl: Option<S>,
     pub device_poll_interval: Option<S>,
+    pub authorization_code_ttl: Option<S>,
     pub client_registration_ttl: Option<S>,
     pub provisioning_delay: Option<S>,
 }
@@ -76,6 +79,17 @@ pub struct RawGroup {
     pub description: Option<S>,
     #[serde(default)]
     pub members: Vec<S>,
+    /// Set when an external IdP provisions the group (SCIM): its next sync may undo what
+    /// anyone else changed.
+    #[serde(default)]
+    pub external_ids: Vec<Spanned<RawExternalId>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExternalId {
+    pub issuer: S,
+    pub id: S,
 }
 
 #[derive(Debug, Deserialize)]
@@ -139,4 +153,14 @@ pub struct RawFaults {
     pub sso: Option<Spanned<ApiFaults>>,
     #[serde(default)]
     pub sts: Option<Spanned<ApiFaults>>,
+    #[serde(default)]
+    pub logs: Option<Spanned<ApiFaults>>,
+}
+
+/// `[cloudtrail]`: the organization trail and the log group it delivers to.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCloudTrail {
+    pub log_group: Option<S>,
+    pub delivery_delay: Option<S>,
 }

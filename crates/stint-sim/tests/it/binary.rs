@@ -94,7 +94,7 @@ fn check_accepts_the_demo_and_refuses_a_bad_world() {
     assert!(ok.status.success());
     let out = String::from_utf8(ok.stdout).unwrap();
     assert!(
-        out.contains("ok: 6 users, 5 groups, 6 accounts in 6 OUs"),
+        out.contains("ok: 6 users, 7 groups, 6 accounts in 6 OUs"),
         "{out}"
     );
 

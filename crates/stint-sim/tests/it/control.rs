@@ -246,7 +246,7 @@ async fn clock_faults_assignments_calls_and_world() {
         .await
         .unwrap();
     let standing = assignments["assignments"].as_array().unwrap();
-    assert_eq!(standing.len(), 2);
+    assert_eq!(standing.len(), 6);
     assert!(standing.iter().any(|a| a["principalName"] == "engineers"
         && a["accountName"] == "dev"
         && a["permissionSetName"] == "ReadOnlyAccess"

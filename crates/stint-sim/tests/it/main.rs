@@ -1,12 +1,15 @@
 //! Integration tests: the simulator in-process on a free port, driven over real HTTP by
 //! the real AWS SDK clients (and the binary, for the ready line and signals).
 
+mod activity;
+mod authorize;
 mod binary;
 mod control;
 mod faults;
 mod federation;
 mod identitystore;
 mod logs;
+mod memberships;
 mod oidc;
 mod organizations;
 mod portal;

@@ -144,7 +144,11 @@ async fn creation_is_asynchronous_and_conflicts_while_in_progress() {
         .iter()
         .map(|a| a.principal_id().unwrap())
         .collect();
-    assert_eq!(principals, [user_id(&sim, "alice")]);
+    // Beside the standing group assignment of oncall-admins.
+    assert_eq!(
+        principals,
+        [user_id(&sim, "alice"), group_id(&sim, "oncall-admins")]
+    );
 }
 
 #[tokio::test]
