@@ -2,10 +2,12 @@
 //! the real AWS SDK clients (Rust, Python, the AWS CLI) run against it unchanged, with
 //! only an endpoint override.
 //!
-//! One port serves everything: SSO OIDC (device login), the SSO access portal API, SSO
-//! Admin, Identity Store, Organizations, STS `GetCallerIdentity`, the federation sign-in
-//! endpoint, a device verification page, an access portal page, and the `/_sim` control
-//! API for tests.
+//! One port serves everything: SSO OIDC (device and browser sign-in), the SSO access
+//! portal API, SSO Admin, Identity Store, Organizations, STS `GetCallerIdentity`,
+//! CloudWatch Logs (Logs Insights over the organization trail), a few S3/EC2/DynamoDB read
+//! calls, the federation sign-in endpoint, the device verification and browser sign-in
+//! pages, an access portal page, and the `/_sim` control API for tests.
+//! `worlds/FORMAT.md` describes the world file and each addition in detail.
 //!
 //! # Starting it in a test
 //!
@@ -68,13 +70,25 @@
 //!   asked for scope `sso:account:access`; a refresh rotates it, and refreshing stops
 //!   at the end of the sign-in session (`timing.session_ttl`). Logout ends the session.
 //! - Admin APIs accept only the world's `[[operators]]` keys; role credentials get
-//!   `AccessDeniedException` there. STS `GetCallerIdentity` accepts both.
+//!   `AccessDeniedException` there. STS `GetCallerIdentity` and the S3/EC2/DynamoDB read
+//!   calls accept both, signed for any region.
+//! - Browser sign-in: `/authorize` checks the client and its registered redirect URI,
+//!   then a person (or [`RunningSim::approve_authorization`]) approves; CreateToken with
+//!   `authorization_code` checks the code (single use, `timing.authorization_code_ttl`),
+//!   the redirect URI and the PKCE S256 verifier.
+//! - Group memberships change with identitystore's write calls, synchronously; the portal
+//!   reflects them at once.
+//! - Every call made with issued role credentials, and every console sign-in, is a
+//!   CloudTrail record, visible to Logs Insights queries `[cloudtrail] delivery_delay`
+//!   after the event ([`RunningSim::trail`] shows them all).
 //! - Ids the world file does not give (user, group, OU, root, permission set ARNs, role
 //!   suffixes) are derived from names, so they are the same on every start.
 //!
 //! # Control API (`/_sim`)
 //!
 //! `POST /_sim/device/approve {"userCode"|"deviceCode", "userName", "deny"}`,
+//! `POST /_sim/authorize/approve {"authorizeUrl", "userName", "deny"}`
+//! ([`AuthorizeDecision`]), `GET /_sim/memberships`, `GET /_sim/cloudtrail`,
 //! `GET /_sim/clock`, `POST /_sim/clock/advance {"seconds"}`, `GET|PUT /_sim/faults`
 //! (the world file's `[faults]` shape, see [`Faults`]), `GET /_sim/assignments`,
 //! `GET /_sim/calls?since=<seq>` ([`CallPage`]), `GET /_sim/world` (ids included).

@@ -3,140 +3,13 @@
 //! late by the delivery delay, and come back through Logs Insights with
 //! `aws-sdk-cloudwatchlogs` as an activity adapter would query them.
 
-use std::time::SystemTime;
-
 use aws_credential_types::Credentials;
 use aws_sdk_cloudwatchlogs::operation::start_query::StartQueryError;
 use aws_sdk_cloudwatchlogs::types::QueryStatus;
-use aws_sigv4::http_request::{SignableBody, SignableRequest, SigningSettings, sign};
-use aws_sigv4::sign::v4;
 use stint_sim::RunningSim;
 
+use crate::signed::*;
 use crate::support::*;
-
-async fn role_credentials(sim: &RunningSim, user: &str, account: &str, role: &str) -> Credentials {
-    let login = device_login(sim, user, &[]).await;
-    let out = portal(sim)
-        .await
-        .get_role_credentials()
-        .access_token(&login.access_token)
-        .account_id(account_id(sim, account))
-        .role_name(role)
-        .send()
-        .await
-        .expect("GetRoleCredentials");
-    let c = out.role_credentials().unwrap();
-    Credentials::new(
-        c.access_key_id().unwrap(),
-        c.secret_access_key().unwrap(),
-        c.session_token().map(str::to_owned),
-        None,
-        "portal",
-    )
-}
-
-/// A raw SigV4-signed call, for the services this crate has no SDK client for.
-async fn signed(
-    sim: &RunningSim,
-    creds: &Credentials,
-    service: &str,
-    region: &str,
-    method: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (u16, String) {
-    let url = format!("{}/", sim.url());
-    let host = sim.url().trim_start_matches("http://").to_owned();
-    let mut all: Vec<(&str, &str)> = vec![("host", host.as_str())];
-    all.extend_from_slice(headers);
-    let identity = creds.clone().into();
-    let time: SystemTime = sim.now().into();
-    let params = v4::SigningParams::builder()
-        .identity(&identity)
-        .region(region)
-        .name(service)
-        .time(time)
-        .settings(SigningSettings::default())
-        .build()
-        .unwrap()
-        .into();
-    let signable = SignableRequest::new(
-        method,
-        url.clone(),
-        all.iter().copied(),
-        SignableBody::Bytes(body.as_bytes()),
-    )
-    .unwrap();
-    let (instructions, _) = sign(signable, &params).unwrap().into_parts();
-    let mut request = http::Request::builder().method(method).uri(&url);
-    for (k, v) in headers {
-        request = request.header(*k, *v);
-    }
-    let mut request = request.body(()).unwrap();
-    instructions.apply_to_request_http1x(&mut request);
-    let client = reqwest::Client::new();
-    let mut builder = client.request(method.parse().unwrap(), &url);
-    for (name, value) in request.headers() {
-        builder = builder.header(name, value);
-    }
-    let response = builder.body(body.to_owned()).send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.text().await.unwrap())
-}
-
-async fn s3_list_buckets(sim: &RunningSim, creds: &Credentials, region: &str) -> (u16, String) {
-    let empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
-    signed(
-        sim,
-        creds,
-        "s3",
-        region,
-        "GET",
-        &[("x-amz-content-sha256", empty)],
-        "",
-    )
-    .await
-}
-
-async fn ec2_describe_instances(
-    sim: &RunningSim,
-    creds: &Credentials,
-    region: &str,
-) -> (u16, String) {
-    signed(
-        sim,
-        creds,
-        "ec2",
-        region,
-        "POST",
-        &[(
-            "content-type",
-            "application/x-www-form-urlencoded; charset=utf-8",
-        )],
-        "Action=DescribeInstances&Version=2016-11-15",
-    )
-    .await
-}
-
-async fn dynamodb_list_tables(
-    sim: &RunningSim,
-    creds: &Credentials,
-    region: &str,
-) -> (u16, String) {
-    signed(
-        sim,
-        creds,
-        "dynamodb",
-        region,
-        "POST",
-        &[
-            ("content-type", "application/x-amz-json-1.0"),
-            ("x-amz-target", "DynamoDB_20120810.ListTables"),
-        ],
-        "{}",
-    )
-    .await
-}
 
 async fn logs(sim: &RunningSim) -> aws_sdk_cloudwatchlogs::Client {
     aws_sdk_cloudwatchlogs::Client::new(&operator_config(sim).await)
@@ -344,13 +217,7 @@ async fn calls_with_role_credentials_come_back_through_logs_insights_after_the_d
 
 #[tokio::test]
 async fn console_sign_ins_and_refused_calls_are_recorded() {
-    let sim = demo_with(|w| {
-        w.replace(
-            "[timing]",
-            "[cloudtrail]\ndelivery_delay = \"0s\"\n\n[timing]",
-        )
-    })
-    .await;
+    let sim = demo_with(|w| w.replace("delivery_delay = \"30s\"", "delivery_delay = \"0s\"")).await;
     let creds = role_credentials(&sim, "bob", "identity", "StintBaseline").await;
 
     // A console sign-in through the federation endpoint.

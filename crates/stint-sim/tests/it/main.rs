@@ -13,6 +13,7 @@ mod memberships;
 mod oidc;
 mod organizations;
 mod portal;
+mod signed;
 mod sso_admin;
 mod story;
 mod sts;
