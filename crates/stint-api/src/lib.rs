@@ -13,6 +13,7 @@ mod explain;
 mod identity;
 mod request;
 pub mod routes;
+pub mod rules;
 
 pub use admin::{Health, PolicySummary};
 pub use audit::{AuditEvent, AuditQuery, AuditVerification};
