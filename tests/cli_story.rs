@@ -35,6 +35,8 @@ fn broker_bin() -> Option<PathBuf> {
 struct Broker {
     _child: tokio::process::Child,
     url: String,
+    /// The broker's SQLite database.
+    db: PathBuf,
     _dir: tempfile::TempDir,
 }
 
@@ -115,6 +117,7 @@ sts_hosts = ["{sim}"]
     Broker {
         _child: child,
         url,
+        db: dir.path().join("stint.db"),
         _dir: dir,
     }
 }
@@ -351,4 +354,88 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
         "{line}"
     );
     assert!(line.contains("stint request prod/ReadOnlyAccess"), "{line}");
+}
+
+/// Free text is text (issue 9): the CLI refuses a reason holding an escape sequence
+/// before sending it (the broker would too), and `stint ls` prints one that is already
+/// stored — written into the database as a broker from before the rule could have kept it —
+/// escaped, for the requester and for the approver who reads it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escape_sequences_are_refused_and_stored_ones_print_escaped() {
+    let Some(bin) = broker_bin() else { return };
+    let Some(alice) = stint_e2e::env().await else {
+        return;
+    };
+    let broker = start_broker(&bin, &alice).await;
+    let alice = alice.without_overrides();
+    let bob = Env::sharing(&alice, "bob");
+    for (who, name) in [(&alice, "alice"), (&bob, "bob")] {
+        let out = who.run(&["configure", "--broker", &broker.url]).await;
+        assert!(out.status.success(), "configure: {}", stderr(&out));
+        let out = who.login(name).await;
+        assert!(out.status.success(), "login: {}", stderr(&out));
+    }
+
+    let osc = "fix \u{1b}]0;pwned\u{7} now";
+    let ask = |reason: &'static str, duration: &'static str| {
+        [
+            "request",
+            "prod/ReadOnlyAccess",
+            "--for",
+            duration,
+            "--reason",
+            reason,
+            "--json",
+        ]
+    };
+    let out = alice.run(&ask(osc, "1h")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the reason holds a control character (U+001B) at character 5"),
+        "{}",
+        stderr(&out)
+    );
+    // One duration grammar: a bare number says how to write it.
+    let out = alice.run(&ask("on call", "45")).await;
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("45m"), "{}", stderr(&out));
+    let out = alice.run(&["ls", "--json"]).await;
+    let ls: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        ls["requests"],
+        Value::Array(vec![]),
+        "a refused request was sent"
+    );
+
+    let created = json(&alice, &ask("placeholder", "1h")).await;
+    let id = created["id"].as_i64().unwrap();
+    let update = format!(
+        "UPDATE requests SET reason = 'fix ' || char(27) || ']0;pwned' || char(7) || ' now' WHERE id = {id};"
+    );
+    let sql = tokio::process::Command::new("sqlite3")
+        .args(["-cmd", ".timeout 5000"])
+        .arg(&broker.db)
+        .arg(&update)
+        .output()
+        .await
+        .expect("sqlite3 runs (scripts/install-system.sh installs it)");
+    assert!(sql.status.success(), "{}", stderr(&sql));
+    // The stored text really holds the escape sequence.
+    let stored = json(&alice, &["ls", "--json"]).await;
+    assert_eq!(stored["requests"][0]["reason"], osc, "{stored}");
+
+    for (who, section) in [(&alice, "MY REQUESTS"), (&bob, "WAITING FOR YOUR APPROVAL")] {
+        let out = who.run(&["ls"]).await;
+        assert!(out.status.success(), "{}", stderr(&out));
+        let text = stdout(&out);
+        assert!(
+            !out.stdout.iter().any(|b| matches!(b, 0x1b | 0x07)),
+            "raw control bytes printed: {text:?}"
+        );
+        let shown = text
+            .split(section)
+            .nth(1)
+            .unwrap_or_else(|| panic!("no {section} in {text}"));
+        assert!(shown.contains("fix \\u{1b}]0;pwned\\u{7} now"), "{text}");
+    }
 }

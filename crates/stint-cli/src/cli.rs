@@ -309,13 +309,14 @@ pub struct CompletionsArgs {
     pub shell: clap_complete::Shell,
 }
 
+/// The one duration grammar (`stint_api::rules`), shared with the app: `90m`, `1h30m`,
+/// `2h`; a bare number is refused.
 pub fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
-    let d = humantime::parse_duration(text.trim())
-        .map_err(|e| format!("`{text}` is not a duration ({e}); examples: 1h, 90m, 1h30m"))?;
-    if d.as_secs() == 0 {
-        return Err("the duration must be at least one second".into());
+    let secs = stint_api::rules::parse_duration(text).map_err(|p| p.to_string())?;
+    if secs == 0 {
+        return Err("the duration must be more than zero, such as 30m or 1h".into());
     }
-    Ok(d)
+    Ok(std::time::Duration::from_secs(u64::from(secs)))
 }
 
 #[cfg(test)]
@@ -333,8 +334,13 @@ mod tests {
     fn durations_read_like_people_write_them() {
         assert_eq!(parse_duration("1h").unwrap().as_secs(), 3600);
         assert_eq!(parse_duration("1h30m").unwrap().as_secs(), 5400);
-        assert!(parse_duration("soon").unwrap_err().contains("examples"));
+        assert!(parse_duration("soon").unwrap_err().contains("1h30m"));
         assert!(parse_duration("0s").is_err());
+        // The app reads durations the same way: a bare number says how to write it.
+        assert_eq!(
+            parse_duration("45").unwrap_err(),
+            "\"45\" has no unit: write 45m for minutes or 45h for hours"
+        );
     }
 
     #[test]

@@ -454,10 +454,10 @@ impl ResolvedPolicy {
                 )
                 .suggest(self.suggest_in_account(subject, account))
             })?;
-        if ask.duration < Duration::from_secs(60) {
+        if let Some(problem) = stint_api::rules::duration_problem(ask.duration.as_secs()) {
             return Err(Refusal::new(
                 RefusalKind::BadDuration,
-                "a grant lasts at least one minute.",
+                format!("{problem}."),
             ));
         }
 

@@ -48,9 +48,9 @@ const APPROVAL_KEYS: &[&str] = &[
 
 const TOP_KEYS: &[&str] = &["settings", "eligibility", "approval"];
 
-/// Grants longer than this are not "just in time" any more.
-const LONGEST_GRANT: Duration = Duration::from_secs(30 * 24 * 3600);
-const SHORTEST_GRANT: Duration = Duration::from_secs(60);
+/// The bounds every grant keeps, whatever the policy says (`stint_api::rules`).
+const LONGEST_GRANT: Duration = Duration::from_secs(stint_api::rules::MAX_DURATION_SECS as u64);
+const SHORTEST_GRANT: Duration = Duration::from_secs(stint_api::rules::MIN_DURATION_SECS as u64);
 
 /// Errors from reading a policy file from disk.
 #[derive(Debug, thiserror::Error)]

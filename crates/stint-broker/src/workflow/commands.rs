@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
+use stint_api::rules::TextField;
 
 use super::backoff::to_chrono;
 use super::machine::{event, next_due, transition};
@@ -20,8 +21,6 @@ use crate::store::{Change, StoreError};
 
 /// How often a command re-reads and retries when the request changed under it.
 const CONFLICT_RETRIES: usize = 8;
-/// Longest reason, comment or ticket accepted.
-const MAX_TEXT: usize = 2000;
 
 /// What the policy decided about a new request, passed in as data.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,14 +45,9 @@ pub struct NewGrant {
     pub decision: ApprovalDecision,
 }
 
-fn check_text(what: &str, text: &str) -> Result<(), EngineError> {
-    if text.len() > MAX_TEXT {
-        return Err(EngineError::InvalidInput(format!(
-            "the {what} is {} characters long; keep it under {MAX_TEXT}",
-            text.len()
-        )));
-    }
-    Ok(())
+/// Free text is text: the one rule, from `stint-api`, that clients check too.
+fn check_text(field: TextField, text: &str) -> Result<(), EngineError> {
+    stint_api::rules::check_text(field, text).map_err(|p| EngineError::InvalidInput(p.to_string()))
 }
 
 fn trimmed(text: Option<String>) -> Option<String> {
@@ -135,15 +129,10 @@ impl Engine {
     pub async fn create(&self, actor: &Actor, grant: NewGrant) -> Result<Request, EngineError> {
         let now = self.now();
         let reason = grant.reason.trim().to_string();
-        if reason.is_empty() {
-            return Err(EngineError::InvalidInput(
-                "a reason is required: say what you need the access for".into(),
-            ));
-        }
-        check_text("reason", &reason)?;
+        check_text(TextField::Reason, &reason)?;
         let ticket = trimmed(grant.ticket);
         if let Some(ticket) = &ticket {
-            check_text("ticket", ticket)?;
+            check_text(TextField::Ticket, ticket)?;
         }
         let duration_secs = u32::try_from(grant.duration.as_secs()).unwrap_or(u32::MAX);
         if duration_secs == 0 {
@@ -236,7 +225,7 @@ impl Engine {
     ) -> Result<Request, EngineError> {
         let comment = trimmed(comment);
         if let Some(c) = &comment {
-            check_text("comment", c)?;
+            check_text(TextField::Comment, c)?;
         }
         self.update_request(id, |r, now| {
             if r.requester.user_id == actor.person.user_id {
@@ -311,7 +300,7 @@ impl Engine {
                 "a rejection needs a comment: tell the requester why".into(),
             ));
         };
-        check_text("comment", &comment)?;
+        check_text(TextField::Comment, &comment)?;
         self.update_request(id, |r, now| {
             if r.requester.user_id == actor.person.user_id {
                 return Err(EngineError::Forbidden(format!(
@@ -371,6 +360,9 @@ impl Engine {
         comment: Option<String>,
     ) -> Result<Request, EngineError> {
         let comment = trimmed(comment);
+        if let Some(c) = &comment {
+            check_text(TextField::Comment, c)?;
+        }
         self.update_request(id, |r, now| {
             if r.requester.user_id != actor.person.user_id {
                 return Err(EngineError::Forbidden(format!(
@@ -409,6 +401,9 @@ impl Engine {
         comment: Option<String>,
     ) -> Result<Request, EngineError> {
         let comment = trimmed(comment);
+        if let Some(c) = &comment {
+            check_text(TextField::Comment, c)?;
+        }
         self.update_request(id, |r, now| {
             let allowed =
                 r.requester.user_id == actor.person.user_id || may_approve(actor, r) || actor.admin;
@@ -474,7 +469,7 @@ impl Engine {
     ) -> Result<Request, EngineError> {
         let reason = trimmed(reason);
         if let Some(reason) = &reason {
-            check_text("reason", reason)?;
+            check_text(TextField::Reason, reason)?;
         }
         if by.as_secs() == 0 {
             return Err(EngineError::InvalidInput(

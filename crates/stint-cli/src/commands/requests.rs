@@ -147,7 +147,7 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
         output::json(r)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let target = format!("{}/{}", r.account.name, r.permission_set.name);
+    let target = output::printable(&format!("{}/{}", r.account.name, r.permission_set.name));
     let line = match r.state {
         RequestState::Pending => format!(
             "Request {} for {target} is pending approval{}.",
@@ -176,7 +176,7 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
             r.id,
             r.outcome
                 .as_deref()
-                .map(|o| format!(": {o}"))
+                .map(|o| format!(": {}", output::printable(o)))
                 .unwrap_or_default()
         ),
     };

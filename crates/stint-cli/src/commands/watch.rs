@@ -30,13 +30,14 @@ pub async fn watch(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                     EventKind::RequestChanged => "your request".to_owned(),
                     EventKind::ApprovalChanged => format!("{}'s request", r.requester.user_name),
                 };
+                let line = format!(
+                    "{whose} {} for {}/{} is {}",
+                    r.id, r.account.name, r.permission_set.name, r.state
+                );
                 println!(
-                    "{}  {whose} {} for {}/{} is {}",
+                    "{}  {}",
                     output::local(r.updated_at),
-                    r.id,
-                    r.account.name,
-                    r.permission_set.name,
-                    r.state
+                    output::printable(&line)
                 );
             }
         }

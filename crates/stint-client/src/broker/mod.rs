@@ -12,10 +12,11 @@ use futures::future::BoxFuture;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use stint_api::rules::TextField;
 use stint_api::{
     AccessRequest, ApiError, ApproverExplanation, AuthAwsRequest, AuthConfig, CreateRequest,
     Decision, Eligibility, ErrorCode, ExplainQuery, Explanation, ExtendRequest, Grant, GrantsQuery,
-    ListRequestsQuery, Me, Page, SessionGrant, routes,
+    ListRequestsQuery, Me, Page, SessionGrant, routes, rules,
 };
 use url::Url;
 
@@ -280,7 +281,10 @@ impl BrokerClient {
         .await
     }
 
+    /// Checked against `stint_api::rules` before it is sent, so bad input is explained
+    /// without a round trip (the broker checks again).
     pub async fn create_request(&self, body: &CreateRequest) -> Result<AccessRequest> {
+        check_create(body)?;
         self.call(Method::POST, routes::REQUESTS, None, Some(body))
             .await
     }
@@ -302,6 +306,7 @@ impl BrokerClient {
     }
 
     async fn decide(&self, route: &str, id: i64, decision: &Decision) -> Result<AccessRequest> {
+        check_text(TextField::Comment, decision.comment.as_deref())?;
         self.call(
             Method::POST,
             &routes::with_id(route, id),
@@ -312,6 +317,7 @@ impl BrokerClient {
     }
 
     pub async fn extend(&self, id: i64, body: &ExtendRequest) -> Result<AccessRequest> {
+        check_text(TextField::Reason, body.reason.as_deref())?;
         self.call(
             Method::POST,
             &routes::with_id(routes::EXTEND, id),
@@ -502,5 +508,27 @@ mod tests {
         assert_eq!(api.code, ErrorCode::Unavailable);
         assert!(api.message.contains("502"), "{}", api.message);
         assert!(api.message.contains("Bad Gateway"), "{}", api.message);
+    }
+}
+
+/// The rules a new request meets whatever the policy says.
+fn check_create(body: &CreateRequest) -> Result<()> {
+    // A reason is required; the other texts are optional.
+    rules::check_text(TextField::Reason, body.reason.trim())
+        .map_err(|p| Error::InvalidInput(p.to_string()))?;
+    check_text(TextField::Ticket, body.ticket.as_deref())?;
+    if let Some(problem) = rules::duration_problem(u64::from(body.duration_secs)) {
+        return Err(Error::InvalidInput(problem));
+    }
+    Ok(())
+}
+
+/// Free text as the broker will store it: trimmed, and an empty optional text is none.
+fn check_text(field: TextField, text: Option<&str>) -> Result<()> {
+    match text.map(str::trim) {
+        Some("") | None => Ok(()),
+        Some(text) => {
+            rules::check_text(field, text).map_err(|p| Error::InvalidInput(p.to_string()))
+        }
     }
 }

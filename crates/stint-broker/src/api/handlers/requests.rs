@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use stint_api::{
     AccessRequest, ApiError, ApproverExplanation, CreateRequest, ListRequestsQuery, Page,
-    RequestScope, UserRef, routes,
+    RequestScope, UserRef, routes, rules,
 };
 
 use crate::api::caller::Viewer;
@@ -19,9 +19,6 @@ use crate::workflow::types::{
     AccountInfo, PermissionSetInfo, Request, RequestId, State as RequestState,
 };
 use crate::workflow::{ApprovalDecision, ListQuery, NewGrant, Scope};
-
-/// How far ahead a window may be scheduled.
-const MAX_LEAD: chrono::Duration = chrono::Duration::days(30);
 
 /// The request, if the caller may know it exists; otherwise the same answer as for a
 /// request that does not exist.
@@ -59,16 +56,17 @@ pub async fn create(
     viewer: Viewer,
     Json(body): Json<CreateRequest>,
 ) -> Result<(StatusCode, axum::Json<AccessRequest>), AppError> {
-    if body.duration_secs == 0 {
-        return Err(AppError::invalid(
-            "durationSecs must be above zero: say how long you need the access",
-        ));
+    // Before the policy, so a ticket with an escape sequence is refused as such and not
+    // as a ticket that fails the policy's pattern.
+    free_text(rules::TextField::Reason, Some(&body.reason))?;
+    free_text(rules::TextField::Ticket, body.ticket.as_deref())?;
+    if let Some(problem) = rules::duration_problem(u64::from(body.duration_secs)) {
+        return Err(AppError::invalid(format!("durationSecs: {problem}")));
     }
     if let Some(start) = body.start_at {
-        if start > state.inner.clock.now() + MAX_LEAD {
-            return Err(AppError::invalid(
-                "startAt is more than 30 days away: request closer to the time",
-            ));
+        let lead = (start - state.inner.clock.now()).num_seconds();
+        if let Some(problem) = rules::lead_problem(lead) {
+            return Err(AppError::invalid(format!("startAt: {problem}")));
         }
     }
     let directory = state.directory().current();
@@ -114,6 +112,15 @@ pub async fn create(
         "request created"
     );
     Ok((StatusCode::CREATED, axum::Json(request.to_api())))
+}
+
+/// Checks free text as the engine will store it (trimmed; an empty ticket is none).
+fn free_text(field: rules::TextField, text: Option<&str>) -> Result<(), AppError> {
+    match text.map(str::trim) {
+        Some("") if field != rules::TextField::Reason => Ok(()),
+        Some(text) => rules::check_text(field, text).map_err(|p| AppError::invalid(p.to_string())),
+        None => Ok(()),
+    }
 }
 
 fn parse_states(states: Option<&str>) -> Result<Vec<RequestState>, AppError> {
