@@ -23,7 +23,7 @@
 //! smoke run. The simulator completes assignment operations at once, so the lag is the
 //! broker's own; real Identity Center adds its provisioning time on top.
 
-#[path = "../tests/support/identity.rs"]
+#[path = "../tests/it/support/identity.rs"]
 #[allow(dead_code)]
 mod identity;
 

@@ -7,7 +7,7 @@
 //! `cargo test --benches`). Identity Center is an
 //! in-memory fake answering at once, so this measures the broker, not AWS.
 
-#[path = "../tests/common/fake_idc.rs"]
+#[path = "../tests/it/support/engine/fake_idc.rs"]
 #[allow(dead_code)]
 mod fake_idc;
 

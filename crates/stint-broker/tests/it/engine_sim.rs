@@ -1,0 +1,647 @@
+//! The engine against `stint-sim` over real HTTP, through the production AWS adapter and the
+//! real AWS SDK clients: the lifecycle scenarios, standing access, forced FAILED operations
+//! with reconciliation, 30% injected throttling and 5xx, and (on PostgreSQL) two replicas
+//! sharing one schedule. The engine runs on the wall clock here, with windows of seconds,
+//! and the simulator's call log shows exactly which side effects were made.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::Credentials;
+use stint_broker::clock::SystemClock;
+use stint_broker::idc::{
+    AssignmentKey, AwsIdentityCenter, IdcSettings, IdentityCenter, PrincipalType,
+};
+use stint_broker::store;
+use stint_broker::workflow::types::{AccountInfo, Actor, PermissionSetInfo, Person, State};
+use stint_broker::workflow::{ApprovalDecision, Engine, EngineSettings, NewGrant};
+use stint_sim::{ApiFaults, Faults, ForceFailed, RunningSim};
+use tokio_util::sync::CancellationToken;
+
+use crate::support::databases::{TestDb, postgres_db, sqlite_db};
+
+const WAIT: Duration = Duration::from_secs(90);
+
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        if check().await {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn settings(node: &str) -> EngineSettings {
+    EngineSettings {
+        node_id: node.into(),
+        retry_deadline: Duration::from_secs(60),
+        retry_base: Duration::from_millis(50),
+        retry_cap: Duration::from_millis(800),
+        poll_initial: Duration::from_millis(100),
+        poll_max: Duration::from_millis(500),
+        reconcile_interval: Duration::from_secs(2),
+        lease: Duration::from_secs(20),
+        call_timeout: Duration::from_secs(8),
+        batch: 16,
+        concurrency: 8,
+        change_poll: Duration::from_millis(200),
+    }
+}
+
+/// The simulator, the adapter pointed at it, and engines on one database.
+struct World {
+    sim: RunningSim,
+    idc: Arc<AwsIdentityCenter>,
+    engines: Vec<Engine>,
+    stop: CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    _db: TestDb,
+    prod: AccountInfo,
+    dev: AccountInfo,
+    power: PermissionSetInfo,
+    read_only: PermissionSetInfo,
+}
+
+async fn world(db: TestDb, replicas: usize, faults: ApiFaults) -> World {
+    let sim = stint_sim::spawn(stint_sim::World::demo())
+        .await
+        .expect("simulator starts");
+    let mut faults = faults;
+    faults.provisioning_delay = Some(Duration::from_millis(300));
+    sim.set_faults(Faults {
+        seed: Some(42),
+        sso_admin: faults,
+        ..Faults::default()
+    })
+    .expect("faults accepted");
+    let op = sim.operator_credentials();
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(sim.region().to_owned()))
+        .endpoint_url(sim.url())
+        .credentials_provider(Credentials::new(
+            op.access_key_id,
+            op.secret_access_key.expose(),
+            None,
+            None,
+            "stint-sim-operator",
+        ))
+        .load()
+        .await;
+    let idc = Arc::new(
+        AwsIdentityCenter::new(
+            &sdk,
+            IdcSettings {
+                instance_arn: Some(sim.instance_arn().to_owned()),
+                identity_store_id: Some(sim.identity_store_id().to_owned()),
+                ..IdcSettings::default()
+            },
+        )
+        .expect("adapter"),
+    );
+    // Directory reads go through the same adapter; retry them past injected faults.
+    let org = loop {
+        if let Ok(org) = idc.organization().await {
+            break org;
+        }
+    };
+    let sets = loop {
+        if let Ok(sets) = idc.permission_sets().await {
+            break sets;
+        }
+    };
+    let account = |name: &str| {
+        let a = org.account(name).expect("demo account");
+        AccountInfo {
+            id: a.id.clone(),
+            name: a.name.clone(),
+        }
+    };
+    let set = |name: &str| {
+        let s = sets
+            .iter()
+            .find(|s| s.name == name)
+            .expect("demo permission set");
+        PermissionSetInfo {
+            arn: s.arn.clone(),
+            name: s.name.clone(),
+            description: s.description.clone(),
+            session_duration_secs: s.session_duration.as_secs() as u32,
+        }
+    };
+    let stop = CancellationToken::new();
+    let mut engines = Vec::new();
+    let mut tasks = Vec::new();
+    for i in 0..replicas {
+        let engine = Engine::new(
+            store::open(&db.url).await.expect("store"),
+            idc.clone() as Arc<dyn IdentityCenter>,
+            Arc::new(SystemClock),
+            settings(&format!("replica-{i}")),
+        )
+        .await
+        .expect("engine");
+        let runner = engine.clone();
+        let stop = stop.clone();
+        tasks.push(tokio::spawn(async move {
+            runner
+                .run(stop.cancelled_owned())
+                .await
+                .expect("engine run");
+        }));
+        engines.push(engine);
+    }
+    World {
+        prod: account("prod"),
+        dev: account("dev"),
+        power: set("PowerUserAccess"),
+        read_only: set("ReadOnlyAccess"),
+        sim,
+        idc,
+        engines,
+        stop,
+        tasks,
+        _db: db,
+    }
+}
+
+impl World {
+    fn engine(&self) -> &Engine {
+        &self.engines[0]
+    }
+
+    async fn actor(&self, name: &str, groups: &[&str]) -> Actor {
+        let user = loop {
+            if let Ok(user) = self.idc.find_user(name).await {
+                break user.expect("demo user");
+            }
+        };
+        Actor {
+            person: Person {
+                user_id: user.user_id,
+                user_name: user.user_name,
+                display_name: user.display_name,
+            },
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            admin: false,
+        }
+    }
+
+    fn grant(
+        &self,
+        account: &AccountInfo,
+        set: &PermissionSetInfo,
+        secs: u64,
+        approval: bool,
+    ) -> NewGrant {
+        NewGrant {
+            account: account.clone(),
+            permission_set: set.clone(),
+            duration: Duration::from_secs(secs),
+            start_at: None,
+            reason: "incident response".into(),
+            ticket: None,
+            decision: ApprovalDecision {
+                approval_required: approval,
+                approver_groups: vec!["sre-leads".into()],
+                approval_timeout: Some(Duration::from_secs(2)),
+            },
+        }
+    }
+
+    fn key(&self, actor: &Actor, account: &AccountInfo, set: &PermissionSetInfo) -> AssignmentKey {
+        AssignmentKey {
+            principal_type: PrincipalType::User,
+            principal_id: actor.person.user_id.clone(),
+            account_id: account.id.clone(),
+            permission_set_arn: set.arn.clone(),
+        }
+    }
+
+    /// What the simulator holds, read from its own state (not through the adapter).
+    fn holds(&self, key: &AssignmentKey) -> bool {
+        self.sim.assignments().assignments.iter().any(|a| {
+            a.principal_type == "USER"
+                && a.principal_id == key.principal_id
+                && a.account_id == key.account_id
+                && a.permission_set_arn == key.permission_set_arn
+        })
+    }
+
+    /// Calls of `operation` for `key` the simulator accepted.
+    fn accepted(&self, operation: &str, key: &AssignmentKey) -> usize {
+        self.sim
+            .calls_since(0)
+            .calls
+            .iter()
+            .filter(|c| {
+                c.operation == operation
+                    && c.outcome == "ok"
+                    && c.fields.get("principalId") == Some(&key.principal_id)
+                    && c.fields.get("accountId") == Some(&key.account_id)
+                    && c.fields.get("permissionSetArn") == Some(&key.permission_set_arn)
+            })
+            .count()
+    }
+
+    fn calls(&self, operation: &str) -> usize {
+        self.sim
+            .calls_since(0)
+            .calls
+            .iter()
+            .filter(|c| c.operation == operation)
+            .count()
+    }
+
+    async fn state(&self, id: i64) -> State {
+        self.engine().request(id).await.expect("request").state
+    }
+
+    async fn wait_state(&self, id: i64, want: State) {
+        eventually(&format!("request {id} to be {want}"), || async move {
+            let got = self.state(id).await;
+            assert!(
+                got == want || !got.is_final(),
+                "request {id} ended {got}, expected {want}: {:?}",
+                self.engine().request(id).await.expect("request").outcome
+            );
+            got == want
+        })
+        .await;
+    }
+
+    async fn kinds(&self, id: i64) -> Vec<String> {
+        self.engine()
+            .request_details(id)
+            .await
+            .expect("details")
+            .events
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+
+    async fn finish(self) {
+        self.stop.cancel();
+        for task in self.tasks {
+            task.await.expect("engine task");
+        }
+        let v = self.engines[0].verify_audit().await.expect("verify");
+        assert!(v.ok(), "audit chain broken: {:?}", v.first_bad);
+        self.sim.shutdown().await.expect("sim stops");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn alice_requests_bob_approves_and_access_ends_on_time() {
+    let w = world(sqlite_db().await, 1, ApiFaults::default()).await;
+    let alice = w.actor("alice", &["everyone", "engineers"]).await;
+    let bob = w.actor("bob", &["everyone", "sre-leads"]).await;
+    let key = w.key(&alice, &w.prod, &w.power);
+
+    let r = w
+        .engine()
+        .create(&alice, w.grant(&w.prod, &w.power, 3, true))
+        .await
+        .unwrap();
+    assert_eq!(r.state, State::Pending);
+    let err = w.engine().approve(r.id, &alice, None).await.unwrap_err();
+    assert_eq!(err.code(), stint_api::ErrorCode::SelfApproval);
+    w.engine()
+        .approve(r.id, &bob, Some("ok".into()))
+        .await
+        .unwrap();
+    w.wait_state(r.id, State::Active).await;
+    assert!(
+        w.holds(&key),
+        "active without the assignment in Identity Center"
+    );
+    w.wait_state(r.id, State::Ended).await;
+    assert!(!w.holds(&key), "the assignment outlived the grant");
+    assert_eq!(w.accepted("CreateAccountAssignment", &key), 1);
+    assert_eq!(w.accepted("DeleteAccountAssignment", &key), 1);
+    let kinds = w.kinds(r.id).await;
+    for kind in [
+        "approved",
+        "assignment_created",
+        "active",
+        "assignment_deleted",
+        "ended",
+    ] {
+        assert!(kinds.contains(&kind.to_string()), "no {kind} in {kinds:?}");
+    }
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn auto_approval_revoke_extend_reject_cancel_and_timeout() {
+    let w = world(sqlite_db().await, 1, ApiFaults::default()).await;
+    let alice = w.actor("alice", &["everyone", "engineers"]).await;
+    let carol = w.actor("carol", &["everyone", "engineers"]).await;
+    let bob = w.actor("bob", &["everyone", "sre-leads"]).await;
+    let alice_key = w.key(&alice, &w.prod, &w.power);
+    let carol_key = w.key(&carol, &w.prod, &w.power);
+
+    // Auto-approved, revoked by the requester long before its end.
+    let a = w
+        .engine()
+        .create(&alice, w.grant(&w.prod, &w.power, 600, false))
+        .await
+        .unwrap();
+    assert_eq!(a.state, State::Approved);
+    w.wait_state(a.id, State::Active).await;
+    assert!(w.holds(&alice_key));
+    w.engine().revoke(a.id, &alice, None).await.unwrap();
+    w.wait_state(a.id, State::Ended).await;
+    assert!(!w.holds(&alice_key));
+
+    // Revoked by an approver.
+    let c = w
+        .engine()
+        .create(&carol, w.grant(&w.prod, &w.power, 600, false))
+        .await
+        .unwrap();
+    w.wait_state(c.id, State::Active).await;
+    w.engine()
+        .revoke(c.id, &bob, Some("incident closed".into()))
+        .await
+        .unwrap();
+    w.wait_state(c.id, State::Ended).await;
+    assert!(!w.holds(&carol_key));
+
+    // Extended in place: still active past its first end.
+    let e = w
+        .engine()
+        .create(&alice, w.grant(&w.prod, &w.power, 2, false))
+        .await
+        .unwrap();
+    w.wait_state(e.id, State::Active).await;
+    w.engine()
+        .extend(e.id, &alice, Duration::from_secs(3), None, None)
+        .await
+        .unwrap();
+    let end = w.engine().request(e.id).await.unwrap().end_at;
+    eventually("the first end to pass", || async {
+        chrono::Utc::now() > end - chrono::Duration::seconds(2)
+    })
+    .await;
+    assert_eq!(w.state(e.id).await, State::Active);
+    assert!(w.holds(&alice_key));
+    w.wait_state(e.id, State::Ended).await;
+    assert!(!w.holds(&alice_key));
+
+    // Rejected, cancelled and expired requests never touch Identity Center.
+    let creates = w.calls("CreateAccountAssignment");
+    let rejected = w
+        .engine()
+        .create(&carol, w.grant(&w.prod, &w.power, 60, true))
+        .await
+        .unwrap();
+    w.engine()
+        .reject(rejected.id, &bob, Some("use ReadOnly".into()))
+        .await
+        .unwrap();
+    let cancelled = w
+        .engine()
+        .create(&carol, w.grant(&w.prod, &w.power, 60, true))
+        .await
+        .unwrap();
+    w.engine().cancel(cancelled.id, &carol, None).await.unwrap();
+    let expired = w
+        .engine()
+        .create(&carol, w.grant(&w.prod, &w.power, 60, true))
+        .await
+        .unwrap();
+    w.wait_state(expired.id, State::Expired).await;
+    assert_eq!(w.state(rejected.id).await, State::Rejected);
+    assert_eq!(w.state(cancelled.id).await, State::Cancelled);
+    assert_eq!(w.calls("CreateAccountAssignment"), creates);
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_grants_share_and_standing_access_survives() {
+    let w = world(sqlite_db().await, 1, ApiFaults::default()).await;
+    let alice = w.actor("alice", &["everyone", "engineers"]).await;
+    let key = w.key(&alice, &w.prod, &w.power);
+
+    // Two overlapping grants of one tuple: ending the first keeps access.
+    let first = w
+        .engine()
+        .create(&alice, w.grant(&w.prod, &w.power, 3, false))
+        .await
+        .unwrap();
+    w.wait_state(first.id, State::Active).await;
+    let second = w
+        .engine()
+        .create(&alice, w.grant(&w.prod, &w.power, 8, false))
+        .await
+        .unwrap();
+    w.wait_state(second.id, State::Active).await;
+    w.wait_state(first.id, State::Ended).await;
+    assert!(
+        w.holds(&key),
+        "ending the first grant removed the second's access"
+    );
+    assert_eq!(w.state(second.id).await, State::Active);
+    w.wait_state(second.id, State::Ended).await;
+    assert!(!w.holds(&key));
+    assert_eq!(w.accepted("CreateAccountAssignment", &key), 1);
+    assert_eq!(w.accepted("DeleteAccountAssignment", &key), 1);
+
+    // A user assignment made outside Stint is standing access: never deleted.
+    w.idc.create_assignment(&key).await.expect("outside create");
+    eventually("the outside assignment", || async { w.holds(&key) }).await;
+    let r = w
+        .engine()
+        .create(&alice, w.grant(&w.prod, &w.power, 2, false))
+        .await
+        .unwrap();
+    w.wait_state(r.id, State::Active).await;
+    w.wait_state(r.id, State::Ended).await;
+    assert!(w.holds(&key), "standing access was deleted");
+    assert!(
+        w.kinds(r.id)
+            .await
+            .contains(&"standing_assignment_found".to_string())
+    );
+    assert_eq!(w.accepted("DeleteAccountAssignment", &key), 1);
+
+    // Alice's group holds ReadOnlyAccess in dev; her own grant of it comes and goes, the
+    // group's stays.
+    let dev_key = w.key(&alice, &w.dev, &w.read_only);
+    let d = w
+        .engine()
+        .create(&alice, w.grant(&w.dev, &w.read_only, 2, false))
+        .await
+        .unwrap();
+    w.wait_state(d.id, State::Active).await;
+    assert!(w.holds(&dev_key));
+    w.wait_state(d.id, State::Ended).await;
+    assert!(!w.holds(&dev_key));
+    let group_kept = w.sim.assignments().assignments.iter().any(|a| {
+        a.principal_type == "GROUP"
+            && a.account_id == w.dev.id
+            && a.permission_set_arn == w.read_only.arn
+    });
+    assert!(
+        group_kept,
+        "the engineers group lost its standing ReadOnlyAccess"
+    );
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forced_failures_fail_the_request_and_reconciliation_repairs() {
+    let w = world(sqlite_db().await, 1, ApiFaults::default()).await;
+    let alice = w.actor("alice", &["everyone", "engineers"]).await;
+    let key = w.key(&alice, &w.prod, &w.power);
+    let set_force = |n: Option<ForceFailed>| {
+        let mut faults = w.sim.faults();
+        faults.sso_admin.force_failed = n;
+        w.sim.set_faults(faults).expect("faults accepted");
+    };
+
+    // A creation that ends FAILED: the request fails, with an audit event.
+    set_force(Some(ForceFailed::Next(1)));
+    let r = w
+        .engine()
+        .create(&alice, w.grant(&w.prod, &w.power, 60, false))
+        .await
+        .unwrap();
+    w.wait_state(r.id, State::Failed).await;
+    assert!(
+        w.kinds(r.id)
+            .await
+            .contains(&"assignment_create_failed".to_string())
+    );
+    assert!(!w.holds(&key));
+
+    // A deletion that ends FAILED: the request fails, access is still there, and
+    // reconciliation removes it within its interval and repairs the request.
+    let g = w
+        .engine()
+        .create(&alice, w.grant(&w.prod, &w.power, 2, false))
+        .await
+        .unwrap();
+    w.wait_state(g.id, State::Active).await;
+    set_force(Some(ForceFailed::Next(1)));
+    w.wait_state(g.id, State::Failed).await;
+    assert!(
+        w.kinds(g.id)
+            .await
+            .contains(&"revocation_failed".to_string())
+    );
+    eventually("reconciliation to repair the failed revocation", || async {
+        w.state(g.id).await == State::Ended
+    })
+    .await;
+    assert!(
+        !w.holds(&key),
+        "reconciliation did not take the access back"
+    );
+    let kinds = w.kinds(g.id).await;
+    assert!(
+        kinds.contains(&"leaked_assignment_found".to_string()),
+        "{kinds:?}"
+    );
+    assert!(kinds.contains(&"repaired".to_string()), "{kinds:?}");
+    w.finish().await;
+}
+
+async fn many_grants_under_faults(db: TestDb, replicas: usize) {
+    let w = world(
+        db,
+        replicas,
+        ApiFaults {
+            throttle_rate: 0.15,
+            error_rate: 0.15,
+            ..ApiFaults::default()
+        },
+    )
+    .await;
+    let people = [
+        ("alice", "engineers"),
+        ("carol", "engineers"),
+        ("bob", "sre-leads"),
+        ("dave", "security-auditors"),
+        ("erin", "stint-admins"),
+        ("grace", "sre-leads"),
+    ];
+    let mut requests = Vec::new();
+    for (i, (name, group)) in people.iter().enumerate() {
+        let actor = w.actor(name, &["everyone", group]).await;
+        for (j, (account, set)) in [(&w.prod, &w.power), (&w.dev, &w.read_only)]
+            .into_iter()
+            .enumerate()
+        {
+            let engine = &w.engines[(i + j) % w.engines.len()];
+            let secs = 3 + ((i + j) % 3) as u64;
+            let r = engine
+                .create(&actor, w.grant(account, set, secs, false))
+                .await
+                .unwrap();
+            requests.push((w.key(&actor, account, set), r.id));
+            if i % 2 == 0 && j == 0 {
+                // An overlapping second grant of the same tuple, through the other replica.
+                let other = &w.engines[(i + j + 1) % w.engines.len()];
+                let r = other
+                    .create(&actor, w.grant(account, set, secs + 2, false))
+                    .await
+                    .unwrap();
+                requests.push((w.key(&actor, account, set), r.id));
+            }
+        }
+    }
+    for (_, id) in &requests {
+        w.wait_state(*id, State::Ended).await;
+    }
+    for (key, _) in &requests {
+        assert!(!w.holds(key), "{key:?} kept access");
+        assert_eq!(
+            w.accepted("CreateAccountAssignment", key),
+            1,
+            "{key:?} created more than once"
+        );
+        assert_eq!(
+            w.accepted("DeleteAccountAssignment", key),
+            1,
+            "{key:?} deleted more than once"
+        );
+    }
+    let refused = w
+        .sim
+        .calls_since(0)
+        .calls
+        .iter()
+        .filter(|c| c.outcome != "ok")
+        .count();
+    assert!(refused > 0, "no fault was injected");
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_assignment_ends_correct_with_thirty_percent_faults() {
+    many_grants_under_faults(sqlite_db().await, 1).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_replicas_on_postgres_do_no_side_effect_twice() {
+    let Some(db) = postgres_db().await else {
+        eprintln!(
+            "STINT_TEST_POSTGRES_URL is not set: replica test skipped (run under scripts/with-postgres.sh)"
+        );
+        return;
+    };
+    many_grants_under_faults(db, 2).await;
+}

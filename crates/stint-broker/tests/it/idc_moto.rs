@@ -1,0 +1,545 @@
+//! The production Identity Center adapter against moto's server, an AWS emulator we did not
+//! write: it catches a simulator that agrees with our own mistakes.
+//!
+//! Each test starts `moto_server` from the repository's virtualenv on a free loopback port,
+//! seeds it through the AWS SDK with the demo world, and drives the adapter over HTTP. When
+//! the virtualenv is absent (`scripts/install-python.sh` creates it; `make test` always
+//! runs that) the tests say so and pass without running.
+//!
+//! Where moto cannot show a behaviour, the test names it rather than passing silently:
+//! - moto finishes every assignment request at once (`SUCCEEDED`), so the IN_PROGRESS path
+//!   and a forced `FAILED` are exercised against stint-sim (`idc_sim.rs`) instead;
+//! - moto cannot inject faults; error mapping is exercised in `idc_error_mapping.rs` and
+//!   against stint-sim.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::Credentials;
+use aws_sdk_identitystore::types::{Email, MemberId, Name};
+use aws_sdk_organizations::types::OrganizationFeatureSet;
+use aws_sdk_ssoadmin::types::{PrincipalType as SdkPrincipalType, TargetType};
+use stint_broker::idc::{
+    AwsCall, AwsIdentityCenter, IdcError, IdcSettings, IdentityCenter, OperationId,
+};
+
+use crate::support::idc_contract::{Lifecycle, World};
+use crate::support::own_process;
+
+// ---------------------------------------------------------------------------------------
+// moto's server, one per test.
+
+struct Moto {
+    child: Child,
+    url: String,
+}
+
+impl Moto {
+    fn binary() -> PathBuf {
+        PathBuf::from(
+            std::env::var("CARGO_MANIFEST_DIR")
+                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+        )
+        .join("../../.venv/bin/moto_server")
+    }
+
+    /// `None` (with the reason printed) when the virtualenv is not installed.
+    fn start() -> Option<Moto> {
+        let binary = Self::binary();
+        if !binary.exists() {
+            // `make test` installs moto; in CI a missing prerequisite is a failure, not a skip.
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{} does not exist: scripts/install-python.sh must run before the tests",
+                binary.display()
+            );
+            eprintln!(
+                "SKIPPED: {} does not exist; run scripts/install-python.sh (make test does) \
+                 to test the adapter against moto",
+                binary.display()
+            );
+            return None;
+        }
+        // Port 0: the OS picks a free port and werkzeug prints which.
+        let mut child = Command::new(&binary)
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start moto_server");
+        let stderr = child.stderr.take().expect("moto's stderr");
+        let (tx, rx) = std::sync::mpsc::channel();
+        // Keep draining stderr for the server's life: it logs every request, and a full
+        // pipe would block it.
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some((_, url)) = line.split_once("Running on ") {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(url.trim().to_owned());
+                    }
+                }
+            }
+        });
+        let url = match rx.recv_timeout(Duration::from_secs(120)) {
+            Ok(url) => url,
+            Err(e) => {
+                let _ = child.kill();
+                panic!("moto_server did not report its address: {e}");
+            }
+        };
+        Some(Moto { child, url })
+    }
+
+    async fn sdk_config(&self) -> SdkConfig {
+        aws_config::defaults(BehaviorVersion::latest())
+            .region(Region::new("us-east-1"))
+            .endpoint_url(&self.url)
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "moto"))
+            .load()
+            .await
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Seeding moto with the demo world, through the SDK.
+
+struct Seeded {
+    instance_arn: String,
+    identity_store_id: String,
+}
+
+fn iso(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs % 3_600 == 0 {
+        format!("PT{}H", secs / 3_600)
+    } else {
+        format!("PT{}M", secs / 60)
+    }
+}
+
+async fn seed(sdk: &SdkConfig, world: &World) -> Seeded {
+    let sso = aws_sdk_ssoadmin::Client::new(sdk);
+    let store = aws_sdk_identitystore::Client::new(sdk);
+    let org = aws_sdk_organizations::Client::new(sdk);
+
+    // moto's SSO Admin has one instance per account and region from the start.
+    let instances = sso.list_instances().send().await.expect("ListInstances");
+    let instance = instances
+        .instances()
+        .first()
+        .expect("moto's default instance");
+    let instance_arn = instance.instance_arn().expect("instance arn").to_owned();
+    let identity_store_id = instance
+        .identity_store_id()
+        .expect("identity store")
+        .to_owned();
+
+    let mut ps_arns = BTreeMap::new();
+    for ps in &world.permission_sets {
+        let out = sso
+            .create_permission_set()
+            .instance_arn(&instance_arn)
+            .name(&ps.name)
+            .description(&ps.description)
+            .session_duration(iso(World::session_duration(ps)))
+            .send()
+            .await
+            .expect("CreatePermissionSet");
+        let arn = out
+            .permission_set()
+            .and_then(|p| p.permission_set_arn())
+            .expect("arn");
+        ps_arns.insert(ps.name.clone(), arn.to_owned());
+    }
+
+    let mut user_ids = BTreeMap::new();
+    for user in &world.users {
+        let (given, family) = user
+            .display_name
+            .split_once(' ')
+            .expect("first and last name");
+        let out = store
+            .create_user()
+            .identity_store_id(&identity_store_id)
+            .user_name(&user.user_name)
+            .display_name(&user.display_name)
+            .name(
+                Name::builder()
+                    .given_name(given)
+                    .family_name(family)
+                    .build(),
+            )
+            .emails(Email::builder().value(&user.email).primary(true).build())
+            .send()
+            .await
+            .expect("CreateUser");
+        user_ids.insert(user.user_name.clone(), out.user_id().to_owned());
+    }
+    let mut group_ids = BTreeMap::new();
+    for group in &world.groups {
+        let out = store
+            .create_group()
+            .identity_store_id(&identity_store_id)
+            .display_name(&group.name)
+            .description(&group.description)
+            .send()
+            .await
+            .expect("CreateGroup");
+        for member in &group.members {
+            store
+                .create_group_membership()
+                .identity_store_id(&identity_store_id)
+                .group_id(out.group_id())
+                .member_id(MemberId::UserId(user_ids[member].clone()))
+                .send()
+                .await
+                .expect("CreateGroupMembership");
+        }
+        group_ids.insert(group.name.clone(), out.group_id().to_owned());
+    }
+
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("CreateOrganization");
+    let roots = org.list_roots().send().await.expect("ListRoots");
+    let root_id = roots.roots()[0].id().expect("root id").to_owned();
+    let mut parents = BTreeMap::from([("Root".to_owned(), root_id.clone())]);
+    for ou in &world.organization.ous {
+        let out = org
+            .create_organizational_unit()
+            .parent_id(&parents[&ou.parent])
+            .name(&ou.name)
+            .send()
+            .await
+            .expect("CreateOrganizationalUnit");
+        let id = out
+            .organizational_unit()
+            .and_then(|o| o.id())
+            .expect("ou id");
+        parents.insert(ou.name.clone(), id.to_owned());
+    }
+    let mut account_ids = BTreeMap::new();
+    for account in &world.accounts {
+        // moto makes the management account itself (named "master") with the organization.
+        if account.id == world.organization.management_account {
+            continue;
+        }
+        let out = org
+            .create_account()
+            .account_name(&account.name)
+            .email(&account.email)
+            .send()
+            .await
+            .expect("CreateAccount");
+        let id = out
+            .create_account_status()
+            .and_then(|s| s.account_id())
+            .expect("account id")
+            .to_owned();
+        org.move_account()
+            .account_id(&id)
+            .source_parent_id(&root_id)
+            .destination_parent_id(&parents[&account.parent])
+            .send()
+            .await
+            .expect("MoveAccount");
+        account_ids.insert(account.name.clone(), id);
+    }
+
+    for standing in &world.assignments {
+        let (principal_type, principal_id) = match (&standing.group, &standing.user) {
+            (Some(group), _) => (SdkPrincipalType::Group, group_ids[group].clone()),
+            (None, Some(user)) => (SdkPrincipalType::User, user_ids[user].clone()),
+            (None, None) => panic!("an assignment names a user or a group"),
+        };
+        let Some(account_id) = account_ids.get(&standing.account) else {
+            // Standing access in the management account has no moto twin (see above).
+            continue;
+        };
+        sso.create_account_assignment()
+            .instance_arn(&instance_arn)
+            .target_id(account_id)
+            .target_type(TargetType::AwsAccount)
+            .permission_set_arn(&ps_arns[&standing.permission_set])
+            .principal_type(principal_type)
+            .principal_id(principal_id)
+            .send()
+            .await
+            .expect("CreateAccountAssignment");
+    }
+
+    Seeded {
+        instance_arn,
+        identity_store_id,
+    }
+}
+
+/// The demo world's accounts as moto holds them: its management account is "master".
+fn moto_accounts(world: &World) -> BTreeSet<(String, String)> {
+    world
+        .accounts
+        .iter()
+        .map(|a| {
+            if a.id == world.organization.management_account {
+                ("master".to_owned(), "Root".to_owned())
+            } else {
+                (a.name.clone(), a.parent.clone())
+            }
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_whole_adapter_surface_against_moto() {
+    let Some(moto) = Moto::start() else { return };
+    let sdk = moto.sdk_config().await;
+    let world = World::demo();
+    let seeded = seed(&sdk, &world).await;
+
+    /// (service, operation, outcome) of every call the adapter made.
+    type Seen = Vec<(&'static str, &'static str, &'static str)>;
+    let calls: Arc<Mutex<Seen>> = Arc::default();
+    let sink = calls.clone();
+    // Page size 1: every listing takes several pages, so pagination is exercised on each.
+    let settings = IdcSettings {
+        page_size: Some(1),
+        ..IdcSettings::default()
+    };
+    let idc = AwsIdentityCenter::new(&sdk, settings)
+        .expect("adapter")
+        .with_observer(Arc::new(move |call: &AwsCall<'_>| {
+            sink.lock()
+                .unwrap()
+                .push((call.service, call.operation, call.outcome()));
+        }));
+
+    // Discovered with ListInstances: nothing was configured.
+    let instance = idc.instance().await.expect("instance discovery").clone();
+    assert_eq!(instance.instance_arn, seeded.instance_arn);
+    assert_eq!(instance.identity_store_id, seeded.identity_store_id);
+
+    let permission_sets = crate::support::idc_contract::check_permission_sets(&idc, &world).await;
+    let org =
+        crate::support::idc_contract::check_organization(&idc, &world, &moto_accounts(&world))
+            .await;
+    crate::support::idc_contract::check_directory(&idc, &world).await;
+
+    let raw = aws_sdk_ssoadmin::Client::new(&sdk);
+    let lifecycle = Lifecycle {
+        idc: &idc,
+        raw: &raw,
+        instance_arn: &seeded.instance_arn,
+        world: &world,
+        permission_sets: &permission_sets,
+        org: &org,
+    };
+    lifecycle.grant_and_revoke().await;
+    lifecycle.standing_access_survives().await;
+    lifecycle.statuses_do_not_mix().await;
+
+    // A request id Identity Center never issued.
+    let unknown = OperationId("00000000-0000-4000-8000-000000000000".to_owned());
+    assert!(
+        matches!(
+            idc.creation_status(&unknown).await,
+            Err(IdcError::NotFound(_))
+        ),
+        "an unknown creation request is NotFound"
+    );
+    assert!(
+        matches!(
+            idc.deletion_status(&unknown).await,
+            Err(IdcError::NotFound(_))
+        ),
+        "an unknown deletion request is NotFound"
+    );
+
+    let calls = calls.lock().unwrap();
+    let count = |op: &str| calls.iter().filter(|(_, o, _)| *o == op).count();
+    assert_eq!(count("ListInstances"), 1, "the instance is discovered once");
+    assert!(
+        count("ListPermissionSets") >= world.permission_sets.len(),
+        "one permission set per page, so a page per set: {}",
+        count("ListPermissionSets")
+    );
+    assert!(count("ListAccountsForParent") > world.organization.ous.len());
+    assert!(count("ListGroupMemberships") > 0 && count("ListGroupMembershipsForMember") > 0);
+    for op in [
+        "CreateAccountAssignment",
+        "DeleteAccountAssignment",
+        "DescribeAccountAssignmentCreationStatus",
+        "DescribeAccountAssignmentDeletionStatus",
+        "ListAccountAssignments",
+        "DescribePermissionSet",
+        "ListRoots",
+        "ListOrganizationalUnitsForParent",
+        "GetUserId",
+        "DescribeUser",
+        "DescribeGroup",
+        "GetGroupId",
+    ] {
+        assert!(count(op) > 0, "{op} was never called: {calls:?}");
+    }
+    assert!(
+        calls
+            .iter()
+            .all(|(_, _, outcome)| *outcome == "ok" || *outcome == "not_found"),
+        "no call failed unexpectedly: {calls:?}"
+    );
+
+    // docs/iam-policy.json grants exactly what the adapter calls: nothing missing, nothing
+    // more. (This run exercises every operation the adapter has.)
+    let called: BTreeSet<String> = calls
+        .iter()
+        .map(|(service, operation, _)| {
+            let prefix = match *service {
+                "sso-admin" => "sso",
+                other => other,
+            };
+            format!("{prefix}:{operation}")
+        })
+        .collect();
+    assert_eq!(
+        called,
+        policy_actions(),
+        "docs/iam-policy.json and the adapter disagree"
+    );
+}
+
+fn policy_actions() -> BTreeSet<String> {
+    let path = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    )
+    .join("../../docs/iam-policy.json");
+    let policy: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("docs/iam-policy.json"))
+            .expect("valid JSON");
+    policy["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .flat_map(|statement| {
+            assert_eq!(statement["Effect"], "Allow");
+            statement["Action"].as_array().expect("actions").clone()
+        })
+        .map(|action| action.as_str().expect("action").to_owned())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configured_instance_needs_no_discovery_and_a_wrong_one_is_named() {
+    let Some(moto) = Moto::start() else { return };
+    let sdk = moto.sdk_config().await;
+    let world = World::demo();
+    let seeded = seed(&sdk, &world).await;
+
+    let calls: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+    let sink = calls.clone();
+    let configured = AwsIdentityCenter::new(
+        &sdk,
+        IdcSettings {
+            instance_arn: Some(seeded.instance_arn.clone()),
+            identity_store_id: Some(seeded.identity_store_id.clone()),
+            ..IdcSettings::default()
+        },
+    )
+    .expect("adapter")
+    .with_observer(Arc::new(move |call: &AwsCall<'_>| {
+        sink.lock().unwrap().push(call.operation);
+    }));
+    assert!(
+        configured
+            .find_user("alice")
+            .await
+            .expect("find_user")
+            .is_some()
+    );
+    assert!(
+        !calls.lock().unwrap().contains(&"ListInstances"),
+        "{calls:?}"
+    );
+
+    let wrong = AwsIdentityCenter::new(
+        &sdk,
+        IdcSettings {
+            instance_arn: Some("arn:aws:sso:::instance/ssoins-0000000000000000".to_owned()),
+            ..IdcSettings::default()
+        },
+    )
+    .expect("adapter");
+    let err = wrong.permission_sets().await.expect_err("unknown instance");
+    assert!(
+        matches!(err, IdcError::NotFound(ref m) if m.contains("ssoins-0000000000000000")),
+        "{err}"
+    );
+}
+
+/// The production configuration path: endpoints, region and keys from the environment, as
+/// `aws_config::load_defaults` finds them. A child process gets the environment (setting
+/// variables in this process would race with other tests).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn endpoints_come_from_the_environment() {
+    let Some(moto) = Moto::start() else { return };
+    let sdk = moto.sdk_config().await;
+    let world = World::demo();
+    let seeded = seed(&sdk, &world).await;
+
+    own_process::run_alone(
+        ENVIRONMENT_CHILD,
+        &[
+            ("AWS_CONFIG_FILE", "/nonexistent/stint-test-aws-config"),
+            (
+                "AWS_SHARED_CREDENTIALS_FILE",
+                "/nonexistent/stint-test-aws-credentials",
+            ),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_ENDPOINT_URL_SSO_ADMIN", &moto.url),
+            ("AWS_ENDPOINT_URL_IDENTITYSTORE", &moto.url),
+            ("AWS_ENDPOINT_URL_ORGANIZATIONS", &moto.url),
+            ("STINT_TEST_EXPECT_INSTANCE", &seeded.instance_arn),
+        ],
+        &["AWS_ENDPOINT_URL", "AWS_PROFILE"],
+    );
+}
+
+const ENVIRONMENT_CHILD: &str = "idc_moto::environment_child";
+
+#[tokio::test]
+#[ignore = "run by endpoints_come_from_the_environment, in a child process with its environment"]
+async fn environment_child() {
+    own_process::assert_alone(ENVIRONMENT_CHILD);
+    let expected = std::env::var("STINT_TEST_EXPECT_INSTANCE")
+        .expect("only endpoints_come_from_the_environment runs this");
+    let sdk = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let idc = AwsIdentityCenter::new(&sdk, IdcSettings::default()).expect("adapter");
+    assert_eq!(
+        idc.instance().await.expect("ListInstances").instance_arn,
+        expected
+    );
+    let world = World::demo();
+    crate::support::idc_contract::check_permission_sets(&idc, &world).await;
+    crate::support::idc_contract::check_organization(&idc, &world, &moto_accounts(&world)).await;
+    assert!(idc.find_user("alice").await.expect("find_user").is_some());
+}

@@ -1,0 +1,35 @@
+//! The broker's integration tests, in one binary so the AWS SDK, axum and sqlx are linked
+//! once. Each module is one subject, over real HTTP against `stint-sim` (or moto), real
+//! processes of `stint-broker serve`, and SQLite — plus PostgreSQL when
+//! `STINT_TEST_POSTGRES_URL` names a server (`scripts/with-postgres.sh`). Tests that change
+//! process-wide state (the tracing subscriber, environment variables) run alone in a child
+//! process: see `support::own_process`.
+
+mod api_authz;
+mod api_events;
+mod api_lifecycle;
+mod api_logs;
+mod api_openapi;
+mod api_policy;
+mod api_serve;
+mod audit_tamper;
+mod auth_login;
+mod auth_logs;
+mod auth_store;
+mod crash_kill9;
+mod engine;
+mod engine_sim;
+mod faults;
+mod idc_error_mapping;
+mod idc_moto;
+mod idc_sim;
+mod logs_story;
+mod policy_cli;
+mod policy_demo;
+mod replicas;
+mod replicas_process;
+mod run_loop;
+mod store_story;
+mod story_login;
+mod support;
+mod webhook;
