@@ -7,6 +7,7 @@
 
 mod api_authz;
 mod api_events;
+mod api_free_text;
 mod api_lifecycle;
 mod api_logs;
 mod api_openapi;

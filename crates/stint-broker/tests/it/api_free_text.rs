@@ -3,13 +3,12 @@
 //! tabs pass where text may span lines; lengths count characters, not bytes. The bounds
 //! on a window's length and start come from `stint_api::rules` too.
 
-mod api_common;
-
-use api_common::{Api, Options};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use stint_api::{RequestState, routes};
 use stint_broker::clock::Clock;
+
+use crate::support::api::{Api, Options};
 
 const ESC_OSC: &str = "fix \u{1b}]0;pwned\u{7} now";
 
