@@ -24,6 +24,18 @@ fn generate(dir: &Path) {
     // Wire types the window sends or receives as they are.
     stint_api::CreateRequest::export_all_to(dir).unwrap();
     stint_api::EligibleAccess::export_all_to(dir).unwrap();
+    // The rules the broker enforces, as values: the form's bounds come from here.
+    stint_api::rules::Limits::export_all_to(dir).unwrap();
+    let limits = serde_json::to_string_pretty(&stint_api::rules::LIMITS).unwrap();
+    std::fs::write(
+        dir.join("rules.ts"),
+        format!(
+            "// Generated from stint_api::rules::LIMITS by src-tauri/src/bindings.rs. Do not edit.\n\
+             import type {{ Limits }} from \"./Limits\";\n\n\
+             export const LIMITS: Limits = {limits};\n"
+        ),
+    )
+    .unwrap();
 }
 
 fn read_all(dir: &Path) -> BTreeMap<String, String> {

@@ -5,23 +5,34 @@ import {
   durationProblem,
   formatDuration,
   parseDuration,
+  readDuration,
 } from "../src/lib/duration";
 
-describe("parseDuration", () => {
-  it("reads the forms people type", () => {
-    expect(parseDuration("90m")).toBe(5400);
-    expect(parseDuration("1h30m")).toBe(5400);
-    expect(parseDuration("1h 30m")).toBe(5400);
-    expect(parseDuration(" 2H ")).toBe(7200);
-    expect(parseDuration("1.5h")).toBe(5400);
-    expect(parseDuration("45")).toBe(2700);
-    expect(parseDuration("90s")).toBe(90);
-    expect(parseDuration("2 min")).toBe(120);
-    expect(parseDuration("1d")).toBe(86400);
+// The CLI's grammar (stint_api::rules::parse_duration) is held to the same file.
+import cases from "../../crates/stint-api/src/rules/duration_cases.json";
+
+describe("readDuration", () => {
+  it("reads every shared case as the CLI does", () => {
+    expect(cases.length).toBeGreaterThan(10);
+    for (const c of cases as { text: string; secs: number | null; says?: string }[]) {
+      const reading = readDuration(c.text);
+      if (c.secs !== null) {
+        expect(reading, c.text).toEqual({ secs: c.secs });
+      } else {
+        expect("problem" in reading, c.text).toBe(true);
+        if ("problem" in reading) expect(reading.problem, c.text).toContain(c.says ?? "");
+      }
+    }
   });
-  it("refuses anything else", () => {
-    for (const bad of ["", "h", "1x", "one hour", "1h-30m", "-1h", "1h30"]) {
-      expect(parseDuration(bad), bad).toBeNull();
+  it("refuses a bare number, showing how to write it", () => {
+    expect(parseDuration("45")).toBeNull();
+    expect(readDuration("45")).toEqual({
+      problem: '"45" has no unit: write 45m for minutes or 45h for hours',
+    });
+  });
+  it("reads back what it prints", () => {
+    for (const secs of [60, 90, 2700, 3600, 5400, 86_400]) {
+      expect(parseDuration(formatDuration(secs))).toBe(secs);
     }
   });
 });

@@ -82,12 +82,25 @@ describe("validateDraft", () => {
     expect(over.problems.duration).toBe("Policy allows at most 1 h here.");
     const ok = validateDraft(draft({ permissionSet: "AdministratorAccess", ticket: "INC-1", duration: "1h" }), items, NOW);
     expect(ok.problems).toEqual({});
-    expect(validateDraft(draft({ duration: "soon" }), items, NOW).problems.duration).toMatch(/Type a duration/);
+    expect(validateDraft(draft({ duration: "soon" }), items, NOW).problems.duration).toBe(
+      '"soon" is not a duration: write it like 30m, 1h or 1h30m.',
+    );
+    // The CLI's grammar: a bare number is not guessed at.
+    const bare = validateDraft(draft({ duration: "45" }), items, NOW);
+    expect(bare.problems.duration).toBe('"45" has no unit: write 45m for minutes or 45h for hours.');
+    expect(bare.request).toBeNull();
   });
 
-  it("asks for a real reason", () => {
+  it("asks for a reason, counted in characters as the broker counts them", () => {
     const r = validateDraft(draft({ reason: "   fix  " }), items, NOW);
-    expect(r.problems.reason).toMatch(/at least 10 characters/);
+    expect(r.problems.reason).toBeUndefined();
+    expect(r.request?.reason).toBe("fix");
+    expect(validateDraft(draft({ reason: "   " }), items, NOW).problems.reason).toMatch(/Say why/);
+    // 2000 emoji are 4000 UTF-16 units but 2000 characters: allowed, one more is not.
+    expect(validateDraft(draft({ reason: "🙂".repeat(2000) }), items, NOW).problems.reason).toBeUndefined();
+    expect(validateDraft(draft({ reason: "🙂".repeat(2001) }), items, NOW).problems.reason).toBe(
+      "Keep it to 2000 characters (this is 2001).",
+    );
   });
 
   it("requires a ticket matching the policy's pattern when policy says so", () => {

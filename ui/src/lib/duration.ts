@@ -1,42 +1,77 @@
 // Durations of access windows: what a person may type, the choices offered, and the
-// bounds policy sets. The broker checks again; this is so the form can say why first.
+// bounds. The grammar is the CLI's (`stint_api::rules::parse_duration`), held to the same
+// cases (`crates/stint-api/src/rules/duration_cases.json`); the bounds come from the
+// generated `LIMITS`. The broker checks again; this is so the form can say why first.
 
-/** Shortest window the form accepts. The broker enforces its own rules as well. */
-export const MIN_DURATION_SECS = 60;
+import { LIMITS } from "./bindings/rules";
 
-const UNITS: Record<string, number> = {
-  s: 1,
-  sec: 1,
-  m: 60,
-  min: 60,
-  h: 3600,
-  hr: 3600,
-  d: 86_400,
-};
+/** Shortest window a grant may have (from `stint_api::rules`). */
+export const MIN_DURATION_SECS = LIMITS.minDurationSecs;
+
+const UNITS = new Map<string, number>([
+  ["s", 1],
+  ["sec", 1],
+  ["secs", 1],
+  ["second", 1],
+  ["seconds", 1],
+  ["m", 60],
+  ["min", 60],
+  ["mins", 60],
+  ["minute", 60],
+  ["minutes", 60],
+  ["h", 3600],
+  ["hr", 3600],
+  ["hrs", 3600],
+  ["hour", 3600],
+  ["hours", 3600],
+  ["d", 86_400],
+  ["day", 86_400],
+  ["days", 86_400],
+]);
+
+/** Durations travel as a u32 of seconds. */
+const MAX_SECS = 4_294_967_295;
+
+export type DurationReading = { secs: number } | { problem: string };
 
 /**
- * Reads `90m`, `1h30m`, `1h 30m`, `2h`, `1.5h`, `45` (minutes) into seconds.
- * Returns `null` for anything else.
+ * Reads `90m`, `1h30m`, `1h 30m`, `2 h`, `1d` into whole seconds, or says what is wrong.
+ * A bare number is refused: `45` could be minutes or hours.
  */
-export function parseDuration(text: string): number | null {
-  const t = text.trim().toLowerCase();
-  if (t === "") return null;
-  if (/^\d+$/.test(t)) return Number(t) * 60;
-  const part = /(\d+(?:\.\d+)?)\s*(sec|min|hr|s|m|h|d)/y;
+export function readDuration(text: string): DurationReading {
+  const trimmed = text.trim();
+  if (trimmed === "") return { problem: "type a duration such as 30m, 1h or 1h30m" };
+  if (/^\d+$/.test(trimmed)) {
+    return { problem: `"${trimmed}" has no unit: write ${trimmed}m for minutes or ${trimmed}h for hours` };
+  }
+  const malformed = { problem: `"${trimmed}" is not a duration: write it like 30m, 1h or 1h30m` };
+  const tooLong = { problem: `"${trimmed}" is far too long` };
+  const lower = trimmed.toLowerCase();
+  const part = /(\d+)\s*([a-z]*)\s*/y;
   let total = 0;
   let index = 0;
-  let matched = false;
-  while (index < t.length) {
-    while (t[index] === " ") index++;
-    if (index >= t.length) break;
+  while (index < lower.length) {
     part.lastIndex = index;
-    const m = part.exec(t);
-    if (!m) return null;
-    total += Number(m[1]) * UNITS[m[2]];
+    const m = part.exec(lower);
+    if (!m) return malformed;
+    const unit = UNITS.get(m[2]);
+    if (unit === undefined) return malformed;
+    total += Number(m[1]) * unit;
+    if (!Number.isFinite(total) || total > MAX_SECS) return tooLong;
     index = part.lastIndex;
-    matched = true;
   }
-  return matched ? Math.round(total) : null;
+  return { secs: total };
+}
+
+/** The seconds `text` means, or `null` when it is not a duration. */
+export function parseDuration(text: string): number | null {
+  const reading = readDuration(text);
+  return "secs" in reading ? reading.secs : null;
+}
+
+/** A problem from the shared grammar, as the form shows it: a sentence. */
+export function sentence(problem: string): string {
+  return `${problem.charAt(0).toUpperCase()}${problem.slice(1)}.`;
 }
 
 /** `1 h 30 min`, `45 min`, `2 h`, `90 s` (under two minutes, when not whole). */
@@ -67,6 +102,9 @@ export function defaultDuration(maxSecs: number): number {
 /** Why `seconds` is not allowed under `maxSecs`, or `null` when it is. */
 export function durationProblem(seconds: number | null, maxSecs: number): string | null {
   if (seconds === null) return "Type a duration such as 30m, 1h or 1h30m.";
+  if (seconds > LIMITS.maxDurationSecs && maxSecs > LIMITS.maxDurationSecs) {
+    return `At most ${formatDuration(LIMITS.maxDurationSecs)}.`;
+  }
   if (seconds < MIN_DURATION_SECS) return `At least ${formatDuration(MIN_DURATION_SECS)}.`;
   if (seconds > maxSecs) return `Policy allows at most ${formatDuration(maxSecs)} here.`;
   return null;

@@ -3,7 +3,8 @@
 
 import type { CreateRequest } from "./bindings/CreateRequest";
 import type { EligibleAccess } from "./bindings/EligibleAccess";
-import { durationProblem, parseDuration } from "./duration";
+import { LIMITS } from "./bindings/rules";
+import { durationProblem, readDuration, sentence } from "./duration";
 
 export interface RequestDraft {
   /** Account id. */
@@ -21,10 +22,15 @@ export interface RequestDraft {
 export type DraftField = "target" | "duration" | "startAt" | "reason" | "ticket";
 export type DraftProblems = Partial<Record<DraftField, string>>;
 
-/** Reasons are read by approvers and auditors: a few words at least. */
-export const MIN_REASON_CHARS = 10;
+/** Reasons are read by approvers and auditors (`stint_api::rules`, as the broker counts). */
+export const MIN_REASON_CHARS = LIMITS.minReasonChars;
 /** The latest start the form accepts, so a typo in the year does not schedule 2062. */
-export const MAX_START_AHEAD_DAYS = 30;
+export const MAX_START_AHEAD_DAYS = Math.floor(LIMITS.maxLeadSecs / 86_400);
+
+/** Characters, as the broker counts them (code points, not UTF-16 units). */
+function chars(text: string): number {
+  return [...text].length;
+}
 
 export function emptyDraft(): RequestDraft {
   return {
@@ -90,8 +96,12 @@ export function validateDraft(
     problems.target = "You may not request this permission set in this account.";
   }
 
-  const seconds = parseDuration(draft.duration);
-  const durationIssue = durationProblem(seconds, entry?.maxDurationSecs ?? Number.MAX_SAFE_INTEGER);
+  const reading = readDuration(draft.duration);
+  const seconds = "secs" in reading ? reading.secs : null;
+  const durationIssue =
+    "problem" in reading
+      ? sentence(reading.problem)
+      : durationProblem(seconds, entry?.maxDurationSecs ?? Number.MAX_SAFE_INTEGER);
   if (durationIssue) problems.duration = durationIssue;
 
   let startAt: string | null = null;
@@ -107,12 +117,16 @@ export function validateDraft(
   }
 
   const reason = draft.reason.trim();
-  if (reason.length < MIN_REASON_CHARS) {
-    problems.reason = `Say why you need it (at least ${MIN_REASON_CHARS} characters): approvers and auditors read it.`;
+  if (chars(reason) < MIN_REASON_CHARS) {
+    problems.reason = "Say why you need it: approvers and auditors read it.";
+  } else if (chars(reason) > LIMITS.maxReasonChars) {
+    problems.reason = `Keep it to ${LIMITS.maxReasonChars} characters (this is ${chars(reason)}).`;
   }
 
   const ticket = draft.ticket.trim();
-  if (entry?.ticketRequired && ticket === "") {
+  if (chars(ticket) > LIMITS.maxTicketChars) {
+    problems.ticket = `Keep it to ${LIMITS.maxTicketChars} characters.`;
+  } else if (entry?.ticketRequired && ticket === "") {
     problems.ticket = "Policy requires a ticket for this access.";
   } else if (ticket !== "" && entry) {
     const matcher = ticketMatcher(entry.ticketPattern);

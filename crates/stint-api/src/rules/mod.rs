@@ -1,7 +1,7 @@
 //! The rules a request meets whatever the policy says: how short and how long a window
 //! may be, how far ahead it may start, and what free text (reason, ticket, comment) may
 //! hold. The broker enforces them, the client checks them before sending, and the desktop
-//! UI reads the same numbers from the generated `limits.ts`, so a form and the broker
+//! UI reads the same numbers from the generated `rules.ts`, so a form and the broker
 //! never disagree about what is allowed.
 
 mod duration;
@@ -29,7 +29,7 @@ pub const MAX_TICKET_CHARS: u32 = 2000;
 /// Longest comment on a decision, in characters.
 pub const MAX_COMMENT_CHARS: u32 = 2000;
 
-/// The numbers above as one value, for the UI (exported to TypeScript as `LIMITS`).
+/// The rules' numbers as one value, for the UI (written to `ui/src/lib/bindings/rules.ts`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
