@@ -4,11 +4,13 @@
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
+use futures::future::BoxFuture;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
 use tauri_plugin_opener::OpenerExt as _;
 
+use crate::error::CommandError;
 use crate::model::TrayLook;
 use crate::notices::Notice;
 use crate::service::Service;
@@ -166,10 +168,15 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
     };
     let service = app.state::<Service>().inner().clone();
     let app = app.clone();
-    let report = move |what: &'static str, r: Result<(), crate::error::CommandError>| {
+    let report = |what: &'static str, r: Result<(), CommandError>| {
         if let Err(e) = r {
             tracing::warn!(error = %e.message, "{what} from the tray failed");
         }
+    };
+    // One exhaustive match: a new `Action` does not compile until it is handled here.
+    // What needs the network runs on its own task, so the menu never waits on it.
+    let spawn = |what: &'static str, work: BoxFuture<'static, Result<(), CommandError>>| {
+        tauri::async_runtime::spawn(async move { report(what, work.await) });
     };
     match action {
         menu::Action::Quit => app.exit(0),
@@ -197,32 +204,35 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
             );
             report("sign-in", service.sign_in());
         }
-        other => {
-            tauri::async_runtime::spawn(async move {
-                match other {
-                    menu::Action::SignOut => report("sign-out", service.sign_out().await),
-                    menu::Action::Console(id) => {
-                        report("open console", service.open_console(id).await)
-                    }
-                    menu::Action::Copy(id, format) => report(
-                        "copy credentials",
-                        service.copy_credentials(id, format).await.map(|_| ()),
-                    ),
-                    menu::Action::Extend(id, by) => {
-                        report("extend", service.extend(id, by).await.map(|_| ()))
-                    }
-                    menu::Action::Revoke(id) => {
-                        report("revoke", service.revoke(id).await.map(|_| ()))
-                    }
-                    menu::Action::Cancel(id) => {
-                        report("cancel", service.cancel(id).await.map(|_| ()))
-                    }
-                    menu::Action::Approve(id) => {
-                        report("approve", service.approve(id, None).await.map(|_| ()))
-                    }
-                    _ => {}
-                }
-            });
+        menu::Action::SignOut => {
+            spawn(
+                "sign-out",
+                Box::pin(async move { service.sign_out().await }),
+            );
         }
+        menu::Action::Console(id) => spawn(
+            "open console",
+            Box::pin(async move { service.open_console(id).await }),
+        ),
+        menu::Action::Copy(id, format) => spawn(
+            "copy credentials",
+            Box::pin(async move { service.copy_credentials(id, format).await.map(|_| ()) }),
+        ),
+        menu::Action::Extend(id, by) => spawn(
+            "extend",
+            Box::pin(async move { service.extend(id, by).await.map(|_| ()) }),
+        ),
+        menu::Action::Revoke(id) => spawn(
+            "revoke",
+            Box::pin(async move { service.revoke(id).await.map(|_| ()) }),
+        ),
+        menu::Action::Cancel(id) => spawn(
+            "cancel",
+            Box::pin(async move { service.cancel(id).await.map(|_| ()) }),
+        ),
+        menu::Action::Approve(id) => spawn(
+            "approve",
+            Box::pin(async move { service.approve(id, None).await.map(|_| ()) }),
+        ),
     }
 }

@@ -20,6 +20,8 @@ mod window;
 #[cfg(test)]
 mod bindings;
 #[cfg(test)]
+mod names;
+#[cfg(test)]
 mod testing;
 
 use std::sync::Arc;

@@ -2,7 +2,9 @@
 //! session (from `POST /v1/auth/aws`) lives in the keyring, is renewed before it expires,
 //! and a 401 `unauthenticated` makes the client authenticate again once and retry.
 
+mod checks;
 mod events;
+mod requests;
 pub mod sse;
 
 use std::sync::Arc;
@@ -12,12 +14,7 @@ use futures::future::BoxFuture;
 use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use stint_api::rules::TextField;
-use stint_api::{
-    AccessRequest, ApiError, ApproverExplanation, AuthAwsRequest, AuthConfig, CreateRequest,
-    Decision, Eligibility, ErrorCode, ExplainQuery, Explanation, ExtendRequest, Grant, GrantsQuery,
-    ListRequestsQuery, Me, Page, SessionGrant, routes, rules,
-};
+use stint_api::{ApiError, AuthAwsRequest, AuthConfig, ErrorCode, Me, SessionGrant, routes};
 use url::Url;
 
 pub use events::{EventStreamItem, RECONNECT_MAX};
@@ -240,128 +237,11 @@ impl BrokerClient {
         }
         Err(Error::Broker(api_error(status, &bytes)))
     }
-
-    pub async fn me(&self) -> Result<Me> {
-        self.call(Method::GET, routes::ME, None, None).await
-    }
-
-    pub async fn eligibility(&self) -> Result<Eligibility> {
-        self.call(Method::GET, routes::ELIGIBILITY, None, None)
-            .await
-    }
-
-    /// One page of requests; see [`Self::all_requests`] for every page.
-    pub async fn requests(&self, query: &ListRequestsQuery) -> Result<Page<AccessRequest>> {
-        self.call(Method::GET, routes::REQUESTS, Some(query), None)
-            .await
-    }
-
-    pub async fn all_requests(&self, query: &ListRequestsQuery) -> Result<Vec<AccessRequest>> {
-        let mut query = query.clone();
-        let mut items = Vec::new();
-        loop {
-            let page = self.requests(&query).await?;
-            items.extend(page.items);
-            match page.next_cursor {
-                Some(cursor) if query.cursor.as_ref() != Some(&cursor) => {
-                    query.cursor = Some(cursor)
-                }
-                _ => return Ok(items),
-            }
-        }
-    }
-
-    pub async fn request(&self, id: i64) -> Result<AccessRequest> {
-        self.call(
-            Method::GET,
-            &routes::with_id(routes::REQUEST, id),
-            None,
-            None,
-        )
-        .await
-    }
-
-    /// Checked against `stint_api::rules` before it is sent, so bad input is explained
-    /// without a round trip (the broker checks again).
-    pub async fn create_request(&self, body: &CreateRequest) -> Result<AccessRequest> {
-        check_create(body)?;
-        self.call(Method::POST, routes::REQUESTS, None, Some(body))
-            .await
-    }
-
-    pub async fn approve(&self, id: i64, decision: &Decision) -> Result<AccessRequest> {
-        self.decide(routes::APPROVE, id, decision).await
-    }
-
-    pub async fn reject(&self, id: i64, decision: &Decision) -> Result<AccessRequest> {
-        self.decide(routes::REJECT, id, decision).await
-    }
-
-    pub async fn cancel(&self, id: i64, decision: &Decision) -> Result<AccessRequest> {
-        self.decide(routes::CANCEL, id, decision).await
-    }
-
-    pub async fn revoke(&self, id: i64, decision: &Decision) -> Result<AccessRequest> {
-        self.decide(routes::REVOKE, id, decision).await
-    }
-
-    async fn decide(&self, route: &str, id: i64, decision: &Decision) -> Result<AccessRequest> {
-        check_text(TextField::Comment, decision.comment.as_deref())?;
-        self.call(
-            Method::POST,
-            &routes::with_id(route, id),
-            None,
-            Some(decision),
-        )
-        .await
-    }
-
-    pub async fn extend(&self, id: i64, body: &ExtendRequest) -> Result<AccessRequest> {
-        check_text(TextField::Reason, body.reason.as_deref())?;
-        self.call(
-            Method::POST,
-            &routes::with_id(routes::EXTEND, id),
-            None,
-            Some(body),
-        )
-        .await
-    }
-
-    pub async fn approvers(&self, id: i64) -> Result<ApproverExplanation> {
-        self.call(
-            Method::GET,
-            &routes::with_id(routes::APPROVERS, id),
-            None,
-            None,
-        )
-        .await
-    }
-
-    /// The caller's active grants (every page).
-    pub async fn grants(&self) -> Result<Vec<Grant>> {
-        let mut query = GrantsQuery::default();
-        let mut items = Vec::new();
-        loop {
-            let page: Page<Grant> = self
-                .call(Method::GET, routes::GRANTS, Some(&query), None)
-                .await?;
-            items.extend(page.items);
-            match page.next_cursor {
-                Some(next) if query.cursor.as_ref() != Some(&next) => query.cursor = Some(next),
-                _ => return Ok(items),
-            }
-        }
-    }
-
-    pub async fn explain(&self, query: &ExplainQuery) -> Result<Explanation> {
-        self.call(Method::GET, routes::EXPLAIN, Some(query), None)
-            .await
-    }
 }
 
 /// `GET /v1/auth/config` of the broker at `base`, before anything else is configured.
 pub async fn fetch_auth_config(base: &Url) -> Result<AuthConfig> {
-    get_auth_config(&crate::client::default_http()?, base).await
+    get_auth_config(&crate::http::default_client()?, base).await
 }
 
 async fn get_auth_config(http: &reqwest::Client, base: &Url) -> Result<AuthConfig> {
@@ -508,27 +388,5 @@ mod tests {
         assert_eq!(api.code, ErrorCode::Unavailable);
         assert!(api.message.contains("502"), "{}", api.message);
         assert!(api.message.contains("Bad Gateway"), "{}", api.message);
-    }
-}
-
-/// The rules a new request meets whatever the policy says.
-fn check_create(body: &CreateRequest) -> Result<()> {
-    // A reason is required; the other texts are optional.
-    rules::check_text(TextField::Reason, body.reason.trim())
-        .map_err(|p| Error::InvalidInput(p.to_string()))?;
-    check_text(TextField::Ticket, body.ticket.as_deref())?;
-    if let Some(problem) = rules::duration_problem(u64::from(body.duration_secs)) {
-        return Err(Error::InvalidInput(problem));
-    }
-    Ok(())
-}
-
-/// Free text as the broker will store it: trimmed, and an empty optional text is none.
-fn check_text(field: TextField, text: Option<&str>) -> Result<()> {
-    match text.map(str::trim) {
-        Some("") | None => Ok(()),
-        Some(text) => {
-            rules::check_text(field, text).map_err(|p| Error::InvalidInput(p.to_string()))
-        }
     }
 }

@@ -1,0 +1,203 @@
+//! Role credentials for a target, cached until shortly before they expire; for access
+//! held through Stint the broker is asked whether the grant is still active, so an ended
+//! window reads "access ended" and not an AWS refusal.
+
+use stint_api::{AccessRequest, Grant, ListRequestsQuery, RequestScope, RequestState};
+
+use super::Stint;
+use crate::credentials::{CachedCredentials, RoleCredentials};
+use crate::error::{Error, Result};
+use crate::portal::PortalError;
+use crate::target::{ResolvedTarget, Target};
+
+/// What the broker says about a target, when the client must decide about credentials.
+enum GrantCheck {
+    NoBroker,
+    Active(Grant),
+    NotActive,
+    Unknown(Error),
+}
+
+impl Stint {
+    /// Role credentials for `target`, from the cache while they have more than five
+    /// minutes left. For access held through Stint, the broker is asked whether the
+    /// grant is active, so an ended window reads "access ended", not "Forbidden".
+    pub async fn credentials(&self, target: &Target) -> Result<RoleCredentials> {
+        let resolved = self.resolve(target).await?;
+        self.credentials_for(&resolved).await
+    }
+
+    pub async fn credentials_for(&self, target: &ResolvedTarget) -> Result<RoleCredentials> {
+        let core = &self.core;
+        let (account, role) = (target.account_id.as_str(), target.permission_set.as_str());
+        let mut check = None;
+        if let Some(hit) = core.creds.get(account, role, core.clock.now()).await? {
+            if hit.grant_ends_at.is_none() {
+                return Ok(hit.credentials);
+            }
+            // From a Stint grant: a revoke ends it before its scheduled end, so ask.
+            match self.grant_check(target).await {
+                GrantCheck::NotActive => core.creds.remove(account, role).await?,
+                // Unreachable broker: the window has not passed, so the cache stands.
+                _ => return Ok(hit.credentials),
+            }
+            check = Some(GrantCheck::NotActive);
+        }
+        // Asked before taking the lock: authenticating to the broker needs the baseline
+        // role's credentials, which take a lock of their own.
+        let check = match check {
+            Some(check) => check,
+            None => self.grant_check(target).await,
+        };
+        let _guard = core.creds_lock.acquire(|| {}).await?;
+        // Another process may have fetched them while we waited.
+        if let Some(hit) = core.creds.get(account, role, core.clock.now()).await? {
+            if hit.grant_ends_at.is_none() || !matches!(check, GrantCheck::NotActive) {
+                return Ok(hit.credentials);
+            }
+        }
+        let fetched = core
+            .with_token(|t| async move { core.portal.role_credentials(&t, account, role).await })
+            .await;
+        match fetched {
+            Ok(creds) => {
+                let grant_ends_at = match &check {
+                    GrantCheck::Active(grant) => Some(grant.end_at),
+                    GrantCheck::NoBroker | GrantCheck::NotActive => None,
+                    GrantCheck::Unknown(e) => {
+                        // Not cached: without the broker we cannot tell when to stop.
+                        tracing::debug!(error = %e, "broker not asked; credentials not cached");
+                        return Ok(creds);
+                    }
+                };
+                if matches!(check, GrantCheck::NotActive) {
+                    if let Some(ending) = self.ending_request(target).await {
+                        // The assignment is still being deleted: the window is over.
+                        return Err(Error::AccessEnded {
+                            request_id: ending.id,
+                            target: target.label(),
+                            ended_at: ending.end_at,
+                        });
+                    }
+                }
+                core.creds
+                    .put(
+                        CachedCredentials {
+                            credentials: creds.clone(),
+                            grant_ends_at,
+                        },
+                        core.clock.now(),
+                    )
+                    .await?;
+                Ok(creds)
+            }
+            Err(PortalError::NoAccess) => Err(self.why_no_access(target).await),
+            Err(e) => Err(e.into_error()),
+        }
+    }
+
+    async fn grant_check(&self, target: &ResolvedTarget) -> GrantCheck {
+        let Some(broker) = &self.broker else {
+            return GrantCheck::NoBroker;
+        };
+        match broker.grants().await {
+            Ok(grants) => grants
+                .into_iter()
+                .find(|g| {
+                    g.account.id == target.account_id
+                        && g.permission_set.name == target.permission_set
+                })
+                .map_or(GrantCheck::NotActive, GrantCheck::Active),
+            Err(e) => GrantCheck::Unknown(e),
+        }
+    }
+
+    /// The person's requests for `target`, newest first.
+    async fn requests_for(&self, target: &ResolvedTarget) -> Result<Vec<AccessRequest>> {
+        let broker = self.broker()?;
+        let query = ListRequestsQuery {
+            scope: RequestScope::Mine,
+            account: Some(target.account_id.clone()),
+            ..Default::default()
+        };
+        let mut requests: Vec<AccessRequest> = broker
+            .all_requests(&query)
+            .await?
+            .into_iter()
+            .filter(|r| {
+                r.account.id == target.account_id && r.permission_set.name == target.permission_set
+            })
+            .collect();
+        requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
+        Ok(requests)
+    }
+
+    async fn ending_request(&self, target: &ResolvedTarget) -> Option<AccessRequest> {
+        let requests = self.requests_for(target).await.ok()?;
+        let newest = requests.into_iter().next()?;
+        (newest.state == RequestState::Ending).then_some(newest)
+    }
+
+    /// The most useful explanation of why `target` has no credentials.
+    async fn why_no_access(&self, target: &ResolvedTarget) -> Error {
+        let no_access = || Error::NoAccess {
+            target: target.label(),
+        };
+        let Some(broker) = &self.broker else {
+            return no_access();
+        };
+        if let Ok(requests) = self.requests_for(target).await {
+            if let Some(newest) = requests.first() {
+                match newest.state {
+                    RequestState::Pending
+                    | RequestState::Approved
+                    | RequestState::Activating
+                    | RequestState::Active => {
+                        return Error::NotApproved {
+                            request_id: newest.id,
+                            target: target.label(),
+                            state: newest.state,
+                        };
+                    }
+                    RequestState::Ending | RequestState::Ended => {
+                        return Error::AccessEnded {
+                            request_id: newest.id,
+                            target: target.label(),
+                            ended_at: newest.end_at,
+                        };
+                    }
+                    _ => {}
+                }
+            }
+        }
+        match broker.eligibility().await {
+            Ok(eligibility) => {
+                let eligible = eligibility.items.iter().any(|i| {
+                    i.account.id == target.account_id
+                        && i.permission_set.name == target.permission_set
+                });
+                if eligible {
+                    no_access()
+                } else {
+                    Error::NotEligible {
+                        target: target.label(),
+                        alternatives: eligibility
+                            .items
+                            .iter()
+                            .map(|i| format!("{}/{}", i.account.name, i.permission_set.name))
+                            .collect(),
+                    }
+                }
+            }
+            Err(_) => no_access(),
+        }
+    }
+
+    /// Forgets the cached credentials of `target` (after a revoke, say).
+    pub async fn forget_credentials(&self, target: &ResolvedTarget) -> Result<()> {
+        self.core
+            .creds
+            .remove(&target.account_id, &target.permission_set)
+            .await
+    }
+}
