@@ -57,7 +57,7 @@ impl From<Error> for CommandError {
     fn from(e: Error) -> Self {
         let code = match e.api_code() {
             Some(api) => match api {
-                ErrorCode::InvalidInput => UiErrorCode::InvalidInput,
+                ErrorCode::InvalidInput | ErrorCode::TooLarge => UiErrorCode::InvalidInput,
                 ErrorCode::TicketRequired => UiErrorCode::TicketRequired,
                 ErrorCode::Unauthenticated | ErrorCode::IdentityRejected => {
                     UiErrorCode::NotSignedIn
@@ -68,7 +68,11 @@ impl From<Error> for CommandError {
                 | ErrorCode::SelfApproval => UiErrorCode::Forbidden,
                 ErrorCode::NotFound => UiErrorCode::NotFound,
                 ErrorCode::InvalidState => UiErrorCode::InvalidState,
-                ErrorCode::Unavailable => UiErrorCode::Unreachable,
+                ErrorCode::Unavailable
+                | ErrorCode::DirectoryUnavailable
+                | ErrorCode::DatabaseReadOnly
+                | ErrorCode::RateLimited
+                | ErrorCode::TimedOut => UiErrorCode::Unreachable,
                 ErrorCode::Internal => UiErrorCode::Internal,
             },
             None => match &e {

@@ -26,8 +26,20 @@ pub enum ErrorCode {
     InvalidState,
     /// A ticket reference is required by policy, or did not match the required pattern.
     TicketRequired,
+    /// The request body is larger than the broker accepts.
+    TooLarge,
+    /// The client took too long to send its request.
+    TimedOut,
+    /// Too many attempts from this address or identity, or too many open event streams;
+    /// `Retry-After` says when to try again.
+    RateLimited,
     /// A dependency (Identity Center, STS, the database) failed; retrying may help.
     Unavailable,
+    /// The broker has not been able to read the Identity Center directory yet (it is
+    /// starting, or Identity Center is throttling it); what does not need it still works.
+    DirectoryUnavailable,
+    /// The broker's database refuses writes (read-only or full); reads still work.
+    DatabaseReadOnly,
     /// Anything else; the broker logged the cause.
     Internal,
 }
@@ -44,7 +56,12 @@ impl ErrorCode {
             | ErrorCode::SelfApproval => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::InvalidState => 409,
-            ErrorCode::Unavailable => 503,
+            ErrorCode::TimedOut => 408,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::RateLimited => 429,
+            ErrorCode::Unavailable
+            | ErrorCode::DirectoryUnavailable
+            | ErrorCode::DatabaseReadOnly => 503,
             ErrorCode::Internal => 500,
         }
     }
@@ -61,7 +78,12 @@ impl ErrorCode {
             ErrorCode::NotFound => "not_found",
             ErrorCode::InvalidState => "invalid_state",
             ErrorCode::TicketRequired => "ticket_required",
+            ErrorCode::TooLarge => "too_large",
+            ErrorCode::TimedOut => "timed_out",
+            ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
+            ErrorCode::DirectoryUnavailable => "directory_unavailable",
+            ErrorCode::DatabaseReadOnly => "database_read_only",
             ErrorCode::Internal => "internal",
         }
     }
@@ -116,7 +138,12 @@ mod tests {
             ErrorCode::NotFound,
             ErrorCode::InvalidState,
             ErrorCode::TicketRequired,
+            ErrorCode::TooLarge,
+            ErrorCode::TimedOut,
+            ErrorCode::RateLimited,
             ErrorCode::Unavailable,
+            ErrorCode::DirectoryUnavailable,
+            ErrorCode::DatabaseReadOnly,
             ErrorCode::Internal,
         ] {
             let json = serde_json::to_string(&code).unwrap();

@@ -145,13 +145,19 @@ impl Error {
             Error::NotApproved { .. } | Error::AccessEnded { .. } => ErrorKind::NotActive,
             Error::Unreachable { .. } => ErrorKind::Unreachable,
             Error::Broker(api) => match api.code {
-                ErrorCode::InvalidInput | ErrorCode::TicketRequired => ErrorKind::Usage,
+                ErrorCode::InvalidInput | ErrorCode::TicketRequired | ErrorCode::TooLarge => {
+                    ErrorKind::Usage
+                }
                 ErrorCode::Unauthenticated | ErrorCode::IdentityRejected => ErrorKind::NotLoggedIn,
                 ErrorCode::Forbidden
                 | ErrorCode::NotEligible
                 | ErrorCode::NoApprover
                 | ErrorCode::SelfApproval => ErrorKind::Forbidden,
-                ErrorCode::Unavailable => ErrorKind::Unreachable,
+                ErrorCode::Unavailable
+                | ErrorCode::DirectoryUnavailable
+                | ErrorCode::DatabaseReadOnly
+                | ErrorCode::RateLimited
+                | ErrorCode::TimedOut => ErrorKind::Unreachable,
                 ErrorCode::NotFound | ErrorCode::InvalidState | ErrorCode::Internal => {
                     ErrorKind::Other
                 }

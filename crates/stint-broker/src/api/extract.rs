@@ -22,6 +22,12 @@ pub struct Path<T>(pub T);
 
 impl From<JsonRejection> for AppError {
     fn from(r: JsonRejection) -> Self {
+        if r.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            return AppError::new(
+                stint_api::ErrorCode::TooLarge,
+                format!("the request body is too large: {}", r.body_text()),
+            );
+        }
         AppError::invalid(format!(
             "the request body is not what this endpoint takes: {}",
             r.body_text()

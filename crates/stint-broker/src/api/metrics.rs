@@ -39,9 +39,19 @@ struct Inner {
     approval_rules: u64,
 }
 
-#[derive(Debug, Default)]
+/// Metrics kept elsewhere (the HTTP edge, sign-in limits) rendered after the API's own.
+pub type ExtraMetrics = std::sync::Arc<dyn Fn(&mut String) + Send + Sync>;
+
+#[derive(Default)]
 pub struct ApiMetrics {
     inner: Mutex<Inner>,
+    extra: Mutex<Vec<ExtraMetrics>>,
+}
+
+impl std::fmt::Debug for ApiMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiMetrics").finish_non_exhaustive()
+    }
 }
 
 /// `GET`, `POST`...: a closed set, so the label cannot grow without bound.
@@ -90,6 +100,14 @@ impl ApiMetrics {
             }
             None => *m.reloads.entry("error").or_default() += 1,
         });
+    }
+
+    /// Renders `extra` after the API's own metrics from now on.
+    pub fn also_render(&self, extra: ExtraMetrics) {
+        self.extra
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push(extra);
     }
 
     pub fn render(&self) -> String {
@@ -143,6 +161,14 @@ impl ApiMetrics {
                 m.approval_rules
             );
         });
+        let extra: Vec<ExtraMetrics> = self
+            .extra
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone();
+        for render in extra {
+            render(&mut out);
+        }
         out
     }
 }

@@ -22,7 +22,7 @@ pub use directory::{
     Directory, DirectorySnapshot, approver_groups, fetch_members, fetch_organization,
 };
 pub use error::AppError;
-pub use metrics::ApiMetrics;
+pub use metrics::{ApiMetrics, ExtraMetrics};
 pub use openapi::ApiDoc;
 pub use reload::{ReloadFailure, SIGNAL_ACTOR};
 pub use state::{AppParts, AppState, EventSettings};
@@ -93,14 +93,14 @@ async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) ->
     .with_status(axum::http::StatusCode::METHOD_NOT_ALLOWED)
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves, then lets requests in flight
-/// finish. Event streams end on their own when the state's shutdown token is cancelled.
+/// Serves `app` on `listener` with the edge's default limits until `shutdown` resolves,
+/// then lets requests in flight finish. Event streams end on their own when the state's
+/// shutdown token is cancelled. `stint-broker serve` calls [`crate::edge::serve`] with the
+/// configured limits and TLS.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    crate::edge::serve(listener, app, crate::edge::Edge::default(), shutdown).await
 }

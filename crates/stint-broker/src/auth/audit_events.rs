@@ -31,11 +31,13 @@ pub fn login(caller: &Caller, at: DateTime<Utc>, sts_endpoint: &str) -> NewEvent
     }
 }
 
+/// One refused sign-in, the first of its kind in an interval (see `refusal_tally`).
 pub fn login_refused(
     error: &AuthError,
     at: DateTime<Utc>,
     user_name: Option<&str>,
     sts_endpoint: Option<&str>,
+    source: &str,
 ) -> NewEvent {
     NewEvent {
         at,
@@ -46,6 +48,39 @@ pub fn login_refused(
             "code": error.code().as_str(),
             "reason": error.to_string(),
             "stsEndpoint": sts_endpoint,
+            "source": source,
+            "count": 1,
+        }),
+    }
+}
+
+/// The repeats of one kind of refused sign-in over an interval.
+pub struct Repeated<'a> {
+    pub code: &'a str,
+    pub reason: &'a str,
+    pub user_name: Option<&'a str>,
+    pub endpoint: Option<&'a str>,
+    pub source: &'a str,
+    pub count: u64,
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub at: DateTime<Utc>,
+}
+
+pub fn login_refused_repeats(r: Repeated<'_>) -> NewEvent {
+    NewEvent {
+        at: r.at,
+        actor: r.user_name.unwrap_or(ANONYMOUS).to_owned(),
+        kind: LOGIN_REFUSED.into(),
+        request_id: None,
+        data: json!({
+            "code": r.code,
+            "reason": r.reason,
+            "stsEndpoint": r.endpoint,
+            "source": r.source,
+            "count": r.count,
+            "repeatsFrom": r.from,
+            "repeatsTo": r.to,
         }),
     }
 }

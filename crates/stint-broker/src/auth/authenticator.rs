@@ -10,6 +10,8 @@ use chrono::{DateTime, Utc};
 use stint_api::{AuthAwsRequest, AuthConfig};
 
 use super::caller_arn::{self, Baseline};
+use super::limits::{SignInLimiter, claimed_access_key};
+use super::refusal_tally::{RefusalTally, Refused};
 use super::settings::AuthSettings;
 use super::signed_request::{self, CheckedRequest};
 use super::sts::{StsClient, StsFailure};
@@ -32,7 +34,12 @@ pub struct Authenticator {
     idc: Arc<dyn IdentityCenter>,
     clock: SharedClock,
     sts: StsClient,
+    limiter: SignInLimiter,
+    tally: RefusalTally,
 }
+
+/// The source of a sign-in whose client address is not known (no edge in front).
+pub const UNKNOWN_SOURCE: &str = "unknown";
 
 impl std::fmt::Debug for Authenticator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -65,12 +72,81 @@ impl Authenticator {
         clock: SharedClock,
         sts: StsClient,
     ) -> Self {
+        let limiter = SignInLimiter::new(&settings.sign_in_limits, clock.clone());
+        let tally = RefusalTally::new(settings.sign_in_limits.refusal_interval);
         Self {
             settings,
             store,
             idc,
             clock,
             sts,
+            limiter,
+            tally,
+        }
+    }
+
+    /// The sign-in rate limits, for their metrics.
+    pub fn limiter(&self) -> &SignInLimiter {
+        &self.limiter
+    }
+
+    /// Takes a sign-in token for the client address and the claimed identity, or refuses
+    /// (counted with the other refusals).
+    pub async fn throttle(&self, source: &str, req: &AuthAwsRequest) -> Result<(), AuthError> {
+        let identity = req
+            .headers
+            .iter()
+            .find(|h| h.name.eq_ignore_ascii_case("authorization"))
+            .and_then(|h| claimed_access_key(&h.value));
+        let Err(throttled) = self.limiter.check(source, identity) else {
+            return Ok(());
+        };
+        let error = AuthError::RateLimited {
+            // No seconds in the text: refusals are audited by kind, and the wait is in
+            // the Retry-After header.
+            message: format!(
+                "too many sign-in attempts from this {}; try again after the seconds in Retry-After",
+                throttled.by
+            ),
+            retry_after: throttled.retry_after,
+        };
+        let now = self.now();
+        for event in self.tally.note(&Refused {
+            error: &error,
+            source,
+            user_name: None,
+            endpoint: None,
+            at: now,
+        }) {
+            self.append(event).await;
+        }
+        Err(error)
+    }
+
+    /// Writes the repeated refusals of an interval that has ended.
+    pub async fn flush_refusals(&self) {
+        for event in self.tally.flush(self.now()) {
+            self.append(event).await;
+        }
+    }
+
+    /// Flushes every `every` until `shutdown`, then writes whatever was counted.
+    pub async fn flush_refusals_periodically(
+        &self,
+        every: Duration,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        loop {
+            let next = self.clock.now() + chrono_duration(every);
+            tokio::select! {
+                () = &mut shutdown => break,
+                () = self.clock.sleep_until(next) => {}
+            }
+            self.flush_refusals().await;
+        }
+        for event in self.tally.flush_all(self.now()) {
+            self.append(event).await;
         }
     }
 
@@ -86,17 +162,29 @@ impl Authenticator {
     /// Checks a signed identity request, has STS say who signed it, and opens a session
     /// for that Identity Center user. Every outcome is an audit event.
     pub async fn login(&self, req: &AuthAwsRequest) -> Result<(SessionToken, Caller), AuthError> {
+        self.login_from(req, UNKNOWN_SOURCE).await
+    }
+
+    /// [`Authenticator::login`] for a client at `source` (its address), which refusals
+    /// are audited under.
+    pub async fn login_from(
+        &self,
+        req: &AuthAwsRequest,
+        source: &str,
+    ) -> Result<(SessionToken, Caller), AuthError> {
         let now = self.now();
         let checked = match signed_request::check(req, &self.settings, now) {
             Ok(checked) => checked,
             Err(reason) => {
                 let refusal = Refusal::from(AuthError::IdentityRejected(reason));
-                return Err(self.refused(refusal, now, None).await);
+                return Err(self.refused(refusal, now, None, source).await);
             }
         };
         match self.login_checked(&checked, now).await {
             Ok(done) => Ok(done),
-            Err(refusal) => Err(self.refused(refusal, now, Some(&checked.endpoint)).await),
+            Err(refusal) => Err(self
+                .refused(refusal, now, Some(&checked.endpoint), source)
+                .await),
         }
     }
 
@@ -206,12 +294,14 @@ impl Authenticator {
         }
     }
 
-    /// Logs and audits a refused sign-in, and returns its error.
+    /// Logs a refused sign-in, audits it (in aggregate, see `refusal_tally`), and returns
+    /// its error.
     async fn refused(
         &self,
         refusal: Refusal,
         now: DateTime<Utc>,
         endpoint: Option<&str>,
+        source: &str,
     ) -> AuthError {
         let Refusal { error, user_name } = refusal;
         tracing::info!(
@@ -221,8 +311,16 @@ impl Authenticator {
             sts_endpoint = endpoint.unwrap_or("-"),
             "sign-in refused"
         );
-        let event = audit_events::login_refused(&error, now, user_name.as_deref(), endpoint);
-        self.append(event).await;
+        let events = self.tally.note(&Refused {
+            error: &error,
+            source,
+            user_name: user_name.as_deref(),
+            endpoint,
+            at: now,
+        });
+        for event in events {
+            self.append(event).await;
+        }
         error
     }
 

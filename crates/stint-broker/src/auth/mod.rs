@@ -6,7 +6,9 @@ mod audit_events;
 mod authenticator;
 mod authorization;
 mod caller_arn;
+mod limits;
 mod log_safety;
+mod refusal_tally;
 mod routes;
 mod settings;
 mod signed_request;
@@ -15,6 +17,7 @@ mod token;
 
 pub use audit_events::{LOGIN, LOGIN_REFUSED, LOGOUT};
 pub use authenticator::Authenticator;
+pub use limits::{SignInLimiter, Throttled, claimed_access_key};
 pub use log_safety::{SECRET_BEARING_TARGETS, secret_caps, secret_safe_filter};
 pub use routes::{AuthState, PersonaSource, bearer_token, me, routes};
 pub use settings::{AuthSettings, DEFAULT_STS_TIMEOUT, partition};
@@ -61,6 +64,9 @@ pub enum AuthError {
     /// STS, Identity Center or the database could not be reached.
     #[error("{0}")]
     Unavailable(String),
+    /// Too many attempts from one address or for one identity.
+    #[error("{message}")]
+    RateLimited { message: String, retry_after: u64 },
 }
 
 impl AuthError {
@@ -69,6 +75,7 @@ impl AuthError {
             AuthError::Unauthenticated(_) => stint_api::ErrorCode::Unauthenticated,
             AuthError::IdentityRejected(_) => stint_api::ErrorCode::IdentityRejected,
             AuthError::Unavailable(_) => stint_api::ErrorCode::Unavailable,
+            AuthError::RateLimited { .. } => stint_api::ErrorCode::RateLimited,
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -14,7 +14,9 @@ use stint_api::{
     ApiError, AuthAwsRequest, AuthConfig, ErrorCode, Me, Persona, SessionGrant, UserRef,
 };
 
+use super::authenticator::UNKNOWN_SOURCE;
 use super::{AuthError, Authenticator, Caller};
+use crate::edge::ClientAddr;
 use crate::policy::{PolicyHandle, Subject};
 
 /// A signed GetCallerIdentity is a few KiB; anything much larger is not one.
@@ -90,7 +92,13 @@ impl IntoResponse for Rejection {
         let code = self.0.code();
         let status =
             StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(ApiError::new(code, self.0.to_string()))).into_response()
+        let mut response = (status, Json(ApiError::new(code, self.0.to_string()))).into_response();
+        if let AuthError::RateLimited { retry_after, .. } = &self.0 {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(*retry_after));
+        }
+        response
     }
 }
 
@@ -108,10 +116,23 @@ async fn auth_config(State(state): State<AuthState>) -> Json<AuthConfig> {
 #[tracing::instrument(skip_all)]
 async fn login(
     State(state): State<AuthState>,
+    client: Option<Extension<ClientAddr>>,
     body: Result<Json<AuthAwsRequest>, JsonRejection>,
 ) -> Response {
     let Json(req) = match body {
         Ok(body) => body,
+        Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let code = ErrorCode::TooLarge;
+            let message = format!(
+                "a signed identity request is a few KiB; this body is over {} KiB",
+                MAX_BODY_BYTES / 1024
+            );
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                Json(ApiError::new(code, message)),
+            )
+                .into_response();
+        }
         // The rejection's text names the JSON problem, never the values.
         Err(rejection) => {
             return invalid_input(format!(
@@ -120,7 +141,11 @@ async fn login(
             ));
         }
     };
-    match state.authenticator.login(&req).await {
+    let source = client.map_or_else(|| UNKNOWN_SOURCE.to_owned(), |c| c.0.to_string());
+    if let Err(e) = state.authenticator.throttle(&source, &req).await {
+        return Rejection(e).into_response();
+    }
+    match state.authenticator.login_from(&req, &source).await {
         Ok((token, caller)) => {
             let personas = state.personas.personas(&caller);
             let grant = SessionGrant {

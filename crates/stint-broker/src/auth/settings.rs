@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use stint_api::AuthConfig;
 
-use crate::config::{Config, StsEndpoint};
+use crate::config::{Config, SignInLimits, StsEndpoint};
 
 /// How long one STS call may take, connecting included. A login waits on it, so it is short.
 pub const DEFAULT_STS_TIMEOUT: Duration = Duration::from_secs(5);
@@ -30,6 +30,8 @@ pub struct AuthSettings {
     pub start_url: String,
     /// The Identity Center region (for the clients' sso and sso-oidc calls).
     pub sso_region: String,
+    /// How often sign-in may be tried, and how refusals are audited.
+    pub sign_in_limits: SignInLimits,
 }
 
 impl AuthSettings {
@@ -54,6 +56,7 @@ impl AuthSettings {
             sts_timeout: DEFAULT_STS_TIMEOUT,
             start_url,
             sso_region: ic.region.clone(),
+            sign_in_limits: config.sign_in_limits.clone(),
         }
     }
 

@@ -38,8 +38,9 @@ const REFUSED_HEADERS: &[&str] = &[
 /// A request that passed every check the broker can make without STS.
 pub struct CheckedRequest {
     pub url: Url,
-    /// Everything to forward, as given, less `host` and `content-length` (which the HTTP
-    /// client derives from the URL and body, and which were checked to agree).
+    /// What to forward, as given: the signed headers, `authorization` and `content-type`,
+    /// less `host` and `content-length` (which the HTTP client derives from the URL and
+    /// body, and which were checked to agree). Unsigned headers are dropped.
     pub headers: Vec<(HeaderName, HeaderValue)>,
     pub body: String,
     pub signed_at: DateTime<Utc>,
@@ -165,6 +166,17 @@ pub fn check(
             )
         })?;
     check_signing_time(signed_at, now, settings.max_signing_skew)?;
+
+    // Only what the signature covers reaches STS, plus the signature itself and the
+    // body's type (framing): an unsigned header could change how STS answers (and so how
+    // a refusal is classified) without the signer having said it.
+    let headers = headers
+        .into_iter()
+        .filter(|(name, _)| {
+            let name = name.as_str();
+            name == "authorization" || name == "content-type" || auth.signs(name)
+        })
+        .collect();
 
     Ok(CheckedRequest {
         url,
@@ -326,6 +338,7 @@ mod tests {
             max_signing_skew: Duration::from_secs(300),
             session_ttl: Duration::from_secs(3600),
             sts_timeout: Duration::from_secs(5),
+            sign_in_limits: crate::config::SignInLimits::default(),
             start_url: "https://d-1.awsapps.com/start".into(),
             sso_region: "us-east-1".into(),
         }
@@ -397,6 +410,16 @@ mod tests {
             ]
         );
         assert_eq!(ok.signed_at, now() - chrono::Duration::minutes(1));
+
+        // A header outside the signature is dropped, not forwarded.
+        let mut extra = request();
+        extra.headers.push(SignedHeader {
+            name: "x-amz-user-agent".into(),
+            value: "unsigned".into(),
+        });
+        let ok = check(&extra, &settings(), now()).unwrap();
+        assert!(ok.headers.iter().all(|(n, _)| n != "x-amz-user-agent"));
+        assert_eq!(ok.headers.len(), 5);
         // The body may list its two parameters in either order.
         let mut req = request();
         req.body = "Version=2011-06-15&Action=GetCallerIdentity".into();

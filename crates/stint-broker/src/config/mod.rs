@@ -4,6 +4,7 @@
 
 mod duration;
 pub mod env;
+mod http;
 mod secret;
 mod sts;
 
@@ -17,6 +18,7 @@ use url::Url;
 
 use crate::policy::source::{self, SourceMap};
 
+pub use http::{HttpConfig, IpRange, SignInLimits};
 pub use secret::{DatabaseUrl, Secret};
 pub use sts::{StsEndpoint, default_sts_hosts};
 
@@ -50,6 +52,10 @@ pub struct Config {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub webhook_secret: Option<Secret>,
     pub identity_center: IdentityCenterConfig,
+    /// The HTTP edge: timeouts, caps, TLS, trusted proxies.
+    pub http: HttpConfig,
+    /// How often `POST /v1/auth/aws` may be tried.
+    pub sign_in_limits: SignInLimits,
     /// The folder relative paths are resolved against (the config file's).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -104,6 +110,8 @@ impl Default for Config {
             side_effect_deadline: Duration::from_secs(15 * 60),
             webhook_secret: None,
             identity_center: IdentityCenterConfig::default(),
+            http: HttpConfig::default(),
+            sign_in_limits: SignInLimits::default(),
             base_dir: PathBuf::new(),
         }
     }
@@ -344,6 +352,8 @@ impl Config {
             1,
             15 * 60,
         );
+        self.http.problems(&mut bad);
+        self.sign_in_limits.problems(&mut bad);
         out
     }
 
@@ -352,6 +362,14 @@ impl Config {
         self.audience
             .clone()
             .unwrap_or_else(|| self.public_url.trim_end_matches('/').to_owned())
+    }
+
+    /// The TLS certificate and key files, resolved against the config file's folder.
+    pub fn tls_files(&self) -> Option<(PathBuf, PathBuf)> {
+        match (&self.http.tls_cert_file, &self.http.tls_key_file) {
+            (Some(cert), Some(key)) => Some((self.base_dir.join(cert), self.base_dir.join(key))),
+            _ => None,
+        }
     }
 
     /// The policy file, resolved against the config file's folder.
@@ -428,6 +446,11 @@ pub fn schema() -> toml::Table {
             identity_store_id: Some(String::new()),
             start_url: Some(String::new()),
             ..IdentityCenterConfig::default()
+        },
+        http: HttpConfig {
+            tls_cert_file: Some(PathBuf::new()),
+            tls_key_file: Some(PathBuf::new()),
+            ..HttpConfig::default()
         },
         ..Config::default()
     };

@@ -311,6 +311,9 @@ fn api_error(status: StatusCode, body: &[u8]) -> ApiError {
         403 => ErrorCode::Forbidden,
         404 => ErrorCode::NotFound,
         409 => ErrorCode::InvalidState,
+        408 => ErrorCode::TimedOut,
+        413 => ErrorCode::TooLarge,
+        429 => ErrorCode::RateLimited,
         502..=504 => ErrorCode::Unavailable,
         _ => ErrorCode::Internal,
     };

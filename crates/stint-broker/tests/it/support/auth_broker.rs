@@ -28,6 +28,8 @@ pub struct Options {
     /// More allowed STS endpoints (`http://127.0.0.1:PORT`).
     pub extra_sts: Vec<String>,
     pub sts_timeout: Duration,
+    /// Sign-in limits other than the defaults.
+    pub sign_in_limits: Option<stint_broker::config::SignInLimits>,
 }
 
 impl Default for Options {
@@ -35,6 +37,7 @@ impl Default for Options {
         Self {
             extra_sts: Vec::new(),
             sts_timeout: stint_broker::auth::DEFAULT_STS_TIMEOUT,
+            sign_in_limits: None,
         }
     }
 }
@@ -124,6 +127,9 @@ impl AuthBroker {
         let clock = ManualClock::new(sts.now());
         let mut settings = settings_for(sts, &options.extra_sts);
         settings.sts_timeout = options.sts_timeout;
+        if let Some(limits) = options.sign_in_limits {
+            settings.sign_in_limits = limits;
+        }
         let sts_client = StsClient::new(settings.sts_timeout).expect("STS client");
         let authenticator = Arc::new(Authenticator::new(
             settings,
@@ -142,12 +148,17 @@ impl AuthBroker {
         let addr = listener.local_addr().expect("address");
         let (tx, rx) = oneshot::channel::<()>();
         tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async {
+            // Through the broker's own edge, which tells the routes the client address.
+            stint_broker::edge::serve(
+                listener,
+                router,
+                stint_broker::edge::Edge::default(),
+                async {
                     let _ = rx.await;
-                })
-                .await
-                .expect("auth routes serve");
+                },
+            )
+            .await
+            .expect("auth routes serve");
         });
         AuthBroker {
             url: format!("http://{addr}"),

@@ -1,8 +1,11 @@
 //! `stint-broker serve`, wired: config → store → AWS SDK config and the Identity Center
-//! adapter → directory snapshot → policy → engine → router → serve. Around the server run
-//! the engine (schedule and reconciliation), a periodic directory refresh, and policy
-//! reloads (SIGHUP). Shutdown stops accepting, ends event streams, lets requests and
+//! adapter → directory snapshot → policy → engine → router → the HTTP edge (limits, TLS).
+//! [`run`] runs it all. Shutdown stops accepting, ends event streams, lets requests and
 //! assignment calls in flight finish, and gives up after [`SHUTDOWN_GRACE`].
+
+mod run;
+
+pub use run::signals;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -10,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region};
-use futures::{Stream, StreamExt};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
@@ -18,6 +20,7 @@ use crate::api::{self, AppParts, AppState, Directory, DirectorySnapshot, EventSe
 use crate::auth::{self, AuthSettings, AuthState, Authenticator, CallerResolver, StsClient};
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
+use crate::edge::{Edge, EdgeMetrics, EdgeSettings, TlsError, TlsFiles};
 use crate::idc::{AwsIdentityCenter, IdcError, IdcSettings, IdentityCenter};
 use crate::policy::{LoadError, PolicyHandle, ReloadError};
 use crate::store::{self, StoreError};
@@ -55,6 +58,10 @@ pub enum ServeError {
     Policy(String),
     #[error("the engine refused its settings: {0}")]
     Engine(#[from] EngineError),
+    #[error(
+        "{0}\n(fix http.tls_cert_file / http.tls_key_file, or remove both to serve plain HTTP behind a TLS proxy)"
+    )]
+    Tls(#[from] TlsError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -101,6 +108,7 @@ pub struct Broker {
     authentication: axum::Router,
     authenticator: Arc<Authenticator>,
     notifier: Notifier,
+    edge: Edge,
 }
 
 impl std::fmt::Debug for Broker {
@@ -111,14 +119,16 @@ impl std::fmt::Debug for Broker {
     }
 }
 
-/// The URL a listener is reached at; an unspecified address (0.0.0.0) on loopback.
-pub fn local_url(addr: SocketAddr) -> String {
+/// The URL a listener is reached at (`https` when `tls`); an unspecified address
+/// (0.0.0.0) on loopback.
+pub fn local_url(addr: SocketAddr, tls: bool) -> String {
     let ip = if addr.ip().is_unspecified() {
         std::net::IpAddr::from([127, 0, 0, 1])
     } else {
         addr.ip()
     };
-    format!("http://{}", SocketAddr::new(ip, addr.port()))
+    let scheme = if tls { "https" } else { "http" };
+    format!("{scheme}://{}", SocketAddr::new(ip, addr.port()))
 }
 
 /// The AWS SDK configuration: credentials from the default chain, the region from the
@@ -277,6 +287,28 @@ impl Broker {
             .metrics()
             .policy_loaded(Some((summary.eligibility_rules, summary.approval_rules)));
 
+        let tls = match config.tls_files() {
+            Some((cert, key)) => Some(TlsFiles::load(&cert, &key)?),
+            None => None,
+        };
+        let edge = Edge {
+            settings: EdgeSettings::from_config(&config.http),
+            tls,
+            metrics: Arc::new(EdgeMetrics::default()),
+        };
+        {
+            let metrics = edge.metrics.clone();
+            state
+                .metrics()
+                .also_render(Arc::new(move |out: &mut String| metrics.render(out)));
+            let sign_in = authenticator.clone();
+            state
+                .metrics()
+                .also_render(Arc::new(move |out: &mut String| {
+                    sign_in.limiter().render(out);
+                }));
+        }
+
         let addr = options.listen.unwrap_or(config.listen);
         let listener = TcpListener::bind(addr)
             .await
@@ -290,7 +322,7 @@ impl Broker {
             listener,
             ready: Ready {
                 event: "ready",
-                url: local_url(listen),
+                url: local_url(listen, edge.tls.is_some()),
                 listen,
             },
             directory_refresh: config.reconcile_interval,
@@ -298,162 +330,9 @@ impl Broker {
             authentication,
             authenticator,
             notifier,
+            edge,
         })
     }
-
-    /// Serves until `shutdown` resolves; reloads the policy on every item of `reloads`.
-    pub async fn run(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-        reloads: impl Stream<Item = ()> + Send + 'static,
-    ) -> Result<(), ServeError> {
-        let Broker {
-            state,
-            engine,
-            listener,
-            ready,
-            directory_refresh,
-            shutdown: token,
-            authentication,
-            authenticator,
-            notifier,
-        } = self;
-        tracing::info!(url = %ready.url, "serving");
-        let app = api::router_with(state.clone(), authentication);
-        let mut server = tokio::spawn(api::serve(listener, app, token.clone().cancelled_owned()));
-        let mut scheduler = {
-            let engine = engine.clone();
-            let stop = token.clone();
-            tokio::spawn(async move { engine.run(stop.cancelled_owned()).await })
-        };
-        let refresher = tokio::spawn(refresh_directory(
-            state.clone(),
-            directory_refresh,
-            token.clone(),
-        ));
-        let reloader = tokio::spawn(reload_on(state.clone(), reloads, token.clone()));
-        let webhooks = tokio::spawn(notifier.run(token.clone()));
-        let purger = {
-            let stop = token.clone();
-            tokio::spawn(async move {
-                authenticator
-                    .purge_periodically(SESSION_PURGE_EVERY, stop.cancelled_owned())
-                    .await;
-            })
-        };
-
-        let early = tokio::select! {
-            () = shutdown => None,
-            done = &mut server => Some(match done {
-                Ok(Ok(())) => ServeError::Task("the HTTP server stopped on its own".into()),
-                Ok(Err(e)) => ServeError::Http(e),
-                Err(e) => ServeError::Task(e.to_string()),
-            }),
-            done = &mut scheduler => Some(match done {
-                Ok(Ok(())) => ServeError::Task("the scheduler stopped on its own".into()),
-                Ok(Err(e)) => ServeError::Engine(e),
-                Err(e) => ServeError::Task(e.to_string()),
-            }),
-        };
-        tracing::info!("shutting down");
-        token.cancel();
-        let finished = tokio::time::timeout(SHUTDOWN_GRACE, async {
-            let server = if server.is_finished() {
-                Ok(Ok(()))
-            } else {
-                (&mut server).await
-            };
-            let scheduler = if scheduler.is_finished() {
-                Ok(Ok(()))
-            } else {
-                (&mut scheduler).await
-            };
-            let _ = refresher.await;
-            let _ = reloader.await;
-            let _ = purger.await;
-            let _ = webhooks.await;
-            (server, scheduler)
-        })
-        .await;
-        if let Some(e) = early {
-            return Err(e);
-        }
-        match finished {
-            Ok((Ok(Ok(())), Ok(Ok(())))) => {
-                tracing::info!("stopped");
-                Ok(())
-            }
-            Ok((server, scheduler)) => {
-                let why = format!("{server:?} / {scheduler:?}");
-                Err(ServeError::Task(format!("stopped with an error: {why}")))
-            }
-            Err(_) => {
-                tracing::warn!(
-                    grace = ?SHUTDOWN_GRACE,
-                    "shutdown took too long; stopping anyway (steps in flight resume on the next start)"
-                );
-                Ok(())
-            }
-        }
-    }
-}
-
-async fn refresh_directory(state: AppState, every: Duration, stop: CancellationToken) {
-    let clock = state.clock().clone();
-    let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::minutes(5));
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = clock.sleep_until(clock.now() + every) => {}
-        }
-        if let Err(e) = state.refresh_directory().await {
-            tracing::warn!(error = %e, "cannot refresh the directory; keeping the previous snapshot");
-        }
-    }
-}
-
-async fn reload_on(
-    state: AppState,
-    reloads: impl Stream<Item = ()> + Send + 'static,
-    stop: CancellationToken,
-) {
-    tokio::pin!(reloads);
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            next = reloads.next() => {
-                if next.is_none() {
-                    return;
-                }
-                tracing::info!("SIGHUP: reloading the policy");
-                // The outcome is logged and counted by the reload itself.
-                let _ = state.reload_policy(api::SIGNAL_ACTOR).await;
-            }
-        }
-    }
-}
-
-/// SIGTERM or ctrl-c (shutdown), and SIGHUP (reload), as the process receives them.
-#[cfg(unix)]
-pub fn signals() -> std::io::Result<(
-    impl Future<Output = ()> + Send + 'static,
-    impl Stream<Item = ()> + Send + 'static,
-)> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut term = signal(SignalKind::terminate())?;
-    let mut hangup = signal(SignalKind::hangup())?;
-    let shutdown = async move {
-        tokio::select! {
-            _ = term.recv() => tracing::info!("SIGTERM received"),
-            _ = tokio::signal::ctrl_c() => tracing::info!("interrupt received"),
-        }
-    };
-    let reloads = async_stream::stream! {
-        while hangup.recv().await.is_some() {
-            yield ();
-        }
-    };
-    Ok((shutdown, reloads))
 }
 
 /// How callers are recognised: sessions made by `POST /v1/auth/aws` from a signed
