@@ -3,8 +3,6 @@
 //! audit rows however many there are (and the chain still verifies), and only the signed
 //! headers reach STS.
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -16,8 +14,8 @@ use stint_sim::{RunningSim, World};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use support::auth_broker::{AUDIENCE, AuthBroker, Options};
-use support::identity::{Signing, baseline_credentials, identity_request};
+use crate::support::auth_broker::{AUDIENCE, AuthBroker, Options};
+use crate::support::identity::{Signing, baseline_credentials, identity_request};
 
 async fn demo_sim() -> RunningSim {
     stint_sim::spawn(World::demo())
