@@ -181,7 +181,7 @@ fn repeats_of(state: State, now: DateTime<Utc>) -> Vec<NewEvent> {
             })
         })
         .collect();
-    out.sort_by(|a, b| a.data.to_string().cmp(&b.data.to_string()));
+    out.sort_by_key(|e| e.data.to_string());
     out
 }
 
