@@ -17,7 +17,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::html::{escape, page};
-use super::pages::{form_fields, user_datalist};
+use super::pages::{form_fields, set_portal_cookie, user_datalist};
 use crate::control::{AuthorizeDecision, ControlError};
 use crate::sim::Sim;
 use crate::state::authorize::{AuthorizeDecisionError, AuthorizeRequest, S256};
@@ -273,7 +273,14 @@ pub(crate) async fn authorize_submit(State(sim): State<Arc<Sim>>, body: Bytes) -
     let field = |k: &str| fields.get(k).map(String::as_str).unwrap_or_default();
     let deny = field("decision") == "deny";
     match decide(&sim, field("authorization"), field("user_name"), deny) {
-        Ok(decision) => Redirect::to(&decision.redirect_to).into_response(),
+        Ok(decision) => {
+            let mut response = Redirect::to(&decision.redirect_to).into_response();
+            // Signed in on this browser, as after the device page: the portal knows them.
+            if let Some(user) = sim.world.user_by_name(&decision.user_name) {
+                set_portal_cookie(&sim, &mut response, user);
+            }
+            response
+        }
         Err(e @ ControlError::BadRequest(_)) => {
             // A mistyped user name: ask again, the sign-in is still waiting.
             let notice = format!("<p class=\"error\">{}</p>", escape(&e.to_string()));

@@ -168,7 +168,7 @@ return to the program that asked (code <span class=\"code\">{}</span>).</p><p><a
     }
 }
 
-fn set_portal_cookie(sim: &Sim, response: &mut Response, user: &User) {
+pub(crate) fn set_portal_cookie(sim: &Sim, response: &mut Response, user: &User) {
     let session = random::alphanumeric(32);
     sim.state()
         .portal_sessions

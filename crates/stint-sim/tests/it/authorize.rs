@@ -205,6 +205,10 @@ async fn the_page_form_redirects_with_the_code_and_deny_says_access_denied() {
     };
     let answer = submit("approve", id.clone()).await.unwrap();
     assert!(answer.status().is_redirection());
+    assert!(
+        answer.headers().get("set-cookie").is_some(),
+        "the browser is signed in to the access portal too"
+    );
     let location = answer.headers()["location"].to_str().unwrap().to_owned();
     let code = query_param(&location, "code").expect("code");
     let token = exchange(&sim, &reg, &code, &p.verifier, REDIRECT)
