@@ -11,7 +11,7 @@ use crate::workflow::types::{Request, State};
 
 /// Audit event kinds about requests that are delivered. Steps in between (`activating`,
 /// `ending`, Identity Center calls and retries) are not: they are the broker's business.
-pub const REQUEST_KINDS: [&str; 16] = [
+pub const REQUEST_KINDS: [&str; 17] = [
     "requested",
     "auto_approved",
     "approved",
@@ -23,6 +23,7 @@ pub const REQUEST_KINDS: [&str; 16] = [
     "revoked",
     "failed",
     "revocation_failed",
+    "assignment_operation_overdue",
     "repaired",
     "extended",
     "extension_requested",

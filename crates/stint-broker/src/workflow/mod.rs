@@ -16,6 +16,7 @@ mod queries;
 mod reconcile;
 mod scheduler;
 mod settings;
+mod settle;
 pub mod types;
 mod wire;
 

@@ -20,6 +20,7 @@ use serde_json::json;
 use super::backoff::to_chrono;
 use super::types::{Actual, BROKER_ACTOR, NewEvent, Origin, Step, Tuple};
 use super::{Engine, EngineError};
+use crate::idc::{OperationId, OperationStatus};
 use crate::store::{Change, StoreError};
 
 /// What one reconciliation pass found.
@@ -106,6 +107,23 @@ impl Engine {
             .map(|r| r.id)
             .collect();
         let desired = !needing.is_empty();
+        if t.actual == Actual::Present && !in_aws && t.leaked {
+            if let Some(op) = t.operation_id.clone() {
+                // A deletion Stint gave up on may have completed since: then the absence is
+                // Stint's own doing, not drift.
+                let status = self
+                    .call(
+                        "deletion_status",
+                        self.inner.idc.deletion_status(&OperationId(op.clone())),
+                    )
+                    .await;
+                if matches!(status, Ok(OperationStatus::Succeeded)) {
+                    self.late_deletion(t, op, requests.first().map(|r| r.id), now)
+                        .await?;
+                    return Ok(None);
+                }
+            }
+        }
         let mut next = t.clone();
         next.updated_at = now;
         let (kind, detail): (&'static str, &str) = match (t.actual, in_aws) {
@@ -233,5 +251,47 @@ impl Engine {
         };
         self.commit(&change).await?;
         Ok(Some(kind))
+    }
+
+    /// Records the late success of a deletion Stint had given up on, and wakes the tuple so
+    /// its worker settles the requests (a failed revocation is repaired).
+    async fn late_deletion(
+        &self,
+        t: Tuple,
+        op: String,
+        request_id: Option<i64>,
+        now: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), EngineError> {
+        let mut next = t.clone();
+        next.updated_at = now;
+        next.actual = Actual::Absent;
+        next.origin = None;
+        next.step = None;
+        next.operation_id = None;
+        next.leaked = false;
+        let event = NewEvent {
+            at: now,
+            actor: BROKER_ACTOR.into(),
+            kind: "assignment_deleted".into(),
+            request_id,
+            data: json!({
+                "operation_id": op,
+                "late": true,
+                "detail": "Identity Center completed the deletion Stint had asked for after Stint gave up on it",
+                "principal_id": t.key.principal_id,
+                "account_id": t.key.account_id,
+                "permission_set_arn": t.key.permission_set_arn,
+                "assignment": Actual::Absent.as_str(),
+            }),
+        };
+        let change = Change {
+            at: now,
+            requests: Vec::new(),
+            tuple: Some(next),
+            wake: vec![t.key.clone()],
+            events: vec![event],
+        };
+        self.commit(&change).await?;
+        Ok(())
     }
 }

@@ -645,3 +645,106 @@ async fn two_replicas_on_postgres_do_no_side_effect_twice() {
     };
     many_grants_under_faults(db, 2).await;
 }
+
+/// Honest records: Identity Center completes a deletion Stint asked for only after
+/// `side_effect_deadline`, because the broker was down for longer than that. Stint asks the
+/// status of its own operation before declaring anything: the grant ends `ended`, with no
+/// failed revocation and no drift, on SQLite and PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_that_succeeds_after_the_deadline_ends_the_grant_honestly() {
+    late_deletion_ends_honestly(sqlite_db().await).await;
+    if let Some(db) = postgres_db().await {
+        late_deletion_ends_honestly(db).await;
+    }
+}
+
+async fn late_deletion_ends_honestly(db: TestDb) {
+    let url = db.url.clone();
+    let mut w = world(db, 0, ApiFaults::default()).await;
+    // Every assignment operation takes 3 s; Stint's deadline for one is 1 s.
+    let mut faults = w.sim.faults();
+    faults.sso_admin.provisioning_delay = Some(Duration::from_secs(3));
+    w.sim.set_faults(faults).expect("faults accepted");
+    let engine = |node: &str| {
+        let (url, idc) = (url.clone(), w.idc.clone());
+        let settings = EngineSettings {
+            retry_deadline: Duration::from_secs(1),
+            ..settings(node)
+        };
+        async move {
+            Engine::new(
+                store::open(&url).await.expect("store"),
+                idc as Arc<dyn IdentityCenter>,
+                Arc::new(SystemClock),
+                settings,
+            )
+            .await
+            .expect("engine")
+        }
+    };
+    let first = engine("before-the-outage").await;
+    let stop_first = CancellationToken::new();
+    let running = tokio::spawn({
+        let (first, stop) = (first.clone(), stop_first.clone());
+        async move { first.run(stop.cancelled_owned()).await.expect("run") }
+    });
+
+    let alice = w.actor("alice", &["everyone", "engineers"]).await;
+    let key = w.key(&alice, &w.prod, &w.power);
+    let g = first
+        .create(&alice, w.grant(&w.prod, &w.power, 1, false))
+        .await
+        .unwrap();
+    let kinds_of = |engine: Engine| async move {
+        engine
+            .request_details(g.id)
+            .await
+            .expect("details")
+            .events
+            .into_iter()
+            .map(|e| e.kind)
+            .collect::<Vec<_>>()
+    };
+    // The window closes and the deletion is accepted; then the broker goes down.
+    eventually("the deletion to be accepted", || async {
+        kinds_of(first.clone())
+            .await
+            .contains(&"assignment_delete_started".to_string())
+    })
+    .await;
+    stop_first.cancel();
+    running.await.expect("the engine stops");
+    // Down past the deadline, while Identity Center is still deleting.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(w.holds(&key), "the deletion finished too early to test");
+
+    let second = engine("after-the-outage").await;
+    w.tasks.push(tokio::spawn({
+        let (second, stop) = (second.clone(), w.stop.clone());
+        async move { second.run(stop.cancelled_owned()).await.expect("run") }
+    }));
+    w.engines.push(second);
+    w.wait_state(g.id, State::Ended).await;
+    assert!(!w.holds(&key), "the access was not taken back");
+    assert_eq!(w.accepted("DeleteAccountAssignment", &key), 1);
+
+    let report = w.engine().reconcile().await.expect("reconcile");
+    assert_eq!(report.drift_total(), 0, "{report:?}");
+    let kinds = w.kinds(g.id).await;
+    for wrong in [
+        "revocation_failed",
+        "assignment_delete_failed",
+        "assignment_removed_outside",
+    ] {
+        assert!(!kinds.contains(&wrong.to_string()), "{wrong} in {kinds:?}");
+    }
+    assert!(
+        kinds.contains(&"assignment_operation_overdue".to_string()),
+        "{kinds:?}"
+    );
+    assert!(
+        kinds.contains(&"assignment_deleted".to_string()),
+        "{kinds:?}"
+    );
+    w.finish().await;
+}

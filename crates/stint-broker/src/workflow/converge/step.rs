@@ -1,0 +1,314 @@
+//! One step of the convergence: what the tuple's recorded state and the grants' need lead
+//! to, with the Identity Center call it takes.
+
+use serde_json::json;
+
+use super::Flow;
+use crate::idc::{IdcError, OperationId, OperationStatus};
+use crate::workflow::backoff::to_chrono;
+use crate::workflow::types::{Actual, Origin, Step, Tuple};
+use crate::workflow::{Engine, EngineError};
+
+impl Engine {
+    /// One step of the convergence.
+    pub(super) async fn step(
+        &self,
+        t: &mut Tuple,
+        desired: bool,
+        fresh: &mut bool,
+    ) -> Result<Flow, EngineError> {
+        let now = self.now();
+        let settings = &self.inner.settings;
+        let mut next = t.clone();
+        match (t.actual, t.step) {
+            (Actual::Absent, _) => {
+                if desired {
+                    next.actual = Actual::Creating;
+                    next.step = Some(Step::Check);
+                    next.origin = None;
+                    next.operation_id = None;
+                    next.attempt = 0;
+                    next.polls = 0;
+                    next.op_started_at = Some(now);
+                    next.deadline = Some(now + to_chrono(settings.retry_deadline));
+                    self.then(t, next, vec![], None, Flow::Continue).await
+                } else {
+                    next.step = None;
+                    self.release(&mut next, None);
+                    self.then(t, next, vec![], None, Flow::Done).await
+                }
+            }
+            (Actual::Creating, None | Some(Step::Check)) => {
+                if !desired {
+                    return self.abandon_create(t, next).await;
+                }
+                match self.listed(t).await {
+                    Ok(true) if t.leaked => {
+                        // Left behind by an earlier creation that ended in doubt: Stint's own.
+                        next.actual = Actual::Present;
+                        next.origin = Some(Origin::Stint);
+                        next.step = None;
+                        next.leaked = false;
+                        let ev = (
+                            "assignment_adopted".to_string(),
+                            json!({
+                                "detail": "the assignment an earlier attempt asked for exists",
+                            }),
+                        );
+                        self.then(t, next, vec![ev], None, Flow::Continue).await
+                    }
+                    Ok(true) => {
+                        next.actual = Actual::Present;
+                        next.origin = Some(Origin::Standing);
+                        next.step = None;
+                        next.leaked = false;
+                        let ev = (
+                            "standing_assignment_found".to_string(),
+                            json!({
+                                "detail": "the user already holds this assignment and Stint did not create it: it will never be deleted by Stint",
+                            }),
+                        );
+                        self.then(t, next, vec![ev], None, Flow::Continue).await
+                    }
+                    Ok(false) => {
+                        next.step = Some(Step::Call);
+                        *fresh = true;
+                        let ev = (
+                            "assignment_create_requested".to_string(),
+                            json!({ "attempt": t.attempt + 1 }),
+                        );
+                        self.then(t, next, vec![ev], None, Flow::Continue).await
+                    }
+                    Err(e) => self.failed_call(t, next, "list_assignments", e).await,
+                }
+            }
+            (Actual::Creating, Some(Step::Call)) => {
+                if !*fresh || !desired {
+                    match self.listed(t).await {
+                        Ok(true) => {
+                            next.actual = Actual::Present;
+                            next.origin = Some(Origin::Stint);
+                            next.step = None;
+                            next.operation_id = None;
+                            let ev = (
+                                "assignment_adopted".to_string(),
+                                json!({
+                                    "detail": "the assignment Stint had asked for exists",
+                                }),
+                            );
+                            return self.then(t, next, vec![ev], None, Flow::Continue).await;
+                        }
+                        Ok(false) if !desired => return self.abandon_create(t, next).await,
+                        Ok(false) => {}
+                        Err(e) => return self.failed_call(t, next, "list_assignments", e).await,
+                    }
+                }
+                *fresh = false;
+                match self
+                    .call(
+                        "create_assignment",
+                        self.inner.idc.create_assignment(&t.key),
+                    )
+                    .await
+                {
+                    Ok(OperationId(op)) => {
+                        next.step = Some(Step::Poll);
+                        next.operation_id = Some(op.clone());
+                        next.polls = 0;
+                        let check = now + to_chrono(settings.poll_initial);
+                        self.release(&mut next, Some(check));
+                        let ev = (
+                            "assignment_create_started".to_string(),
+                            json!({ "operation_id": op, "attempt": t.attempt + 1 }),
+                        );
+                        self.then(t, next, vec![ev], None, Flow::Done).await
+                    }
+                    Err(e) => self.failed_call(t, next, "create_assignment", e).await,
+                }
+            }
+            (Actual::Creating, Some(Step::Poll)) => {
+                let Some(op) = t.operation_id.clone() else {
+                    next.step = Some(Step::Call);
+                    return self.then(t, next, vec![], None, Flow::Continue).await;
+                };
+                match self
+                    .call(
+                        "creation_status",
+                        self.inner.idc.creation_status(&OperationId(op.clone())),
+                    )
+                    .await
+                {
+                    Ok(OperationStatus::Succeeded) => {
+                        next.actual = Actual::Present;
+                        next.origin = Some(Origin::Stint);
+                        next.step = None;
+                        next.operation_id = None;
+                        next.attempt = 0;
+                        next.leaked = false;
+                        let took = t.op_started_at.map(|s| (now - s).num_milliseconds());
+                        let ev = (
+                            "assignment_created".to_string(),
+                            json!({ "operation_id": op, "took_ms": took }),
+                        );
+                        self.then(t, next, vec![ev], None, Flow::Continue).await
+                    }
+                    Ok(OperationStatus::Failed { reason }) => {
+                        self.give_up(t, next, &format!("the creation failed: {reason}"))
+                            .await
+                    }
+                    Ok(OperationStatus::InProgress) => self.poll_later(t, next).await,
+                    Err(IdcError::NotFound(_)) => {
+                        // Identity Center forgot the operation: find out what exists instead.
+                        next.step = Some(Step::Call);
+                        next.operation_id = None;
+                        *fresh = false;
+                        self.then(t, next, vec![], None, Flow::Continue).await
+                    }
+                    Err(e) => self.failed_call(t, next, "creation_status", e).await,
+                }
+            }
+            (Actual::Present, _) => {
+                if desired || t.origin == Some(Origin::Standing) {
+                    next.leaked = false;
+                    next.step = None;
+                    self.release(&mut next, None);
+                    self.then(t, next, vec![], None, Flow::Done).await
+                } else if t.leaked {
+                    // A deletion already failed; reconciliation schedules the next attempt.
+                    self.release(&mut next, None);
+                    self.then(t, next, vec![], None, Flow::Done).await
+                } else {
+                    next.actual = Actual::Deleting;
+                    next.step = Some(Step::Call);
+                    next.operation_id = None;
+                    next.attempt = 0;
+                    next.polls = 0;
+                    next.op_started_at = Some(now);
+                    next.deadline = Some(now + to_chrono(settings.retry_deadline));
+                    *fresh = true;
+                    let ev = (
+                        "assignment_delete_requested".to_string(),
+                        json!({ "attempt": 1 }),
+                    );
+                    self.then(t, next, vec![ev], None, Flow::Continue).await
+                }
+            }
+            (Actual::Deleting, None | Some(Step::Check) | Some(Step::Call)) => {
+                if desired && *fresh {
+                    // Nothing was called yet: keep the assignment for the grant that needs it.
+                    return self.keep_present(t, next).await;
+                }
+                if !*fresh || desired {
+                    match self.listed(t).await {
+                        Ok(false) => {
+                            return self.gone(t, next, "assignment_already_gone", None).await;
+                        }
+                        Ok(true) if desired => return self.keep_present(t, next).await,
+                        Ok(true) => {}
+                        Err(e) => return self.failed_call(t, next, "list_assignments", e).await,
+                    }
+                }
+                *fresh = false;
+                match self
+                    .call(
+                        "delete_assignment",
+                        self.inner.idc.delete_assignment(&t.key),
+                    )
+                    .await
+                {
+                    Ok(OperationId(op)) => {
+                        next.step = Some(Step::Poll);
+                        next.operation_id = Some(op.clone());
+                        next.polls = 0;
+                        let check = now + to_chrono(settings.poll_initial);
+                        self.release(&mut next, Some(check));
+                        let ev = (
+                            "assignment_delete_started".to_string(),
+                            json!({ "operation_id": op, "attempt": t.attempt + 1 }),
+                        );
+                        self.then(t, next, vec![ev], None, Flow::Done).await
+                    }
+                    Err(IdcError::NotFound(_)) => {
+                        self.gone(t, next, "assignment_already_gone", None).await
+                    }
+                    Err(e) => self.failed_call(t, next, "delete_assignment", e).await,
+                }
+            }
+            (Actual::Deleting, Some(Step::Poll)) => {
+                let Some(op) = t.operation_id.clone() else {
+                    next.step = Some(Step::Call);
+                    return self.then(t, next, vec![], None, Flow::Continue).await;
+                };
+                match self
+                    .call(
+                        "deletion_status",
+                        self.inner.idc.deletion_status(&OperationId(op.clone())),
+                    )
+                    .await
+                {
+                    Ok(OperationStatus::Succeeded) => {
+                        self.gone(t, next, "assignment_deleted", Some(op)).await
+                    }
+                    Ok(OperationStatus::Failed { reason }) => {
+                        self.give_up(t, next, &format!("the deletion failed: {reason}"))
+                            .await
+                    }
+                    Ok(OperationStatus::InProgress) => self.poll_later(t, next).await,
+                    Err(IdcError::NotFound(_)) => {
+                        next.step = Some(Step::Call);
+                        next.operation_id = None;
+                        *fresh = false;
+                        self.then(t, next, vec![], None, Flow::Continue).await
+                    }
+                    Err(e) => self.failed_call(t, next, "deletion_status", e).await,
+                }
+            }
+        }
+    }
+
+    async fn abandon_create(&self, t: &mut Tuple, mut next: Tuple) -> Result<Flow, EngineError> {
+        next.actual = Actual::Absent;
+        next.origin = None;
+        next.step = None;
+        next.operation_id = None;
+        let ev = (
+            "assignment_create_abandoned".to_string(),
+            json!({ "detail": "no grant needs the assignment any more, and it does not exist" }),
+        );
+        self.then(t, next, vec![ev], None, Flow::Continue).await
+    }
+
+    async fn keep_present(&self, t: &mut Tuple, mut next: Tuple) -> Result<Flow, EngineError> {
+        next.actual = Actual::Present;
+        next.origin = Some(Origin::Stint);
+        next.step = None;
+        next.operation_id = None;
+        let ev = (
+            "assignment_delete_abandoned".to_string(),
+            json!({ "detail": "a grant needs the assignment again before it was deleted" }),
+        );
+        self.then(t, next, vec![ev], None, Flow::Continue).await
+    }
+
+    async fn gone(
+        &self,
+        t: &mut Tuple,
+        mut next: Tuple,
+        kind: &str,
+        op: Option<String>,
+    ) -> Result<Flow, EngineError> {
+        let now = self.now();
+        next.actual = Actual::Absent;
+        next.origin = None;
+        next.step = None;
+        next.operation_id = None;
+        next.attempt = 0;
+        next.leaked = false;
+        let took = t.op_started_at.map(|s| (now - s).num_milliseconds());
+        let ev = (
+            kind.to_string(),
+            json!({ "operation_id": op, "took_ms": took }),
+        );
+        self.then(t, next, vec![ev], None, Flow::Continue).await
+    }
+}
