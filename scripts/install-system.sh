@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian/Ubuntu packages Stint needs to build and test: WebKitGTK and friends for the
 # Tauri app, Xvfb/D-Bus/keyring/notification daemon for headless tests, PostgreSQL for
-# the broker's replica tests. Installs only what is missing.
+# the broker's replica tests; cross-compilers and Wine for the other OSes (scripts/
+# check-cross.sh, scripts/test-windows.sh). Installs only what is missing.
 source "$(dirname "$0")/lib.sh"
 
 packages=(
@@ -10,6 +11,9 @@ packages=(
     xvfb xauth webkit2gtk-driver dbus-x11 at-spi2-core dunst imagemagick xclip x11-utils
     gnome-keyring libsecret-1-dev libsecret-tools libdbus-1-dev
     postgresql sqlite3 python3-venv curl ca-certificates
+    # Other operating systems: clang for the macOS compile check (ring's C), mingw-w64 for
+    # Windows builds, Wine to run the Windows CLI, musl for the static broker.
+    clang gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine wine64 musl-tools
 )
 
 missing=()

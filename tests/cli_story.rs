@@ -16,112 +16,6 @@ use serde_json::Value;
 use stint_e2e::{Env, stderr, stdout};
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-fn broker_bin() -> Option<PathBuf> {
-    let path = stint_e2e::binary("stint-broker");
-    if path.exists() {
-        return Some(path);
-    }
-    let hint = format!(
-        "no stint-broker binary at {} (cargo build -p stint-broker)",
-        path.display()
-    );
-    if std::env::var_os("CI").is_some() {
-        panic!("{hint}");
-    }
-    eprintln!("\n*** SKIPPED: {hint}\n");
-    None
-}
-
-struct Broker {
-    _child: tokio::process::Child,
-    url: String,
-    /// The broker's SQLite database.
-    db: PathBuf,
-    _dir: tempfile::TempDir,
-}
-
-async fn start_broker(bin: &PathBuf, env: &Env) -> Broker {
-    let sim = &env.sim;
-    let dir = tempfile::tempdir().unwrap();
-    let config = format!(
-        r#"
-listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1:0"
-audience = "stint-e2e"
-database_url = "sqlite://{db}"
-policy_file = "{policy}"
-reconcile_interval = "5s"
-
-[identity_center]
-region = "{region}"
-instance_arn = "{instance}"
-identity_store_id = "{store}"
-start_url = "{start}"
-baseline_account = "222222222222"
-sts_hosts = ["{sim}"]
-"#,
-        db = dir.path().join("stint.db").display(),
-        policy = PathBuf::from(
-            std::env::var("CARGO_MANIFEST_DIR")
-                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
-        )
-        .join("../crates/stint-broker/demo/policies.toml")
-        .display(),
-        region = sim.region(),
-        instance = sim.instance_arn(),
-        store = sim.identity_store_id(),
-        start = sim.start_url(),
-        sim = sim.url(),
-    );
-    let config_path = dir.path().join("broker.toml");
-    std::fs::write(&config_path, config).unwrap();
-    let op = sim.operator_credentials();
-    let mut child = tokio::process::Command::new(bin)
-        .args([
-            "serve",
-            "--config",
-            config_path.to_str().unwrap(),
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", dir.path())
-        .env("AWS_ENDPOINT_URL", sim.url())
-        .env("AWS_ACCESS_KEY_ID", &op.access_key_id)
-        .env("AWS_SECRET_ACCESS_KEY", op.secret_access_key.expose())
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("STINT_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(dir.path().join("broker.stderr")).unwrap())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("the broker starts");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .ok()
-        .and_then(|l| l.ok().flatten())
-        .unwrap_or_else(|| {
-            panic!(
-                "the broker printed no ready line: {}",
-                std::fs::read_to_string(dir.path().join("broker.stderr")).unwrap_or_default()
-            )
-        });
-    let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
-    let url = ready["url"]
-        .as_str()
-        .expect("the ready line has the URL")
-        .to_owned();
-    Broker {
-        _child: child,
-        url,
-        db: dir.path().join("stint.db"),
-        _dir: dir,
-    }
-}
-
 async fn json(env: &Env, args: &[&str]) -> Value {
     let out = env.run(args).await;
     assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
@@ -147,11 +41,13 @@ async fn until_ls(env: &Env, what: &str, check: impl Fn(&Value) -> bool) -> Valu
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_approve_use_and_lose_access_through_the_cli() {
-    let Some(bin) = broker_bin() else { return };
+    let Some(bin) = stint_e2e::broker::broker_bin() else {
+        return;
+    };
     let Some(alice) = stint_e2e::env().await else {
         return;
     };
-    let broker = start_broker(&bin, &alice).await;
+    let broker = stint_e2e::broker::start_broker(&bin, &alice.sim).await;
     // Each person has their own HOME and keyring entries; only the broker URL is given,
     // the rest comes from the broker.
     let alice = alice.without_overrides();
@@ -362,11 +258,13 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
 /// escaped, for the requester and for the approver who reads it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn escape_sequences_are_refused_and_stored_ones_print_escaped() {
-    let Some(bin) = broker_bin() else { return };
+    let Some(bin) = stint_e2e::broker::broker_bin() else {
+        return;
+    };
     let Some(alice) = stint_e2e::env().await else {
         return;
     };
-    let broker = start_broker(&bin, &alice).await;
+    let broker = stint_e2e::broker::start_broker(&bin, &alice.sim).await;
     let alice = alice.without_overrides();
     let bob = Env::sharing(&alice, "bob");
     for (who, name) in [(&alice, "alice"), (&bob, "bob")] {

@@ -7,6 +7,8 @@ use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod broker;
+
 use stint_sim::{RunningSim, World};
 use tokio::process::Command;
 

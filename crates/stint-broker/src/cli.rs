@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod check;
 pub mod default_config;
+pub mod doctor;
 pub mod serve;
 
 use std::path::PathBuf;
@@ -32,6 +33,10 @@ pub enum Command {
     DefaultConfig,
     /// Inspect the audit log.
     Audit(AuditArgs),
+    /// Check the live setup: the Identity Center instance, the baseline permission set
+    /// (exists, grants nothing, held by everyone the policy names), the broker's AWS
+    /// permissions, STS, the clock and the database. One line per check; changes nothing.
+    Doctor(ConfigArgs),
 }
 
 #[derive(Debug, Args)]

@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod doctor;
 pub mod edge;
 pub mod idc;
 pub mod metrics;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check::run(args),
         Command::DefaultConfig => cli::default_config::run(),
         Command::Audit(args) => cli::audit::run(args),
+        Command::Doctor(args) => cli::doctor::run(args),
     };
     match result {
         Ok(code) => code,

@@ -31,10 +31,12 @@ fn system_opener() -> Command {
     Command::new("open")
 }
 
+/// Not `cmd /C start`: cmd would read the `&` between a URL's query parameters as the end
+/// of the command. The URL protocol handler takes the URL as one argument.
 #[cfg(target_os = "windows")]
 fn system_opener() -> Command {
-    let mut c = Command::new("cmd");
-    c.args(["/C", "start", ""]);
+    let mut c = Command::new("rundll32");
+    c.arg("url.dll,FileProtocolHandler");
     c
 }
 

@@ -14,7 +14,8 @@ Exit codes:
   6  the broker or AWS could not be reached
 
 Environment:
-  STINT_CONFIG        configuration file (default ~/.config/stint/config.toml)
+  STINT_CONFIG        configuration file (default ~/.config/stint/config.toml; macOS
+                      ~/Library/Application Support/stint, Windows %APPDATA%\\stint)
   STINT_BROKER_URL, STINT_START_URL, STINT_SSO_REGION, STINT_BASELINE_ACCOUNT_ID,
   STINT_BASELINE_ROLE, STINT_SSO_SESSION   override the configuration
   STINT_BROWSER       command that opens URLs instead of the system browser

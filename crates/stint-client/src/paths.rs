@@ -5,13 +5,39 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// The operating systems whose conventions decide where files go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Os {
+    /// XDG: `~/.config`, `~/.cache` (Linux and the BSDs).
+    Unix,
+    /// `~/Library/Application Support`, `~/Library/Caches`.
+    MacOs,
+    /// `%APPDATA%` (roaming settings), `%LOCALAPPDATA%` (this machine's cache).
+    Windows,
+}
+
+impl Os {
+    pub fn current() -> Self {
+        if cfg!(target_os = "macos") {
+            Os::MacOs
+        } else if cfg!(target_os = "windows") {
+            Os::Windows
+        } else {
+            Os::Unix
+        }
+    }
+}
+
 /// Every file location the client reads or writes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
-    /// `STINT_CONFIG`, else `$XDG_CONFIG_HOME/stint/config.toml`, else `~/.config/stint/config.toml`.
+    /// `STINT_CONFIG`, else `$XDG_CONFIG_HOME/stint/config.toml`, else the OS's place:
+    /// `~/.config/stint/config.toml`, `~/Library/Application Support/stint/config.toml`,
+    /// `%APPDATA%\stint\config.toml`.
     pub config_file: PathBuf,
-    /// `STINT_CACHE_DIR`, else `$XDG_CACHE_HOME/stint`, else `~/.cache/stint`. Holds only
-    /// lock files: secrets live in the keyring.
+    /// `STINT_CACHE_DIR`, else `$XDG_CACHE_HOME/stint`, else the OS's place: `~/.cache/stint`,
+    /// `~/Library/Caches/stint`, `%LOCALAPPDATA%\stint`. Holds only lock files: secrets
+    /// live in the keyring.
     pub cache_dir: PathBuf,
     /// `AWS_CONFIG_FILE`, else `~/.aws/config`.
     pub aws_config_file: PathBuf,
@@ -35,8 +61,18 @@ impl Paths {
         )
     }
 
-    /// Resolves every path from `var` (an environment lookup) and the home directory.
+    /// Resolves every path from `var` (an environment lookup) and the home directory, by
+    /// this OS's conventions.
     pub fn resolve(var: impl Fn(&str) -> Option<PathBuf>, home: Option<PathBuf>) -> Result<Self> {
+        Self::resolve_for(Os::current(), var, home)
+    }
+
+    /// As [`Paths::resolve`], by `os`'s conventions.
+    pub fn resolve_for(
+        os: Os,
+        var: impl Fn(&str) -> Option<PathBuf>,
+        home: Option<PathBuf>,
+    ) -> Result<Self> {
         let home = home.ok_or(Error::NoHomeDirectory);
         let under_home = |rel: &str| -> Result<PathBuf> {
             home.as_ref()
@@ -47,14 +83,28 @@ impl Paths {
             Some(path) => path,
             None => match var("XDG_CONFIG_HOME") {
                 Some(dir) => dir.join("stint").join("config.toml"),
-                None => under_home(".config/stint/config.toml")?,
+                None => match os {
+                    Os::Unix => under_home(".config/stint/config.toml")?,
+                    Os::MacOs => under_home("Library/Application Support/stint/config.toml")?,
+                    Os::Windows => match var("APPDATA") {
+                        Some(dir) => dir.join("stint").join("config.toml"),
+                        None => under_home("AppData/Roaming/stint/config.toml")?,
+                    },
+                },
             },
         };
         let cache_dir = match var("STINT_CACHE_DIR") {
             Some(dir) => dir,
             None => match var("XDG_CACHE_HOME") {
                 Some(dir) => dir.join("stint"),
-                None => under_home(".cache/stint")?,
+                None => match os {
+                    Os::Unix => under_home(".cache/stint")?,
+                    Os::MacOs => under_home("Library/Caches/stint")?,
+                    Os::Windows => match var("LOCALAPPDATA") {
+                        Some(dir) => dir.join("stint"),
+                        None => under_home("AppData/Local/stint")?,
+                    },
+                },
             },
         };
         Ok(Self {
@@ -91,15 +141,51 @@ mod tests {
     use super::*;
 
     fn resolve(vars: &[(&str, &str)]) -> Paths {
+        resolve_on(Os::Unix, vars)
+    }
+
+    fn resolve_on(os: Os, vars: &[(&str, &str)]) -> Paths {
         let vars: HashMap<String, PathBuf> = vars
             .iter()
             .map(|(k, v)| (k.to_string(), PathBuf::from(v)))
             .collect();
-        Paths::resolve(
+        Paths::resolve_for(
+            os,
             |name| vars.get(name).cloned(),
             Some(PathBuf::from("/home/u")),
         )
         .unwrap()
+    }
+
+    #[test]
+    fn macos_keeps_settings_in_application_support_and_locks_in_caches() {
+        let paths = resolve_on(Os::MacOs, &[]);
+        assert_eq!(
+            paths.config_file,
+            PathBuf::from("/home/u/Library/Application Support/stint/config.toml")
+        );
+        assert_eq!(paths.cache_dir, PathBuf::from("/home/u/Library/Caches/stint"));
+        // The AWS tools look in ~/.aws on every OS.
+        assert_eq!(paths.aws_config_file, PathBuf::from("/home/u/.aws/config"));
+        // An XDG variable the person set still wins.
+        let paths = resolve_on(Os::MacOs, &[("XDG_CONFIG_HOME", "/x")]);
+        assert_eq!(paths.config_file, PathBuf::from("/x/stint/config.toml"));
+    }
+
+    #[test]
+    fn windows_uses_appdata_for_settings_and_localappdata_for_locks() {
+        let paths = resolve_on(
+            Os::Windows,
+            &[("APPDATA", "/w/Roaming"), ("LOCALAPPDATA", "/w/Local")],
+        );
+        assert_eq!(paths.config_file, PathBuf::from("/w/Roaming/stint/config.toml"));
+        assert_eq!(paths.cache_dir, PathBuf::from("/w/Local/stint"));
+        assert_eq!(paths.aws_sso_cache_dir, PathBuf::from("/home/u/.aws/sso/cache"));
+        let paths = resolve_on(Os::Windows, &[]);
+        assert_eq!(
+            paths.config_file,
+            PathBuf::from("/home/u/AppData/Roaming/stint/config.toml")
+        );
     }
 
     #[test]

@@ -1,9 +1,14 @@
-//! Where secrets live: the OS keyring (Secret Service on Linux, Keychain on macOS,
-//! Credential Manager on Windows), never a plain file. [`SecretStore`] is the seam; the
-//! [`Vault`] on top stores typed values as JSON under one key each.
+//! Where secrets live: the OS keyring — the Secret Service on Linux, the login Keychain on
+//! macOS, Credential Manager on Windows —, never a plain file. [`SecretStore`] is the seam;
+//! the [`Vault`] on top stores typed values as JSON under one key each.
+//!
+//! The `keyring` crate picks its backend by target and Cargo feature (this crate's
+//! `Cargo.toml` turns on one per OS); with none it silently falls back to a mock that
+//! forgets everything when the process ends. [`KeyringStore`] refuses that mock, so a build
+//! without a real store fails loudly at the first login instead of logging people out on
+//! every run.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -11,8 +16,19 @@ use serde::de::DeserializeOwned;
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
+mod chunked;
+#[cfg(any(test, feature = "test-support"))]
+mod memory;
+pub use chunked::Chunked;
+#[cfg(any(test, feature = "test-support"))]
+pub use memory::MemoryStore;
+
 /// The keyring service name every Stint entry is filed under.
 pub const KEYRING_SERVICE: &str = "stint";
+
+/// The most one Windows credential holds (`CRED_MAX_CREDENTIAL_BLOB_SIZE`): larger values
+/// are split by [`Chunked`].
+pub const WINDOWS_CREDENTIAL_MAX_BYTES: usize = 5 * 512;
 
 /// A place to keep secrets by key. Calls may block (the keyring talks D-Bus); [`Vault`]
 /// runs them off the async executor.
@@ -21,6 +37,35 @@ pub trait SecretStore: Send + Sync + 'static {
     fn set(&self, key: &str, value: &Secret) -> Result<()>;
     /// Removing an entry that does not exist is not an error.
     fn delete(&self, key: &str) -> Result<()>;
+}
+
+/// Which keyring this build of Stint talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyringBackend {
+    /// What people know it as: "Secret Service", "macOS Keychain", "Windows Credential Manager".
+    pub name: &'static str,
+    /// Whether entries outlive the process. False only for keyring's mock, which Stint refuses.
+    pub persistent: bool,
+}
+
+impl KeyringBackend {
+    /// The backend the `keyring` crate was built with for this target.
+    pub fn current() -> Self {
+        let persistent = matches!(
+            keyring::default::default_credential_builder().persistence(),
+            keyring::credential::CredentialPersistence::UntilDelete
+        );
+        let name = if !persistent {
+            "none (an in-memory mock)"
+        } else if cfg!(target_os = "macos") {
+            "macOS Keychain"
+        } else if cfg!(target_os = "windows") {
+            "Windows Credential Manager"
+        } else {
+            "Secret Service"
+        };
+        Self { name, persistent }
+    }
 }
 
 /// The OS keyring.
@@ -41,6 +86,16 @@ impl KeyringStore {
     }
 
     fn entry(&self, key: &str) -> Result<keyring::Entry> {
+        static BACKEND: std::sync::OnceLock<KeyringBackend> = std::sync::OnceLock::new();
+        if !BACKEND.get_or_init(KeyringBackend::current).persistent {
+            return Err(Error::Keyring {
+                message: format!(
+                    "this build of Stint has no keyring for {} (it would forget every login); \
+                     build it with the keyring backend for this OS",
+                    std::env::consts::OS
+                ),
+            });
+        }
         keyring::Entry::new(&self.service, key).map_err(keyring_error)
     }
 
@@ -58,21 +113,67 @@ impl Default for KeyringStore {
 
 impl SecretStore for KeyringStore {
     fn get(&self, key: &str) -> Result<Option<Secret>> {
-        match self.entry(key)?.get_password() {
-            Ok(value) => Ok(Some(Secret::new(value))),
+        self.entries().get(key)
+    }
+
+    fn set(&self, key: &str, value: &Secret) -> Result<()> {
+        self.entries().set(key, value)
+    }
+
+    fn delete(&self, key: &str) -> Result<()> {
+        self.entries().delete(key)
+    }
+}
+
+impl KeyringStore {
+    /// Windows' credentials are size-limited: values are split across several.
+    #[cfg(target_os = "windows")]
+    fn entries(&self) -> Chunked<OneEntry> {
+        Chunked::new(OneEntry(self.clone()), WINDOWS_CREDENTIAL_MAX_BYTES)
+    }
+
+    #[cfg(not(target_os = "windows"))]
+    fn entries(&self) -> OneEntry {
+        OneEntry(self.clone())
+    }
+}
+
+/// One keyring entry per key, read and written as text.
+struct OneEntry(KeyringStore);
+
+impl SecretStore for OneEntry {
+    fn get(&self, key: &str) -> Result<Option<Secret>> {
+        // On Windows a password is stored as UTF-16, which halves what a credential holds;
+        // the UTF-8 bytes go in as they are.
+        #[cfg(target_os = "windows")]
+        let read = self.0.entry(key)?.get_secret().map(|bytes| {
+            String::from_utf8(bytes).map_err(|_| Error::Keyring {
+                message: format!(
+                    "the keyring entry {key} is not text (written by another program?): \
+                     run `stint logout` to clear it"
+                ),
+            })
+        });
+        #[cfg(not(target_os = "windows"))]
+        let read = self.0.entry(key)?.get_password().map(Ok);
+        match read {
+            Ok(value) => Ok(Some(Secret::new(value?))),
             Err(keyring::Error::NoEntry) => Ok(None),
             Err(e) => Err(keyring_error(e)),
         }
     }
 
     fn set(&self, key: &str, value: &Secret) -> Result<()> {
-        self.entry(key)?
-            .set_password(value.expose())
-            .map_err(keyring_error)
+        let entry = self.0.entry(key)?;
+        #[cfg(target_os = "windows")]
+        let written = entry.set_secret(value.expose().as_bytes());
+        #[cfg(not(target_os = "windows"))]
+        let written = entry.set_password(value.expose());
+        written.map_err(keyring_error)
     }
 
     fn delete(&self, key: &str) -> Result<()> {
-        match self.entry(key)?.delete_credential() {
+        match self.0.entry(key)?.delete_credential() {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(keyring_error(e)),
         }
@@ -83,44 +184,6 @@ fn keyring_error(e: keyring::Error) -> Error {
     // keyring's messages name the platform failure, never the stored value.
     Error::Keyring {
         message: e.to_string(),
-    }
-}
-
-/// An in-process store, for unit tests and for the app's tests. Not persistent.
-#[derive(Debug, Default, Clone)]
-pub struct MemoryStore {
-    entries: Arc<Mutex<HashMap<String, Secret>>>,
-}
-
-impl MemoryStore {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    pub fn keys(&self) -> Vec<String> {
-        let mut keys: Vec<String> = self.lock().keys().cloned().collect();
-        keys.sort();
-        keys
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Secret>> {
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl SecretStore for MemoryStore {
-    fn get(&self, key: &str) -> Result<Option<Secret>> {
-        Ok(self.lock().get(key).cloned())
-    }
-
-    fn set(&self, key: &str, value: &Secret) -> Result<()> {
-        self.lock().insert(key.to_owned(), value.clone());
-        Ok(())
-    }
-
-    fn delete(&self, key: &str) -> Result<()> {
-        self.lock().remove(key);
-        Ok(())
     }
 }
 
@@ -231,6 +294,21 @@ mod tests {
         vault.delete("k").await.unwrap();
         vault.delete("k").await.unwrap();
         assert_eq!(vault.load::<Thing>("k").await.unwrap(), None);
+    }
+
+    /// The guard against keyring's mock: every OS Stint is built for has a keyring that
+    /// keeps entries. Runs natively on Linux and, cross-built, under Wine on Windows.
+    #[test]
+    fn this_build_keeps_secrets_in_the_os_keyring() {
+        let backend = KeyringBackend::current();
+        assert!(backend.persistent, "{backend:?}");
+        let expected = match std::env::consts::OS {
+            "linux" => "Secret Service",
+            "macos" => "macOS Keychain",
+            "windows" => "Windows Credential Manager",
+            other => panic!("no keyring backend chosen for {other}"),
+        };
+        assert_eq!(backend.name, expected);
     }
 
     #[tokio::test]

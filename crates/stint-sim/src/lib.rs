@@ -121,5 +121,6 @@ pub use server::{
 };
 pub use world::{
     Account, Assignment, CloudTrail, DEMO_WORLD_TOML, ExternalId, Group, Instance, Operator,
-    OrgUnit, Organization, PermissionSet, PrincipalType, Problem, Timing, User, World, WorldError,
+    OrgUnit, Organization, PermissionSet, PermissionSetPolicies, PrincipalType, Problem, Timing,
+    User, World, WorldError,
 };

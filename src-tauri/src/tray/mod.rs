@@ -17,11 +17,26 @@ use menu::Entry;
 /// `/org/ayatana/NotificationItem/tray_icon_tray_app_stint/Menu`.
 pub const TRAY_ID: &str = "stint";
 
-const SIGNED_OUT: &[u8] = include_bytes!("../../../icons/tray/signed-out.png");
-const IDLE: &[u8] = include_bytes!("../../../icons/tray/idle.png");
-const PENDING: &[u8] = include_bytes!("../../../icons/tray/pending.png");
-const ACTIVE: &[u8] = include_bytes!("../../../icons/tray/active.png");
-const EXPIRING: &[u8] = include_bytes!("../../../icons/tray/expiring.png");
+/// The state icons: in colour, or on macOS as template images (black and alpha, which the
+/// menu bar tints for light and dark mode; icons/render.sh makes both).
+macro_rules! tray_png {
+    ($name:literal) => {
+        if cfg!(target_os = "macos") {
+            include_bytes!(concat!("../../../icons/tray/template/", $name, ".png")).as_slice()
+        } else {
+            include_bytes!(concat!("../../../icons/tray/", $name, ".png")).as_slice()
+        }
+    };
+}
+
+const SIGNED_OUT: &[u8] = tray_png!("signed-out");
+const IDLE: &[u8] = tray_png!("idle");
+const PENDING: &[u8] = tray_png!("pending");
+const ACTIVE: &[u8] = tray_png!("active");
+const EXPIRING: &[u8] = tray_png!("expiring");
+
+/// Whether the icons are templates (macOS only; elsewhere the setting does nothing).
+const AS_TEMPLATE: bool = cfg!(target_os = "macos");
 
 fn icon(look: TrayLook) -> tauri::Result<Image<'static>> {
     Image::from_bytes(match look {
@@ -58,6 +73,7 @@ pub fn create<R: Runtime>(app: &AppHandle<R>) -> tauri::Result<TrayIcon<R>> {
     }];
     TrayIconBuilder::with_id(TRAY_ID)
         .icon(icon(TrayLook::SignedOut)?)
+        .icon_as_template(AS_TEMPLATE)
         .tooltip(tooltip(TrayLook::SignedOut))
         .menu(&to_menu(app, &initial)?)
         .show_menu_on_left_click(true)
@@ -78,6 +94,8 @@ pub fn show<R: Runtime>(
     let mut shown = shown.lock().unwrap_or_else(|p| p.into_inner());
     if shown.look != Some(look) {
         tray.set_icon(Some(icon(look)?))?;
+        // A new image is not a template until it is said to be again.
+        tray.set_icon_as_template(AS_TEMPLATE)?;
         tray.set_tooltip(Some(tooltip(look)))?;
         shown.look = Some(look);
     }

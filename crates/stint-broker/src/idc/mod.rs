@@ -8,14 +8,18 @@ mod aws;
 mod aws_errors;
 mod calls;
 mod directory;
+mod inspect;
 mod iso_duration;
 mod org_tree;
 mod permission_sets;
+mod probe;
 mod settings;
 
 pub use aws::{AwsIdentityCenter, IdcInstance};
 pub use aws_errors::error_kind;
 pub use calls::{AwsCall, CallObserver};
+pub use inspect::PermissionSetGrants;
+pub use probe::ProbeTargets;
 pub use iso_duration::{DurationParseError, parse_iso8601_duration};
 pub use settings::IdcSettings;
 

@@ -10,11 +10,13 @@
 mod postgres;
 mod session;
 mod sqlite;
+mod status;
 mod time;
 
 pub use postgres::PostgresStore;
 pub use session::{AuthPurge, SessionRecord};
 pub use sqlite::SqliteStore;
+pub use status::{DatabaseStatus, status};
 pub use time::truncate as time_truncate;
 
 use std::sync::Arc;

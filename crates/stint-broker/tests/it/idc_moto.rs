@@ -372,6 +372,15 @@ async fn the_whole_adapter_surface_against_moto() {
         "an unknown deletion request is NotFound"
     );
 
+    // What a permission set grants (`stint-broker doctor`'s reads): the seeded sets carry
+    // no policies.
+    for arn in permission_sets.values() {
+        assert_eq!(
+            idc.grants_of(arn).await.expect("grants"),
+            stint_broker::idc::PermissionSetGrants::default()
+        );
+    }
+
     let calls = calls.lock().unwrap();
     let count = |op: &str| calls.iter().filter(|(_, o, _)| *o == op).count();
     assert_eq!(count("ListInstances"), 1, "the instance is discovered once");

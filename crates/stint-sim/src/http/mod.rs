@@ -21,6 +21,7 @@ mod paging;
 mod portal;
 mod resources;
 mod sso_admin;
+mod sso_admin_policies;
 mod sts;
 mod trail;
 mod xml;

@@ -21,11 +21,11 @@ use crate::world::{Assignment, PrincipalType};
 
 const INVALID: &str = "ValidationException";
 
-fn not_found(message: impl Into<String>) -> AwsError {
+pub(super) fn not_found(message: impl Into<String>) -> AwsError {
     AwsError::bad_request("ResourceNotFoundException", message)
 }
 
-fn max_results(input: &Input<'_>) -> Result<usize, AwsError> {
+pub(super) fn max_results(input: &Input<'_>) -> Result<usize, AwsError> {
     match input.opt_u64("MaxResults")? {
         None => Ok(100),
         Some(n @ 1..=100) => Ok(n as usize),
@@ -54,6 +54,12 @@ pub(crate) fn handle(sim: &Sim, op: &str, body: &Value) -> Result<Value, AwsErro
         "DescribeAccountAssignmentDeletionStatus" => describe_status(sim, &input, OpKind::Delete),
         "ListAccountAssignments" => list_account_assignments(sim, &input),
         "ListAccountAssignmentsForPrincipal" => list_for_principal(sim, &input),
+        "ListManagedPoliciesInPermissionSet"
+        | "ListCustomerManagedPolicyReferencesInPermissionSet"
+        | "GetInlinePolicyForPermissionSet"
+        | "GetPermissionsBoundaryForPermissionSet" => {
+            super::sso_admin_policies::handle(sim, op, &input)
+        }
         _ => Err(super::unknown_operation("SWBExternalService", op)),
     }
 }

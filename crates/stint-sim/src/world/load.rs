@@ -664,6 +664,15 @@ fn build_permission_sets(
             name: name.clone(),
             description: ps.description.as_ref().map(|d| d.get_ref().clone()),
             session_duration: duration,
+            policies: super::PermissionSetPolicies {
+                managed: ps.managed_policies.iter().map(|p| p.get_ref().clone()).collect(),
+                customer_managed: ps
+                    .customer_managed_policies
+                    .iter()
+                    .map(|p| p.get_ref().clone())
+                    .collect(),
+                inline: ps.inline_policy.as_ref().map(|p| p.get_ref().clone()),
+            },
         });
     }
     out

@@ -173,6 +173,18 @@ pub struct PermissionSet {
     pub name: String,
     pub description: Option<String>,
     pub session_duration: Duration,
+    pub policies: PermissionSetPolicies,
+}
+
+/// What a permission set grants. All empty for one that grants nothing (the baseline).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PermissionSetPolicies {
+    /// AWS managed policy ARNs.
+    pub managed: Vec<String>,
+    /// Customer managed policy names (in the path `/`).
+    pub customer_managed: Vec<String>,
+    /// The inline policy document.
+    pub inline: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -123,6 +123,15 @@ pub struct RawPermissionSet {
     #[serde(default)]
     pub description: Option<S>,
     pub session_duration: S,
+    /// AWS managed policy ARNs attached to the permission set.
+    #[serde(default)]
+    pub managed_policies: Vec<S>,
+    /// Names of customer managed policies the permission set refers to.
+    #[serde(default)]
+    pub customer_managed_policies: Vec<S>,
+    /// The inline policy document (JSON).
+    #[serde(default)]
+    pub inline_policy: Option<S>,
 }
 
 #[derive(Debug, Deserialize)]

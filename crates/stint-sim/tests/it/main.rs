@@ -15,6 +15,7 @@ mod organizations;
 mod portal;
 mod signed;
 mod sso_admin;
+mod sso_admin_policies;
 mod story;
 mod sts;
 mod support;

@@ -27,7 +27,7 @@ use crate::workflow::types::{
 mod sessions;
 mod webhooks;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/sqlite/migrations");
+pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/sqlite/migrations");
 
 pub struct SqliteStore {
     pool: SqlitePool,

@@ -1,0 +1,210 @@
+//! The Windows `stint.exe`, cross-built with mingw-w64, run under Wine against a simulator
+//! and a broker running natively — the realistic setup of a Windows laptop and a remote
+//! broker: configure from the broker, log in (the device code approved through the
+//! simulator), request access that needs no approval and wait for it, then credentials,
+//! which AWS (the simulator's STS) accepts. Tokens and credentials go to the Windows
+//! Credential Manager Wine provides (its registry), and nowhere else in the Windows
+//! profile but the AWS CLI's own SSO cache.
+//!
+//! `scripts/test-windows.sh` builds `stint.exe`, makes a Wine prefix and runs this with
+//! `STINT_WINDOWS_STINT_EXE` and `WINEPREFIX` set; without them (a plain `cargo test`) it
+//! says so and does nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+use stint_e2e::broker::{broker_bin, start_broker};
+use stint_sim::{RunningSim, World};
+use tokio::process::Command;
+
+struct Windows {
+    exe: PathBuf,
+    prefix: PathBuf,
+    sim: RunningSim,
+    broker_url: String,
+    /// Where this test keeps the login's output.
+    scratch: tempfile::TempDir,
+}
+
+impl Windows {
+    /// `wine stint.exe ARGS`, with the simulator's endpoints as the AWS SDKs read them.
+    fn stint(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(std::env::var("STINT_WINE").unwrap_or_else(|_| "wine".into()));
+        cmd.arg(&self.exe)
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.scratch.path())
+            .env("WINEPREFIX", &self.prefix)
+            .env("WINEDEBUG", "-all")
+            .env("AWS_ENDPOINT_URL_SSO", self.sim.url())
+            .env("AWS_ENDPOINT_URL_SSO_OIDC", self.sim.url())
+            .env("AWS_ENDPOINT_URL_STS", self.sim.url())
+            .env("AWS_ENDPOINT_URL_SIGNIN", self.sim.url())
+            .env("STINT_SSO_SESSION", "wine")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    async fn run(&self, args: &[&str]) -> Output {
+        let out = tokio::time::timeout(Duration::from_secs(180), self.stint(args).output())
+            .await
+            .expect("stint.exe finishes within three minutes")
+            .expect("wine runs");
+        assert!(
+            out.status.success(),
+            "stint.exe {args:?} failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    }
+
+    /// `stint login --no-browser`: reads the verification URL it prints, approves the
+    /// code as `user` in the simulator, and waits for the login to finish.
+    async fn login(&self, user: &str) -> String {
+        let err_path = self.scratch.path().join("login.stderr");
+        let mut child = self
+            .stint(&["login", "--no-browser"])
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&err_path).unwrap())
+            .spawn()
+            .expect("wine runs");
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(120);
+        let code = loop {
+            let text = std::fs::read_to_string(&err_path).unwrap_or_default();
+            if let Some(rest) = text.split("user_code=").nth(1) {
+                let code: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                    .collect();
+                if code.len() >= 8 {
+                    break code;
+                }
+            }
+            if child.try_wait().unwrap().is_some() || tokio::time::Instant::now() > deadline {
+                let _ = child.start_kill();
+                panic!("stint.exe login showed no code: {text}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        self.sim
+            .approve_device(&code, user)
+            .expect("the code is pending");
+        let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
+            .await
+            .expect("the login finishes")
+            .unwrap();
+        let text = std::fs::read_to_string(&err_path).unwrap_or_default();
+        assert!(status.success(), "login failed: {text}");
+        text
+    }
+}
+
+/// Files under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &str) -> Vec<PathBuf> {
+    stint_e2e::files_containing(dir, needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_windows_cli_signs_in_requests_and_gets_credentials_under_wine() {
+    let (Some(exe), Some(prefix)) = (
+        std::env::var_os("STINT_WINDOWS_STINT_EXE"),
+        std::env::var_os("WINEPREFIX"),
+    ) else {
+        eprintln!(
+            "\n*** SKIPPED: no STINT_WINDOWS_STINT_EXE/WINEPREFIX. Run scripts/test-windows.sh\n"
+        );
+        return;
+    };
+    let Some(broker_bin) = broker_bin() else {
+        panic!("the Wine test needs the native stint-broker (cargo build -p stint-broker)");
+    };
+    let sim = stint_sim::spawn(World::demo())
+        .await
+        .expect("simulator starts");
+    let broker = start_broker(&broker_bin, &sim).await;
+    let win = Windows {
+        exe: exe.into(),
+        prefix: prefix.into(),
+        broker_url: broker.url.clone(),
+        sim,
+        scratch: tempfile::tempdir().unwrap(),
+    };
+
+    let out = win.run(&["--version"]).await;
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("stint "));
+    win.run(&["configure", "--broker", &win.broker_url]).await;
+    let said = win.login("alice").await;
+    assert!(said.contains("Signed in to Stint as alice"), "{said}");
+
+    let out = win
+        .run(&[
+            "request",
+            "dev/PowerUserAccess",
+            "--for",
+            "1h",
+            "--reason",
+            "wine smoke test",
+            "--wait",
+        ])
+        .await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    let out = win
+        .run(&["creds", "dev/PowerUserAccess", "--format", "json"])
+        .await;
+    let creds: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("creds printed no JSON ({e}); request said: {said}"));
+    let key = creds["AccessKeyId"].as_str().expect("a key id");
+    let secret = creds["SecretAccessKey"].as_str().expect("a secret");
+    let token = creds["SessionToken"].as_str().expect("a session token");
+
+    // AWS names the role the grant gave.
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new(win.sim.region().to_owned()))
+        .endpoint_url(win.sim.url())
+        .credentials_provider(aws_credential_types::Credentials::new(
+            key,
+            secret,
+            Some(token.to_owned()),
+            None,
+            "wine-test",
+        ))
+        .load()
+        .await;
+    let arn = aws_sdk_sts::Client::new(&config)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("the credentials work")
+        .arn()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        arn.contains("AWSReservedSSO_PowerUserAccess_") && arn.ends_with("/alice"),
+        "{arn}"
+    );
+
+    // Kept in the Credential Manager (Wine keeps it in the user registry, encrypted),
+    // never in a plain file of the Windows profile.
+    let registry = std::fs::read_to_string(win.prefix.join("user.reg")).unwrap_or_default();
+    for entry in ["sso-token:wine.stint", "role-credentials:wine.stint"] {
+        assert!(
+            registry.contains(entry),
+            "no Credential Manager entry {entry} in {}",
+            win.prefix.join("user.reg").display()
+        );
+    }
+    let drive = win.prefix.join("drive_c");
+    assert_eq!(files_containing(&drive, secret), Vec::<PathBuf>::new());
+    assert_eq!(files_containing(&win.prefix, token), Vec::<PathBuf>::new());
+
+    // A second run reads the login back from the Credential Manager.
+    let out = win.run(&["whoami", "--json"]).await;
+    let who: Value = serde_json::from_slice(&out.stdout).expect("whoami JSON");
+    assert_eq!(who["me"]["user"]["userName"], "alice", "{who}");
+    println!("wine smoke: passed");
+}
