@@ -30,6 +30,10 @@ trap 'wineserver -k >/dev/null 2>&1 || true; rm -rf "$prefix"' EXIT
 say "a fresh Wine prefix"
 WINEPREFIX="$prefix" WINEDEBUG=-all wineboot --init >/dev/null 2>&1
 WINEPREFIX="$prefix" wineserver -w
+# Wine 8 has no bcryptprimitives.dll, which Rust's standard library needs (ProcessPrng):
+# a stand-in from scripts/cross/wine/, for the test prefix only.
+x86_64-w64-mingw32-gcc -O2 -shared -o "$prefix/drive_c/windows/system32/bcryptprimitives.dll" \
+    scripts/cross/wine/bcryptprimitives.c scripts/cross/wine/bcryptprimitives.def -ladvapi32
 
 log="$(mktemp)"
 STINT_WINDOWS_STINT_EXE="$exe" WINEPREFIX="$prefix" \

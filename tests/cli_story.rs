@@ -8,13 +8,11 @@
 //! `cargo build -p stint-broker`; `STINT_BROKER_BIN` points elsewhere) and a Secret Service
 //! (`scripts/with-keyring.sh`).
 
-use std::path::PathBuf;
 use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::Value;
 use stint_e2e::{Env, stderr, stdout};
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 async fn json(env: &Env, args: &[&str]) -> Value {
     let out = env.run(args).await;

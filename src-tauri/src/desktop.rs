@@ -53,14 +53,21 @@ impl<R: Runtime> Shell for Desktop<R> {
         let app = self.app.clone();
         let notice = notice.clone();
         // notify-rust blocks while it waits for a click: one short-lived thread each.
+        #[cfg(target_os = "windows")]
+        let app_id = self.app.config().identifier.clone();
         std::thread::spawn(move || {
-            let shown = notify_rust::Notification::new()
+            let mut notification = notify_rust::Notification::new();
+            notification
                 .appname("Stint")
                 .summary(&notice.summary)
                 .body(&notice.body)
                 .icon("dialog-information")
-                .action("default", "Open")
-                .show();
+                .action("default", "Open");
+            // Windows shows a toast only for a known AppUserModelID: the installers
+            // register the bundle identifier with the Start menu shortcut.
+            #[cfg(target_os = "windows")]
+            notification.app_id(&app_id);
+            let shown = notification.show();
             match shown {
                 Ok(handle) => {
                     #[cfg(all(unix, not(target_os = "macos")))]

@@ -87,6 +87,7 @@ pub fn run() -> anyhow::Result<()> {
         ])
         .setup(move |app| {
             let handle = app.handle().clone();
+            platform_setup(app);
             tray::create(&handle)?;
             tracing::info!(
                 elapsed_ms = started.elapsed().as_millis() as u64,
@@ -131,3 +132,16 @@ fn init_logging() {
         .with_writer(std::io::stderr)
         .try_init();
 }
+
+/// What only macOS needs: a menu-bar app has no Dock icon, and notifications are sent as
+/// Stint (by its bundle identifier) rather than as the default sender.
+#[cfg(target_os = "macos")]
+fn platform_setup(app: &mut tauri::App) {
+    app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+    if let Err(e) = notify_rust::set_application(&app.config().identifier) {
+        tracing::warn!(error = %e, "notifications will not be sent as Stint");
+    }
+}
+
+#[cfg(not(target_os = "macos"))]
+fn platform_setup(_app: &mut tauri::App) {}

@@ -113,4 +113,3 @@ sts_hosts = ["{sim}"]
         _dir: dir,
     }
 }
-

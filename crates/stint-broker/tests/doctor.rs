@@ -80,7 +80,10 @@ impl Setup {
 fn line<'a>(report: &'a str, name: &str) -> &'a str {
     let found: Vec<&str> = report
         .lines()
-        .filter(|l| l.get(5..).is_some_and(|rest| rest.starts_with(&format!("{name}: "))))
+        .filter(|l| {
+            l.get(5..)
+                .is_some_and(|rest| rest.starts_with(&format!("{name}: ")))
+        })
         .collect();
     assert_eq!(found.len(), 1, "one `{name}` line in:\n{report}");
     found[0]
@@ -96,7 +99,11 @@ async fn the_demo_world_passes_every_check() {
     let assignments_before = setup.sim.assignments().assignments;
 
     let (out, report) = setup.doctor_as_operator().await;
-    assert!(out.status.success(), "{report}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{report}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for name in [
         "instance",
         "baseline",
@@ -110,11 +117,20 @@ async fn the_demo_world_passes_every_check() {
         assert!(line(&report, name).starts_with("ok   "), "{report}");
     }
     assert_eq!(report.lines().count(), 8, "one line per check:\n{report}");
-    assert!(line(&report, "baseline-assigned").contains("all 6 people"), "{report}");
+    assert!(
+        line(&report, "baseline-assigned").contains("all 6 people"),
+        "{report}"
+    );
     let permissions = line(&report, "permissions");
     let policy_calls = stint_broker::doctor::policy_actions().len();
-    assert!(permissions.contains(&format!("all {policy_calls} calls")), "{report}");
-    assert!(line(&report, "database").contains("schema current"), "{report}");
+    assert!(
+        permissions.contains(&format!("all {policy_calls} calls")),
+        "{report}"
+    );
+    assert!(
+        line(&report, "database").contains("schema current"),
+        "{report}"
+    );
 
     // Tried harmlessly: the create and delete named nobody, and nothing changed.
     let writes: Vec<_> = setup
@@ -125,7 +141,12 @@ async fn the_demo_world_passes_every_check() {
         .filter(|c| c.operation.ends_with("AccountAssignment"))
         .collect();
     assert_eq!(writes.len(), 2, "{writes:?}");
-    assert!(writes.iter().all(|c| c.outcome == "ResourceNotFoundException"), "{writes:?}");
+    assert!(
+        writes
+            .iter()
+            .all(|c| c.outcome == "ResourceNotFoundException"),
+        "{writes:?}"
+    );
     let after = setup.sim.assignments();
     assert_eq!(after.assignments, assignments_before);
     assert!(after.operations.is_empty(), "{:?}", after.operations);
@@ -153,8 +174,14 @@ async fn a_baseline_with_permissions_and_groups_without_it_are_each_named() {
 
     let grants = line(&report, "baseline-grants");
     assert!(grants.starts_with("FAIL"), "{report}");
-    assert!(grants.contains("managed policy arn:aws:iam::aws:policy/ReadOnlyAccess"), "{grants}");
-    assert!(grants.contains("inline policy with 1 Allow statement"), "{grants}");
+    assert!(
+        grants.contains("managed policy arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        "{grants}"
+    );
+    assert!(
+        grants.contains("inline policy with 1 Allow statement"),
+        "{grants}"
+    );
     assert!(grants.contains("fix: "), "{grants}");
 
     let assigned = line(&report, "baseline-assigned");
@@ -167,10 +194,16 @@ async fn a_baseline_with_permissions_and_groups_without_it_are_each_named() {
         assert!(assigned.contains(expected), "{expected} in {assigned}");
     }
     assert!(!assigned.contains("group engineers"), "{assigned}");
-    assert!(assigned.contains("fix: assign StintBaseline in 222222222222"), "{assigned}");
+    assert!(
+        assigned.contains("fix: assign StintBaseline in 222222222222"),
+        "{assigned}"
+    );
 
     let sts = line(&report, "sts");
-    assert!(sts.starts_with("FAIL") && sts.contains("http://127.0.0.1:9"), "{sts}");
+    assert!(
+        sts.starts_with("FAIL") && sts.contains("http://127.0.0.1:9"),
+        "{sts}"
+    );
     // What works still says so.
     assert!(line(&report, "instance").starts_with("ok"), "{report}");
     assert!(line(&report, "permissions").starts_with("ok"), "{report}");
@@ -189,7 +222,10 @@ async fn a_missing_baseline_is_named_and_what_needs_it_is_skipped() {
     assert_eq!(out.status.code(), Some(1), "{report}");
     let baseline = line(&report, "baseline");
     assert!(baseline.starts_with("FAIL"), "{report}");
-    assert!(baseline.contains("no permission set named StintBaseline"), "{baseline}");
+    assert!(
+        baseline.contains("no permission set named StintBaseline"),
+        "{baseline}"
+    );
     assert!(baseline.contains("LegacyBaseline"), "{baseline}");
     assert!(baseline.contains("fix: create StintBaseline"), "{baseline}");
     for name in ["baseline-grants", "baseline-assigned", "permissions"] {
@@ -201,13 +237,19 @@ async fn a_missing_baseline_is_named_and_what_needs_it_is_skipped() {
 async fn keys_identity_center_does_not_know_are_refused_and_said_so() {
     let setup = setup(str::to_owned, None).await;
     let (out, report) = setup
-        .doctor("AKIASTINTNOBODY00000", "not-a-key-the-simulator-knows-0000000000")
+        .doctor(
+            "AKIASTINTNOBODY00000",
+            "not-a-key-the-simulator-knows-0000000000",
+        )
         .await;
     assert_eq!(out.status.code(), Some(1), "{report}");
     let instance = line(&report, "instance");
     assert!(instance.starts_with("FAIL"), "{report}");
     assert!(instance.contains("denied"), "{instance}");
-    assert!(instance.contains("fix: check the broker's AWS credentials"), "{instance}");
+    assert!(
+        instance.contains("fix: check the broker's AWS credentials"),
+        "{instance}"
+    );
     // The secret key is never printed.
     assert!(!report.contains("not-a-key"), "{report}");
 }

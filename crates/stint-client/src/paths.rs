@@ -164,7 +164,10 @@ mod tests {
             paths.config_file,
             PathBuf::from("/home/u/Library/Application Support/stint/config.toml")
         );
-        assert_eq!(paths.cache_dir, PathBuf::from("/home/u/Library/Caches/stint"));
+        assert_eq!(
+            paths.cache_dir,
+            PathBuf::from("/home/u/Library/Caches/stint")
+        );
         // The AWS tools look in ~/.aws on every OS.
         assert_eq!(paths.aws_config_file, PathBuf::from("/home/u/.aws/config"));
         // An XDG variable the person set still wins.
@@ -178,9 +181,15 @@ mod tests {
             Os::Windows,
             &[("APPDATA", "/w/Roaming"), ("LOCALAPPDATA", "/w/Local")],
         );
-        assert_eq!(paths.config_file, PathBuf::from("/w/Roaming/stint/config.toml"));
+        assert_eq!(
+            paths.config_file,
+            PathBuf::from("/w/Roaming/stint/config.toml")
+        );
         assert_eq!(paths.cache_dir, PathBuf::from("/w/Local/stint"));
-        assert_eq!(paths.aws_sso_cache_dir, PathBuf::from("/home/u/.aws/sso/cache"));
+        assert_eq!(
+            paths.aws_sso_cache_dir,
+            PathBuf::from("/home/u/.aws/sso/cache")
+        );
         let paths = resolve_on(Os::Windows, &[]);
         assert_eq!(
             paths.config_file,

@@ -16,7 +16,10 @@ pub fn run(args: ConfigArgs) -> anyhow::Result<ExitCode> {
             for p in &problems {
                 eprintln!("{p}");
             }
-            eprintln!("the config has {} problem(s); nothing else was checked", problems.len());
+            eprintln!(
+                "the config has {} problem(s); nothing else was checked",
+                problems.len()
+            );
             return Ok(ExitCode::FAILURE);
         }
         Err(err) => return Err(err.into()),

@@ -51,7 +51,10 @@ pub(super) async fn check(
             "baseline",
             format!(
                 "no permission set named {baseline_name} (there are {})",
-                sets.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join(", ")
+                sets.iter()
+                    .map(|s| s.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             format!(
                 "create {baseline_name} with no permissions (an inline policy that denies \
@@ -138,7 +141,9 @@ async fn instance(config: &Config, idc: &AwsIdentityCenter, checks: &mut Vec<Che
                 "{} in {}; ListInstances reports [{}]",
                 ic.instance_arn
                     .as_deref()
-                    .map_or("no single instance".to_owned(), |a| format!("{a} not found")),
+                    .map_or("no single instance".to_owned(), |a| format!(
+                        "{a} not found"
+                    )),
                 ic.region,
                 listed.join(", ")
             ),
@@ -230,7 +235,11 @@ async fn assigned_check(
         Err(LoadError::Invalid(d)) => {
             return Check::fail(
                 "baseline-assigned",
-                format!("the policy {} has {} error(s)", policy_path.display(), d.errors().count()),
+                format!(
+                    "the policy {} has {} error(s)",
+                    policy_path.display(),
+                    d.errors().count()
+                ),
                 "run `stint-broker check` and fix what it names",
             );
         }
@@ -269,7 +278,11 @@ async fn assigned_check(
     let mut problems = Vec::new();
     for user in &users {
         match idc.find_user(user).await {
-            Ok(Some(u)) => people.entry(u.user_id).or_insert((u.user_name, Vec::new())).1.push(format!("user {user}")),
+            Ok(Some(u)) => people
+                .entry(u.user_id)
+                .or_insert((u.user_name, Vec::new()))
+                .1
+                .push(format!("user {user}")),
             Ok(None) => problems.push(format!("user {user} is not in the directory")),
             Err(e) => problems.push(format!("cannot look up user {user}: {e}")),
         }
@@ -278,7 +291,11 @@ async fn assigned_check(
         match idc.group_members(group).await {
             Ok(members) => {
                 for u in members {
-                    people.entry(u.user_id).or_insert((u.user_name, Vec::new())).1.push(format!("group {group}"));
+                    people
+                        .entry(u.user_id)
+                        .or_insert((u.user_name, Vec::new()))
+                        .1
+                        .push(format!("group {group}"));
                 }
             }
             Err(e) => problems.push(format!("cannot list group {group}: {e}")),
@@ -291,7 +308,9 @@ async fn assigned_check(
             continue;
         }
         let covered = match idc.user_groups(user_id).await {
-            Ok(their) => their.iter().any(|g| via_groups.contains(g.group_id.as_str())),
+            Ok(their) => their
+                .iter()
+                .any(|g| via_groups.contains(g.group_id.as_str())),
             Err(e) => {
                 problems.push(format!("cannot list the groups of {user_name}: {e}"));
                 continue;
@@ -299,11 +318,15 @@ async fn assigned_check(
         };
         if !covered {
             for name in reached_by {
-                missing.entry(name.clone()).or_default().push(user_name.clone());
+                missing
+                    .entry(name.clone())
+                    .or_default()
+                    .push(user_name.clone());
             }
         }
     }
-    for (name, users) in &missing {
+    for (name, users) in &mut missing {
+        users.sort();
         problems.push(format!("{name}: {} without it", users.join(", ")));
     }
     if problems.is_empty() {
@@ -340,7 +363,13 @@ fn named_by(policy: &Policy) -> (BTreeSet<String>, BTreeSet<String>) {
     for rule in &policy.approval {
         groups.extend(rule.approver_groups.iter().map(|g| g.value.clone()));
     }
-    groups.extend(policy.settings.auditor_groups.iter().map(|g| g.value.clone()));
+    groups.extend(
+        policy
+            .settings
+            .auditor_groups
+            .iter()
+            .map(|g| g.value.clone()),
+    );
     groups.extend(policy.settings.admin_groups.iter().map(|g| g.value.clone()));
     (users, groups)
 }
@@ -361,7 +390,10 @@ mod tests {
     #[test]
     fn a_baseline_with_policies_is_named_with_each() {
         let grants = PermissionSetGrants {
-            managed: vec![DENY_ALL.into(), "arn:aws:iam::aws:policy/ReadOnlyAccess".into()],
+            managed: vec![
+                DENY_ALL.into(),
+                "arn:aws:iam::aws:policy/ReadOnlyAccess".into(),
+            ],
             customer_managed: vec!["/Reports".into()],
             inline: None,
         };

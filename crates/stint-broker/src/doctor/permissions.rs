@@ -40,7 +40,9 @@ pub(super) async fn check(
     for action in &actions {
         match idc.try_action(action, targets).await {
             // Found, not found, or refused as invalid: the call was allowed.
-            Some(Ok(()) | Err(IdcError::NotFound(_) | IdcError::Other(_) | IdcError::Conflict(_))) => {}
+            Some(
+                Ok(()) | Err(IdcError::NotFound(_) | IdcError::Other(_) | IdcError::Conflict(_)),
+            ) => {}
             Some(Err(IdcError::AccessDenied(_))) => denied.push(action.as_str()),
             Some(Err(e @ (IdcError::Throttled(_) | IdcError::Unavailable(_)))) => {
                 unknown.push(format!("{action} ({e})"))

@@ -23,7 +23,11 @@ pub(super) async fn check(config: &Config, checks: &mut Vec<Check>) {
     {
         Ok(client) => client,
         Err(e) => {
-            checks.push(Check::fail("sts", format!("no HTTP client: {e}"), "report a bug"));
+            checks.push(Check::fail(
+                "sts",
+                format!("no HTTP client: {e}"),
+                "report a bug",
+            ));
             return;
         }
     };
@@ -46,11 +50,17 @@ pub(super) async fn check(config: &Config, checks: &mut Vec<Check>) {
             "set identity_center.sts_hosts, or leave it out for the region's own endpoints",
         )
     } else if problems.is_empty() {
-        Check::ok("sts", format!("allow-listed STS answers: {}", answered.join(", ")))
+        Check::ok(
+            "sts",
+            format!("allow-listed STS answers: {}", answered.join(", ")),
+        )
     } else {
         Check::fail(
             "sts",
-            format!("not every allow-listed STS endpoint answers: {}", problems.join("; ")),
+            format!(
+                "not every allow-listed STS endpoint answers: {}",
+                problems.join("; ")
+            ),
             "let the broker reach these hosts over HTTPS (proxy, firewall, VPC endpoint), or \
              correct identity_center.sts_hosts",
         )
@@ -78,7 +88,10 @@ async fn try_endpoint(
         .get(reqwest::header::DATE)
         .and_then(|d| d.to_str().ok())
         .and_then(|d| chrono::DateTime::parse_from_rfc2822(d).ok());
-    let body = response.text().await.map_err(|e| format!("no body ({e})"))?;
+    let body = response
+        .text()
+        .await
+        .map_err(|e| format!("no body ({e})"))?;
     if !body.contains("GetCallerIdentity") && !body.contains("<ErrorResponse") {
         return Err("answered, but not as STS".to_owned());
     }
@@ -94,7 +107,11 @@ fn unix_secs(t: SystemTime) -> f64 {
 }
 
 fn clock_check(max_skew: Duration, skews: &[f64]) -> Check {
-    let Some(worst) = skews.iter().copied().max_by(|a, b| a.abs().total_cmp(&b.abs())) else {
+    let Some(worst) = skews
+        .iter()
+        .copied()
+        .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+    else {
         return Check::warn(
             "clock",
             "no STS answer carried a date to compare the clock with",
@@ -108,9 +125,17 @@ fn clock_check(max_skew: Duration, skews: &[f64]) -> Check {
         if worst >= 0.0 { "ahead of" } else { "behind" }
     );
     if worst.abs() >= max {
-        Check::fail("clock", detail, "synchronise the broker's clock (NTP, chrony)")
+        Check::fail(
+            "clock",
+            detail,
+            "synchronise the broker's clock (NTP, chrony)",
+        )
     } else if worst.abs() >= max / 4.0 {
-        Check::warn("clock", detail, "synchronise the broker's clock (NTP, chrony)")
+        Check::warn(
+            "clock",
+            detail,
+            "synchronise the broker's clock (NTP, chrony)",
+        )
     } else {
         Check::ok("clock", detail)
     }

@@ -5,9 +5,9 @@
 
 use aws_sdk_ssoadmin::types::InstanceStatus;
 
+use super::IdcError;
 use super::aws::{AwsIdentityCenter, IdcInstance, SSO_ADMIN};
 use super::calls::paginate;
-use super::IdcError;
 
 /// What a permission set grants, as Identity Center reports it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

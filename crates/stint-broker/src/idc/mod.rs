@@ -19,8 +19,8 @@ pub use aws::{AwsIdentityCenter, IdcInstance};
 pub use aws_errors::error_kind;
 pub use calls::{AwsCall, CallObserver};
 pub use inspect::PermissionSetGrants;
-pub use probe::ProbeTargets;
 pub use iso_duration::{DurationParseError, parse_iso8601_duration};
+pub use probe::ProbeTargets;
 pub use settings::IdcSettings;
 
 use std::time::Duration;

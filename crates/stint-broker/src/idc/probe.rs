@@ -9,8 +9,8 @@ use aws_sdk_identitystore::types::{AlternateIdentifier, MemberId, UniqueAttribut
 use aws_sdk_ssoadmin::types::{PrincipalType, TargetType};
 use aws_smithy_types::Document;
 
-use super::aws::{AwsIdentityCenter, IDENTITY_STORE, ORGANIZATIONS, SSO_ADMIN};
 use super::IdcError;
+use super::aws::{AwsIdentityCenter, IDENTITY_STORE, ORGANIZATIONS, SSO_ADMIN};
 
 /// A well-formed Identity Store (and request) id that no real user, group or request has.
 const NOBODY: &str = "00000000-0000-4000-8000-000000000000";
@@ -43,14 +43,22 @@ impl AwsIdentityCenter {
         let calls = &self.calls;
         let result = match action {
             "sso:ListInstances" => calls
-                .run(SSO_ADMIN, "ListInstances", self.sso.list_instances().max_results(1).send())
+                .run(
+                    SSO_ADMIN,
+                    "ListInstances",
+                    self.sso.list_instances().max_results(1).send(),
+                )
                 .await
                 .map(drop),
             "sso:ListPermissionSets" => calls
                 .run(
                     SSO_ADMIN,
                     "ListPermissionSets",
-                    self.sso.list_permission_sets().instance_arn(arn).max_results(1).send(),
+                    self.sso
+                        .list_permission_sets()
+                        .instance_arn(arn)
+                        .max_results(1)
+                        .send(),
                 )
                 .await
                 .map(drop),
@@ -58,7 +66,11 @@ impl AwsIdentityCenter {
                 .run(
                     SSO_ADMIN,
                     "DescribePermissionSet",
-                    self.sso.describe_permission_set().instance_arn(arn).permission_set_arn(ps).send(),
+                    self.sso
+                        .describe_permission_set()
+                        .instance_arn(arn)
+                        .permission_set_arn(ps)
+                        .send(),
                 )
                 .await
                 .map(drop),
@@ -165,7 +177,11 @@ impl AwsIdentityCenter {
                 .run(
                     IDENTITY_STORE,
                     "DescribeUser",
-                    self.store.describe_user().identity_store_id(store).user_id(NOBODY).send(),
+                    self.store
+                        .describe_user()
+                        .identity_store_id(store)
+                        .user_id(NOBODY)
+                        .send(),
                 )
                 .await
                 .map(drop),
@@ -173,7 +189,11 @@ impl AwsIdentityCenter {
                 .run(
                     IDENTITY_STORE,
                     "DescribeGroup",
-                    self.store.describe_group().identity_store_id(store).group_id(NOBODY).send(),
+                    self.store
+                        .describe_group()
+                        .identity_store_id(store)
+                        .group_id(NOBODY)
+                        .send(),
                 )
                 .await
                 .map(drop),

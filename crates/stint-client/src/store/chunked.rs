@@ -93,7 +93,8 @@ impl<S: SecretStore> SecretStore for Chunked<S> {
         }
         let parts = split(value, self.max_bytes);
         for (i, part) in parts.iter().enumerate() {
-            self.inner.set(&Self::part_key(key, i + 1), &Secret::new(*part))?;
+            self.inner
+                .set(&Self::part_key(key, i + 1), &Secret::new(*part))?;
         }
         let header = format!("{HEADER}parts={} sha256={}", parts.len(), sha256_hex(value));
         self.inner.set(key, &Secret::new(header))?;

@@ -45,4 +45,3 @@ impl SecretStore for MemoryStore {
         Ok(())
     }
 }
-

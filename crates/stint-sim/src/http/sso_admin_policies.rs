@@ -55,7 +55,11 @@ fn customer_managed(ps: &PermissionSet, input: &Input<'_>) -> Result<Value, AwsE
         .iter()
         .map(|name| json!({ "Name": name, "Path": "/" }))
         .collect();
-    let (page, next) = page(items, input, "ListCustomerManagedPolicyReferencesInPermissionSet")?;
+    let (page, next) = page(
+        items,
+        input,
+        "ListCustomerManagedPolicyReferencesInPermissionSet",
+    )?;
     Ok(json!({ "CustomerManagedPolicyReferences": page, "NextToken": next }))
 }
 

@@ -665,7 +665,11 @@ fn build_permission_sets(
             description: ps.description.as_ref().map(|d| d.get_ref().clone()),
             session_duration: duration,
             policies: super::PermissionSetPolicies {
-                managed: ps.managed_policies.iter().map(|p| p.get_ref().clone()).collect(),
+                managed: ps
+                    .managed_policies
+                    .iter()
+                    .map(|p| p.get_ref().clone())
+                    .collect(),
                 customer_managed: ps
                     .customer_managed_policies
                     .iter()

@@ -27,7 +27,8 @@ use crate::workflow::types::{
 mod sessions;
 mod webhooks;
 
-pub(super) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/postgres/migrations");
+pub(super) static MIGRATOR: sqlx::migrate::Migrator =
+    sqlx::migrate!("src/store/postgres/migrations");
 
 pub struct PostgresStore {
     pool: PgPool,
