@@ -19,6 +19,7 @@ mod auth_login;
 mod auth_logs;
 mod auth_store;
 mod crash_kill9;
+mod doctor;
 mod edge_http;
 mod engine;
 mod engine_sim;

@@ -10,7 +10,7 @@ use stint_sim::{RunningSim, World};
 use tokio::process::Command;
 
 const BIN: &str = env!("CARGO_BIN_EXE_stint-broker");
-const DEMO_POLICY: &str = include_str!("../demo/policies.toml");
+const DEMO_POLICY: &str = include_str!("../../demo/policies.toml");
 
 struct Setup {
     sim: RunningSim,
