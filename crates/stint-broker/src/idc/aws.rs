@@ -21,8 +21,8 @@ use tracing::instrument;
 use super::calls::{CallObserver, Calls, paginate};
 use super::settings::IdcSettings;
 use super::{
-    AssignmentKey, DirectoryGroup, DirectoryUser, IdcError, IdentityCenter, OperationId,
-    OperationStatus, Organization, PermissionSet,
+    AssignmentKey, DirectoryGroup, DirectoryUser, GroupDetails, IdcError, IdentityCenter,
+    MembershipId, MembershipKey, OperationId, OperationStatus, Organization, PermissionSet,
 };
 
 pub(super) const SSO_ADMIN: &str = "sso-admin";
@@ -274,6 +274,26 @@ impl IdentityCenter for AwsIdentityCenter {
     #[instrument(name = "idc.group_members", skip_all, fields(group = %group_name))]
     async fn group_members(&self, group_name: &str) -> Result<Vec<DirectoryUser>, IdcError> {
         self.members_of(group_name).await
+    }
+
+    #[instrument(name = "idc.find_group", skip_all, fields(group = %display_name))]
+    async fn find_group(&self, display_name: &str) -> Result<Option<GroupDetails>, IdcError> {
+        self.group_by_name(display_name).await
+    }
+
+    #[instrument(name = "idc.membership", skip_all, fields(group = %key.group_id, user = %key.user_id))]
+    async fn membership(&self, key: &MembershipKey) -> Result<Option<MembershipId>, IdcError> {
+        self.membership_of(key).await
+    }
+
+    #[instrument(name = "idc.add_membership", skip_all, fields(group = %key.group_id, user = %key.user_id))]
+    async fn add_membership(&self, key: &MembershipKey) -> Result<MembershipId, IdcError> {
+        self.add_to_group(key).await
+    }
+
+    #[instrument(name = "idc.remove_membership", skip_all, fields(group = %key.group_id, user = %key.user_id))]
+    async fn remove_membership(&self, key: &MembershipKey) -> Result<(), IdcError> {
+        self.remove_from_group(key).await
     }
 }
 

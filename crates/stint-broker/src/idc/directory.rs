@@ -217,7 +217,7 @@ impl AwsIdentityCenter {
     }
 }
 
-fn unique_attribute(path: &str, value: &str) -> Result<AlternateIdentifier, IdcError> {
+pub(super) fn unique_attribute(path: &str, value: &str) -> Result<AlternateIdentifier, IdcError> {
     if value.is_empty() {
         return Err(IdcError::Other(format!("cannot look up an empty {path}")));
     }
@@ -231,7 +231,7 @@ fn unique_attribute(path: &str, value: &str) -> Result<AlternateIdentifier, IdcE
 
 /// Turns "this user (or group) does not exist" into `Ok(None)`, leaving every other error,
 /// a missing identity store included, to the usual mapping.
-async fn absent_if_missing<T, E>(
+pub(super) async fn absent_if_missing<T, E>(
     call: impl Future<Output = Result<T, SdkError<E, HttpResponse>>>,
     not_found: impl Fn(&E) -> Option<&ResourceNotFoundException>,
     missing: ResourceType,

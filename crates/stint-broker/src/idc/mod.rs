@@ -10,6 +10,7 @@ mod calls;
 mod directory;
 mod inspect;
 mod iso_duration;
+mod memberships;
 mod org_tree;
 mod permission_sets;
 mod probe;
@@ -68,6 +69,33 @@ pub struct DirectoryUser {
 pub struct DirectoryGroup {
     pub group_id: String,
     pub display_name: String,
+}
+
+/// One person in one Identity Center group: the unit a group grant adds and removes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MembershipKey {
+    pub group_id: String,
+    pub user_id: String,
+}
+
+/// The id Identity Store gives a membership; a membership made again gets a new one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MembershipId(pub String);
+
+/// An identifier a group carries from another identity provider (SCIM provisioning).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExternalId {
+    pub issuer: String,
+    pub id: String,
+}
+
+/// A group as a grant target needs it: its id, and whether an external IdP owns it (that
+/// IdP's next sync may remove a member Stint added).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupDetails {
+    pub group_id: String,
+    pub display_name: String,
+    pub external_ids: Vec<ExternalId>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,4 +212,12 @@ pub trait IdentityCenter: Send + Sync + 'static {
     async fn describe_user(&self, user_id: &str) -> Result<Option<DirectoryUser>, IdcError>;
     async fn user_groups(&self, user_id: &str) -> Result<Vec<DirectoryGroup>, IdcError>;
     async fn group_members(&self, group_name: &str) -> Result<Vec<DirectoryUser>, IdcError>;
+    /// The group with this display name, `None` when there is none.
+    async fn find_group(&self, display_name: &str) -> Result<Option<GroupDetails>, IdcError>;
+    /// The membership's id when the user is in the group now.
+    async fn membership(&self, key: &MembershipKey) -> Result<Option<MembershipId>, IdcError>;
+    /// Adds the user to the group, at once. A user already in it counts as done.
+    async fn add_membership(&self, key: &MembershipKey) -> Result<MembershipId, IdcError>;
+    /// Removes the user from the group, at once. A membership already gone counts as done.
+    async fn remove_membership(&self, key: &MembershipKey) -> Result<(), IdcError>;
 }

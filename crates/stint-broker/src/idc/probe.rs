@@ -1,8 +1,9 @@
 //! One harmless try of each call the broker's role must be allowed, for `stint-broker
 //! doctor`. Reads are made for real (on the baseline permission set and account, the
 //! organization root); lookups and status reads ask for ids that do not exist; the two
-//! writes name a principal that does not exist, which Identity Center refuses (or fails
-//! asynchronously) after checking the caller's permission, so nothing changes. An answer
+//! assignment writes name a principal that does not exist, which Identity Center refuses (or fails
+//! asynchronously) after checking the caller's permission, and the membership writes name
+//! a group and a membership that do not exist, so nothing changes. An answer
 //! other than access denied means the role may make the call.
 
 use aws_sdk_identitystore::types::{AlternateIdentifier, MemberId, UniqueAttribute};
@@ -217,6 +218,44 @@ impl AwsIdentityCenter {
                         .list_group_memberships_for_member()
                         .identity_store_id(store)
                         .member_id(MemberId::UserId(NOBODY.to_owned()))
+                        .send(),
+                )
+                .await
+                .map(drop),
+            "identitystore:GetGroupMembershipId" => calls
+                .run(
+                    IDENTITY_STORE,
+                    "GetGroupMembershipId",
+                    self.store
+                        .get_group_membership_id()
+                        .identity_store_id(store)
+                        .group_id(NOBODY)
+                        .member_id(MemberId::UserId(NOBODY.to_owned()))
+                        .send(),
+                )
+                .await
+                .map(drop),
+            "identitystore:CreateGroupMembership" => calls
+                .run(
+                    IDENTITY_STORE,
+                    "CreateGroupMembership",
+                    self.store
+                        .create_group_membership()
+                        .identity_store_id(store)
+                        .group_id(NOBODY)
+                        .member_id(MemberId::UserId(NOBODY.to_owned()))
+                        .send(),
+                )
+                .await
+                .map(drop),
+            "identitystore:DeleteGroupMembership" => calls
+                .run(
+                    IDENTITY_STORE,
+                    "DeleteGroupMembership",
+                    self.store
+                        .delete_group_membership()
+                        .identity_store_id(store)
+                        .membership_id(NOBODY)
                         .send(),
                 )
                 .await

@@ -25,6 +25,7 @@ mod engine;
 mod engine_sim;
 mod faults;
 mod idc_error_mapping;
+mod idc_memberships;
 mod idc_moto;
 mod idc_sim;
 mod logs_story;

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use stint_broker::idc::{
-    AssignmentKey, DirectoryGroup, DirectoryUser, IdcError, IdentityCenter, OperationId,
-    OperationStatus, Organization, PermissionSet, PrincipalType,
+    AssignmentKey, DirectoryGroup, DirectoryUser, GroupDetails, IdcError, IdentityCenter,
+    MembershipId, MembershipKey, OperationId, OperationStatus, Organization, PermissionSet,
+    PrincipalType,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +31,8 @@ struct Op {
 #[derive(Debug, Default)]
 struct State {
     assignments: BTreeSet<AssignmentKey>,
+    /// Group memberships and their ids; a membership made again gets a new id, as in AWS.
+    memberships: HashMap<MembershipKey, String>,
     ops: HashMap<String, Op>,
     next_op: u64,
     calls: Vec<(String, Option<AssignmentKey>)>,
@@ -354,6 +357,31 @@ impl IdentityCenter for FakeIdc {
 
     async fn group_members(&self, _group_name: &str) -> Result<Vec<DirectoryUser>, IdcError> {
         Ok(Vec::new())
+    }
+
+    async fn find_group(&self, _display_name: &str) -> Result<Option<GroupDetails>, IdcError> {
+        Ok(None)
+    }
+
+    async fn membership(&self, key: &MembershipKey) -> Result<Option<MembershipId>, IdcError> {
+        self.enter("membership", None).await?;
+        Ok(self.lock().memberships.get(key).cloned().map(MembershipId))
+    }
+
+    async fn add_membership(&self, key: &MembershipKey) -> Result<MembershipId, IdcError> {
+        self.enter("add_membership", None).await?;
+        let mut s = self.lock();
+        s.next_op += 1;
+        let fresh = format!("m-{}", s.next_op);
+        Ok(MembershipId(
+            s.memberships.entry(key.clone()).or_insert(fresh).clone(),
+        ))
+    }
+
+    async fn remove_membership(&self, key: &MembershipKey) -> Result<(), IdcError> {
+        self.enter("remove_membership", None).await?;
+        self.lock().memberships.remove(key);
+        Ok(())
     }
 }
 
