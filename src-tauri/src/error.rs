@@ -70,6 +70,7 @@ impl From<Error> for CommandError {
                 ErrorCode::InvalidState => UiErrorCode::InvalidState,
                 ErrorCode::Unavailable
                 | ErrorCode::DirectoryUnavailable
+                | ErrorCode::ActivityUnavailable
                 | ErrorCode::DatabaseReadOnly
                 | ErrorCode::RateLimited
                 | ErrorCode::TimedOut => UiErrorCode::Unreachable,

@@ -114,6 +114,7 @@ impl Model {
                 }
                 Vec::new()
             }
+            EventKind::UsedAfterWindow => self.once(NoticeKind::UsedAfterWindow, r, now),
         }
     }
 

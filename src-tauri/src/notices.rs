@@ -24,6 +24,8 @@ pub enum NoticeKind {
     Failed,
     /// For approvers: a new request to review.
     ToReview,
+    /// For approvers and auditors: a grant's credentials were used after it ended.
+    UsedAfterWindow,
 }
 
 /// One notification to show.
@@ -45,7 +47,7 @@ impl NoticeKind {
             NoticeKind::Active => prefs.active,
             NoticeKind::Expiring => prefs.expiring,
             NoticeKind::Ended | NoticeKind::Revoked | NoticeKind::Failed => prefs.ended,
-            NoticeKind::ToReview => prefs.to_review,
+            NoticeKind::ToReview | NoticeKind::UsedAfterWindow => prefs.to_review,
         }
     }
 }
@@ -132,6 +134,15 @@ impl Notice {
                         .unwrap_or("Identity Center refused the change; Stint keeps trying.")
                 ),
                 View::Access,
+            ),
+            NoticeKind::UsedAfterWindow => (
+                "Used after the window".to_owned(),
+                format!(
+                    "{}'s credentials for {target} were used after access ended at {}. See the request's activity.",
+                    r.requester.display_name,
+                    labels::clock(r.end_at)
+                ),
+                View::Approvals,
             ),
             NoticeKind::ToReview => (
                 "Request to review".to_owned(),

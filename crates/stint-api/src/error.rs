@@ -38,6 +38,9 @@ pub enum ErrorCode {
     /// The broker has not been able to read the Identity Center directory yet (it is
     /// starting, or Identity Center is throttling it); what does not need it still works.
     DirectoryUnavailable,
+    /// The organization trail could not be read (CloudWatch Logs failed, refused the
+    /// broker, or took too long); the activity is unknown, not empty.
+    ActivityUnavailable,
     /// The broker's database refuses writes (read-only or full); reads still work.
     DatabaseReadOnly,
     /// Anything else; the broker logged the cause.
@@ -61,6 +64,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => 429,
             ErrorCode::Unavailable
             | ErrorCode::DirectoryUnavailable
+            | ErrorCode::ActivityUnavailable
             | ErrorCode::DatabaseReadOnly => 503,
             ErrorCode::Internal => 500,
         }
@@ -83,6 +87,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::Unavailable => "unavailable",
             ErrorCode::DirectoryUnavailable => "directory_unavailable",
+            ErrorCode::ActivityUnavailable => "activity_unavailable",
             ErrorCode::DatabaseReadOnly => "database_read_only",
             ErrorCode::Internal => "internal",
         }
@@ -143,6 +148,7 @@ mod tests {
             ErrorCode::RateLimited,
             ErrorCode::Unavailable,
             ErrorCode::DirectoryUnavailable,
+            ErrorCode::ActivityUnavailable,
             ErrorCode::DatabaseReadOnly,
             ErrorCode::Internal,
         ] {

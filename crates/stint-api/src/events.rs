@@ -12,6 +12,9 @@ pub enum EventKind {
     RequestChanged,
     /// A new request the caller may approve, or one they could approve that was decided.
     ApprovalChanged,
+    /// The organization trail shows a grant's credentials used after its window ended:
+    /// sent to the request's approvers, auditors and admins.
+    UsedAfterWindow,
 }
 
 /// One `data:` payload of the `/v1/events` server-sent-events stream. The SSE `id` is

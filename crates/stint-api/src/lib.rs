@@ -5,6 +5,7 @@
 //! durations are whole seconds. Nothing here knows about HTTP, storage or AWS SDKs.
 #![forbid(unsafe_code)]
 
+mod activity;
 mod admin;
 mod audit;
 mod error;
@@ -15,6 +16,7 @@ mod request;
 pub mod routes;
 pub mod rules;
 
+pub use activity::{ActivityEvent, ActivityPage, ActivityQuery};
 pub use admin::{Health, PolicySummary};
 pub use audit::{AuditEvent, AuditQuery, AuditVerification};
 pub use error::{ApiError, ErrorCode};

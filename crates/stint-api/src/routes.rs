@@ -28,6 +28,9 @@ pub const REVOKE: &str = "/v1/requests/{id}/revoke";
 pub const EXTEND: &str = "/v1/requests/{id}/extend";
 /// `GET` → [`crate::ApproverExplanation`].
 pub const APPROVERS: &str = "/v1/requests/{id}/approvers";
+/// `GET` with [`crate::ActivityQuery`] → [`crate::ActivityPage`]: the CloudTrail events of
+/// the request's role session (same visibility as the request).
+pub const ACTIVITY: &str = "/v1/requests/{id}/activity";
 /// `GET` with [`crate::GrantsQuery`] → `Page<Grant>`: active grants (the caller's; all for
 /// auditors and admins with `scope=all`).
 pub const GRANTS: &str = "/v1/grants";
@@ -68,6 +71,7 @@ pub const ENDPOINTS: &[(&str, &str)] = &[
     ("POST", REVOKE),
     ("POST", EXTEND),
     ("GET", APPROVERS),
+    ("GET", ACTIVITY),
     ("GET", GRANTS),
     ("GET", EXPLAIN),
     ("GET", AUDIT),

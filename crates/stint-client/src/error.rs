@@ -155,6 +155,7 @@ impl Error {
                 | ErrorCode::SelfApproval => ErrorKind::Forbidden,
                 ErrorCode::Unavailable
                 | ErrorCode::DirectoryUnavailable
+                | ErrorCode::ActivityUnavailable
                 | ErrorCode::DatabaseReadOnly
                 | ErrorCode::RateLimited
                 | ErrorCode::TimedOut => ErrorKind::Unreachable,

@@ -63,6 +63,17 @@ impl AppError {
         }
     }
 
+    /// The trail could not be read: the message says why and what to do; the cause is
+    /// logged.
+    pub fn activity_unavailable(message: impl Into<String>, cause: impl std::fmt::Display) -> Self {
+        Self {
+            code: ErrorCode::ActivityUnavailable,
+            message: message.into(),
+            cause: Some(cause.to_string()),
+            status: None,
+        }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self {
             code: ErrorCode::Internal,

@@ -25,8 +25,8 @@ use super::error::AppError;
 use super::state::AppState;
 use crate::audit::AuditFilter;
 use crate::auth::AuthError;
-use crate::workflow::RequestChange;
 use crate::workflow::types::RequestId;
+use crate::workflow::{ACTIVITY_AFTER_WINDOW, RequestChange};
 
 /// Audit event kinds an approver is told about.
 const APPROVAL_KINDS: [&str; 8] = [
@@ -103,6 +103,9 @@ fn follow(
         // Per request, the last seq this stream looked at: an approver's event is decided
         // on every audit event since then, not only the latest.
         let mut seen: HashMap<RequestId, i64> = HashMap::new();
+        // Per request, the last seq looked at for use after the window (approvers,
+        // auditors and admins), so each finding is told once.
+        let mut flagged: HashMap<RequestId, i64> = HashMap::new();
         loop {
             tokio::select! {
                 _ = shutdown.cancelled() => break,
@@ -139,6 +142,24 @@ fn follow(
                         } else {
                             after
                         };
+                        let watcher = !viewer.is_requester(request)
+                            && (viewer.sees_everything() || viewer.is_approver_of(request));
+                        if watcher {
+                            let since = flagged.insert(request.id, change.seq).unwrap_or(after);
+                            match used_after_window(&state, &change, since).await {
+                                Ok(true) => {
+                                    if let Some(event) = sse_event(&change, EventKind::UsedAfterWindow) {
+                                        yield Ok(event);
+                                    }
+                                    continue;
+                                }
+                                Ok(false) => {}
+                                Err(e) => {
+                                    tracing::warn!(error = %e, "event stream ended: cannot read the audit log");
+                                    break;
+                                }
+                            }
+                        }
                         match relevance(&state, &viewer, &change, since).await {
                             Ok(Some(kind)) => {
                                 if let Some(event) = sse_event(&change, kind) {
@@ -186,6 +207,26 @@ async fn relevance(
         .filter(|e| e.seq <= change.seq)
         .any(|e| APPROVAL_KINDS.contains(&e.kind.as_str()));
     Ok(decided.then_some(EventKind::ApprovalChanged))
+}
+
+/// Whether a finding of use after the window was recorded about the request in
+/// `(since, change.seq]`.
+async fn used_after_window(
+    state: &AppState,
+    change: &RequestChange,
+    since: i64,
+) -> Result<bool, crate::workflow::EngineError> {
+    let events = state
+        .engine()
+        .audit(AuditFilter {
+            request_id: Some(change.request.id),
+            kind: Some(ACTIVITY_AFTER_WINDOW.to_owned()),
+            after: Some(since),
+            limit: 1000,
+            ..AuditFilter::default()
+        })
+        .await?;
+    Ok(events.iter().any(|e| e.seq <= change.seq))
 }
 
 fn sse_event(change: &RequestChange, kind: EventKind) -> Option<Event> {

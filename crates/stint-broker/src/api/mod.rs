@@ -34,7 +34,7 @@ use axum::routing::{get, post};
 use stint_api::routes;
 use tokio::net::TcpListener;
 
-use handlers::{actions, admin, audit, explain, grants, me, ops, requests};
+use handlers::{actions, activity, admin, audit, explain, grants, me, ops, requests};
 
 /// Every route this module serves, with the API's middleware. The authentication routes
 /// come from `auth::routes`; pass them to [`router_with`] so they share the middleware.
@@ -56,6 +56,7 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
         .route(routes::REVOKE, post(actions::revoke))
         .route(routes::EXTEND, post(actions::extend))
         .route(routes::APPROVERS, get(requests::approvers))
+        .route(routes::ACTIVITY, get(activity::activity))
         .route(routes::GRANTS, get(grants::list))
         .route(routes::EXPLAIN, get(explain::explain))
         .route(routes::AUDIT, get(audit::events))

@@ -9,7 +9,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::events;
-use super::handlers::{actions, admin, audit, explain, grants, me, ops, requests};
+use super::handlers::{actions, activity, admin, audit, explain, grants, me, ops, requests};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +29,7 @@ use super::handlers::{actions, admin, audit, explain, grants, me, ops, requests}
         requests::list,
         requests::get,
         requests::approvers,
+        activity::activity,
         actions::approve,
         actions::reject,
         actions::cancel,

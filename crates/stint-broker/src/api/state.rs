@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::directory::Directory;
 use super::metrics::ApiMetrics;
+use crate::activity::ActivitySource;
 use crate::auth::CallerResolver;
 use crate::clock::SharedClock;
 use crate::idc::IdentityCenter;
@@ -56,6 +57,8 @@ pub(super) struct Inner {
     pub metrics: Arc<ApiMetrics>,
     pub shutdown: CancellationToken,
     pub events: EventSettings,
+    /// The organization trail.
+    pub activity: Arc<dyn ActivitySource>,
     /// One policy reload at a time (SIGHUP and the admin endpoint may race).
     pub reloading: tokio::sync::Mutex<()>,
 }
@@ -70,6 +73,8 @@ pub struct AppParts {
     pub resolver: Arc<dyn CallerResolver>,
     pub clock: SharedClock,
     pub events: EventSettings,
+    /// The organization trail (`activity::NoActivity` when it is not configured).
+    pub activity: Arc<dyn ActivitySource>,
     /// Event streams end when this is cancelled, so a graceful shutdown is not held open
     /// by clients that never hang up.
     pub shutdown: CancellationToken,
@@ -88,9 +93,14 @@ impl AppState {
                 metrics: Arc::new(ApiMetrics::default()),
                 shutdown: parts.shutdown,
                 events: parts.events,
+                activity: parts.activity,
                 reloading: tokio::sync::Mutex::new(()),
             }),
         }
+    }
+
+    pub fn activity(&self) -> &Arc<dyn ActivitySource> {
+        &self.inner.activity
     }
 
     pub fn engine(&self) -> &Engine {

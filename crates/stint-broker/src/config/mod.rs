@@ -2,6 +2,7 @@
 //! environment variables (see [`env`] for the mapping). `stint-broker default-config`
 //! prints [`EXAMPLE`], an annotated file with every key.
 
+mod activity;
 mod duration;
 pub mod env;
 mod http;
@@ -18,6 +19,7 @@ use url::Url;
 
 use crate::policy::source::{self, SourceMap};
 
+pub use activity::ActivityConfig;
 pub use http::{HttpConfig, IpRange, SignInLimits};
 pub use secret::{DatabaseUrl, Secret};
 pub use sts::{StsEndpoint, default_sts_hosts};
@@ -56,6 +58,8 @@ pub struct Config {
     pub http: HttpConfig,
     /// How often `POST /v1/auth/aws` may be tried.
     pub sign_in_limits: SignInLimits,
+    /// Session activity from the organization trail.
+    pub activity: ActivityConfig,
     /// The folder relative paths are resolved against (the config file's).
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -112,6 +116,7 @@ impl Default for Config {
             identity_center: IdentityCenterConfig::default(),
             http: HttpConfig::default(),
             sign_in_limits: SignInLimits::default(),
+            activity: ActivityConfig::default(),
             base_dir: PathBuf::new(),
         }
     }
@@ -354,7 +359,45 @@ impl Config {
         );
         self.http.problems(&mut bad);
         self.sign_in_limits.problems(&mut bad);
+        self.activity_problems(&mut bad);
         out
+    }
+
+    fn activity_problems(&self, bad: &mut impl FnMut(&[&'static str], String)) {
+        let a = &self.activity;
+        if let Some(group) = &a.log_group {
+            // CloudWatch Logs' own rule for log group names.
+            let ok = !group.is_empty()
+                && group.len() <= 512
+                && group
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_-/.#".contains(c));
+            if !ok {
+                bad(
+                    &["activity", "log_group"],
+                    format!(
+                        "\"{group}\" is not a CloudWatch Logs log group name (1-512 of a-z, A-Z, 0-9, _ - / . #); name the organization trail's log group, or remove the key to turn activity off"
+                    ),
+                );
+            }
+        }
+        if let Some(region) = a.region.as_deref().filter(|r| !is_region(r)) {
+            bad(
+                &["activity", "region"],
+                format!("\"{region}\" is not an AWS region name such as \"us-east-1\""),
+            );
+        }
+        range(bad, &["activity", "query_timeout"], a.query_timeout, 1, 600);
+        range(bad, &["activity", "delivery_lag"], a.delivery_lag, 0, 86400);
+        if !a.watch_interval.is_zero() {
+            range(
+                bad,
+                &["activity", "watch_interval"],
+                a.watch_interval,
+                10,
+                86400,
+            );
+        }
     }
 
     /// The value clients sign into the `x-stint-broker` header.
@@ -446,6 +489,11 @@ pub fn schema() -> toml::Table {
             identity_store_id: Some(String::new()),
             start_url: Some(String::new()),
             ..IdentityCenterConfig::default()
+        },
+        activity: ActivityConfig {
+            log_group: Some(String::new()),
+            region: Some(String::new()),
+            ..ActivityConfig::default()
         },
         http: HttpConfig {
             tls_cert_file: Some(PathBuf::new()),

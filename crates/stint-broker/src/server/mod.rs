@@ -16,6 +16,7 @@ use aws_config::{BehaviorVersion, Region};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
+use crate::activity::{ActivitySource, LogsInsightsActivity, NoActivity};
 use crate::api::{self, AppParts, AppState, Directory, DirectorySnapshot, EventSettings};
 use crate::auth::{self, AuthSettings, AuthState, Authenticator, CallerResolver, StsClient};
 use crate::clock::{SharedClock, SystemClock};
@@ -109,6 +110,8 @@ pub struct Broker {
     authenticator: Arc<Authenticator>,
     notifier: Notifier,
     edge: Edge,
+    /// How often ended grants are checked for use after the window; `None`: never.
+    activity_watch: Option<Duration>,
 }
 
 impl std::fmt::Debug for Broker {
@@ -139,6 +142,29 @@ pub async fn sdk_config(config: &Config) -> aws_config::SdkConfig {
         .region(Region::new(config.identity_center.region.clone()))
         .load()
         .await
+}
+
+/// The session activity source `[activity]` names: Logs Insights over the trail's log
+/// group in its region, or [`NoActivity`] when no log group is set.
+pub async fn activity_source(config: &Config) -> Arc<dyn ActivitySource> {
+    let a = &config.activity;
+    let Some(log_group) = &a.log_group else {
+        return Arc::new(NoActivity);
+    };
+    let region = a
+        .region
+        .clone()
+        .unwrap_or_else(|| config.identity_center.region.clone());
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new(region))
+        .load()
+        .await;
+    Arc::new(LogsInsightsActivity::new(
+        &sdk,
+        log_group,
+        a.query_timeout,
+        a.delivery_lag,
+    ))
 }
 
 async fn with_retries<T, F, Fut>(what: &str, mut call: F) -> Result<T, IdcError>
@@ -281,6 +307,7 @@ impl Broker {
             resolver,
             clock,
             events: EventSettings::default(),
+            activity: activity_source(config).await,
             shutdown: shutdown.clone(),
         });
         state
@@ -331,6 +358,9 @@ impl Broker {
             authenticator,
             notifier,
             edge,
+            activity_watch: (config.activity.log_group.is_some()
+                && !config.activity.watch_interval.is_zero())
+            .then_some(config.activity.watch_interval),
         })
     }
 }

@@ -10,6 +10,7 @@ use futures::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::{Broker, SESSION_PURGE_EVERY, SHUTDOWN_GRACE, ServeError};
+use crate::activity::watch::Watch;
 use crate::api::{self, AppState};
 use crate::edge::{self, TlsFiles};
 
@@ -31,6 +32,7 @@ impl Broker {
             authenticator,
             notifier,
             edge,
+            activity_watch,
         } = self;
         let tls = edge.tls.clone();
         tracing::info!(url = %ready.url, "serving");
@@ -62,6 +64,14 @@ impl Broker {
                     .await;
             })
         };
+        let watch = activity_watch.map(|every| {
+            let watch = Watch::new(
+                engine.clone(),
+                state.activity().clone(),
+                state.clock().clone(),
+            );
+            tokio::spawn(watch.run(every, token.clone().cancelled_owned()))
+        });
         let refusals = {
             let stop = token.clone();
             let every = authenticator.settings().sign_in_limits.refusal_interval;
@@ -102,6 +112,9 @@ impl Broker {
             let _ = reloader.await;
             let _ = purger.await;
             let _ = refusals.await;
+            if let Some(watch) = watch {
+                let _ = watch.await;
+            }
             let _ = webhooks.await;
             (server, scheduler)
         })

@@ -11,7 +11,7 @@ use crate::workflow::types::{Request, State};
 
 /// Audit event kinds about requests that are delivered. Steps in between (`activating`,
 /// `ending`, Identity Center calls and retries) are not: they are the broker's business.
-pub const REQUEST_KINDS: [&str; 17] = [
+pub const REQUEST_KINDS: [&str; 18] = [
     "requested",
     "auto_approved",
     "approved",
@@ -29,6 +29,8 @@ pub const REQUEST_KINDS: [&str; 17] = [
     "extension_requested",
     "extension_approved",
     "extension_rejected",
+    // Use of the grant's credentials after its window, seen in the organization trail.
+    "activity_after_window",
 ];
 
 /// The JSON body of one delivery. Field names are camelCase, like the rest of the API.

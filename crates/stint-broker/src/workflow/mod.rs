@@ -6,6 +6,7 @@
 //! the policy. Everything it decides is committed, with its audit events, before anything
 //! is done about it, so a crash at any point resumes from the database.
 
+mod after_window;
 pub(crate) mod backoff;
 mod changes;
 mod commands;
@@ -20,6 +21,7 @@ mod settle;
 pub mod types;
 mod wire;
 
+pub use after_window::ACTIVITY_AFTER_WINDOW;
 pub use changes::RequestChange;
 pub use commands::{ApprovalDecision, NewGrant};
 pub use error::EngineError;

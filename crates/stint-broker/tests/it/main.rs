@@ -5,6 +5,7 @@
 //! process-wide state (the tracing subscriber, environment variables) run alone in a child
 //! process: see `support::own_process`.
 
+mod activity;
 mod api_authz;
 mod api_events;
 mod api_free_text;

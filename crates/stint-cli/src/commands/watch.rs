@@ -29,6 +29,10 @@ pub async fn watch(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                 let whose = match event.kind {
                     EventKind::RequestChanged => "your request".to_owned(),
                     EventKind::ApprovalChanged => format!("{}'s request", r.requester.user_name),
+                    EventKind::UsedAfterWindow => format!(
+                        "ALERT: credentials of {}'s request used after it ended (stint activity {}):",
+                        r.requester.user_name, r.id
+                    ),
                 };
                 let line = format!(
                     "{whose} {} for {}/{} is {}",

@@ -2,6 +2,7 @@
 //! and converts to the wire types.
 
 pub mod actions;
+pub mod activity;
 pub mod admin;
 pub mod audit;
 pub mod explain;

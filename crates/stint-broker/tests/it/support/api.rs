@@ -16,6 +16,7 @@ use futures::StreamExt;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use stint_api::{AccessRequest, BrokerEvent};
+use stint_broker::activity::{ActivitySource, LogsInsightsActivity, NoActivity};
 use stint_broker::api::{self, AppParts, AppState, Directory, DirectorySnapshot, EventSettings};
 use stint_broker::auth::{AuthError, Caller, CallerResolver};
 use stint_broker::clock::Clock;
@@ -89,6 +90,9 @@ pub struct Options {
     pub faults: ApiFaults,
     pub reconcile_interval: Duration,
     pub events: EventSettings,
+    /// Read session activity from the simulator's trail through Logs Insights, each
+    /// reading within this deadline; `None`: activity is not configured.
+    pub activity_timeout: Option<Duration>,
 }
 
 impl Default for Options {
@@ -101,6 +105,7 @@ impl Default for Options {
                 keep_alive: Duration::from_secs(1),
                 session_check: Duration::from_millis(300),
             },
+            activity_timeout: None,
         }
     }
 }
@@ -132,6 +137,10 @@ pub struct Api {
     pub resolver: Arc<TestResolver>,
     pub http: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The activity source the API reads (the simulator's trail, or none).
+    pub activity: Arc<dyn ActivitySource>,
+    /// Every CloudWatch Logs operation the activity adapter called, in order.
+    pub logs_calls: Arc<Mutex<Vec<&'static str>>>,
     stop: CancellationToken,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -205,6 +214,23 @@ impl Api {
             sessions: Mutex::new(HashMap::new()),
             clock: clock.clone(),
         });
+        let logs_calls: Arc<Mutex<Vec<&'static str>>> = Arc::default();
+        let activity: Arc<dyn ActivitySource> = match options.activity_timeout {
+            None => Arc::new(NoActivity),
+            Some(timeout) => {
+                let calls = logs_calls.clone();
+                let trail = sim.world().cloudtrail();
+                Arc::new(
+                    LogsInsightsActivity::new(
+                        &sdk,
+                        &trail.log_group,
+                        timeout,
+                        trail.delivery_delay,
+                    )
+                    .with_observer(move |call| calls.lock().unwrap().push(call.operation)),
+                )
+            }
+        };
         let stop = CancellationToken::new();
         let state = AppState::new(AppParts {
             engine: engine.clone(),
@@ -219,6 +245,7 @@ impl Api {
             resolver: resolver.clone() as Arc<dyn CallerResolver>,
             clock: Arc::new(clock.clone()),
             events: options.events.clone(),
+            activity: activity.clone(),
             shutdown: stop.clone(),
         });
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -253,6 +280,8 @@ impl Api {
                 .build()
                 .unwrap(),
             dir,
+            activity,
+            logs_calls,
             stop,
             tasks,
         }
