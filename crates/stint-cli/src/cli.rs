@@ -82,6 +82,8 @@ pub enum Command {
     Console(ConsoleArgs),
     /// Follow request events as they happen.
     Watch(JsonArg),
+    /// What was done with a grant: its CloudTrail events, calls after its window marked.
+    Activity(ActivityArgs),
     /// Credentials in the AWS SDKs' credential_process format (use in ~/.aws/config).
     CredentialProcess(TargetArg),
     /// Named profiles in the AWS CLI's files.
@@ -128,6 +130,15 @@ pub struct LoginArgs {
 
 #[derive(Debug, Args)]
 pub struct JsonArg {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ActivityArgs {
+    /// The request id.
+    pub id: i64,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

@@ -272,6 +272,15 @@ fn table() -> Vec<Row> {
             None,
             signed_in(ok(200)),
         ),
+        // A pending request has no activity yet: 200 and an empty page whatever the trail.
+        row(
+            "GET",
+            routes::ACTIVITY,
+            "",
+            Pending,
+            None,
+            signed_in(ok(200)),
+        ),
         row("GET", routes::GRANTS, "", Nothing, None, signed_in(ok(200))),
         row("GET", routes::GRANTS, "?scope=all", Nothing, None, AUDITORS),
         row(

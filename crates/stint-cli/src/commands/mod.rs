@@ -2,6 +2,7 @@
 //! the client core, and prints.
 
 mod access;
+mod activity;
 mod configure;
 mod creds;
 mod login;
@@ -51,6 +52,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::CredentialProcess(args) => creds::credential_process(&stint, args).await,
         Command::Console(args) => creds::console(&stint, args).await,
         Command::Watch(args) => watch::watch(&stint, args.json).await,
+        Command::Activity(args) => activity::activity(&stint, args).await,
         Command::Profile(ProfileCommand::Write { name, target }) => {
             profiles::write(&stint, &name, &target).await
         }

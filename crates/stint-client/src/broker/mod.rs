@@ -2,6 +2,7 @@
 //! session (from `POST /v1/auth/aws`) lives in the keyring, is renewed before it expires,
 //! and a 401 `unauthenticated` makes the client authenticate again once and retry.
 
+mod activity;
 mod checks;
 mod events;
 mod requests;
