@@ -22,7 +22,9 @@ pub async fn activity(stint: &Stint, args: ActivityArgs) -> Result<ExitCode> {
 }
 
 fn seconds(t: DateTime<Utc>) -> String {
-    t.with_timezone(&Local).format("%Y-%m-%d %H:%M:%S").to_string()
+    t.with_timezone(&Local)
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string()
 }
 
 fn row(e: &ActivityEvent) -> Vec<String> {
@@ -58,7 +60,15 @@ pub fn render(id: i64, page: &ActivityPage) -> String {
     } else {
         let rows: Vec<Vec<String>> = page.items.iter().map(row).collect();
         out.push_str(&output::table(
-            &["TIME", "SERVICE", "EVENT", "REGION", "SOURCE IP", "RESULT", ""],
+            &[
+                "TIME",
+                "SERVICE",
+                "EVENT",
+                "REGION",
+                "SOURCE IP",
+                "RESULT",
+                "",
+            ],
             &rows,
         ));
         out.push('\n');
@@ -67,7 +77,11 @@ pub fn render(id: i64, page: &ActivityPage) -> String {
         out.push_str(&format!(
             "{} event{} after the window ended: the grant's credentials were still valid.\n",
             page.after_window_count,
-            if page.after_window_count == 1 { "" } else { "s" }
+            if page.after_window_count == 1 {
+                ""
+            } else {
+                "s"
+            }
         ));
     }
     out.push_str(&format!(
@@ -76,7 +90,9 @@ pub fn render(id: i64, page: &ActivityPage) -> String {
         output::span(chrono::Duration::seconds(i64::from(page.delivery_lag_secs))),
     ));
     if page.next_cursor.is_some() {
-        out.push_str("More events than shown: ask the API (GET /v1/requests/ID/activity) with the cursor.\n");
+        out.push_str(
+            "More events than shown: ask the API (GET /v1/requests/ID/activity) with the cursor.\n",
+        );
     }
     out
 }
