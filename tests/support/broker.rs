@@ -34,6 +34,11 @@ pub struct Broker {
 }
 
 pub async fn start_broker(bin: &Path, sim: &RunningSim) -> Broker {
+    start_broker_with(bin, sim, "").await
+}
+
+/// [`start_broker`] with `extra` appended to the config file (more tables).
+pub async fn start_broker_with(bin: &Path, sim: &RunningSim, extra: &str) -> Broker {
     let dir = tempfile::tempdir().unwrap();
     let config = format!(
         r#"
@@ -51,6 +56,7 @@ identity_store_id = "{store}"
 start_url = "{start}"
 baseline_account = "222222222222"
 sts_hosts = ["{sim}"]
+{extra}
 "#,
         db = dir.path().join("stint.db").display(),
         policy = PathBuf::from(

@@ -43,12 +43,15 @@ pub struct Env {
 
 /// `None` (after a loud message) when no Secret Service is reachable.
 pub async fn env() -> Option<Env> {
+    env_in(World::demo()).await
+}
+
+/// [`env`] in another world (the demo's with a change, say).
+pub async fn env_in(world: World) -> Option<Env> {
     if !keyring_available() {
         return None;
     }
-    let sim = stint_sim::spawn(World::demo())
-        .await
-        .expect("simulator starts");
+    let sim = stint_sim::spawn(world).await.expect("simulator starts");
     let home = tempfile::tempdir().unwrap();
     let session = format!(
         "t{}{}",
