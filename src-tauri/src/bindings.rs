@@ -24,6 +24,7 @@ fn generate(dir: &Path) {
     // Wire types the window sends or receives as they are.
     stint_api::CreateRequest::export_all_to(dir).unwrap();
     stint_api::EligibleAccess::export_all_to(dir).unwrap();
+    stint_api::ActivityPage::export_all_to(dir).unwrap();
     // The rules the broker enforces, as values: the form's bounds come from here.
     stint_api::rules::Limits::export_all_to(dir).unwrap();
     let limits = serde_json::to_string_pretty(&stint_api::rules::LIMITS).unwrap();

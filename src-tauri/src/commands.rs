@@ -1,7 +1,7 @@
 //! The window's commands: one line each into [`Service`]. The list is mirrored in
 //! `src-tauri/permissions/window.toml`, which is what the window may call.
 
-use stint_api::{AccessRequest, CreateRequest, EligibleAccess};
+use stint_api::{AccessRequest, ActivityPage, CreateRequest, EligibleAccess};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -51,6 +51,13 @@ pub async fn create_request(
 #[tauri::command]
 pub async fn request_detail(service: State<'_, Service>, id: i64) -> CommandResult<AccessRequest> {
     service.request(id).await
+}
+
+/// The CloudTrail events of the request's role session (503 from the broker when its
+/// trail cannot be read arrives as `unreachable`).
+#[tauri::command]
+pub async fn request_activity(service: State<'_, Service>, id: i64) -> CommandResult<ActivityPage> {
+    service.activity(id).await
 }
 
 #[tauri::command]

@@ -74,6 +74,7 @@ pub fn run() -> anyhow::Result<()> {
             commands::eligibility,
             commands::create_request,
             commands::request_detail,
+            commands::request_activity,
             commands::approve,
             commands::reject,
             commands::cancel_request,

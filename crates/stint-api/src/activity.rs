@@ -50,8 +50,9 @@ pub struct ActivityPage {
     /// CloudTrail delivers events late: those of the last this-many seconds before
     /// `asOf` may not be here yet.
     pub delivery_lag_secs: u32,
-    /// The role session the events belong to:
-    /// `arn:aws:sts::<account>:assumed-role/AWSReservedSSO_<permission set>_*/<user>`.
+    /// The role session the events belong to: the session ARN
+    /// (`arn:aws:sts::<account>:assumed-role/AWSReservedSSO_<permission set>_<suffix>/<user>`)
+    /// with Identity Center's random suffix written as `*`.
     pub role_session: String,
     /// The window's start; absent when the request never became active.
     pub window_start: Option<DateTime<Utc>>,

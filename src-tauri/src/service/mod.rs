@@ -4,6 +4,7 @@
 //! are one-line calls into it.
 
 mod actions;
+mod activity;
 mod session;
 mod settings;
 mod stream;

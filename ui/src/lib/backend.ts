@@ -4,6 +4,7 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AccessRequest } from "./bindings/AccessRequest";
+import type { ActivityPage } from "./bindings/ActivityPage";
 import type { BrokerProbe } from "./bindings/BrokerProbe";
 import type { Copied } from "./bindings/Copied";
 import type { CopyFormat } from "./bindings/CopyFormat";
@@ -47,6 +48,7 @@ export const backend = {
   eligibility: () => call<EligibleAccess[]>("eligibility"),
   createRequest: (request: CreateRequest) => call<AccessRequest>("create_request", { request }),
   requestDetail: (id: number) => call<AccessRequest>("request_detail", { id }),
+  requestActivity: (id: number) => call<ActivityPage>("request_activity", { id }),
   approve: (id: number, comment: string | null) => call<AccessRequest>("approve", { id, comment }),
   reject: (id: number, comment: string) => call<AccessRequest>("reject", { id, comment }),
   cancel: (id: number) => call<AccessRequest>("cancel_request", { id }),
