@@ -8,7 +8,9 @@ use std::sync::{Arc, RwLock};
 
 use chrono::{DateTime, Utc};
 
-use crate::idc::{DirectoryUser, IdcError, IdentityCenter, Organization, PermissionSet};
+use crate::idc::{
+    DirectoryUser, GroupDetails, IdcError, IdentityCenter, Organization, PermissionSet,
+};
 use crate::policy::{GroupDirectory, ResolvedPolicy};
 
 #[derive(Debug, Clone, Default)]
@@ -48,6 +50,29 @@ pub async fn fetch_organization(
     let organization = idc.organization().await?;
     let permission_sets = idc.permission_sets().await?;
     Ok((organization, permission_sets))
+}
+
+/// The grantable groups named in `names`, as Identity Center describes them. A name it does
+/// not have is left out: resolving the policy then names the line that names it.
+pub async fn fetch_grantable_groups(
+    idc: &dyn IdentityCenter,
+    names: &[String],
+) -> Result<Vec<GroupDetails>, IdcError> {
+    let mut found = Vec::new();
+    for name in names {
+        if let Some(group) = idc.find_group(name).await? {
+            found.push(group);
+        }
+    }
+    Ok(found)
+}
+
+/// The grantable groups a policy file names, read from the file (a file that does not
+/// parse names none; loading it reports why).
+pub fn grantable_group_names_in(path: &std::path::Path) -> Vec<String> {
+    crate::policy::Policy::load(path)
+        .map(|parsed| parsed.policy.grantable_group_names())
+        .unwrap_or_default()
 }
 
 pub async fn fetch_members(

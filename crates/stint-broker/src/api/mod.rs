@@ -19,7 +19,8 @@ mod reload;
 mod state;
 
 pub use directory::{
-    Directory, DirectorySnapshot, approver_groups, fetch_members, fetch_organization,
+    Directory, DirectorySnapshot, approver_groups, fetch_grantable_groups, fetch_members,
+    fetch_organization, grantable_group_names_in,
 };
 pub use error::AppError;
 pub use metrics::{ApiMetrics, ExtraMetrics};

@@ -5,7 +5,10 @@
 
 use serde_json::json;
 
-use super::directory::{DirectorySnapshot, approver_groups, fetch_members, fetch_organization};
+use super::directory::{
+    DirectorySnapshot, approver_groups, fetch_grantable_groups, fetch_members, fetch_organization,
+    grantable_group_names_in,
+};
 use super::state::AppState;
 use crate::idc::IdcError;
 use crate::policy::{LoadSummary, ReloadError};
@@ -35,7 +38,18 @@ impl AppState {
                 return Err(e.into());
             }
         };
-        let summary = match self.policy().reload(&organization, &permission_sets) {
+        let names = grantable_group_names_in(self.policy().path());
+        let groups = match fetch_grantable_groups(idc, &names).await {
+            Ok(found) => found,
+            Err(e) => {
+                self.metrics().policy_loaded(None);
+                return Err(e.into());
+            }
+        };
+        let summary = match self
+            .policy()
+            .reload(&organization, &permission_sets, &groups)
+        {
             Ok(summary) => summary,
             Err(e) => {
                 self.metrics().policy_loaded(None);
@@ -68,7 +82,12 @@ impl AppState {
     pub async fn refresh_directory(&self) -> Result<(), IdcError> {
         let _one_at_a_time = self.inner.reloading.lock().await;
         let (organization, permission_sets) = fetch_organization(self.inner.idc.as_ref()).await?;
-        if let Err(e) = self.policy().refresh(&organization, &permission_sets) {
+        let names = self.policy().current().policy.grantable_group_names();
+        let groups = fetch_grantable_groups(self.inner.idc.as_ref(), &names).await?;
+        if let Err(e) = self
+            .policy()
+            .refresh(&organization, &permission_sets, &groups)
+        {
             tracing::error!(
                 problems = %e,
                 "the policy no longer resolves against the organization; the previous resolution stays in force until the policy file is fixed and reloaded"

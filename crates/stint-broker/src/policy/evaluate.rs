@@ -149,6 +149,29 @@ pub struct Decision {
     pub approval_timeout: Duration,
 }
 
+/// The terms of a decision, whatever the kind of target: see [`Decision`], whose fields
+/// these are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Terms {
+    pub duration: Duration,
+    pub max_duration: Duration,
+    pub rule: RuleId,
+    pub matched: Vec<RuleId>,
+    pub approval_required: bool,
+    pub approval_rules: Vec<RuleId>,
+    pub approver_groups: Vec<String>,
+    pub approvers: Vec<String>,
+    pub approval_timeout: Duration,
+}
+
+/// How refusals name what was asked for.
+pub(crate) struct Target {
+    /// "PowerUserAccess in prod", "membership of oncall-admins".
+    pub label: String,
+    /// What an approval rule would be added for: "account", "group".
+    pub scope_word: &'static str,
+}
+
 /// Why someone may not approve a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApprovalRefusal {
@@ -220,7 +243,7 @@ pub struct Refusal {
 }
 
 impl Refusal {
-    fn new(kind: RefusalKind, message: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: RefusalKind, message: impl Into<String>) -> Self {
         Self {
             kind,
             message: message.into(),
@@ -228,7 +251,7 @@ impl Refusal {
         }
     }
 
-    fn suggest(mut self, suggestion: Option<String>) -> Self {
+    pub(crate) fn suggest(mut self, suggestion: Option<String>) -> Self {
         self.suggestion = suggestion;
         self
     }
@@ -473,21 +496,64 @@ impl ResolvedPolicy {
             .suggest(self.suggest_instead(subject, account, permission_set)));
         }
 
-        let ticket = self.policy.check_ticket(ask.ticket)?;
+        let target = Target {
+            label: format!("{} in {}", permission_set.name, account.name),
+            scope_word: "account",
+        };
+        let rules = self.approval_rules_for(&account.id, &permission_set.name);
+        let groups = self.approver_groups(&account.id, &permission_set.name);
+        let terms = self.choose_terms(
+            subject,
+            &target,
+            &matching,
+            ask.duration,
+            ask.ticket,
+            (rules, groups),
+            directory,
+        )?;
+        Ok(Decision {
+            account: account.clone(),
+            permission_set: permission_set.clone(),
+            duration: terms.duration,
+            max_duration: terms.max_duration,
+            rule: terms.rule,
+            matched: terms.matched,
+            approval_required: terms.approval_required,
+            approval_rules: terms.approval_rules,
+            approver_groups: terms.approver_groups,
+            approvers: terms.approvers,
+            approval_timeout: terms.approval_timeout,
+        })
+    }
+
+    /// The part of a decision that does not depend on the kind of target: the one rule
+    /// whose terms apply, and who approves. `approval` is the covering approval rules and
+    /// their groups.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn choose_terms(
+        &self,
+        subject: &Subject,
+        target: &Target,
+        matching: &[&EligibilityRule],
+        duration: Duration,
+        ticket: Option<&str>,
+        approval: (Vec<(RuleId, Vec<String>)>, Vec<String>),
+        directory: &dyn GroupDirectory,
+    ) -> Result<Terms, Refusal> {
+        let label = &target.label;
+        let ticket = self.policy.check_ticket(ticket)?;
         let longest = matching
             .iter()
             .map(|r| r.max_duration)
             .max()
             .unwrap_or_default();
-        if ask.duration > longest {
+        if duration > longest {
             return Err(Refusal::new(
                 RefusalKind::BadDuration,
                 format!(
-                    "{} in {} can be granted for at most {}, and {} was asked.",
-                    permission_set.name,
-                    account.name,
+                    "{label} can be granted for at most {}, and {} was asked.",
                     human(longest),
-                    human(ask.duration)
+                    human(duration)
                 ),
             )
             .suggest(Some(format!("Request {} or less.", human(longest)))));
@@ -495,7 +561,7 @@ impl ResolvedPolicy {
         let fitting: Vec<&EligibilityRule> = matching
             .iter()
             .copied()
-            .filter(|r| ask.duration <= r.max_duration)
+            .filter(|r| duration <= r.max_duration)
             .collect();
         let chosen = fitting
             .iter()
@@ -513,9 +579,7 @@ impl ResolvedPolicy {
                 Refusal::new(
                     RefusalKind::TicketRequired,
                     format!(
-                        "{} in {} needs a ticket{pattern} (eligibility rule \"{}\").",
-                        permission_set.name,
-                        account.name,
+                        "{label} needs a ticket{pattern} (eligibility rule \"{}\").",
                         fitting.first().map_or("", |r| r.name.as_str())
                     ),
                 )
@@ -524,10 +588,8 @@ impl ResolvedPolicy {
                 ))
             })?;
 
-        let mut decision = Decision {
-            account: account.clone(),
-            permission_set: permission_set.clone(),
-            duration: ask.duration,
+        let mut terms = Terms {
+            duration,
             max_duration: chosen.max_duration,
             rule: chosen.id(),
             matched: matching.iter().map(|r| r.id()).collect(),
@@ -538,23 +600,23 @@ impl ResolvedPolicy {
             approval_timeout: self.policy.settings.approval_timeout,
         };
         if !chosen.approval_required {
-            return Ok(decision);
+            return Ok(terms);
         }
 
-        let rules = self.approval_rules_for(&account.id, &permission_set.name);
+        let (rules, groups) = approval;
         if rules.is_empty() {
             return Err(Refusal::new(
                 RefusalKind::NoApprover,
                 format!(
-                    "{} in {} needs approval (eligibility rule \"{}\", line {}), but no approval rule covers it, so nobody could approve the request.",
-                    permission_set.name, account.name, chosen.name, chosen.location.line
+                    "{label} needs approval (eligibility rule \"{}\", line {}), but no approval rule covers it, so nobody could approve the request.",
+                    chosen.name, chosen.location.line
                 ),
             )
-            .suggest(Some(
-                "Ask a Stint admin to add an [[approval]] rule for this account.".to_owned(),
-            )));
+            .suggest(Some(format!(
+                "Ask a Stint admin to add an [[approval]] rule for this {}.",
+                target.scope_word
+            ))));
         }
-        let groups = self.approver_groups(&account.id, &permission_set.name);
         let mut approvers: BTreeSet<String> = BTreeSet::new();
         let mut empty = Vec::new();
         for group in &groups {
@@ -583,9 +645,7 @@ impl ResolvedPolicy {
             return Err(Refusal::new(
                 RefusalKind::NoApprover,
                 format!(
-                    "{} in {} needs approval, but nobody other than you could approve it: approval rule {} names {}.",
-                    permission_set.name,
-                    account.name,
+                    "{label} needs approval, but nobody other than you could approve it: approval rule {} names {}.",
                     rule_names.join(", "),
                     empty.join(", ")
                 ),
@@ -594,10 +654,10 @@ impl ResolvedPolicy {
                 "Ask a Stint admin to add approvers to those groups in Identity Center.".to_owned(),
             )));
         }
-        decision.approval_rules = rules.into_iter().map(|(r, _)| r).collect();
-        decision.approver_groups = groups;
-        decision.approvers = approvers.into_iter().collect();
-        Ok(decision)
+        terms.approval_rules = rules.into_iter().map(|(r, _)| r).collect();
+        terms.approver_groups = groups;
+        terms.approvers = approvers.into_iter().collect();
+        Ok(terms)
     }
 
     /// Whether `approver` may approve a request for this target made by `requester`,

@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
-use crate::idc::{Organization, PermissionSet};
+use crate::idc::{GroupDetails, Organization, PermissionSet};
 
 use super::model::Policy;
 use super::parse::LoadError;
@@ -56,11 +56,12 @@ pub fn load_resolved(
     path: &Path,
     org: &Organization,
     permission_sets: &[PermissionSet],
+    groups: &[GroupDetails],
 ) -> Result<(ResolvedPolicy, LoadSummary), ReloadError> {
     let parsed = Policy::load(path)?;
     let resolved = parsed
         .policy
-        .resolve(org, permission_sets)
+        .resolve(org, permission_sets, groups)
         .map_err(ReloadError::Unresolved)?;
     let summary = LoadSummary::of(&resolved, parsed.warnings);
     Ok((resolved, summary))
@@ -78,9 +79,10 @@ impl PolicyHandle {
         path: impl Into<PathBuf>,
         org: &Organization,
         permission_sets: &[PermissionSet],
+        groups: &[GroupDetails],
     ) -> Result<(Self, LoadSummary), ReloadError> {
         let path = path.into();
-        let (policy, summary) = load_resolved(&path, org, permission_sets)?;
+        let (policy, summary) = load_resolved(&path, org, permission_sets, groups)?;
         Ok((Self::new(path, policy), summary))
     }
 
@@ -110,8 +112,9 @@ impl PolicyHandle {
         &self,
         org: &Organization,
         permission_sets: &[PermissionSet],
+        groups: &[GroupDetails],
     ) -> Result<LoadSummary, ReloadError> {
-        let (policy, summary) = load_resolved(&self.path, org, permission_sets)?;
+        let (policy, summary) = load_resolved(&self.path, org, permission_sets, groups)?;
         self.replace(policy);
         Ok(summary)
     }
@@ -124,10 +127,11 @@ impl PolicyHandle {
         &self,
         org: &Organization,
         permission_sets: &[PermissionSet],
+        groups: &[GroupDetails],
     ) -> Result<LoadSummary, ReloadError> {
         let current = self.current();
         let policy = Policy::clone(&current.policy)
-            .resolve(org, permission_sets)
+            .resolve(org, permission_sets, groups)
             .map_err(ReloadError::Unresolved)?;
         let summary = LoadSummary::of(&policy, Vec::new());
         self.replace(policy);

@@ -34,11 +34,17 @@
 //!   one. A ticket, whenever given, must match `ticket_pattern` (the whole ticket).
 //! - Personas: requester (named by some eligibility rule), approver (in some approval
 //!   rule's groups), auditor and admin (in the groups `[settings]` names).
+//! - A rule may also name `grantable_groups`: Identity Center groups Stint adds the person
+//!   to for the window ([`ResolvedPolicy::check_group`], the same terms and approvers as
+//!   above, per group). A group the policy gives powers to (admin, auditor, approver) is
+//!   never grantable, and a group an external IdP provisions is a warning: its next sync
+//!   may remove what Stint added.
 
 mod api;
 mod evaluate;
 mod explain;
 mod fields;
+mod groups;
 mod handle;
 mod model;
 mod parse;
@@ -50,10 +56,12 @@ pub use api::{
     secs,
 };
 pub use evaluate::{
-    ApprovalRefusal, Ask, Decision, Eligible, GroupDirectory, Refusal, RefusalKind, Subject, Via,
+    ApprovalRefusal, Ask, Decision, Eligible, GroupDirectory, Refusal, RefusalKind, Subject, Terms,
+    Via,
 };
 pub use explain::{Approvers, Explanation};
 pub use fields::human as human_duration;
+pub use groups::{EligibleGroup, GroupAsk, GroupDecision, GroupExplanation};
 pub use handle::{LoadSummary, PolicyHandle, ReloadError, load_resolved};
 pub use model::{
     ApprovalRule, EligibilityRule, Located, Policy, RuleId, RuleKind, Settings, Targets,
@@ -65,3 +73,5 @@ pub use source::{Diagnostic, Diagnostics, Location, Severity, SourceMap};
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_groups;

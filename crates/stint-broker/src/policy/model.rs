@@ -96,7 +96,8 @@ impl TicketPattern {
     }
 }
 
-/// Which accounts a rule covers: named accounts, and accounts in named OUs.
+/// What a rule covers: named accounts and accounts in named OUs (each with permission
+/// sets), and Identity Center groups whose membership Stint grants for a time.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Targets {
     /// Account ids or names.
@@ -105,6 +106,15 @@ pub struct Targets {
     pub ous: Vec<Located<String>>,
     /// Whether accounts in OUs below the named OUs count too.
     pub nested_ous: bool,
+    /// Group display names: a grant adds the person to the group for its window.
+    pub grantable_groups: Vec<Located<String>>,
+}
+
+impl Targets {
+    /// Whether the rule covers any account (as opposed to only groups).
+    pub fn names_accounts(&self) -> bool {
+        !self.accounts.is_empty() || !self.ous.is_empty()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -32,6 +32,7 @@ const ELIGIBILITY_KEYS: &[&str] = &[
     "ous",
     "nested_ous",
     "permission_sets",
+    "grantable_groups",
     "max_duration",
     "approval_required",
     "ticket_required",
@@ -44,6 +45,7 @@ const APPROVAL_KEYS: &[&str] = &[
     "ous",
     "nested_ous",
     "permission_sets",
+    "grantable_groups",
 ];
 
 const TOP_KEYS: &[&str] = &["settings", "eligibility", "approval"];
@@ -331,11 +333,16 @@ fn read_targets(f: &mut Fields<'_>, at: Location, rep: &mut Reporter<'_>) -> Tar
     let ous = f.strings("ous", rep);
     let nested = f.bool("nested_ous", rep);
     let declared_nested = f.location_of("nested_ous", rep);
-    if accounts.is_empty() && ous.is_empty() && error_count(rep) == before {
+    let grantable_groups = f.strings("grantable_groups", rep);
+    if accounts.is_empty()
+        && ous.is_empty()
+        && grantable_groups.is_empty()
+        && error_count(rep) == before
+    {
         rep.error_at(
             at,
             format!(
-                "{} names no `accounts` and no `ous`, so it covers nothing",
+                "{} names no `accounts`, no `ous` and no `grantable_groups`, so it covers nothing",
                 f.what()
             ),
         );
@@ -365,6 +372,29 @@ fn read_targets(f: &mut Fields<'_>, at: Location, rep: &mut Reporter<'_>) -> Tar
         accounts,
         ous,
         nested_ous: nested.unwrap_or(false),
+        grantable_groups,
+    }
+}
+
+/// Permission sets are granted in accounts: a rule that names only groups has none to give.
+fn permission_sets_need_accounts(
+    f: &Fields<'_>,
+    targets: &Targets,
+    permission_sets: &[super::model::Located<String>],
+    rep: &mut Reporter<'_>,
+) {
+    // Only for a rule that grants groups alone: one that names nothing is reported as such.
+    if targets.grantable_groups.is_empty() || targets.names_accounts() {
+        return;
+    }
+    if let Some(first) = permission_sets.first() {
+        rep.error_at(
+            first.location,
+            format!(
+                "{} names `permission_sets` but no `accounts` or `ous` to grant them in; add the accounts, or remove `permission_sets` if the rule only grants `grantable_groups`",
+                f.what()
+            ),
+        );
     }
 }
 
@@ -397,7 +427,9 @@ fn read_eligibility(
     let targets = read_targets(&mut f, at, rep);
     let before = error_count(rep);
     let permission_sets = f.strings("permission_sets", rep);
-    if permission_sets.is_empty() && error_count(rep) == before {
+    // A rule that grants only groups needs none; any other rule does.
+    let grants_accounts = targets.names_accounts() || targets.grantable_groups.is_empty();
+    if grants_accounts && permission_sets.is_empty() && error_count(rep) == before {
         rep.error_at(
             at,
             format!(
@@ -406,6 +438,7 @@ fn read_eligibility(
             ),
         );
     }
+    permission_sets_need_accounts(&f, &targets, &permission_sets, rep);
     let max = f.duration("max_duration", SHORTEST_GRANT, LONGEST_GRANT, rep);
     if let Some(max) = &max {
         if max.value > settings.max_duration {
@@ -467,6 +500,7 @@ fn read_approval(at: Location, table: &Table, rep: &mut Reporter<'_>) -> Option<
     }
     let targets = read_targets(&mut f, at, rep);
     let permission_sets = f.strings("permission_sets", rep);
+    permission_sets_need_accounts(&f, &targets, &permission_sets, rep);
     f.finish(rep);
     let failed = rep.found[errors_before..]
         .iter()

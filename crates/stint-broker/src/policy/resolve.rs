@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::idc::{Account, Organization, PermissionSet};
+use crate::idc::{Account, GroupDetails, Organization, PermissionSet};
 
 use super::fields::{closest, human};
 use super::model::{Located, Policy, RuleId, Targets};
@@ -19,6 +19,8 @@ pub(crate) struct Scope {
     pub accounts: BTreeSet<String>,
     /// Permission set names; `None` means every permission set.
     pub permission_sets: Option<BTreeSet<String>>,
+    /// Display names of the groups whose membership the rule covers.
+    pub groups: BTreeSet<String>,
 }
 
 impl Scope {
@@ -28,6 +30,10 @@ impl Scope {
 
     pub(crate) fn covers_account(&self, account_id: &str) -> bool {
         self.accounts.contains(account_id)
+    }
+
+    pub(crate) fn covers_group(&self, group: &str) -> bool {
+        self.groups.contains(group)
     }
 
     pub(crate) fn covers_permission_set(&self, permission_set: &str) -> bool {
@@ -44,6 +50,8 @@ pub struct ResolvedPolicy {
     pub policy: Arc<Policy>,
     pub org: Organization,
     pub permission_sets: Vec<PermissionSet>,
+    /// The groups the policy makes grantable, as Identity Center describes them.
+    pub grantable_groups: Vec<GroupDetails>,
     /// Parallel to `policy.eligibility`.
     pub(crate) eligibility_scopes: Vec<Scope>,
     /// Parallel to `policy.approval`.
@@ -53,13 +61,28 @@ pub struct ResolvedPolicy {
 }
 
 impl Policy {
-    /// Checks every name against the organization and the permission sets, and computes
-    /// which accounts each rule covers. Errors name the line of the name that does not
-    /// exist; the returned policy carries the warnings.
+    /// Every group the policy makes grantable, each once: what the caller looks up in
+    /// Identity Center before [`Policy::resolve`].
+    pub fn grantable_group_names(&self) -> Vec<String> {
+        let names: BTreeSet<String> = self
+            .eligibility
+            .iter()
+            .map(|r| &r.targets)
+            .chain(self.approval.iter().map(|r| &r.targets))
+            .flat_map(|t| t.grantable_groups.iter().map(|g| g.value.clone()))
+            .collect();
+        names.into_iter().collect()
+    }
+
+    /// Checks every name against the organization, the permission sets and the grantable
+    /// groups Identity Center has (`groups`: those of [`Policy::grantable_group_names`]
+    /// that exist), and computes which accounts each rule covers. Errors name the line of
+    /// the name that does not exist; the returned policy carries the warnings.
     pub fn resolve(
         self,
         org: &Organization,
         permission_sets: &[PermissionSet],
+        groups: &[GroupDetails],
     ) -> Result<ResolvedPolicy, Diagnostics> {
         let policy = Arc::new(self);
         let map = policy.source.clone();
@@ -67,6 +90,7 @@ impl Policy {
         let resolver = Resolver {
             org,
             permission_sets,
+            groups,
         };
 
         let eligibility_scopes: Vec<Scope> = policy
@@ -82,9 +106,13 @@ impl Policy {
                         &what,
                         &mut rep,
                     )),
+                    groups: resolver.groups(&rule.targets, &what, &mut rep),
                 };
                 // Only worth saying when every name resolved: a typo is already reported.
-                if scope.accounts.is_empty() && rep.found.len() == errors_before {
+                if rule.targets.names_accounts()
+                    && scope.accounts.is_empty()
+                    && rep.found.len() == errors_before
+                {
                     rep.warning_at(
                         rule.location,
                         format!(
@@ -112,10 +140,13 @@ impl Policy {
                     } else {
                         Some(resolver.permission_sets(&rule.permission_sets, &what, &mut rep))
                     },
+                    groups: resolver.groups(&rule.targets, &what, &mut rep),
                 }
             })
             .collect();
 
+        refuse_privileged_groups(&policy, &mut rep);
+        warn_external_groups(&policy, groups, &mut rep);
         if !rep.has_errors() {
             warn_unapprovable(
                 &policy,
@@ -132,10 +163,16 @@ impl Policy {
         if has_errors {
             return Err(Diagnostics(found));
         }
+        let grantable_groups = policy
+            .grantable_group_names()
+            .iter()
+            .filter_map(|name| groups.iter().find(|g| &g.display_name == name).cloned())
+            .collect();
         Ok(ResolvedPolicy {
             policy,
             org: org.clone(),
             permission_sets: permission_sets.to_vec(),
+            grantable_groups,
             eligibility_scopes,
             approval_scopes,
             warnings: found,
@@ -146,6 +183,7 @@ impl Policy {
 struct Resolver<'a> {
     org: &'a Organization,
     permission_sets: &'a [PermissionSet],
+    groups: &'a [GroupDetails],
 }
 
 /// What the policy calls the organization root.
@@ -181,6 +219,32 @@ impl Resolver<'_> {
                 if self.account_in(account, &ou_id, targets.nested_ous) {
                     out.insert(account.id.clone());
                 }
+            }
+        }
+        out
+    }
+
+    fn groups(&self, targets: &Targets, what: &str, rep: &mut Reporter<'_>) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for name in &targets.grantable_groups {
+            if self.groups.iter().any(|g| g.display_name == name.value) {
+                out.insert(name.value.clone());
+            } else {
+                let known: Vec<&str> = self
+                    .groups
+                    .iter()
+                    .map(|g| g.display_name.as_str())
+                    .collect();
+                rep.error_at(
+                    name.location,
+                    format!(
+                        "{what} names grantable group \"{}\", which Identity Center does not have{}",
+                        name.value,
+                        closest(&name.value, &known)
+                            .map(|near| format!("; did you mean \"{near}\"?"))
+                            .unwrap_or_default()
+                    ),
+                );
             }
         }
         out
@@ -281,6 +345,82 @@ fn suggestion(name: &str, known: &[&str]) -> String {
     format!(" (it has {})", known.join(", "))
 }
 
+/// Membership of a group the policy gives Stint powers to (approving, auditing,
+/// administering) must never be granted by Stint itself: a person could grant themselves
+/// the power to approve their own next request.
+fn refuse_privileged_groups(policy: &Policy, rep: &mut Reporter<'_>) {
+    let settings = &policy.settings;
+    let mut powers: Vec<(&str, &str)> = Vec::new();
+    for g in &settings.admin_groups {
+        powers.push((g.as_str(), "an admin group in [settings]"));
+    }
+    for g in &settings.auditor_groups {
+        powers.push((g.as_str(), "an auditor group in [settings]"));
+    }
+    for rule in &policy.approval {
+        for g in &rule.approver_groups {
+            powers.push((g.as_str(), "an approver group"));
+        }
+    }
+    let named = policy
+        .eligibility
+        .iter()
+        .map(|r| (&r.targets, format!("eligibility rule \"{}\"", r.name)))
+        .chain(
+            policy
+                .approval
+                .iter()
+                .map(|r| (&r.targets, format!("approval rule \"{}\"", r.name))),
+        );
+    for (targets, what) in named {
+        for group in &targets.grantable_groups {
+            if let Some((_, power)) = powers.iter().find(|(g, _)| *g == group.value) {
+                rep.error_at(
+                    group.location,
+                    format!(
+                        "{what} makes group \"{}\" grantable, but it is {power}: Stint must not grant the powers it checks; grant a different group",
+                        group.value
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A group an external IdP provisions (it has ExternalIds) may lose a member Stint added at
+/// that IdP's next sync; reconciliation then records drift. Said once per group.
+fn warn_external_groups(policy: &Policy, groups: &[GroupDetails], rep: &mut Reporter<'_>) {
+    let mut warned: BTreeSet<&str> = BTreeSet::new();
+    let all = policy
+        .eligibility
+        .iter()
+        .map(|r| &r.targets)
+        .chain(policy.approval.iter().map(|r| &r.targets));
+    for targets in all {
+        for name in &targets.grantable_groups {
+            let Some(group) = groups.iter().find(|g| g.display_name == name.value) else {
+                continue;
+            };
+            if group.external_ids.is_empty() || !warned.insert(name.as_str()) {
+                continue;
+            }
+            let issuers: Vec<&str> = group
+                .external_ids
+                .iter()
+                .map(|e| e.issuer.as_str())
+                .collect();
+            rep.warning_at(
+                name.location,
+                format!(
+                    "grantable group \"{}\" is provisioned from an external identity provider ({}): its next sync may remove a member Stint added before the grant ends (reconciliation then records drift); grant a group that Identity Center owns, or make the IdP leave its members alone",
+                    name.value,
+                    issuers.join(", ")
+                ),
+            );
+        }
+    }
+}
+
 /// A rule that needs approval for an account no approval rule covers can never be used:
 /// every request it allows would be refused at creation.
 fn warn_unapprovable(
@@ -307,6 +447,22 @@ fn warn_unapprovable(
                         .push(ps.clone());
                 }
             }
+        }
+        let groups: Vec<&str> = scope
+            .groups
+            .iter()
+            .filter(|g| !approval.iter().any(|a| a.covers_group(g)))
+            .map(String::as_str)
+            .collect();
+        if !groups.is_empty() {
+            rep.warning_at(
+                rule.location,
+                format!(
+                    "eligibility rule \"{}\" requires approval, but no [[approval]] rule covers grantable group {}: such requests will be refused; add `grantable_groups` to an approval rule or set approval_required = false",
+                    rule.name,
+                    groups.join(", ")
+                ),
+            );
         }
         if uncovered.is_empty() {
             continue;

@@ -7,15 +7,15 @@ use std::time::Duration;
 use stint_api::Persona;
 
 use super::*;
-use crate::idc::{Account, OrgUnit, Organization, PermissionSet};
+use crate::idc::{Account, ExternalId, GroupDetails, OrgUnit, Organization, PermissionSet};
 
 const DEMO: &str = include_str!("../../demo/policies.toml");
 
-fn hours(h: u64) -> Duration {
+pub(super) fn hours(h: u64) -> Duration {
     Duration::from_secs(h * 3600)
 }
 
-fn org() -> Organization {
+pub(super) fn org() -> Organization {
     let ou = |id: &str, name: &str, parent: &str| OrgUnit {
         id: id.into(),
         name: name.into(),
@@ -49,7 +49,7 @@ fn org() -> Organization {
     }
 }
 
-fn permission_sets() -> Vec<PermissionSet> {
+pub(super) fn permission_sets() -> Vec<PermissionSet> {
     [
         ("StintBaseline", 1),
         ("ReadOnlyAccess", 8),
@@ -67,7 +67,27 @@ fn permission_sets() -> Vec<PermissionSet> {
     .collect()
 }
 
-fn directory() -> BTreeMap<String, Vec<String>> {
+/// The grantable groups as Identity Center describes them: oncall-admins is Identity
+/// Center's own, prod-readers comes from Okta.
+pub(super) fn groups() -> Vec<GroupDetails> {
+    vec![
+        GroupDetails {
+            group_id: "g-oncall".into(),
+            display_name: "oncall-admins".into(),
+            external_ids: Vec::new(),
+        },
+        GroupDetails {
+            group_id: "g-readers".into(),
+            display_name: "prod-readers".into(),
+            external_ids: vec![ExternalId {
+                issuer: "https://example.okta.com".into(),
+                id: "00g1prodreaders7x".into(),
+            }],
+        },
+    ]
+}
+
+pub(super) fn directory() -> BTreeMap<String, Vec<String>> {
     let mut d = BTreeMap::new();
     let mut add = |g: &str, users: &[&str]| {
         d.insert(
@@ -86,27 +106,30 @@ fn directory() -> BTreeMap<String, Vec<String>> {
     d
 }
 
-fn alice() -> Subject {
+pub(super) fn alice() -> Subject {
     Subject::new("alice", ["everyone", "engineers"])
 }
 
-fn bob() -> Subject {
+pub(super) fn bob() -> Subject {
     Subject::new("bob", ["everyone", "sre-leads"])
 }
 
-fn demo() -> ResolvedPolicy {
+pub(super) fn demo() -> ResolvedPolicy {
     let parsed = Policy::parse("policies.toml", DEMO).unwrap();
-    parsed.policy.resolve(&org(), &permission_sets()).unwrap()
+    parsed
+        .policy
+        .resolve(&org(), &permission_sets(), &groups())
+        .unwrap()
 }
 
 /// Parses text that must fail, and returns its diagnostics as printed.
-fn errors(text: &str) -> Vec<String> {
+pub(super) fn errors(text: &str) -> Vec<String> {
     let err = Policy::parse("p.toml", text).unwrap_err();
     assert!(err.has_errors());
     err.0.iter().map(ToString::to_string).collect()
 }
 
-fn has(found: &[String], prefix: &str, needle: &str) {
+pub(super) fn has(found: &[String], prefix: &str, needle: &str) {
     assert!(
         found
             .iter()
@@ -116,20 +139,20 @@ fn has(found: &[String], prefix: &str, needle: &str) {
     );
 }
 
-fn resolve_errors(text: &str) -> Vec<String> {
+pub(super) fn resolve_errors(text: &str) -> Vec<String> {
     let parsed = Policy::parse("p.toml", text).unwrap();
     let err = parsed
         .policy
-        .resolve(&org(), &permission_sets())
+        .resolve(&org(), &permission_sets(), &groups())
         .unwrap_err();
     err.0.iter().map(ToString::to_string).collect()
 }
 
-fn resolved(text: &str) -> ResolvedPolicy {
+pub(super) fn resolved(text: &str) -> ResolvedPolicy {
     Policy::parse("p.toml", text)
         .unwrap()
         .policy
-        .resolve(&org(), &permission_sets())
+        .resolve(&org(), &permission_sets(), &groups())
         .unwrap()
 }
 
@@ -160,9 +183,12 @@ approval_required = false
 fn the_demo_policy_parses_and_resolves_without_warnings() {
     let parsed = Policy::parse("policies.toml", DEMO).unwrap();
     assert!(parsed.warnings.is_empty(), "{:?}", parsed.warnings);
-    assert_eq!(parsed.policy.eligibility.len(), 5);
-    assert_eq!(parsed.policy.approval.len(), 1);
-    let resolved = parsed.policy.resolve(&org(), &permission_sets()).unwrap();
+    assert_eq!(parsed.policy.eligibility.len(), 6);
+    assert_eq!(parsed.policy.approval.len(), 2);
+    let resolved = parsed
+        .policy
+        .resolve(&org(), &permission_sets(), &groups())
+        .unwrap();
     assert!(resolved.warnings.is_empty(), "{:?}", resolved.warnings);
 }
 
@@ -305,7 +331,7 @@ accounts = ["dev"]
     has(
         &found,
         "p.toml:12:1: error:",
-        "eligibility rule \"nowhere\" names no `accounts` and no `ous`",
+        "eligibility rule \"nowhere\" names no `accounts`, no `ous` and no `grantable_groups`",
     );
     has(
         &found,
@@ -329,7 +355,7 @@ permission_sets = []
     has(
         &found,
         "p.toml:2:1: error:",
-        "names no `accounts` and no `ous`",
+        "names no `accounts`, no `ous` and no `grantable_groups`",
     );
     has(&found, "p.toml:2:1: error:", "has no `permission_sets`");
 }
@@ -483,7 +509,7 @@ approval_required = false
     let parsed = Policy::parse("p.toml", text).unwrap();
     let err = parsed
         .policy
-        .resolve(&org, &permission_sets())
+        .resolve(&org, &permission_sets(), &groups())
         .unwrap_err()
         .to_string();
     assert!(
@@ -722,7 +748,7 @@ fn a_request_nobody_else_could_approve_is_refused_naming_the_rule_and_groups() {
     assert_eq!(refused.error_code(), stint_api::ErrorCode::NoApprover);
     let msg = refused.to_string();
     assert!(
-        msg.contains("\"sre-leads-approve-workloads\" (line 103)"),
+        msg.contains("\"sre-leads-approve-workloads\" (line 116)"),
         "{msg}"
     );
     assert!(
@@ -1063,29 +1089,36 @@ fn a_bad_file_on_reload_keeps_the_old_policy_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("policies.toml");
     std::fs::write(&path, DEMO).unwrap();
-    let (handle, summary) = PolicyHandle::load(&path, &org(), &permission_sets()).unwrap();
-    assert_eq!(summary.eligibility_rules, 5);
+    let (handle, summary) =
+        PolicyHandle::load(&path, &org(), &permission_sets(), &groups()).unwrap();
+    assert_eq!(summary.eligibility_rules, 6);
     let before = handle.current();
 
     // A syntax error, then a name that does not exist: both refused, the old policy stays.
     std::fs::write(&path, "[[eligibility]\n").unwrap();
-    let err = handle.reload(&org(), &permission_sets()).unwrap_err();
+    let err = handle
+        .reload(&org(), &permission_sets(), &groups())
+        .unwrap_err();
     assert!(err.to_string().contains("policies.toml:1:"), "{err}");
     assert!(
         err.to_string().contains("previous policy stays in force"),
         "{err}"
     );
     std::fs::write(&path, DEMO.replace("\"Sandbox\"", "\"Sandbx\"")).unwrap();
-    let err = handle.reload(&org(), &permission_sets()).unwrap_err();
+    let err = handle
+        .reload(&org(), &permission_sets(), &groups())
+        .unwrap_err();
     assert_eq!(err.diagnostics().len(), 1, "{err}");
     assert!(std::sync::Arc::ptr_eq(&before, &handle.current()));
 
     // A good file is swapped in; a reader holding the old one keeps it.
     std::fs::write(&path, MINIMAL).unwrap();
-    let summary = handle.reload(&org(), &permission_sets()).unwrap();
+    let summary = handle
+        .reload(&org(), &permission_sets(), &groups())
+        .unwrap();
     assert_eq!(summary.eligibility_rules, 1);
     assert_eq!(handle.current().policy.eligibility.len(), 1);
-    assert_eq!(before.policy.eligibility.len(), 5);
+    assert_eq!(before.policy.eligibility.len(), 6);
 }
 
 #[test]
@@ -1093,7 +1126,7 @@ fn a_decision_made_before_a_reload_keeps_its_approvers() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("policies.toml");
     std::fs::write(&path, DEMO).unwrap();
-    let (handle, _) = PolicyHandle::load(&path, &org(), &permission_sets()).unwrap();
+    let (handle, _) = PolicyHandle::load(&path, &org(), &permission_sets(), &groups()).unwrap();
     let decision = handle
         .current()
         .check(
@@ -1111,7 +1144,9 @@ fn a_decision_made_before_a_reload_keeps_its_approvers() {
         ),
     )
     .unwrap();
-    handle.reload(&org(), &permission_sets()).unwrap();
+    handle
+        .reload(&org(), &permission_sets(), &groups())
+        .unwrap();
     let grace = Subject::new("grace", ["sre-leads"]);
     assert!(decision.may_approve("alice", &grace).is_ok());
     assert!(
@@ -1127,7 +1162,7 @@ fn a_new_organization_snapshot_is_applied_without_rereading_the_file() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("policies.toml");
     std::fs::write(&path, DEMO).unwrap();
-    let (handle, _) = PolicyHandle::load(&path, &org(), &permission_sets()).unwrap();
+    let (handle, _) = PolicyHandle::load(&path, &org(), &permission_sets(), &groups()).unwrap();
     // A new account appears under Production: the nested Workloads rules now cover it.
     let mut grown = org();
     grown.accounts.push(Account {
@@ -1136,7 +1171,9 @@ fn a_new_organization_snapshot_is_applied_without_rereading_the_file() {
         parent_id: "ou-prod".into(),
     });
     std::fs::write(&path, "not even toml [").unwrap();
-    handle.refresh(&grown, &permission_sets()).unwrap();
+    handle
+        .refresh(&grown, &permission_sets(), &groups())
+        .unwrap();
     let p = handle.current();
     assert!(
         p.check(
@@ -1151,7 +1188,9 @@ fn a_new_organization_snapshot_is_applied_without_rereading_the_file() {
     let mut shrunk = org();
     shrunk.ous.retain(|o| o.name != "Sandbox");
     shrunk.accounts.retain(|a| a.name != "sandbox");
-    let err = handle.refresh(&shrunk, &permission_sets()).unwrap_err();
+    let err = handle
+        .refresh(&shrunk, &permission_sets(), &groups())
+        .unwrap_err();
     assert!(err.to_string().contains("OU \"Sandbox\""), "{err}");
     assert!(std::sync::Arc::ptr_eq(&p, &handle.current()));
 }

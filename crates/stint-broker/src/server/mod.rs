@@ -241,8 +241,15 @@ impl Broker {
         .await
         .map_err(ServeError::Directory)?;
         let policy_path = config.policy_path();
-        let (policy, summary) = PolicyHandle::load(&policy_path, &organization, &permission_sets)
-            .map_err(|e| ServeError::Policy(policy_problems(&e)))?;
+        let names = api::grantable_group_names_in(&policy_path);
+        let grantable = with_retries("reading the grantable groups", || {
+            api::fetch_grantable_groups(idc.as_ref(), &names)
+        })
+        .await
+        .map_err(ServeError::Directory)?;
+        let (policy, summary) =
+            PolicyHandle::load(&policy_path, &organization, &permission_sets, &grantable)
+                .map_err(|e| ServeError::Policy(policy_problems(&e)))?;
         for warning in &summary.warnings {
             tracing::warn!(%warning, "policy warning");
         }

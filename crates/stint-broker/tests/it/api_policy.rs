@@ -135,8 +135,8 @@ async fn an_admin_reloads_a_good_policy_and_a_bad_one_changes_nothing() {
     std::fs::write(api.policy_path(), billing_needs_approval()).unwrap();
     let (status, summary) = api.post(&erin, routes::ADMIN_RELOAD, json!({})).await;
     assert_eq!(status, StatusCode::OK, "{summary}");
-    assert_eq!(summary["eligibilityRules"], 5);
-    assert_eq!(summary["approvalRules"], 2);
+    assert_eq!(summary["eligibilityRules"], 6);
+    assert_eq!(summary["approvalRules"], 3);
 
     // In force at once: dave is the only auditor, so nobody could approve his request.
     let (status, refused) = api.post(&dave, routes::REQUESTS, billing.clone()).await;
@@ -172,7 +172,7 @@ async fn an_admin_reloads_a_good_policy_and_a_bad_one_changes_nothing() {
     let events = audit["items"].as_array().unwrap();
     assert_eq!(events.len(), 1, "{audit}");
     assert_eq!(events[0]["actor"], "erin");
-    assert_eq!(events[0]["data"]["approval_rules"], Value::from(2));
+    assert_eq!(events[0]["data"]["approval_rules"], Value::from(3));
     let (_, metrics) = api
         .call(reqwest::Method::GET, routes::METRICS, None, None)
         .await;

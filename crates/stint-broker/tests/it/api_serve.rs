@@ -226,7 +226,7 @@ async fn serves_reloads_on_sighup_and_stops_cleanly_on_sigterm() {
     let metrics = broker.metrics().await;
     assert_eq!(
         metric(&metrics, "stint_policy_rules{kind=\"eligibility\"}"),
-        Some(5.0)
+        Some(6.0)
     );
     assert_eq!(
         metric(&metrics, "stint_policy_loads_total{outcome=\"ok\"}"),
@@ -247,7 +247,7 @@ async fn serves_reloads_on_sighup_and_stops_cleanly_on_sigterm() {
         metric(
             &broker.metrics().await,
             "stint_policy_rules{kind=\"eligibility\"}",
-        ) == Some(4.0)
+        ) == Some(5.0)
     })
     .await;
 
@@ -268,7 +268,7 @@ async fn serves_reloads_on_sighup_and_stops_cleanly_on_sigterm() {
     let metrics = broker.metrics().await;
     assert_eq!(
         metric(&metrics, "stint_policy_rules{kind=\"eligibility\"}"),
-        Some(4.0)
+        Some(5.0)
     );
     assert_eq!(
         metric(&metrics, "stint_policy_loads_total{outcome=\"ok\"}"),

@@ -45,7 +45,7 @@ fn check_accepts_the_demo_config_and_policy() {
     assert!(out.status.success(), "{}", stderr(&out));
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("ok: 5 eligibility rule(s), 1 approval rule(s)"),
+        stdout.contains("ok: 6 eligibility rule(s), 2 approval rule(s)"),
         "{stdout}"
     );
 }

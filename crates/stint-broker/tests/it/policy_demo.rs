@@ -5,14 +5,16 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use stint_broker::idc::{Account, OrgUnit, Organization, PermissionSet};
-use stint_broker::policy::{Ask, Policy, RefusalKind, ResolvedPolicy, Subject};
+use stint_broker::idc::{Account, ExternalId, GroupDetails, OrgUnit, Organization, PermissionSet};
+use stint_broker::policy::{Ask, GroupAsk, Policy, RefusalKind, ResolvedPolicy, Subject};
 
 /// The demo world, read with just enough TOML to build what Identity Center would report.
 struct DemoWorld {
     org: Organization,
     permission_sets: Vec<PermissionSet>,
     groups: BTreeMap<String, Vec<String>>,
+    /// Every group as Identity Center describes it, external ids included.
+    details: Vec<GroupDetails>,
 }
 
 fn demo_world() -> DemoWorld {
@@ -61,6 +63,23 @@ fn demo_world() -> DemoWorld {
             session_duration: humantime::parse_duration(&s(p, "session_duration")).unwrap(),
         })
         .collect();
+    let details = list(&world["groups"])
+        .iter()
+        .map(|g| GroupDetails {
+            group_id: format!("g-{}", s(g, "name")),
+            display_name: s(g, "name"),
+            external_ids: g
+                .get("external_ids")
+                .map(list)
+                .unwrap_or_default()
+                .iter()
+                .map(|e| ExternalId {
+                    issuer: s(e, "issuer"),
+                    id: s(e, "id"),
+                })
+                .collect(),
+        })
+        .collect();
     let groups = list(&world["groups"])
         .iter()
         .map(|g| {
@@ -79,6 +98,7 @@ fn demo_world() -> DemoWorld {
         },
         permission_sets,
         groups,
+        details,
     }
 }
 
@@ -101,7 +121,7 @@ fn demo_policy(world: &DemoWorld) -> ResolvedPolicy {
     assert!(parsed.warnings.is_empty(), "{:#?}", parsed.warnings);
     let resolved = parsed
         .policy
-        .resolve(&world.org, &world.permission_sets)
+        .resolve(&world.org, &world.permission_sets, &world.details)
         .unwrap_or_else(|e| panic!("the demo policy does not resolve:\n{e}"));
     assert!(resolved.warnings.is_empty(), "{:#?}", resolved.warnings);
     resolved
@@ -120,7 +140,47 @@ fn ask<'a>(account: &'a str, ps: &'a str, hours: u64, ticket: Option<&'a str>) -
 fn the_demo_policy_resolves_cleanly_against_the_demo_world() {
     let world = demo_world();
     let policy = demo_policy(&world);
-    assert_eq!(policy.policy.eligibility.len(), 5);
+    assert_eq!(policy.policy.eligibility.len(), 6);
+    assert_eq!(policy.grantable_groups.len(), 1);
+}
+
+#[test]
+fn the_demo_grants_oncall_admins_for_two_hours_with_a_leads_approval() {
+    let world = demo_world();
+    let p = demo_policy(&world);
+    let alice = subject(&world, "alice");
+    let ask = |hours: u64| GroupAsk {
+        group: "oncall-admins",
+        duration: Duration::from_secs(hours * 3600),
+        ticket: None,
+    };
+    let d = p.check_group(&alice, &ask(2), &world.groups).unwrap();
+    assert!(d.terms.approval_required);
+    assert_eq!(
+        d.terms.approvers,
+        vec!["bob".to_owned(), "grace".to_owned()]
+    );
+    assert_eq!(d.group.group_id, "g-oncall-admins");
+    let refused = p.check_group(&alice, &ask(3), &world.groups).unwrap_err();
+    assert_eq!(refused.kind, RefusalKind::BadDuration);
+    // bob approves it, and is not eligible for it himself.
+    let bob = subject(&world, "bob");
+    assert!(p.check_group(&bob, &ask(1), &world.groups).is_err());
+
+    // The Okta-provisioned group, were a policy to name it, carries the caveat.
+    let text = "[settings]\nadmin_groups = [\"stint-admins\"]\n[[eligibility]]\nname = \"r\"\ngroups = [\"engineers\"]\ngrantable_groups = [\"prod-readers\"]\napproval_required = false\n";
+    let readers = Policy::parse("p.toml", text)
+        .unwrap()
+        .policy
+        .resolve(&world.org, &world.permission_sets, &world.details)
+        .unwrap();
+    assert!(
+        readers.warnings[0]
+            .to_string()
+            .contains("https://example.okta.com"),
+        "{:?}",
+        readers.warnings
+    );
 }
 
 #[test]

@@ -192,8 +192,15 @@ impl Api {
                 break found;
             }
         };
+        let names = api::grantable_group_names_in(&policy_path);
+        let grantable = loop {
+            if let Ok(found) = api::fetch_grantable_groups(idc.as_ref(), &names).await {
+                break found;
+            }
+        };
         let (policy, _) =
-            PolicyHandle::load(&policy_path, &organization, &permission_sets).expect("demo policy");
+            PolicyHandle::load(&policy_path, &organization, &permission_sets, &grantable)
+                .expect("demo policy");
         let groups = api::approver_groups(&policy.current());
         let members = loop {
             if let Ok(m) = api::fetch_members(idc.as_ref(), &groups).await {

@@ -123,7 +123,12 @@ impl AuthBroker {
                 .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
         )
         .join("demo/policies.toml");
-        let (policy, _) = PolicyHandle::load(policy_path, &org, &sets).expect("demo policy loads");
+        let names = stint_broker::api::grantable_group_names_in(&policy_path);
+        let grantable = stint_broker::api::fetch_grantable_groups(&idc, &names)
+            .await
+            .expect("grantable groups");
+        let (policy, _) =
+            PolicyHandle::load(policy_path, &org, &sets, &grantable).expect("demo policy loads");
         let clock = ManualClock::new(sts.now());
         let mut settings = settings_for(sts, &options.extra_sts);
         settings.sts_timeout = options.sts_timeout;
