@@ -260,6 +260,11 @@ identity_store_id = "{sim.ready['identityStoreId']}"
 start_url = "{sim.ready['startUrl']}"
 baseline_account = "222222222222"
 sts_hosts = ["{sim.url}"]
+
+[activity]
+log_group = "aws-cloudtrail-logs-stint-demo-org-trail"
+delivery_lag = "30s"
+watch_interval = "10s"
 """)
     log = d / "broker.log"
     env = {

@@ -109,12 +109,15 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     exports = wait_for("credentials on the clipboard", lambda: (c := clipboard()).startswith("export AWS_ACCESS_KEY_ID=") and c)
     assert "AWS_SESSION_TOKEN=" in exports and "AWS_SECRET_ACCESS_KEY=" in exports
     app.wait_text("grant-message", lambda t: t.startswith("Copied."))
-    who = subprocess.run(
-        ["sh", "-c", exports + f'\nexec "{sys.executable}" -c "import boto3; print(boto3.client(\'sts\').get_caller_identity()[\'Arn\'])"'],
-        env={"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL_STS": sim.url, "AWS_CONFIG_FILE": "/dev/null",
-             "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "HOME": os.environ["HOME"]},
-        capture_output=True, text=True, timeout=60,
-    )
+    def call_sts():
+        return subprocess.run(
+            ["sh", "-c", exports + f'\nexec "{sys.executable}" -c "import boto3; print(boto3.client(\'sts\').get_caller_identity()[\'Arn\'])"'],
+            env={"PATH": os.environ["PATH"], "AWS_ENDPOINT_URL_STS": sim.url, "AWS_CONFIG_FILE": "/dev/null",
+                 "AWS_SHARED_CREDENTIALS_FILE": "/dev/null", "HOME": os.environ["HOME"]},
+            capture_output=True, text=True, timeout=60,
+        )
+
+    who = call_sts()
     assert who.returncode == 0, who.stderr
     assert re.fullmatch(r"arn:aws:sts::333333333333:assumed-role/AWSReservedSSO_ReadOnlyAccess_[0-9a-f]+/alice\n", who.stdout), who.stdout
 
@@ -126,6 +129,27 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     assert body.startswith("Your access to prod / ReadOnlyAccess ended at "), body
     assert wait_for("the tray to drop the grant", lambda: "No active access" in tray.lines())
     app.shot("access-history")
+
+    step("session activity")
+    # The credentials outlive the window (as in AWS): one more call with them, then the
+    # grant's activity in the history, once the trail has delivered (30 s late), lists the
+    # console sign-in and both calls, the last flagged.
+    time.sleep(1.5)
+    assert call_sts().returncode == 0
+    time.sleep(32)
+    app.click(f"activity-open-{request_id}")
+    box = app.find(f"activity-{request_id}")
+    try:
+        wait_for("the activity to list the call after the window", lambda: "after the window ended" in box.text, timeout=60)
+    except AssertionError as e:
+        raise AssertionError(f"{e}; the activity reads: {box.text!r}") from None
+    headline = app.find("activity-headline").text
+    assert headline.startswith("3 events"), headline
+    names = [e.text for e in app.driver.find_elements("css selector", '[data-testid="activity-event-name"]')]
+    assert names[2].startswith("GetCallerIdentity") and "after window" in names[2], names
+    # The console sign-in and the first call may share a second, which orders them by id.
+    assert sorted(names[:2]) == ["ConsoleLogin", "GetCallerIdentity"], names
+    app.shot("access-activity")
 
     # Each notification once: the replayed events and the resync after connecting
     # announced nothing twice.
