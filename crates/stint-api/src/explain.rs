@@ -11,10 +11,15 @@ use crate::identity::UserRef;
 pub struct ExplainQuery {
     /// User name; the caller if absent.
     pub user: Option<String>,
-    /// Account id or name.
+    /// Account id or name; with `permissionSet`, asks about an account assignment.
+    #[serde(default)]
     pub account: String,
     /// Permission set name.
+    #[serde(default)]
     pub permission_set: String,
+    /// Group display name: asks about membership of a grantable group instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
 }
 
 /// A policy rule, named the way the policy file names it.
@@ -35,8 +40,13 @@ pub struct RuleRef {
 #[serde(rename_all = "camelCase")]
 pub struct Explanation {
     pub user: String,
+    /// Empty when the question was about a group.
     pub account: String,
+    /// Empty when the question was about a group.
     pub permission_set: String,
+    /// The group asked about, when the question was about group membership.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     pub allowed: bool,
     pub approval_required: bool,
     pub max_duration_secs: Option<u32>,

@@ -11,6 +11,7 @@ use crate::idc::{Account, DirectoryUser, PermissionSet};
 
 use super::evaluate::Eligible;
 use super::explain::{Approvers, Explanation};
+use super::groups::GroupExplanation;
 use super::model::{RuleId, Settings};
 
 pub fn secs(d: Duration) -> u32 {
@@ -58,6 +59,24 @@ pub fn explanation(e: &Explanation) -> stint_api::Explanation {
         user: e.user.clone(),
         account: e.account.clone(),
         permission_set: e.permission_set.clone(),
+        group: None,
+        allowed: e.allowed,
+        approval_required: e.approval_required,
+        max_duration_secs: e.max_duration.map(secs),
+        matched: e.matched.iter().map(rule_ref).collect(),
+        approver_groups: e.approver_groups.clone(),
+        reasons: e.reasons.clone(),
+    }
+}
+
+/// A group membership explanation in the same wire shape, `group` set and the account
+/// fields empty.
+pub fn group_explanation(e: &GroupExplanation) -> stint_api::Explanation {
+    stint_api::Explanation {
+        user: e.user.clone(),
+        account: String::new(),
+        permission_set: String::new(),
+        group: Some(e.group.clone()),
         allowed: e.allowed,
         approval_required: e.approval_required,
         max_duration_secs: e.max_duration.map(secs),

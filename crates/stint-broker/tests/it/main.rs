@@ -8,6 +8,7 @@
 mod activity;
 mod api_authz;
 mod api_events;
+mod api_explain_groups;
 mod api_free_text;
 mod api_lifecycle;
 mod api_logs;
