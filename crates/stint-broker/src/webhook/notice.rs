@@ -172,6 +172,19 @@ mod tests {
     }
 
     #[test]
+    fn use_after_the_window_is_delivered_as_an_alert() {
+        let r = record(
+            "activity_after_window",
+            serde_json::json!({"alert": true, "state": "ended", "detail": "1 call after it ended"}),
+        );
+        assert!(is_delivered(&r));
+        let n = Notice::new(&r, None, "https://stint.example");
+        assert!(n.alert && !n.drift);
+        assert_eq!(n.state, Some(RequestState::Ended));
+        assert_eq!(n.detail.as_deref(), Some("1 call after it ended"));
+    }
+
+    #[test]
     fn drift_names_its_assignment() {
         let r = record(
             "leaked_assignment_found",
