@@ -4,6 +4,8 @@
 //!
 //! - `identity_center` — the instance; the baseline permission set exists, grants nothing,
 //!   and is assigned to everyone the policy names;
+//! - `policy` — the policy resolves against the live Identity Center as `serve` will load
+//!   it (accounts, OUs, permission sets, grantable groups), with its warnings;
 //! - `permissions` — each call in `docs/iam-policy.json`, tried once harmlessly;
 //! - `sts` — every allow-listed STS endpoint answers as STS, and the clock against AWS's;
 //! - `database` — reachable, and its schema current.
@@ -11,6 +13,7 @@
 mod database;
 mod identity_center;
 mod permissions;
+mod policy;
 mod sts;
 
 use std::fmt;
@@ -107,6 +110,7 @@ pub async fn run(config: &Config) -> Vec<Check> {
     match AwsIdentityCenter::new(&sdk, settings) {
         Ok(idc) => {
             let found = identity_center::check(config, &idc, &mut checks).await;
+            policy::check(config, &idc, &mut checks).await;
             permissions::check(&idc, found.as_ref(), &mut checks).await;
         }
         Err(e) => checks.push(Check::fail(

@@ -1,6 +1,7 @@
 //! `stint-broker doctor` as a process against `stint-sim`: the demo world passes every
 //! check; broken worlds — the baseline missing, the baseline granting permissions, policy
-//! groups without the baseline — and a broken setup — unknown AWS keys, an STS allow-list
+//! groups without the baseline, a policy naming a group Identity Center lacks or one an
+//! external IdP provisions — and a broken setup — unknown AWS keys, an STS allow-list
 //! entry nothing answers on — are each named on their own line with what to fix.
 
 use std::process::Output;
@@ -109,6 +110,7 @@ async fn the_demo_world_passes_every_check() {
         "baseline",
         "baseline-grants",
         "baseline-assigned",
+        "policy",
         "permissions",
         "sts",
         "clock",
@@ -116,7 +118,12 @@ async fn the_demo_world_passes_every_check() {
     ] {
         assert!(line(&report, name).starts_with("ok   "), "{report}");
     }
-    assert_eq!(report.lines().count(), 8, "one line per check:\n{report}");
+    assert_eq!(report.lines().count(), 9, "one line per check:\n{report}");
+    assert!(
+        line(&report, "policy")
+            .contains("6 eligibility and 2 approval rule(s), 1 grantable group(s)"),
+        "{report}"
+    );
     assert!(
         line(&report, "baseline-assigned").contains("all 6 people"),
         "{report}"
@@ -252,4 +259,48 @@ async fn keys_identity_center_does_not_know_are_refused_and_said_so() {
     );
     // The secret key is never printed.
     assert!(!report.contains("not-a-key"), "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_policy_is_resolved_live_and_an_external_idp_group_is_a_warning() {
+    let setup = setup(str::to_owned, None).await;
+    let policy = setup.dir.path().join("policies.toml");
+    // prod-readers carries an Okta external id in the demo world.
+    std::fs::write(
+        &policy,
+        DEMO_POLICY.replace(
+            "grantable_groups = [\"oncall-admins\"]  #",
+            "grantable_groups = [\"oncall-admins\", \"prod-readers\"]  #",
+        ),
+    )
+    .unwrap();
+    let (out, report) = setup.doctor_as_operator().await;
+    let found = line(&report, "policy");
+    assert!(found.starts_with("WARN "), "{report}");
+    assert!(
+        found.contains("\"prod-readers\" is provisioned from an external identity provider (https://example.okta.com)"),
+        "{report}"
+    );
+    assert!(
+        out.status.success(),
+        "a warning is not a failure:\n{report}"
+    );
+
+    // A group Identity Center does not have: serve would refuse to start, so doctor fails.
+    std::fs::write(
+        &policy,
+        DEMO_POLICY.replace(
+            "grantable_groups = [\"oncall-admins\"]  #",
+            "grantable_groups = [\"oncall-admin\"]  #",
+        ),
+    )
+    .unwrap();
+    let (out, report) = setup.doctor_as_operator().await;
+    let found = line(&report, "policy");
+    assert!(found.starts_with("FAIL "), "{report}");
+    assert!(
+        found.contains("grantable group \"oncall-admin\", which Identity Center does not have; did you mean \"oncall-admins\"?"),
+        "{report}"
+    );
+    assert!(!out.status.success());
 }
