@@ -394,3 +394,69 @@ async fn a_query_past_its_deadline_is_stopped_and_answered_503() {
     );
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_requests_approver_is_alerted_and_the_requester_only_sees_a_change() {
+    let api = Api::start(with_activity(Duration::from_secs(30))).await;
+    let alice = api.login("alice").await;
+    let bob = api.login("bob").await; // approves prod for engineers
+    let r = api.request(&alice, "prod", POWER, 1800).await;
+    assert_eq!(r.state, RequestState::Pending);
+    api.act(&bob, routes::APPROVE, r.id, json!({"comment": "ok"}))
+        .await;
+    api.wait_state(&alice, r.id, RequestState::Active).await;
+    let portal = device_login(&api.sim, "alice").await;
+    let creds = role_credentials(&api.sim, &portal, &r.account.id, POWER).await;
+    api.act(&alice, routes::REVOKE, r.id, json!({})).await;
+    api.wait_state(&alice, r.id, RequestState::Ended).await;
+    advance(&api, Duration::from_secs(3));
+    whoami(&api.sim, &creds, "us-east-1").await;
+
+    let mut bob_stream = api.events(&bob, None).await;
+    let mut alice_stream = api.events(&alice, None).await;
+    advance(
+        &api,
+        api.sim.world().cloudtrail().delivery_delay + Duration::from_secs(2),
+    );
+    let watch = Watch::new(
+        api.engine.clone(),
+        api.activity.clone(),
+        Arc::new(api.clock.clone()),
+    );
+    assert_eq!(watch.pass().await.unwrap().flagged, [r.id]);
+
+    let event = bob_stream
+        .next(Duration::from_secs(20))
+        .await
+        .expect("bob is told")
+        .broker_event();
+    assert_eq!(
+        (event.kind, event.request.id),
+        (EventKind::UsedAfterWindow, r.id)
+    );
+    // alice sees her request change (its history has the finding), not an alert meant
+    // for those who watch over her.
+    let event = alice_stream
+        .next(Duration::from_secs(20))
+        .await
+        .expect("alice hears of the change")
+        .broker_event();
+    assert_eq!(
+        (event.kind, event.request.id),
+        (EventKind::RequestChanged, r.id)
+    );
+    let history = api.fetch(&alice, r.id).await.history.unwrap();
+    let finding = history
+        .iter()
+        .find(|h| h.kind == ACTIVITY_AFTER_WINDOW)
+        .expect("the finding is in the request's history");
+    assert!(
+        finding
+            .detail
+            .as_deref()
+            .unwrap()
+            .contains("GetCallerIdentity"),
+        "{finding:?}"
+    );
+    api.stop().await;
+}
