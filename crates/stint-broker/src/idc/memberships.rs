@@ -19,9 +19,12 @@ use aws_sdk_identitystore::operation::get_group_id::GetGroupIdError;
 use aws_sdk_identitystore::operation::get_group_membership_id::GetGroupMembershipIdError;
 use aws_sdk_identitystore::types::{ConflictExceptionReason, MemberId, ResourceType};
 
-use super::aws::{AwsIdentityCenter, IDENTITY_STORE};
+use aws_sdk_ssoadmin::types::PrincipalType as SdkPrincipalType;
+
+use super::aws::{AwsIdentityCenter, IDENTITY_STORE, SSO_ADMIN};
+use super::calls::paginate;
 use super::directory::{absent_if_missing, unique_attribute};
-use super::{ExternalId, GroupDetails, IdcError, MembershipId, MembershipKey};
+use super::{ExternalId, GroupAccess, GroupDetails, IdcError, MembershipId, MembershipKey};
 
 impl AwsIdentityCenter {
     /// The group with this display name, with the external ids that say it is provisioned
@@ -75,7 +78,12 @@ impl AwsIdentityCenter {
             )
             .await?;
         // Deleted between the two calls: it does not exist any more.
-        Ok(described.map(|g| GroupDetails {
+        let Some(g) = described else {
+            return Ok(None);
+        };
+        let access = self.access_of_group(&g.group_id).await?;
+        Ok(Some(GroupDetails {
+            access,
             display_name: g
                 .display_name
                 .clone()
@@ -90,6 +98,42 @@ impl AwsIdentityCenter {
                 .collect(),
             group_id: g.group_id,
         }))
+    }
+
+    /// The group's account assignments (ListAccountAssignmentsForPrincipal), sorted.
+    async fn access_of_group(&self, group_id: &str) -> Result<Vec<GroupAccess>, IdcError> {
+        let instance = self.instance().await?;
+        let listed = paginate("ListAccountAssignmentsForPrincipal", |token| async {
+            let out = self
+                .calls
+                .run(
+                    SSO_ADMIN,
+                    "ListAccountAssignmentsForPrincipal",
+                    self.sso
+                        .list_account_assignments_for_principal()
+                        .instance_arn(&instance.instance_arn)
+                        .principal_id(group_id)
+                        .principal_type(SdkPrincipalType::Group)
+                        .set_next_token(token)
+                        .set_max_results(self.settings.page_size)
+                        .send(),
+                )
+                .await?;
+            Ok((out.account_assignments.unwrap_or_default(), out.next_token))
+        })
+        .await?;
+        let mut access: Vec<GroupAccess> = listed
+            .into_iter()
+            .filter_map(|a| {
+                Some(GroupAccess {
+                    account_id: a.account_id?,
+                    permission_set_arn: a.permission_set_arn?,
+                })
+            })
+            .collect();
+        access.sort();
+        access.dedup();
+        Ok(access)
     }
 
     /// The id of the membership, if the user is in the group now.

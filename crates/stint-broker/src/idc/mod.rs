@@ -96,6 +96,15 @@ pub struct GroupDetails {
     pub group_id: String,
     pub display_name: String,
     pub external_ids: Vec<ExternalId>,
+    /// What membership gives: the group's account assignments, sorted.
+    pub access: Vec<GroupAccess>,
+}
+
+/// One (account, permission set) a group is assigned: what its members may use.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct GroupAccess {
+    pub account_id: String,
+    pub permission_set_arn: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -212,7 +221,7 @@ pub trait IdentityCenter: Send + Sync + 'static {
     async fn describe_user(&self, user_id: &str) -> Result<Option<DirectoryUser>, IdcError>;
     async fn user_groups(&self, user_id: &str) -> Result<Vec<DirectoryGroup>, IdcError>;
     async fn group_members(&self, group_name: &str) -> Result<Vec<DirectoryUser>, IdcError>;
-    /// The group with this display name, `None` when there is none.
+    /// The group with this display name and what it is assigned, `None` when there is none.
     async fn find_group(&self, display_name: &str) -> Result<Option<GroupDetails>, IdcError>;
     /// The membership's id when the user is in the group now.
     async fn membership(&self, key: &MembershipKey) -> Result<Option<MembershipId>, IdcError>;

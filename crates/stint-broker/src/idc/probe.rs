@@ -89,6 +89,20 @@ impl AwsIdentityCenter {
                 )
                 .await
                 .map(drop),
+            "sso:ListAccountAssignmentsForPrincipal" => calls
+                .run(
+                    SSO_ADMIN,
+                    "ListAccountAssignmentsForPrincipal",
+                    self.sso
+                        .list_account_assignments_for_principal()
+                        .instance_arn(arn)
+                        .principal_id(NOBODY)
+                        .principal_type(PrincipalType::Group)
+                        .max_results(1)
+                        .send(),
+                )
+                .await
+                .map(drop),
             "sso:DescribeAccountAssignmentCreationStatus" => calls
                 .run(
                     SSO_ADMIN,

@@ -60,6 +60,27 @@ pub struct GroupExplanation {
 }
 
 impl ResolvedPolicy {
+    /// What membership of a group gives, in words: "AdministratorAccess in prod, …" (ids
+    /// where the organization snapshot or the permission sets do not know the name).
+    pub fn group_access_names(&self, group: &GroupDetails) -> Vec<String> {
+        group
+            .access
+            .iter()
+            .map(|a| {
+                let ps = self
+                    .permission_sets
+                    .iter()
+                    .find(|p| p.arn == a.permission_set_arn)
+                    .map_or(a.permission_set_arn.as_str(), |p| p.name.as_str());
+                let account = self
+                    .org
+                    .account(&a.account_id)
+                    .map_or(a.account_id.as_str(), |acct| acct.name.as_str());
+                format!("{ps} in {account}")
+            })
+            .collect()
+    }
+
     pub fn find_grantable_group(&self, name: &str) -> Option<&GroupDetails> {
         self.grantable_groups
             .iter()
@@ -234,6 +255,12 @@ impl ResolvedPolicy {
             ));
             return out;
         };
+        let gives = self.group_access_names(details);
+        out.reasons.push(if gives.is_empty() {
+            format!("Group {group} is assigned nothing: membership gives no AWS access.")
+        } else {
+            format!("Membership of {group} gives {}.", gives.join(", "))
+        });
         if !details.external_ids.is_empty() {
             let issuers: BTreeSet<&str> = details
                 .external_ids

@@ -7,7 +7,9 @@ use std::time::Duration;
 use stint_api::Persona;
 
 use super::*;
-use crate::idc::{Account, ExternalId, GroupDetails, OrgUnit, Organization, PermissionSet};
+use crate::idc::{
+    Account, ExternalId, GroupAccess, GroupDetails, OrgUnit, Organization, PermissionSet,
+};
 
 const DEMO: &str = include_str!("../../demo/policies.toml");
 
@@ -75,6 +77,14 @@ pub(super) fn groups() -> Vec<GroupDetails> {
             group_id: "g-oncall".into(),
             display_name: "oncall-admins".into(),
             external_ids: Vec::new(),
+            access: ["333333333333", "444444444444"]
+                .into_iter()
+                .map(|account| GroupAccess {
+                    account_id: account.into(),
+                    permission_set_arn:
+                        "arn:aws:sso:::permissionSet/ssoins-1/ps-AdministratorAccess".into(),
+                })
+                .collect(),
         },
         GroupDetails {
             group_id: "g-readers".into(),
@@ -83,6 +93,7 @@ pub(super) fn groups() -> Vec<GroupDetails> {
                 issuer: "https://example.okta.com".into(),
                 id: "00g1prodreaders7x".into(),
             }],
+            access: Vec::new(),
         },
     ]
 }

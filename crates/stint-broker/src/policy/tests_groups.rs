@@ -294,6 +294,14 @@ fn explain_covers_groups_with_rules_approvers_and_the_idp_caveat() {
     assert_eq!(e.max_duration, Some(hours(4)));
     assert_eq!(e.approver_groups, vec!["sre-leads".to_owned()]);
     assert!(e.external_idp.is_none());
+    assert!(
+        e.reasons.contains(
+            &"Membership of oncall-admins gives AdministratorAccess in prod, AdministratorAccess in staging."
+                .to_owned()
+        ),
+        "{:?}",
+        e.reasons
+    );
 
     let e = p.explain_group(&bob(), "oncall-admins", Some(&dir));
     assert!(!e.allowed);

@@ -30,6 +30,13 @@ async fn explain_answers_for_a_group_as_for_an_assignment() {
     assert_eq!(why.max_duration_secs, Some(2 * 3600));
     assert_eq!(why.matched[0].name, "oncall-admins-for-incidents");
     assert_eq!(why.approver_groups, ["sre-leads"]);
+    // What membership gives, from the group's assignments in Identity Center.
+    assert!(
+        why.reasons.iter().any(|r| r
+            == "Membership of oncall-admins gives AdministratorAccess in prod, AdministratorAccess in staging."),
+        "{:?}",
+        why.reasons
+    );
 
     // An auditor asks about bob, who approves it but may not have it.
     let (status, why_not) = api

@@ -97,6 +97,41 @@ async fn groups_are_found_by_name_with_their_external_ids() {
         }]
     );
     assert_ne!(oncall.group_id, readers.group_id);
+    // What membership gives: the group's assignments in the demo world.
+    let org = idc.organization().await.unwrap();
+    let sets = idc.permission_sets().await.unwrap();
+    let named = |group: &stint_broker::idc::GroupDetails| -> Vec<(String, String)> {
+        group
+            .access
+            .iter()
+            .map(|a| {
+                (
+                    org.account(&a.account_id).unwrap().name.clone(),
+                    sets.iter()
+                        .find(|p| p.arn == a.permission_set_arn)
+                        .unwrap()
+                        .name
+                        .clone(),
+                )
+            })
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect()
+    };
+    assert_eq!(
+        named(&oncall),
+        [
+            ("prod".to_owned(), "AdministratorAccess".to_owned()),
+            ("staging".to_owned(), "AdministratorAccess".to_owned())
+        ]
+    );
+    assert_eq!(
+        named(&readers),
+        [
+            ("prod".to_owned(), "ReadOnlyAccess".to_owned()),
+            ("staging".to_owned(), "ReadOnlyAccess".to_owned())
+        ]
+    );
     assert_eq!(idc.find_group("no-such-group").await.unwrap(), None);
 }
 

@@ -357,6 +357,16 @@ async fn the_whole_adapter_surface_against_moto() {
         idc.find_group("no-such-group").await.expect("find_group"),
         None
     );
+    let expected_access: usize = world
+        .assignments
+        .iter()
+        .filter(|a| a.group.as_deref() == Some("oncall-admins"))
+        .count();
+    assert!(
+        expected_access > 0,
+        "the demo assigns oncall-admins something"
+    );
+    assert_eq!(oncall.access.len(), expected_access, "{oncall:?}");
     let alice = idc.find_user("alice").await.unwrap().expect("alice");
     idc.add_membership(&MembershipKey {
         group_id: oncall.group_id.clone(),

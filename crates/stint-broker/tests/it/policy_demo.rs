@@ -78,6 +78,7 @@ fn demo_world() -> DemoWorld {
                     id: s(e, "id"),
                 })
                 .collect(),
+            access: Vec::new(),
         })
         .collect();
     let groups = list(&world["groups"])
