@@ -8,8 +8,11 @@
 //!   it (accounts, OUs, permission sets, grantable groups), with its warnings;
 //! - `permissions` — each call in `docs/iam-policy.json`, tried once harmlessly;
 //! - `sts` — every allow-listed STS endpoint answers as STS, and the clock against AWS's;
-//! - `database` — reachable, and its schema current.
+//! - `database` — reachable, and its schema current;
+//! - `activity` — the organization trail's log group answers a Logs Insights query (when
+//!   `[activity] log_group` is set).
 
+mod activity;
 mod database;
 mod identity_center;
 mod permissions;
@@ -121,6 +124,7 @@ pub async fn run(config: &Config) -> Vec<Check> {
     }
     sts::check(config, &mut checks).await;
     database::check(config, &mut checks).await;
+    activity::check(config, &mut checks).await;
     checks
 }
 

@@ -8,8 +8,7 @@ use crate::idc::{AwsIdentityCenter, IdcError, ProbeTargets};
 pub const POLICY_JSON: &str = include_str!("../../../../docs/iam-policy.json");
 
 /// Every Identity Center action the policy allows, in file order. The session-activity
-/// reads (`logs:`) are not tried: doctor has no harmless Logs Insights call yet (a query
-/// costs money), so a missing one shows as `activity_unavailable` on the activity endpoint.
+/// reads (`logs:`) are the `activity` check's: a query over the trail's log group.
 pub fn policy_actions() -> Vec<String> {
     let policy: serde_json::Value = match serde_json::from_str(POLICY_JSON) {
         Ok(policy) => policy,

@@ -37,7 +37,11 @@ region = "{region}"
 instance_arn = "{instance}"
 baseline_account = "222222222222"
 sts_hosts = [{sts}]
+
+[activity]
+log_group = "{log_group}"
 "#,
+        log_group = sim.world().cloudtrail().log_group,
         db = dir.path().join("stint.db").display(),
         region = sim.region(),
         instance = sim.instance_arn(),
@@ -115,10 +119,11 @@ async fn the_demo_world_passes_every_check() {
         "sts",
         "clock",
         "database",
+        "activity",
     ] {
         assert!(line(&report, name).starts_with("ok   "), "{report}");
     }
-    assert_eq!(report.lines().count(), 9, "one line per check:\n{report}");
+    assert_eq!(report.lines().count(), 10, "one line per check:\n{report}");
     assert!(
         line(&report, "policy")
             .contains("6 eligibility and 2 approval rule(s), 1 grantable group(s)"),
@@ -303,4 +308,26 @@ async fn the_policy_is_resolved_live_and_an_external_idp_group_is_a_warning() {
         "{report}"
     );
     assert!(!out.status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_log_group_that_is_not_the_trails_fails_the_activity_check() {
+    let setup = setup(str::to_owned, None).await;
+    let path = setup.dir.path().join("broker.toml");
+    let config = std::fs::read_to_string(&path).unwrap().replace(
+        &setup.sim.world().cloudtrail().log_group,
+        "aws-cloudtrail-logs-not-this-one",
+    );
+    std::fs::write(&path, config).unwrap();
+    let (out, report) = setup.doctor_as_operator().await;
+    assert!(!out.status.success(), "{report}");
+    let activity = line(&report, "activity");
+    assert!(
+        activity.starts_with("FAIL") && activity.contains("aws-cloudtrail-logs-not-this-one"),
+        "{report}"
+    );
+    assert!(
+        report.contains("[activity]"),
+        "the fix names the table: {report}"
+    );
 }
