@@ -94,7 +94,12 @@ pub async fn federation_url(
         // reqwest's message would include the URL, and with it the session credentials.
         message: e.without_url().to_string(),
     };
-    let response = http.get(token_url).send().await.map_err(unreachable)?;
+    let response = http
+        .get(token_url)
+        .timeout(crate::http::CALL_DEADLINE)
+        .send()
+        .await
+        .map_err(unreachable)?;
     let status = response.status();
     let body = response.text().await.map_err(unreachable)?;
     if !status.is_success() {

@@ -13,6 +13,11 @@ use crate::store::{Vault, keys};
 /// Cached credentials are not handed out when less than this is left.
 pub const MIN_REMAINING: Duration = Duration::minutes(5);
 
+/// Without an agent, how long the broker's word that a grant is active is trusted before
+/// cached credentials from it are handed out again without asking: at most one broker
+/// round trip per target in this time, and a revoke shows as "access ended" within it.
+pub const GRANT_CHECK_TTL: Duration = Duration::seconds(15);
+
 /// Temporary credentials for one role in one account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -38,12 +43,23 @@ impl RoleCredentials {
 pub struct CachedCredentials {
     pub credentials: RoleCredentials,
     pub grant_ends_at: Option<DateTime<Utc>>,
+    /// When the broker last said the grant is active (entries written before this field
+    /// existed read as never checked).
+    #[serde(default)]
+    pub grant_checked_at: Option<DateTime<Utc>>,
 }
 
 impl CachedCredentials {
     pub fn usable(&self, now: DateTime<Utc>) -> bool {
         self.credentials.remaining(now) > MIN_REMAINING
             && self.grant_ends_at.is_none_or(|end| end > now)
+    }
+
+    /// Whether the broker said, less than [`GRANT_CHECK_TTL`] ago, that the grant is
+    /// active. A check time in the future (the clock went back) does not count.
+    pub fn recently_checked(&self, now: DateTime<Utc>) -> bool {
+        self.grant_checked_at
+            .is_some_and(|at| at <= now && now - at < GRANT_CHECK_TTL)
     }
 }
 
@@ -130,6 +146,7 @@ mod tests {
         let entry = CachedCredentials {
             credentials: creds("Admin", now + Duration::hours(1)),
             grant_ends_at: None,
+            grant_checked_at: None,
         };
         cache.put(entry.clone(), now).await.unwrap();
         assert_eq!(
@@ -151,6 +168,7 @@ mod tests {
         let entry = CachedCredentials {
             credentials: creds("Admin", now + Duration::hours(4)),
             grant_ends_at: Some(now + Duration::minutes(30)),
+            grant_checked_at: None,
         };
         cache.put(entry, now).await.unwrap();
         assert!(
@@ -169,6 +187,21 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_grant_check_is_trusted_for_its_ttl_only_and_never_from_the_future() {
+        let now = Utc::now();
+        let entry = |checked: Option<DateTime<Utc>>| CachedCredentials {
+            credentials: creds("Admin", now + Duration::hours(1)),
+            grant_ends_at: Some(now + Duration::minutes(30)),
+            grant_checked_at: checked,
+        };
+        assert!(!entry(None).recently_checked(now));
+        assert!(entry(Some(now)).recently_checked(now));
+        assert!(entry(Some(now - GRANT_CHECK_TTL + Duration::seconds(1))).recently_checked(now));
+        assert!(!entry(Some(now - GRANT_CHECK_TTL)).recently_checked(now));
+        assert!(!entry(Some(now + Duration::seconds(1))).recently_checked(now));
+    }
+
     #[tokio::test]
     async fn entries_for_several_roles_live_side_by_side_and_clear_together() {
         let now = Utc::now();
@@ -180,6 +213,7 @@ mod tests {
                     CachedCredentials {
                         credentials: creds(role, now + Duration::hours(1)),
                         grant_ends_at: None,
+                        grant_checked_at: None,
                     },
                     now,
                 )

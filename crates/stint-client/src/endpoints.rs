@@ -20,9 +20,20 @@ pub async fn sdk_config(region: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new(region.to_owned()))
         .http_client(http_client())
+        .timeout_config(timeouts())
         .no_credentials()
         .load()
         .await
+}
+
+/// Every SDK call (the portal, SSO OIDC, STS) ends within [`crate::http::CALL_DEADLINE`],
+/// whatever the endpoint does: the operation timeout covers connecting, TLS, every attempt
+/// and reading the answer.
+pub fn timeouts() -> aws_smithy_types::timeout::TimeoutConfig {
+    aws_smithy_types::timeout::TimeoutConfig::builder()
+        .connect_timeout(crate::http::CONNECT_DEADLINE)
+        .operation_timeout(crate::http::CALL_DEADLINE)
+        .build()
 }
 
 /// The SDK clients' HTTP client: hyper on rustls with ring and the system's trusted roots.

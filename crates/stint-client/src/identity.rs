@@ -103,7 +103,10 @@ pub async fn send_to_sts(
     http: &reqwest::Client,
     signed: &AuthAwsRequest,
 ) -> Result<CallerIdentity> {
-    let mut request = http.post(&signed.url).body(signed.body.clone());
+    let mut request = http
+        .post(&signed.url)
+        .timeout(crate::http::CALL_DEADLINE)
+        .body(signed.body.clone());
     for h in &signed.headers {
         // reqwest sets Host from the URL; sending it twice would break the signature.
         if !h.name.eq_ignore_ascii_case("host") {

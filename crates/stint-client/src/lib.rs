@@ -44,7 +44,7 @@ pub mod endpoints;
 mod error;
 pub mod export;
 mod fsutil;
-mod http;
+pub mod http;
 pub mod identity;
 pub mod lock;
 pub mod paths;

@@ -12,6 +12,7 @@ use stint_api::{BrokerEvent, ErrorCode, routes};
 use super::BrokerClient;
 use super::sse::SseParser;
 use crate::error::{Error, ErrorKind, Result};
+use crate::http::{CALL_DEADLINE, STREAM_IDLE_DEADLINE};
 
 /// The longest pause between reconnection attempts.
 pub const RECONNECT_MAX: Duration = Duration::from_secs(30);
@@ -73,18 +74,27 @@ impl BrokerClient {
                 if let Some(id) = last_id.as_deref().and_then(|id| HeaderValue::from_str(id).ok()) {
                     request = request.header("Last-Event-ID", id);
                 }
-                let reason = match request.send().await {
-                    Err(e) => client.unreachable(&e).to_string(),
-                    Ok(response) if response.status().is_success() => {
+                // The headers within the call deadline; the body is open-ended, but never
+                // silent for longer than the idle deadline (the broker sends keep-alives).
+                let sent = tokio::time::timeout(CALL_DEADLINE, request.send()).await;
+                let reason = match sent {
+                    Err(_) => client.silent(CALL_DEADLINE).to_string(),
+                    Ok(Err(e)) => client.unreachable(&e).to_string(),
+                    Ok(Ok(response)) if response.status().is_success() => {
                         backoff = RECONNECT_FIRST;
                         yield Ok(EventStreamItem::Connected);
                         let mut parser = SseParser::new();
                         let mut body = response.bytes_stream();
                         let mut ended = "the broker closed the stream".to_owned();
-                        while let Some(chunk) = body.next().await {
-                            let chunk = match chunk {
-                                Ok(c) => c,
-                                Err(e) => { ended = client.unreachable(&e).to_string(); break; }
+                        loop {
+                            let chunk = match tokio::time::timeout(STREAM_IDLE_DEADLINE, body.next()).await {
+                                Err(_) => {
+                                    ended = format!("{}: the event stream was silent for {} s", client.unreachable_service(), STREAM_IDLE_DEADLINE.as_secs());
+                                    break;
+                                }
+                                Ok(None) => break,
+                                Ok(Some(Ok(c))) => c,
+                                Ok(Some(Err(e))) => { ended = client.unreachable(&e).to_string(); break; }
                             };
                             for event in parser.feed(&chunk) {
                                 if let Some(ms) = event.retry_ms {
@@ -104,7 +114,7 @@ impl BrokerClient {
                         }
                         ended
                     }
-                    Ok(response) => match client.decode::<serde_json::Value>(response).await {
+                    Ok(Ok(response)) => match client.decode::<serde_json::Value>(response).await {
                         Err(Error::Broker(api)) if api.code == ErrorCode::Unauthenticated => {
                             // The session expired: authenticate again right away.
                             rejected_token = Some(session.token.clone());

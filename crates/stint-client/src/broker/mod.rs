@@ -22,6 +22,7 @@ pub use events::{EventStreamItem, RECONNECT_MAX};
 
 use crate::clock::SharedClock;
 use crate::error::{Error, Result};
+use crate::http::CALL_DEADLINE;
 use crate::lock::MachineLock;
 use crate::secret::Secret;
 use crate::store::{Vault, keys};
@@ -108,12 +109,24 @@ impl BrokerClient {
 
     fn unreachable(&self, e: &reqwest::Error) -> Error {
         Error::Unreachable {
-            service: format!(
-                "the Stint broker at {}",
-                self.base.as_str().trim_end_matches('/')
-            ),
+            service: self.unreachable_service(),
             message: describe(e),
         }
+    }
+
+    /// The error for a broker that did not answer within `waited`.
+    pub fn silent(&self, waited: std::time::Duration) -> Error {
+        Error::Unreachable {
+            service: self.unreachable_service(),
+            message: format!("no answer within {} ms", waited.as_millis()),
+        }
+    }
+
+    fn unreachable_service(&self) -> String {
+        format!(
+            "the Stint broker at {}",
+            self.base.as_str().trim_end_matches('/')
+        )
     }
 
     /// `GET /v1/auth/config`: public, needs no session.
@@ -158,6 +171,7 @@ impl BrokerClient {
         let response = self
             .http
             .post(self.url(routes::AUTH_AWS)?)
+            .timeout(CALL_DEADLINE)
             .json(&signed)
             .send()
             .await
@@ -186,6 +200,7 @@ impl BrokerClient {
             let result = self
                 .http
                 .post(self.url(routes::AUTH_LOGOUT)?)
+                .timeout(CALL_DEADLINE)
                 .bearer_auth(session.token.expose())
                 .send()
                 .await;
@@ -210,6 +225,7 @@ impl BrokerClient {
             let mut request = self
                 .http
                 .request(method.clone(), self.url(path)?)
+                .timeout(CALL_DEADLINE)
                 .bearer_auth(session.token.expose());
             if let Some(q) = query {
                 request = q.apply(request);
@@ -254,7 +270,12 @@ async fn get_auth_config(http: &reqwest::Client, base: &Url) -> Result<AuthConfi
         ),
         message: describe(&e),
     };
-    let response = http.get(url).send().await.map_err(unreachable)?;
+    let response = http
+        .get(url)
+        .timeout(CALL_DEADLINE)
+        .send()
+        .await
+        .map_err(unreachable)?;
     let status = response.status();
     let bytes = response.bytes().await.map_err(unreachable)?;
     if !status.is_success() {

@@ -93,6 +93,16 @@ impl Stint {
     /// Resolves an account name to its id, from the broker's eligibility list and the
     /// accounts the portal shows.
     pub async fn resolve(&self, target: &Target) -> Result<ResolvedTarget> {
+        self.resolve_within(target, None).await
+    }
+
+    /// [`Stint::resolve`], waiting on the broker until `budget` at most (then the portal's
+    /// accounts alone are searched).
+    pub(super) async fn resolve_within(
+        &self,
+        target: &Target,
+        budget: Option<tokio::time::Instant>,
+    ) -> Result<ResolvedTarget> {
         if let Some(id) = target.account_id() {
             return Ok(ResolvedTarget {
                 account_id: id.to_owned(),
@@ -102,7 +112,13 @@ impl Stint {
         }
         let mut known: Vec<(String, String)> = Vec::new();
         if let Some(broker) = &self.broker {
-            match broker.eligibility().await {
+            let eligibility = match budget {
+                Some(at) => tokio::time::timeout_at(at, broker.eligibility())
+                    .await
+                    .unwrap_or_else(|_| Err(broker.silent(super::credentials::BROKER_BUDGET))),
+                None => broker.eligibility().await,
+            };
+            match eligibility {
                 Ok(e) => known.extend(e.items.into_iter().map(|i| (i.account.name, i.account.id))),
                 Err(e) => tracing::debug!(error = %e, "eligibility not available for name lookup"),
             }

@@ -61,6 +61,7 @@ impl Core {
                 CachedCredentials {
                     credentials: creds.clone(),
                     grant_ends_at: None,
+                    grant_checked_at: None,
                 },
                 self.clock.now(),
             )

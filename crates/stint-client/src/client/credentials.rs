@@ -1,14 +1,23 @@
 //! Role credentials for a target, cached until shortly before they expire; for access
-//! held through Stint the broker is asked whether the grant is still active, so an ended
-//! window reads "access ended" and not an AWS refusal.
+//! held through Stint the broker is asked whether the grant is still active (at most once
+//! per [`crate::credentials::GRANT_CHECK_TTL`]), so an ended window reads "access ended" and not an AWS
+//! refusal. The broker gets [`BROKER_BUDGET`] in all per call: a hung broker delays
+//! credentials by that much, never more.
+
+use std::time::Duration;
 
 use stint_api::{AccessRequest, Grant, ListRequestsQuery, RequestScope, RequestState};
+use tokio::time::Instant;
 
 use super::Stint;
 use crate::credentials::{CachedCredentials, RoleCredentials};
 use crate::error::{Error, Result};
 use crate::portal::PortalError;
 use crate::target::{ResolvedTarget, Target};
+
+/// How long one credentials call waits on the broker in all (name lookup and grant
+/// check), so `credential_process` answers within 2 s with the broker hung.
+pub const BROKER_BUDGET: Duration = Duration::from_millis(1500);
 
 /// What the broker says about a target, when the client must decide about credentials.
 enum GrantCheck {
@@ -23,23 +32,38 @@ impl Stint {
     /// minutes left. For access held through Stint, the broker is asked whether the
     /// grant is active, so an ended window reads "access ended", not "Forbidden".
     pub async fn credentials(&self, target: &Target) -> Result<RoleCredentials> {
-        let resolved = self.resolve(target).await?;
-        self.credentials_for(&resolved).await
+        let budget = Instant::now() + BROKER_BUDGET;
+        let resolved = self.resolve_within(target, Some(budget)).await?;
+        self.credentials_within(&resolved, budget).await
     }
 
     pub async fn credentials_for(&self, target: &ResolvedTarget) -> Result<RoleCredentials> {
+        self.credentials_within(target, Instant::now() + BROKER_BUDGET)
+            .await
+    }
+
+    async fn credentials_within(
+        &self,
+        target: &ResolvedTarget,
+        budget: Instant,
+    ) -> Result<RoleCredentials> {
         let core = &self.core;
         let (account, role) = (target.account_id.as_str(), target.permission_set.as_str());
         let mut check = None;
         if let Some(hit) = core.creds.get(account, role, core.clock.now()).await? {
-            if hit.grant_ends_at.is_none() {
+            if hit.grant_ends_at.is_none() || hit.recently_checked(core.clock.now()) {
                 return Ok(hit.credentials);
             }
             // From a Stint grant: a revoke ends it before its scheduled end, so ask.
-            match self.grant_check(target).await {
+            match self.grant_check(target, budget).await {
                 GrantCheck::NotActive => core.creds.remove(account, role).await?,
+                GrantCheck::Active(grant) => {
+                    let credentials = hit.credentials.clone();
+                    self.remember_check(hit, &grant).await?;
+                    return Ok(credentials);
+                }
                 // Unreachable broker: the window has not passed, so the cache stands.
-                _ => return Ok(hit.credentials),
+                GrantCheck::NoBroker | GrantCheck::Unknown(_) => return Ok(hit.credentials),
             }
             check = Some(GrantCheck::NotActive);
         }
@@ -47,7 +71,7 @@ impl Stint {
         // role's credentials, which take a lock of their own.
         let check = match check {
             Some(check) => check,
-            None => self.grant_check(target).await,
+            None => self.grant_check(target, budget).await,
         };
         let _guard = core.creds_lock.acquire(|| {}).await?;
         // Another process may have fetched them while we waited.
@@ -85,30 +109,55 @@ impl Stint {
                         CachedCredentials {
                             credentials: creds.clone(),
                             grant_ends_at,
+                            grant_checked_at: grant_ends_at.map(|_| core.clock.now()),
                         },
                         core.clock.now(),
                     )
                     .await?;
                 Ok(creds)
             }
+            // With the broker silent, asking it why would only wait again.
+            Err(PortalError::NoAccess) if matches!(check, GrantCheck::Unknown(_)) => {
+                Err(Error::NoAccess {
+                    target: target.label(),
+                })
+            }
             Err(PortalError::NoAccess) => Err(self.why_no_access(target).await),
             Err(e) => Err(e.into_error()),
         }
     }
 
-    async fn grant_check(&self, target: &ResolvedTarget) -> GrantCheck {
+    /// Records that the broker just said the grant is active (and until when: it may
+    /// have been extended).
+    async fn remember_check(&self, hit: CachedCredentials, grant: &Grant) -> Result<()> {
+        let core = &self.core;
+        let _guard = core.creds_lock.acquire(|| {}).await?;
+        core.creds
+            .put(
+                CachedCredentials {
+                    grant_ends_at: Some(grant.end_at),
+                    grant_checked_at: Some(core.clock.now()),
+                    ..hit
+                },
+                core.clock.now(),
+            )
+            .await
+    }
+
+    async fn grant_check(&self, target: &ResolvedTarget, budget: Instant) -> GrantCheck {
         let Some(broker) = &self.broker else {
             return GrantCheck::NoBroker;
         };
-        match broker.grants().await {
-            Ok(grants) => grants
+        match tokio::time::timeout_at(budget, broker.grants()).await {
+            Ok(Ok(grants)) => grants
                 .into_iter()
                 .find(|g| {
                     g.account.id == target.account_id
                         && g.permission_set.name == target.permission_set
                 })
                 .map_or(GrantCheck::NotActive, GrantCheck::Active),
-            Err(e) => GrantCheck::Unknown(e),
+            Ok(Err(e)) => GrantCheck::Unknown(e),
+            Err(_) => GrantCheck::Unknown(broker.silent(BROKER_BUDGET)),
         }
     }
 
