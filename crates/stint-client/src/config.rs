@@ -48,6 +48,37 @@ pub struct Preferences {
     pub export_format: ExportFormat,
     /// Region the console opens in when `--region` is not given.
     pub console_region: Option<String>,
+    /// Whether `credential-process`, `creds` and `console` ask a running agent first, and
+    /// start one when none runs.
+    pub agent: AgentMode,
+}
+
+/// How the CLI uses the agent (`stint agent`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgentMode {
+    /// Ask the agent when one runs; otherwise do the work in this process.
+    #[default]
+    Use,
+    /// As `use`, and start an agent in the background when none runs.
+    Start,
+    /// Never ask an agent.
+    Off,
+}
+
+impl std::str::FromStr for AgentMode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "use" => Ok(Self::Use),
+            "start" => Ok(Self::Start),
+            "off" => Ok(Self::Off),
+            other => Err(Error::InvalidInput(format!(
+                "STINT_AGENT is `{other}`: write use, start or off"
+            ))),
+        }
+    }
 }
 
 impl Default for Preferences {
@@ -56,6 +87,7 @@ impl Default for Preferences {
             write_aws_cli_cache: true,
             export_format: ExportFormat::Env,
             console_region: None,
+            agent: AgentMode::Use,
         }
     }
 }
@@ -130,6 +162,9 @@ impl Config {
         }
         if let Some(value) = var("STINT_CONSOLE_REGION") {
             self.preferences.console_region = Some(value);
+        }
+        if let Some(value) = var("STINT_AGENT") {
+            self.preferences.agent = value.parse()?;
         }
         Ok(())
     }

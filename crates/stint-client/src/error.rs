@@ -125,6 +125,11 @@ pub enum Error {
 
     #[error("{}", broker_message(.0))]
     Broker(ApiError),
+
+    /// An error another Stint process (the agent) met on this one's behalf, relayed as
+    /// its one line and its kind.
+    #[error("{message}")]
+    Relayed { kind: ErrorKind, message: String },
 }
 
 impl Error {
@@ -144,6 +149,7 @@ impl Error {
             }
             Error::NotApproved { .. } | Error::AccessEnded { .. } => ErrorKind::NotActive,
             Error::Unreachable { .. } => ErrorKind::Unreachable,
+            Error::Relayed { kind, .. } => *kind,
             Error::Broker(api) => match api.code {
                 ErrorCode::InvalidInput | ErrorCode::TicketRequired | ErrorCode::TooLarge => {
                     ErrorKind::Usage

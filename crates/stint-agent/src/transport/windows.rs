@@ -1,0 +1,114 @@
+//! The Windows named pipe. Remote clients are refused (`reject_remote_clients`) and the
+//! first instance must be ours (`first_pipe_instance`), so another program cannot squat
+//! the name before the agent starts.
+//!
+//! Access control: a user-only ACL needs a security descriptor passed to
+//! `CreateNamedPipe`, which tokio takes only as a raw pointer (`unsafe`, which the
+//! workspace forbids). Without it the pipe has Windows' default DACL: full control for
+//! the creating user, SYSTEM and administrators, and *read* access for Everyone. A
+//! request must be written, so another user cannot ask the agent for anything; they can
+//! only hold an instance open until the idle deadline closes it. Not yet the user-only ACL
+//! the issue asks for.
+
+use std::path::{Path, PathBuf};
+
+use stint_client::{Error, Result};
+use tokio::net::windows::named_pipe::{ClientOptions, NamedPipeClient, NamedPipeServer, ServerOptions};
+use tokio::sync::Mutex;
+
+use super::Accepted;
+use crate::location::Location;
+
+pub enum Conn {
+    Server(NamedPipeServer),
+    Client(NamedPipeClient),
+}
+
+pub struct Listener {
+    next: Mutex<NamedPipeServer>,
+    path: PathBuf,
+}
+
+impl Listener {
+    pub async fn bind(location: &Location) -> Result<Self> {
+        let path = location.path.clone();
+        let first = ServerOptions::new()
+            .first_pipe_instance(true)
+            .reject_remote_clients(true)
+            .create(&path)
+            .map_err(|source| Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Self {
+            next: Mutex::new(first),
+            path,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub async fn accept(&self) -> std::io::Result<Accepted> {
+        let mut next = self.next.lock().await;
+        next.connect().await?;
+        let fresh = ServerOptions::new()
+            .reject_remote_clients(true)
+            .create(&self.path)?;
+        let connected = std::mem::replace(&mut *next, fresh);
+        Ok(Accepted::Admitted(Conn::Server(connected)))
+    }
+}
+
+pub async fn connect(location: &Location) -> std::io::Result<Conn> {
+    ClientOptions::new()
+        .open(&location.path)
+        .map(Conn::Client)
+}
+
+impl tokio::io::AsyncRead for Conn {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Server(s) => std::pin::Pin::new(s).poll_read(cx, buf),
+            Conn::Client(c) => std::pin::Pin::new(c).poll_read(cx, buf),
+        }
+    }
+}
+
+impl tokio::io::AsyncWrite for Conn {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Conn::Server(s) => std::pin::Pin::new(s).poll_write(cx, buf),
+            Conn::Client(c) => std::pin::Pin::new(c).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Server(s) => std::pin::Pin::new(s).poll_flush(cx),
+            Conn::Client(c) => std::pin::Pin::new(c).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Conn::Server(s) => std::pin::Pin::new(s).poll_shutdown(cx),
+            Conn::Client(c) => std::pin::Pin::new(c).poll_shutdown(cx),
+        }
+    }
+}
