@@ -8,7 +8,9 @@ use std::time::Duration;
 use stint_client::{ConsoleRequest, Result, RoleCredentials, Secret};
 
 use crate::location::Location;
-use crate::protocol::{Envelope, Request, Response, Serving, Status, VERSION, read_frame, write_frame};
+use crate::protocol::{
+    Envelope, Request, Response, Serving, Status, VERSION, read_frame, write_frame,
+};
 use crate::transport;
 
 /// How long connecting to the socket may take (a live agent accepts at once).
@@ -47,12 +49,18 @@ impl AgentClient {
             serving: self.serving.clone(),
             request,
         };
-        let mut conn =
-            match tokio::time::timeout(CONNECT_DEADLINE, transport::connect(&self.location)).await {
-                Ok(Ok(conn)) => conn,
-                Ok(Err(e)) => return Asked::NoAgent(format!("no agent at {}: {e}", self.where_())),
-                Err(_) => return Asked::NoAgent(format!("the agent at {} did not accept", self.where_())),
-            };
+        let mut conn = match tokio::time::timeout(
+            CONNECT_DEADLINE,
+            transport::connect(&self.location),
+        )
+        .await
+        {
+            Ok(Ok(conn)) => conn,
+            Ok(Err(e)) => return Asked::NoAgent(format!("no agent at {}: {e}", self.where_())),
+            Err(_) => {
+                return Asked::NoAgent(format!("the agent at {} did not accept", self.where_()));
+            }
+        };
         let exchange = async {
             write_frame(&mut conn, &envelope).await?;
             read_frame::<Response, _>(&mut conn).await
@@ -99,10 +107,12 @@ impl AgentClient {
     }
 
     pub async fn status(&self) -> Asked<Result<Status>> {
-        self.ask(Request::Status).await.then(|response| match response {
-            Response::Status(status) => Some(Ok(status)),
-            _ => None,
-        })
+        self.ask(Request::Status)
+            .await
+            .then(|response| match response {
+                Response::Status(status) => Some(Ok(status)),
+                _ => None,
+            })
     }
 
     fn where_(&self) -> String {

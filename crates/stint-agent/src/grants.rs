@@ -192,7 +192,10 @@ mod tests {
         // bob's request for the same target, seen as his approver, ends: not ours.
         let bobs = grant(8, "bob", now + Duration::minutes(30));
         book.apply(&request(&bobs, RequestState::Ending));
-        assert!(matches!(book.standing(ACCOUNT, PS, now), Standing::Granted { .. }));
+        assert!(matches!(
+            book.standing(ACCOUNT, PS, now),
+            Standing::Granted { .. }
+        ));
         book.apply(&request(&mine, RequestState::Ending));
         assert_eq!(book.standing(ACCOUNT, PS, now), Standing::NotGranted);
     }
@@ -203,7 +206,10 @@ mod tests {
         let short = grant(1, "alice", now + Duration::minutes(10));
         let long = grant(2, "alice", now + Duration::minutes(50));
         let mut book = GrantBook::default();
-        book.replace("alice", &[short.clone(), grant(3, "bob", now + Duration::hours(5))]);
+        book.replace(
+            "alice",
+            &[short.clone(), grant(3, "bob", now + Duration::hours(5))],
+        );
         book.apply(&request(&long, RequestState::Active));
         assert_eq!(
             book.standing(ACCOUNT, PS, now),
@@ -212,7 +218,9 @@ mod tests {
         book.apply(&request(&long, RequestState::Ended));
         assert_eq!(
             book.standing(ACCOUNT, PS, now),
-            Standing::Granted { until: short.end_at }
+            Standing::Granted {
+                until: short.end_at
+            }
         );
         // Past its end a window no longer counts, event or not.
         assert_eq!(

@@ -28,10 +28,7 @@ impl Location {
         if cfg!(windows) {
             let user = var("USERNAME").unwrap_or_default();
             return Self {
-                path: PathBuf::from(format!(
-                    r"\\.\pipe\stint-{name}-{}",
-                    file_safe(&user)
-                )),
+                path: PathBuf::from(format!(r"\\.\pipe\stint-{name}-{}", file_safe(&user))),
             };
         }
         let dir = var("XDG_RUNTIME_DIR")

@@ -70,16 +70,24 @@ pub enum Request {
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum Response {
     Status(Status),
-    Credentials { credentials: RoleCredentials },
-    Console { url: Secret },
+    Credentials {
+        credentials: RoleCredentials,
+    },
+    Console {
+        url: Secret,
+    },
     Forgotten,
     Stopping,
     /// What the request met, as the client core would have said it.
     Error(Failure),
     /// The agent serves another login: do the work yourself.
-    WrongLogin { agent: Serving },
+    WrongLogin {
+        agent: Serving,
+    },
     /// The agent speaks another protocol version: do the work yourself.
-    WrongVersion { agent: u32 },
+    WrongVersion {
+        agent: u32,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,7 +274,10 @@ mod tests {
             target: "a/b".into(),
         })
         .unwrap();
-        assert_eq!(json, serde_json::json!({"op": "credentials", "target": "a/b"}));
+        assert_eq!(
+            json,
+            serde_json::json!({"op": "credentials", "target": "a/b"})
+        );
         let json = serde_json::to_value(Response::Error(Failure {
             kind: Kind::NotActive,
             message: "ended".into(),

@@ -87,7 +87,8 @@ pub async fn run(
 
 async fn serve_conn(agent: Arc<Agent>, mut conn: Conn) {
     loop {
-        let envelope = match tokio::time::timeout(IDLE, read_frame::<Envelope, _>(&mut conn)).await {
+        let envelope = match tokio::time::timeout(IDLE, read_frame::<Envelope, _>(&mut conn)).await
+        {
             Err(_) | Ok(Err(FrameError::Closed)) => return,
             Ok(Err(e)) => {
                 tracing::debug!(error = %e, "unreadable request");
@@ -120,20 +121,24 @@ async fn follow(agent: Arc<Agent>) {
         let mut stream = std::pin::pin!(broker.events(None));
         while let Some(item) = stream.next().await {
             match item {
-                Ok(EventStreamItem::Connected) => {
-                    match resync(&broker).await {
-                        Ok((me, grants)) => {
-                            let mut book = agent.book.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-                            book.replace(&me, &grants);
-                            book.set_connected(true);
-                        }
-                        Err(e) => tracing::warn!(error = %e, "cannot read the grants after connecting"),
+                Ok(EventStreamItem::Connected) => match resync(&broker).await {
+                    Ok((me, grants)) => {
+                        let mut book = agent
+                            .book
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
+                        book.replace(&me, &grants);
+                        book.set_connected(true);
                     }
-                }
+                    Err(e) => tracing::warn!(error = %e, "cannot read the grants after connecting"),
+                },
                 Ok(EventStreamItem::Event(event)) => {
                     let request = &event.request;
                     {
-                        let mut book = agent.book.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                        let mut book = agent
+                            .book
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner);
                         book.apply(request);
                     }
                     agent.forget_target(&request.account.id, &request.permission_set.name);
@@ -161,7 +166,9 @@ fn set_connected(agent: &Agent, connected: bool) {
         .set_connected(connected);
 }
 
-async fn resync(broker: &stint_client::broker::BrokerClient) -> Result<(String, Vec<stint_api::Grant>)> {
+async fn resync(
+    broker: &stint_client::broker::BrokerClient,
+) -> Result<(String, Vec<stint_api::Grant>)> {
     let me = broker.session().await?.me.user.user_id;
     let grants = broker.grants().await?;
     Ok((me, grants))

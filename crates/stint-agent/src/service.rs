@@ -137,7 +137,7 @@ impl Agent {
     pub async fn credentials(&self, text: &str) -> Result<RoleCredentials> {
         let target: Target = text.parse()?;
         let key = target.to_string();
-        if let Some(credentials) = self.from_memory(&key) {
+        if let Some(credentials) = self.held(&key) {
             self.from_memory.fetch_add(1, Ordering::Relaxed);
             return Ok(credentials);
         }
@@ -166,7 +166,7 @@ impl Agent {
     }
 
     /// The hot path: memory and the grant book only, no await.
-    fn from_memory(&self, key: &str) -> Option<RoleCredentials> {
+    fn held(&self, key: &str) -> Option<RoleCredentials> {
         let mut memory = lock(&self.memory);
         let resolved = memory.resolved.get(key)?.clone();
         let slot = (resolved.account_id.clone(), resolved.permission_set.clone());

@@ -20,6 +20,9 @@ Environment:
   STINT_BASELINE_ROLE, STINT_SSO_SESSION   override the configuration
   STINT_BROWSER       command that opens URLs instead of the system browser
   STINT_LOG           log filter for stderr (default: warn)
+  STINT_AGENT         use (default): ask a running `stint agent` first; start: and start
+                      one when none runs; off: never
+  STINT_AGENT_SOCKET  the agent's socket (default $XDG_RUNTIME_DIR/stint/agent-SESSION.sock)
   AWS_ENDPOINT_URL_SSO, AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL_STS,
   AWS_ENDPOINT_URL_SIGNIN   AWS endpoints, as the AWS SDKs read them";
 
@@ -94,6 +97,25 @@ pub enum Command {
     Setup(SetupCommand),
     /// Print shell completions.
     Completions(CompletionsArgs),
+    /// Run the agent (in the foreground), which answers credential-process, creds and
+    /// console from memory; or ask a running one.
+    Agent(AgentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    #[command(subcommand)]
+    pub command: Option<AgentCommand>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AgentCommand {
+    /// Run the agent in the foreground until stopped (the default).
+    Run,
+    /// Show whether an agent runs, and what it holds (JSON).
+    Status,
+    /// Stop the running agent.
+    Stop,
 }
 
 #[derive(Debug, Args)]

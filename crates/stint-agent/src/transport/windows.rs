@@ -13,7 +13,9 @@
 use std::path::{Path, PathBuf};
 
 use stint_client::{Error, Result};
-use tokio::net::windows::named_pipe::{ClientOptions, NamedPipeClient, NamedPipeServer, ServerOptions};
+use tokio::net::windows::named_pipe::{
+    ClientOptions, NamedPipeClient, NamedPipeServer, ServerOptions,
+};
 use tokio::sync::Mutex;
 
 use super::Accepted;
@@ -62,9 +64,7 @@ impl Listener {
 }
 
 pub async fn connect(location: &Location) -> std::io::Result<Conn> {
-    ClientOptions::new()
-        .open(&location.path)
-        .map(Conn::Client)
+    ClientOptions::new().open(&location.path).map(Conn::Client)
 }
 
 impl tokio::io::AsyncRead for Conn {

@@ -1,10 +1,11 @@
-//! `stint creds`, `credential-process`, `console`.
+//! `stint creds`, `credential-process`, `console`: asked of the agent first (see `agent`).
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use stint_client::{ConsoleRequest, ExportFormat, Stint, export};
 
+use super::agent;
 use crate::browser;
 use crate::cli::{ConsoleArgs, CredsArgs, TargetArg};
 
@@ -13,7 +14,7 @@ pub async fn creds(stint: &Stint, args: CredsArgs) -> Result<ExitCode> {
         .format
         .map(ExportFormat::from)
         .unwrap_or(stint.config().preferences.export_format);
-    let creds = stint.credentials(&args.target).await?;
+    let creds = agent::credentials(stint, &args.target).await?;
     print!("{}", export::render(&creds, format, args.region.as_deref()));
     Ok(ExitCode::SUCCESS)
 }
@@ -21,7 +22,7 @@ pub async fn creds(stint: &Stint, args: CredsArgs) -> Result<ExitCode> {
 /// The AWS SDKs run this for `credential_process`: stdout is exactly the JSON document;
 /// errors go to stderr, where the SDKs show them.
 pub async fn credential_process(stint: &Stint, args: TargetArg) -> Result<ExitCode> {
-    let creds = stint.credentials(&args.target).await?;
+    let creds = agent::credentials(stint, &args.target).await?;
     print!("{}", export::render(&creds, ExportFormat::Process, None));
     Ok(ExitCode::SUCCESS)
 }
@@ -32,7 +33,7 @@ pub async fn console(stint: &Stint, args: ConsoleArgs) -> Result<ExitCode> {
         region: args.region,
         portal: args.portal,
     };
-    let url = stint.console_url(&args.target, &request).await?;
+    let url = agent::console_url(stint, &args.target, &request).await?;
     if args.print {
         println!("{}", url.expose());
         return Ok(ExitCode::SUCCESS);

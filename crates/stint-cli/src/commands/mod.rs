@@ -3,6 +3,7 @@
 
 mod access;
 mod activity;
+mod agent;
 mod configure;
 mod creds;
 mod login;
@@ -38,8 +39,15 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
     let stint = Stint::open(options).await?;
     match command {
         Command::Configure(_) | Command::Completions(_) => unreachable_command(),
-        Command::Login(args) => login::login(&stint, args).await,
-        Command::Logout => login::logout(&stint).await,
+        Command::Login(args) => {
+            let done = login::login(&stint, args).await;
+            agent::forget(&stint).await;
+            done
+        }
+        Command::Logout => {
+            agent::forget(&stint).await;
+            login::logout(&stint).await
+        }
         Command::Whoami(args) => login::whoami(&stint, args.json).await,
         Command::Ls(args) => access::ls(&stint, args.json).await,
         Command::Request(args) => requests::request(&stint, args).await,
@@ -57,6 +65,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
             profiles::write(&stint, &name, &target).await
         }
         Command::Setup(SetupCommand::Profiles(args)) => profiles::setup(&stint, args).await,
+        Command::Agent(args) => agent::agent(&stint, args).await,
     }
 }
 

@@ -2,10 +2,10 @@
 
 use super::Stint;
 use crate::console;
+use crate::credentials::RoleCredentials;
 use crate::endpoints;
 use crate::error::Result;
 use crate::secret::Secret;
-use crate::credentials::RoleCredentials;
 use crate::target::{ResolvedTarget, Target};
 
 /// What `stint console` should open.
@@ -38,7 +38,8 @@ impl Stint {
         request: &ConsoleRequest,
     ) -> Result<Secret> {
         let core = &self.core;
-        let destination = console::destination(&self.console_region(request), request.service.as_deref())?;
+        let destination =
+            console::destination(&self.console_region(request), request.service.as_deref())?;
         Ok(Secret::new(console::portal_shortcut(
             &core.sso_settings.start_url,
             &target.account_id,
@@ -55,7 +56,8 @@ impl Stint {
         request: &ConsoleRequest,
     ) -> Result<Secret> {
         let core = &self.core;
-        let destination = console::destination(&self.console_region(request), request.service.as_deref())?;
+        let destination =
+            console::destination(&self.console_region(request), request.service.as_deref())?;
         let federation =
             endpoints::federation_endpoint(core.sdk.get().await, &core.sso_settings.region)?;
         console::federation_url(
