@@ -240,7 +240,20 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
             .is_some_and(|a| a.iter().any(|r| r["id"] == id && r["state"] == "ended"))
     })
     .await;
-    let out = alice.run(&["creds", "prod/ReadOnlyAccess"]).await;
+    // Without an agent the broker's word that a grant is active is trusted for
+    // GRANT_CHECK_TTL: within that (plus slack) `creds` must say it ended.
+    let revoked = tokio::time::Instant::now();
+    let out = loop {
+        let out = alice.run(&["creds", "prod/ReadOnlyAccess"]).await;
+        if out.status.code() != Some(0) {
+            break out;
+        }
+        assert!(
+            revoked.elapsed() < Duration::from_secs(15 + 10),
+            "creds still served 25 s after the revoke"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     let line = stderr(&out).lines().last().unwrap_or_default().to_owned();
     assert!(

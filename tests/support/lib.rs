@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub mod broker;
+pub mod proxy;
 
 use stint_sim::{RunningSim, World};
 use tokio::process::Command;
@@ -121,6 +122,9 @@ impl Env {
             .env("HOME", self.home())
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
             .env("XDG_CACHE_HOME", self.home().join(".cache"))
+            .env("XDG_RUNTIME_DIR", self.home().join("run"))
+            .env_remove("STINT_AGENT_SOCKET")
+            .env_remove("STINT_AGENT")
             .env_remove("STINT_CONFIG")
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_CONFIG_FILE")
