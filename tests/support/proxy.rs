@@ -1,7 +1,8 @@
 //! A TCP proxy in front of the broker, for tests and the benchmark: it records the HTTP
 //! request lines that pass through (what the broker was asked), can add latency each way
-//! (a network's round trip), and can turn into a listener that accepts connections and
-//! never answers (a hung broker, a stalled load balancer).
+//! (a network's round trip), can terminate TLS (so a client reaches a plain-HTTP server
+//! over TLS, as through a load balancer), and can turn into a listener that accepts
+//! connections and never answers (a hung broker, a stalled load balancer).
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,8 @@ pub enum Mode {
 struct Shared {
     upstream: SocketAddr,
     mode: Mutex<Mode>,
-    one_way: Duration,
+    one_way: Mutex<Duration>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     requests: Mutex<Vec<String>>,
     held: Mutex<Vec<TcpStream>>,
 }
@@ -35,12 +37,22 @@ pub struct Proxy {
 impl Proxy {
     /// A proxy to `upstream` adding `rtt` to every round trip (half each way).
     pub async fn start(upstream: SocketAddr, rtt: Duration) -> Proxy {
+        Self::start_with(upstream, rtt, None).await
+    }
+
+    /// The same, with clients speaking TLS to the proxy (`tls` holds its certificate).
+    pub async fn start_with(
+        upstream: SocketAddr,
+        rtt: Duration,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> Proxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shared = Arc::new(Shared {
             upstream,
             mode: Mutex::new(Mode::Forward),
-            one_way: rtt / 2,
+            one_way: Mutex::new(rtt / 2),
+            tls,
             requests: Mutex::new(Vec::new()),
             held: Mutex::new(Vec::new()),
         });
@@ -64,6 +76,11 @@ impl Proxy {
 
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The round trip added from now on (connections already open keep theirs).
+    pub fn set_rtt(&self, rtt: Duration) {
+        *self.shared.one_way.lock().unwrap() = rtt / 2;
     }
 
     pub fn set_mode(&self, mode: Mode) {
@@ -97,30 +114,40 @@ impl Drop for Proxy {
 }
 
 async fn forward(shared: Arc<Shared>, client: TcpStream) {
+    let one_way = *shared.one_way.lock().unwrap();
     let Ok(server) = TcpStream::connect(shared.upstream).await else {
         return;
     };
     let _ = server.set_nodelay(true);
-    let (client_read, client_write) = client.into_split();
-    let (server_read, server_write) = server.into_split();
-    let up = pump(
-        client_read,
-        server_write,
-        shared.one_way,
-        Some(shared.clone()),
-    );
-    let down = pump(server_read, client_write, shared.one_way, None);
-    let _ = tokio::join!(up, down);
+    let (server_read, server_write) = tokio::io::split(server);
+    match shared.tls.clone() {
+        None => {
+            let (client_read, client_write) = tokio::io::split(client);
+            let up = pump(client_read, server_write, one_way, Some(shared.clone()));
+            let down = pump(server_read, client_write, one_way, None);
+            let _ = tokio::join!(up, down);
+        }
+        Some(acceptor) => {
+            // The handshake's round trips pay the delay too, as on a real network.
+            tokio::time::sleep(one_way * 2).await;
+            let Ok(client) = acceptor.accept(client).await else {
+                return;
+            };
+            let (client_read, client_write) = tokio::io::split(client);
+            let up = pump(client_read, server_write, one_way, Some(shared.clone()));
+            let down = pump(server_read, client_write, one_way, None);
+            let _ = tokio::join!(up, down);
+        }
+    }
 }
 
 /// Copies one direction, each chunk `delay` late but without holding up the next read
 /// (so a slow link adds latency, not a bandwidth limit).
-async fn pump(
-    mut from: tokio::net::tcp::OwnedReadHalf,
-    mut to: tokio::net::tcp::OwnedWriteHalf,
-    delay: Duration,
-    record: Option<Arc<Shared>>,
-) {
+async fn pump<R, W>(mut from: R, mut to: W, delay: Duration, record: Option<Arc<Shared>>)
+where
+    R: tokio::io::AsyncRead + Unpin,
+    W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<(tokio::time::Instant, Vec<u8>)>();
     let writer = tokio::spawn(async move {
         while let Some((due, chunk)) = rx.recv().await {
@@ -166,4 +193,28 @@ fn record_request_lines(pending: &mut Vec<u8>, requests: &Mutex<Vec<String>>) {
     if pending.len() > 64 * 1024 {
         pending.clear();
     }
+}
+
+/// A TLS acceptor with a fresh self-signed certificate for `localhost` and `127.0.0.1`,
+/// and that certificate in PEM for clients to trust (`STINT_CA_FILE`, `AWS_CA_BUNDLE`).
+pub fn self_signed_tls() -> (tokio_rustls::TlsAcceptor, String) {
+    let certified =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .expect("a certificate");
+    let chain = vec![rustls_pki_types::CertificateDer::from(
+        certified.cert.der().to_vec(),
+    )];
+    let key = rustls_pki_types::PrivateKeyDer::Pkcs8(certified.key_pair.serialize_der().into());
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_no_client_auth()
+    .with_single_cert(chain, key)
+    .expect("a usable certificate");
+    (
+        tokio_rustls::TlsAcceptor::from(Arc::new(config)),
+        certified.cert.pem(),
+    )
 }

@@ -104,11 +104,13 @@ async fn serve_conn(agent: Arc<Agent>, mut conn: Conn) {
     }
 }
 
+/// Reads the request (unanswered) before saying no: closing on a client still writing
+/// would reset the connection, and the client would see "no agent" instead of why.
 async fn refuse(mut conn: Conn, peer: String) {
-    let _ = tokio::time::timeout(
-        Duration::from_secs(1),
-        write_frame(&mut conn, &Agent::refusal(&peer)),
-    )
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = read_frame::<serde_json::Value, _>(&mut conn).await;
+        write_frame(&mut conn, &Agent::refusal(&peer)).await
+    })
     .await;
 }
 

@@ -1,24 +1,34 @@
-//! `stint credential-process` with a warm cache versus botocore's SSO credential provider,
-//! against the same simulator, in the same run. Prints a Markdown table.
+//! `stint credential-process` on a real network's latency: the agent, no agent, botocore's
+//! SSO credential provider, and a hung broker, in one run. Prints a Markdown table.
 //!
-//! Needs a Secret Service and the repository's Python (`scripts/install-python.sh`):
+//! Needs a Secret Service, the repository's Python with botocore
+//! (`scripts/install-python.sh`) and a release `stint-broker` (`cargo build --release -p
+//! stint-broker`, or `STINT_STINT_BROKER_BIN`):
 //!
 //! ```text
 //! scripts/with-keyring.sh cargo bench -p stint-cli --bench credential_process
 //! ```
 //!
-//! Each call is a fresh process, as the AWS tools run `credential_process` (stint) or
-//! resolve a profile (botocore, which keeps no SSO role credentials between processes).
-//! botocore is also measured inside one warm Python process, which leaves out Python's
-//! start-up, to show the network round trip alone.
+//! The broker and the simulator are reached through latency-adding proxies that
+//! terminate TLS (a self-signed certificate the clients are told to trust:
+//! `STINT_CA_FILE`, `AWS_CA_BUNDLE`), at 0, 50 and 200 ms round trip. botocore reaches the
+//! portal through its proxy; Stint reaches the broker through its proxy (its own portal
+//! calls go straight to the simulator: a warm call makes none). Each call is a fresh
+//! process, as the AWS tools run `credential_process`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
+use stint_e2e::Env;
+use stint_e2e::proxy::{Mode, Proxy};
+
 const CALLS: usize = 30;
-const TARGET: &str = "555555555555/ReadOnlyAccess";
-const PROFILE: &str = "dev-ReadOnlyAccess";
+const BOTOCORE_CALLS: usize = 10;
+const TARGET: &str = "dev/PowerUserAccess";
+const PROFILE: &str = "dev-PowerUserAccess";
+const RTTS_MS: [u64; 3] = [0, 50, 200];
 
 fn main() {
     let python = std::env::var_os("STINT_PYTHON")
@@ -37,211 +47,222 @@ fn main() {
         );
         return;
     }
-    if let Err(e) = stint_client::store::KeyringStore::new().probe() {
-        eprintln!("skipped: no Secret Service ({e}); run inside scripts/with-keyring.sh");
-        return;
-    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let sim = runtime
-        .block_on(stint_sim::spawn(stint_sim::World::demo()))
-        .expect("simulator starts");
-    let home = tempfile::tempdir().unwrap();
-    let env = Env {
-        url: sim.url().to_owned(),
-        start_url: sim.start_url(),
-        region: sim.region().to_owned(),
-        home: home.path().to_owned(),
+    runtime.block_on(bench(python));
+}
+
+struct Bench {
+    alice: Env,
+    broker_proxy: Proxy,
+    sim_proxy: Proxy,
+    ca_file: PathBuf,
+    python: PathBuf,
+}
+
+async fn bench(python: PathBuf) {
+    let Some(broker_bin) = stint_e2e::broker::broker_bin() else {
+        return;
+    };
+    let Some(alice) = stint_e2e::env().await else {
+        return;
+    };
+    let broker = stint_e2e::broker::start_broker(&broker_bin, &alice.sim).await;
+    let broker_addr = broker
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .parse()
+        .unwrap();
+    let (tls, ca_pem) = stint_e2e::proxy::self_signed_tls();
+    let broker_proxy = Proxy::start_with(broker_addr, Duration::ZERO, Some(tls.clone())).await;
+    let sim_proxy = Proxy::start_with(alice.sim.addr(), Duration::ZERO, Some(tls)).await;
+    let ca_file = alice.home().join("ca.pem");
+    std::fs::write(&ca_file, ca_pem).unwrap();
+    let b = Bench {
+        alice: alice.without_overrides(),
+        broker_proxy,
+        sim_proxy,
+        ca_file,
+        python,
     };
 
-    // Log in as alice: the browser hook records the URL, we approve its code.
-    let mut login = env.stint(&["login"]).stderr(Stdio::null()).spawn().unwrap();
-    let opened = home.path().join("opened-urls");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let url = loop {
-        if let Some(line) = std::fs::read_to_string(&opened)
-            .ok()
-            .and_then(|t| t.lines().next().map(str::to_owned))
-        {
-            break line;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "stint login never opened the browser"
+    let url = format!("https://localhost:{}", b.broker_proxy.addr().port());
+    b.ok(&["configure", "--broker", &url]).await;
+    let out = b.alice.login("alice").await;
+    assert!(out.status.success(), "login: {}", stint_e2e::stderr(&out));
+    let active = b
+        .ok(&[
+            "request", TARGET, "--for", "8h", "--reason", "bench", "--wait", "--json",
+        ])
+        .await;
+    let active: Value = serde_json::from_slice(&active).unwrap();
+    assert_eq!(active["state"], "active");
+    b.ok(&["setup", "profiles", "--style", "sso"]).await;
+
+    println!(
+        "| RTT | agent (median of {CALLS}) | no agent (median; slowest) | broker round trips without agent | botocore SSO (median of {BOTOCORE_CALLS}) | agent vs botocore |"
+    );
+    println!("| ---: | ---: | ---: | ---: | ---: | ---: |");
+    for rtt_ms in RTTS_MS {
+        let rtt = Duration::from_millis(rtt_ms);
+        b.broker_proxy.set_rtt(rtt);
+        b.sim_proxy.set_rtt(rtt);
+
+        // No agent: the first call fetches and caches; later ones ask the broker once
+        // per GRANT_CHECK_TTL.
+        b.cp(false).await;
+        let grants_before = b.broker_proxy.count("GET", "/v1/grants");
+        let no_agent = b.time(CALLS, || b.cp(false)).await;
+        let round_trips = b.broker_proxy.count("GET", "/v1/grants") - grants_before;
+
+        let mut agent = b.start_agent().await;
+        b.cp(true).await;
+        let with_agent = b.time(CALLS, || b.cp(true)).await;
+        b.ok(&["agent", "stop"]).await;
+        let _ = agent.wait().await;
+
+        let botocore = b.time(BOTOCORE_CALLS, || b.botocore()).await;
+        println!(
+            "| {rtt_ms} ms | {:.1} ms | {:.1} ms; {:.1} ms | {round_trips} in {CALLS} calls | {:.1} ms | {:.0}× faster |",
+            ms(median(&with_agent)),
+            ms(median(&no_agent)),
+            ms(*no_agent.last().unwrap()),
+            ms(median(&botocore)),
+            ms(median(&botocore)) / ms(median(&with_agent)),
         );
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let code = url.split("user_code=").nth(1).unwrap();
-    sim.approve_device(code, "alice").unwrap();
-    assert!(login.wait().unwrap().success(), "stint login failed");
-    assert!(
-        env.stint(&["setup", "profiles", "--style", "sso"])
-            .stderr(Stdio::null())
-            .status()
-            .unwrap()
-            .success()
-    );
+    }
 
-    // Warm Stint's cache, and check both paths work before timing them.
-    assert!(
-        env.stint(&["credential-process", TARGET])
-            .stdout(Stdio::null())
-            .status()
-            .unwrap()
-            .success()
+    // A hung broker (accepts, never answers), at 50 ms RTT to everything else.
+    b.broker_proxy.set_rtt(Duration::from_millis(50));
+    b.sim_proxy.set_rtt(Duration::from_millis(50));
+    let mut agent = b.start_agent().await;
+    b.cp(true).await;
+    b.cp(false).await;
+    b.broker_proxy.set_mode(Mode::Hang);
+    let hung_agent = b.time(CALLS, || b.cp(true)).await;
+    b.ok(&["agent", "stop"]).await;
+    let _ = agent.wait().await;
+    // Past the TTL, so each call without the agent must ask the broker and give up.
+    tokio::time::sleep(Duration::from_secs(16)).await;
+    let hung = b.time(3, || b.cp(false)).await;
+    println!();
+    println!("| broker hung (accepts, never answers) | per call |");
+    println!("| --- | ---: |");
+    println!(
+        "| agent, warm | {:.1} ms median of {CALLS} |",
+        ms(median(&hung_agent))
     );
-    let botocore_once = r#"
+    println!(
+        "| no agent, grant check due (answered from the cache) | {:.0} ms median of 3, slowest {:.0} ms |",
+        ms(median(&hung)),
+        ms(*hung.last().unwrap())
+    );
+    drop(broker);
+}
+
+impl Bench {
+    fn stint(&self, args: &[&str]) -> tokio::process::Command {
+        let mut cmd = self.alice.stint(args);
+        // `cargo bench` sets LD_LIBRARY_PATH to its build folders, which makes the dynamic
+        // loader search them for every shared library; people's shells do not.
+        cmd.env_remove("LD_LIBRARY_PATH")
+            .env("STINT_LOG", "warn")
+            .env("STINT_CA_FILE", &self.ca_file);
+        cmd
+    }
+
+    async fn ok(&self, args: &[&str]) -> Vec<u8> {
+        let out = self.stint(args).output().await.unwrap();
+        assert!(
+            out.status.success(),
+            "stint {args:?}: {}",
+            stint_e2e::stderr(&out)
+        );
+        out.stdout
+    }
+
+    async fn cp(&self, agent: bool) {
+        let out = self
+            .stint(&["credential-process", TARGET])
+            .env("STINT_AGENT", if agent { "use" } else { "off" })
+            .stderr(Stdio::piped())
+            .output()
+            .await
+            .unwrap();
+        assert!(out.status.success(), "{}", stint_e2e::stderr(&out));
+    }
+
+    async fn start_agent(&self) -> tokio::process::Child {
+        let child = self
+            .stint(&["agent"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let out = self.stint(&["agent", "status"]).output().await.unwrap();
+            if out.status.success() {
+                let status: Value = serde_json::from_slice(&out.stdout).unwrap();
+                if status["eventStream"] == true {
+                    return child;
+                }
+            }
+            assert!(Instant::now() < deadline, "the agent did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn botocore(&self) {
+        let script = r#"
 import sys, botocore.session
 s = botocore.session.Session(profile=sys.argv[1])
 c = s.get_credentials().get_frozen_credentials()
 assert c.access_key
 "#;
-    let botocore_warm = r#"
-import sys, time, botocore.session
-from botocore.credentials import SSOProvider
-s = botocore.session.Session(profile=sys.argv[1])
-resolver = s.get_component('credential_provider')
-provider = resolver.get_provider('sso')
-n = int(sys.argv[2]); times = []
-for _ in range(n):
-    provider.cache = {}
-    t = time.perf_counter(); provider.load().get_frozen_credentials(); times.append(time.perf_counter() - t)
-times.sort(); print(times[len(times)//2])
-"#;
-    assert!(
-        env.python(&python, &["-c", botocore_once, PROFILE])
-            .status()
-            .unwrap()
-            .success(),
-        "botocore cannot resolve the profile"
-    );
-
-    let stint = time(|| {
-        let out = env.stint(&["credential-process", TARGET]).output().unwrap();
-        assert!(out.status.success());
-    });
-    let botocore = time(|| {
-        assert!(
-            env.python(&python, &["-c", botocore_once, PROFILE])
-                .status()
-                .unwrap()
-                .success()
-        );
-    });
-    let warm = env
-        .python(&python, &["-c", botocore_warm, PROFILE, &CALLS.to_string()])
-        .output()
-        .unwrap();
-    let warm_median: f64 = String::from_utf8_lossy(&warm.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(f64::NAN);
-
-    println!("| per call ({CALLS} calls, median) | time | Stint is |");
-    println!("| --- | ---: | ---: |");
-    println!(
-        "| `stint credential-process`, warm cache (new process each) | {:.1} ms | |",
-        ms(stint)
-    );
-    println!(
-        "| botocore SSO provider (new process each) | {:.1} ms | {} |",
-        ms(botocore),
-        relative(ms(stint), ms(botocore))
-    );
-    // Not a like-for-like comparison (no process start, no profile resolution): it shows
-    // what one network round trip to the portal costs, which Stint's cache saves.
-    println!(
-        "| botocore SSO provider (inside one warm process: GetRoleCredentials only) | {:.1} ms | {} |",
-        warm_median * 1000.0,
-        relative(ms(stint), warm_median * 1000.0)
-    );
-    runtime.block_on(async { drop(sim) });
-}
-
-struct Env {
-    url: String,
-    start_url: String,
-    region: String,
-    home: PathBuf,
-}
-
-impl Env {
-    fn apply(&self, cmd: &mut Command) {
-        let browser = self.home.join("browser.sh");
-        if !browser.exists() {
-            std::fs::write(
-                &browser,
-                format!(
-                    "#!/bin/sh\necho \"$1\" >> '{}'\n",
-                    self.home.join("opened-urls").display()
-                ),
-            )
-            .unwrap();
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(&browser, std::fs::Permissions::from_mode(0o755)).unwrap();
-        }
-        // `cargo bench` sets LD_LIBRARY_PATH to its build folders, which makes the dynamic
-        // loader search them for every shared library; people's shells do not.
-        cmd.env_remove("LD_LIBRARY_PATH")
-            .env("HOME", &self.home)
-            .env("XDG_CONFIG_HOME", self.home.join(".config"))
-            .env("XDG_CACHE_HOME", self.home.join(".cache"))
+        let status = tokio::process::Command::new(&self.python)
+            .args(["-c", script, PROFILE])
+            .env_remove("LD_LIBRARY_PATH")
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_CONFIG_FILE")
             .env_remove("AWS_SHARED_CREDENTIALS_FILE")
-            .env("AWS_ENDPOINT_URL_SSO", &self.url)
-            .env("AWS_ENDPOINT_URL_SSO_OIDC", &self.url)
-            .env("AWS_ENDPOINT_URL_STS", &self.url)
-            .env("AWS_ENDPOINT_URL_SIGNIN", &self.url)
-            .env("STINT_START_URL", &self.start_url)
-            .env("STINT_SSO_REGION", &self.region)
-            .env("STINT_BASELINE_ACCOUNT_ID", "222222222222")
-            .env("STINT_BASELINE_ROLE", "StintBaseline")
-            .env("STINT_SSO_SESSION", format!("bench{}", std::process::id()))
-            .env("STINT_BROWSER", &browser)
-            .env("STINT_LOG", "warn");
+            .env("HOME", self.alice.home())
+            .env(
+                "AWS_ENDPOINT_URL_SSO",
+                format!("https://localhost:{}", self.sim_proxy.addr().port()),
+            )
+            .env("AWS_CA_BUNDLE", &self.ca_file)
+            .status()
+            .await
+            .unwrap();
+        assert!(status.success(), "botocore cannot resolve the profile");
     }
 
-    fn stint(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_stint"));
-        cmd.args(args);
-        self.apply(&mut cmd);
-        cmd
-    }
-
-    fn python(&self, python: &Path, args: &[&str]) -> Command {
-        let mut cmd = Command::new(python);
-        cmd.args(args);
-        self.apply(&mut cmd);
-        cmd
+    /// `n` timed runs, sorted.
+    async fn time<F, Fut>(&self, n: usize, f: F) -> Vec<Duration>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let mut times = Vec::with_capacity(n);
+        for _ in 0..n {
+            let start = Instant::now();
+            f().await;
+            times.push(start.elapsed());
+        }
+        times.sort();
+        times
     }
 }
 
-/// The median of `CALLS` timed runs.
-fn time(mut f: impl FnMut()) -> Duration {
-    let mut times: Vec<Duration> = (0..CALLS)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
-    times[CALLS / 2]
+fn median(times: &[Duration]) -> Duration {
+    times[times.len() / 2]
 }
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-/// "19× faster" or "3.3× slower": how Stint's time compares with another's.
-fn relative(stint_ms: f64, other_ms: f64) -> String {
-    if stint_ms <= other_ms {
-        format!("{:.1}× faster", other_ms / stint_ms)
-    } else {
-        format!("{:.1}× slower", stint_ms / other_ms)
-    }
 }

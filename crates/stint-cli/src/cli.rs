@@ -19,6 +19,7 @@ Environment:
   STINT_BROKER_URL, STINT_START_URL, STINT_SSO_REGION, STINT_BASELINE_ACCOUNT_ID,
   STINT_BASELINE_ROLE, STINT_SSO_SESSION   override the configuration
   STINT_BROWSER       command that opens URLs instead of the system browser
+  STINT_CA_FILE       PEM certificates trusted for the broker besides the public roots
   STINT_LOG           log filter for stderr (default: warn)
   STINT_AGENT         use (default): ask a running `stint agent` first; start: and start
                       one when none runs; off: never

@@ -19,10 +19,28 @@ pub const STREAM_IDLE_DEADLINE: Duration = Duration::from_secs(45);
 /// The one HTTP client of a [`crate::Stint`]: a user agent naming Stint and a connect limit.
 /// The total deadline is set per request ([`CALL_DEADLINE`]), because the event stream
 /// shares this client and lives for hours.
+///
+/// `STINT_CA_FILE` names a PEM file of certificates trusted besides the public roots: a
+/// broker behind a company's own certificate authority.
 pub(crate) fn default_client() -> Result<reqwest::Client> {
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .user_agent(concat!("stint/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(CONNECT_DEADLINE)
+        .connect_timeout(CONNECT_DEADLINE);
+    if let Some(path) = std::env::var_os("STINT_CA_FILE").filter(|p| !p.is_empty()) {
+        let path = std::path::PathBuf::from(path);
+        let pem = std::fs::read(&path).map_err(|source| Error::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| Error::Config {
+            path: path.clone(),
+            message: format!("STINT_CA_FILE is not a PEM certificate bundle ({e})"),
+        })?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
         .build()
         .map_err(|e| Error::protocol("HTTP", format!("cannot build the HTTP client: {e}")))
 }
