@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use sha2::{Digest, Sha256};
-use stint_client::{Error, Paths, Result};
+use stint_client::{Paths, Result};
 
 /// The agent's address for the sso-session `session`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,7 @@ impl Location {
     #[cfg(unix)]
     pub fn prepare_dir(&self) -> Result<()> {
         use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        use stint_client::Error;
         let Some(dir) = self.path.parent() else {
             return Ok(());
         };
