@@ -187,11 +187,12 @@ impl Watch {
             "last_event_id": last.event_id,
             "events": named,
         });
-        self.engine
+        let recorded = self
+            .engine
             .flag_use_after_window(request, data)
             .await
             .map_err(Failure::Engine)?;
-        Ok(Some(true))
+        Ok(Some(recorded.is_some()))
     }
 
     /// Where the last finding about the request stopped.

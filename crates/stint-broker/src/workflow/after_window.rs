@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::types::{BROKER_ACTOR, NewEvent, Request};
 use super::{Engine, EngineError};
-use crate::store::Change;
+use crate::store::{Change, StoreError};
 
 /// The audit event kind of a finding. The webhook delivers it with `alert: true`; the
 /// event stream tells the request's approvers and auditors.
@@ -13,7 +13,9 @@ pub const ACTIVITY_AFTER_WINDOW: &str = "activity_after_window";
 
 impl Engine {
     /// Records a finding about `request`: `data` says what was seen (the request's state
-    /// and `alert` are added). Returns the audit seq.
+    /// and `alert` are added). Returns the audit seq, or `None` when the request changed
+    /// since it was read — another replica's watch recorded a finding, or the engine moved
+    /// it on — so the caller looks again next time instead of recording twice.
     pub async fn flag_use_after_window(
         &self,
         request: &Request,
@@ -26,7 +28,9 @@ impl Engine {
         let now = self.now();
         let change = Change {
             at: now,
-            requests: Vec::new(),
+            // Written unchanged: only its version moves, which is what makes two watches
+            // (replicas) that read the same version record one finding, not two.
+            requests: vec![request.clone()],
             tuple: None,
             wake: Vec::new(),
             events: vec![NewEvent {
@@ -37,6 +41,10 @@ impl Engine {
                 data,
             }],
         };
-        Ok(self.commit(&change).await?)
+        match self.commit(&change).await {
+            Ok(seq) => Ok(seq),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
     }
 }

@@ -251,12 +251,21 @@ async fn a_grants_calls_and_console_sign_in_are_listed_and_use_after_the_window_
 
     // The watch records it once, as an alert the webhook delivers, and the auditor's
     // stream is told.
+    let before_pass = api.engine.request(r.id).await.unwrap();
     let watch = Watch::new(
         api.engine.clone(),
         api.activity.clone(),
         Arc::new(api.clock.clone()),
     );
     let report = watch.pass().await.expect("a pass");
+    // A second watch (another replica) that read the request before the first recorded
+    // its finding does not record it again.
+    let late = api
+        .engine
+        .flag_use_after_window(&before_pass, json!({"detail": "the same finding"}))
+        .await
+        .unwrap();
+    assert_eq!(late, None, "recorded twice");
     assert_eq!(report.flagged, [r.id], "{report:?}");
     let again = watch.pass().await.expect("a second pass");
     assert!(again.flagged.is_empty(), "flagged twice: {again:?}");
