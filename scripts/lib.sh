@@ -14,3 +14,21 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
+
+# What the work tree looks like now (status and the content of every change), to compare
+# after a test run: tests must not rewrite tracked files or leave new ones behind.
+tree_state() {
+    git -C "$STINT_ROOT" status --porcelain=v1 --untracked-files=all
+    git -C "$STINT_ROOT" diff HEAD --binary 2>/dev/null | sha256sum
+}
+
+# Fails when the work tree differs from `tree_state` taken before ($1), naming the files.
+check_tree_unchanged() {
+    local before="$1" after
+    after="$(tree_state)"
+    if [ "$before" != "$after" ]; then
+        printf 'error: the test run changed the work tree (tests must write only to build folders):\n' >&2
+        diff <(printf '%s\n' "$before") <(printf '%s\n' "$after") >&2 || true
+        return 1
+    fi
+}

@@ -5,6 +5,7 @@
 # scripts/test.sh; run it alone after scripts/install.sh.
 source "$(dirname "$0")/lib.sh"
 cd "$STINT_ROOT"
+tree_before="$(tree_state)"
 
 say "ui: vitest"
 npm --prefix ui test --silent
@@ -33,3 +34,8 @@ say "app: end to end under Xvfb (tauri-driver + WebKitWebDriver)"
 export PATH="$HOME/.cargo/bin:$PATH"
 xvfb-run -a -s "-screen 0 1280x800x24" \
     dbus-run-session -- "$STINT_ROOT/tests/ui/session.sh" "$@"
+
+if [ -z "${STINT_SCREENSHOTS:-}" ]; then
+    say "ui: the run left the work tree as it found it (screenshots are in $CARGO_TARGET_DIR/ui-screenshots)"
+    check_tree_unchanged "$tree_before"
+fi

@@ -7,6 +7,8 @@
 # story under Xvfb). `make test` runs this after scripts/install.sh.
 source "$(dirname "$0")/lib.sh"
 cd "$STINT_ROOT"
+# Checked at the end: a test run leaves `git status` as it found it.
+tree_before="$(tree_state)"
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -30,3 +32,6 @@ say "the cross checks catch a platform error (scripts/check-cross.sh --inject-er
 
 say "desktop app (scripts/test-ui.sh)"
 "$STINT_ROOT/scripts/test-ui.sh"
+
+say "the run left the work tree as it found it (git status)"
+check_tree_unchanged "$tree_before"

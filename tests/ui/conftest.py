@@ -25,11 +25,16 @@ from selenium.webdriver.common.options import ArgOptions
 from desktop import Notifications, capture_window, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-SHOTS = REPO / "docs" / "screenshots"
+# A test run writes its screenshots into the build folder, never over the committed ones:
+# `scripts/refresh-screenshots.sh` points STINT_SCREENSHOTS at docs/screenshots on purpose.
+COMMITTED_SHOTS = REPO / "docs" / "screenshots"
 
 
 def target_dir() -> Path:
     return Path(os.environ.get("CARGO_TARGET_DIR", Path.home() / ".cache" / "stint-target"))
+
+
+SHOTS = Path(os.environ.get("STINT_SCREENSHOTS") or target_dir() / "ui-screenshots")
 
 
 def binary(name: str) -> Path:
