@@ -17,7 +17,7 @@ use crate::service::Service;
 use crate::shell::Shell;
 use crate::software_rendering;
 use crate::tray::{self, menu};
-use crate::view::{Navigate, Snapshot, View};
+use crate::view::{Ask, Navigate, Snapshot, View};
 use crate::window;
 
 pub const STATE_EVENT: &str = "stint://state";
@@ -78,6 +78,7 @@ impl<R: Runtime> Shell for Desktop<R> {
                                 Navigate {
                                     view: notice.view,
                                     request_id: Some(notice.request_id),
+                                    ask: None,
                                 },
                             );
                         }
@@ -192,6 +193,7 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
             Navigate {
                 view,
                 request_id: None,
+                ask: None,
             },
         ),
         menu::Action::Review(id) => window::navigate(
@@ -199,6 +201,7 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
             Navigate {
                 view: View::Approvals,
                 request_id: Some(id),
+                ask: None,
             },
         ),
         menu::Action::SignIn => {
@@ -207,10 +210,19 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 Navigate {
                     view: View::SignIn,
                     request_id: None,
+                    ask: None,
                 },
             );
             report("sign-in", service.sign_in());
         }
+        menu::Action::SignOut if !service.snapshot().active.is_empty() => window::navigate(
+            &app,
+            Navigate {
+                view: View::Settings,
+                request_id: None,
+                ask: Some(Ask::SignOut),
+            },
+        ),
         menu::Action::SignOut => {
             spawn(
                 "sign-out",
@@ -229,9 +241,13 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
             "extend",
             Box::pin(async move { service.extend(id, by).await.map(|_| ()) }),
         ),
-        menu::Action::Revoke(id) => spawn(
-            "revoke",
-            Box::pin(async move { service.revoke(id).await.map(|_| ()) }),
+        menu::Action::Revoke(id) => window::navigate(
+            &app,
+            Navigate {
+                view: View::Access,
+                request_id: Some(id),
+                ask: Some(Ask::Revoke),
+            },
         ),
         menu::Action::Cancel(id) => spawn(
             "cancel",

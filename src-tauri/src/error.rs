@@ -39,7 +39,10 @@ pub enum UiErrorCode {
 #[error("{message}")]
 pub struct CommandError {
     pub code: UiErrorCode,
+    /// A sentence for a person: what happened and what to do.
     pub message: String,
+    /// The technical cause (transport error, AWS code...), behind a "details" disclosure.
+    pub detail: Option<String>,
 }
 
 impl CommandError {
@@ -47,8 +50,30 @@ impl CommandError {
         Self {
             code,
             message: message.into(),
+            detail: None,
         }
     }
+}
+
+/// What the window says when the broker cannot be reached: the cause goes to details.
+pub fn broker_unreachable(service: &str) -> String {
+    format!(
+        "Can't reach {service}. Retrying; your current access keeps working, and this clears by itself when the broker is back."
+    )
+}
+
+/// A first capital and a full stop: the client's messages are lower-case clauses.
+fn sentence(text: &str) -> String {
+    let text = text.trim();
+    let mut chars = text.chars();
+    let mut out: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => return String::new(),
+    };
+    if !out.ends_with(['.', '!', '?']) {
+        out.push('.');
+    }
+    out
 }
 
 pub type CommandResult<T> = Result<T, CommandError>;
@@ -89,9 +114,26 @@ impl From<Error> for CommandError {
                 },
             },
         };
+        let (message, detail) = match &e {
+            Error::Unreachable { service, message } if service.contains("Stint broker") => {
+                (broker_unreachable(service), Some(message.clone()))
+            }
+            Error::Unreachable { service, message } => (
+                format!(
+                    "Can't reach {service}. Check your network or VPN, then try again."
+                ),
+                Some(message.clone()),
+            ),
+            Error::Keyring { .. } => (
+                "Stint can't use the system keyring, where it keeps your login. Unlock it, or start a Secret Service (gnome-keyring or KWallet) in this desktop session, then sign in again.".to_owned(),
+                Some(e.to_string()),
+            ),
+            _ => (sentence(&for_the_window(code, e.to_string())), None),
+        };
         Self {
             code,
-            message: for_the_window(code, e.to_string()),
+            message,
+            detail,
         }
     }
 }
@@ -125,6 +167,7 @@ mod tests {
         .into();
         assert_eq!(e.code, UiErrorCode::TicketRequired);
         assert_eq!(e.message, "A ticket is required.");
+        assert_eq!(e.detail, None);
         let e: CommandError =
             Error::Broker(ApiError::new(ErrorCode::SelfApproval, "Not your own.")).into();
         assert_eq!(e.code, UiErrorCode::Forbidden);
@@ -134,7 +177,7 @@ mod tests {
     fn client_errors_point_at_the_window_not_the_cli() {
         let e: CommandError = Error::NotLoggedIn.into();
         assert_eq!(e.code, UiErrorCode::NotSignedIn);
-        assert_eq!(e.message, "not logged in: sign in again.");
+        assert_eq!(e.message, "Not logged in: sign in again.");
         let e: CommandError = Error::NotConfigured {
             what: "the broker URL",
         }
@@ -142,8 +185,48 @@ mod tests {
         assert_eq!(e.code, UiErrorCode::NotConfigured);
         assert_eq!(
             e.message,
-            "the broker URL is not configured: open Settings."
+            "The broker URL is not configured: open Settings."
         );
+    }
+
+    #[test]
+    fn an_unreachable_broker_reads_as_a_sentence_with_the_cause_in_details() {
+        let e: CommandError = Error::Unreachable {
+            service: "the Stint broker at https://stint.example.com".into(),
+            message: "tcp connect error: Connection refused (os error 111)".into(),
+        }
+        .into();
+        assert_eq!(e.code, UiErrorCode::Unreachable);
+        assert_eq!(
+            e.message,
+            "Can't reach the Stint broker at https://stint.example.com. Retrying; your current \
+             access keeps working, and this clears by itself when the broker is back."
+        );
+        assert!(!e.message.contains("os error"), "{}", e.message);
+        assert_eq!(
+            e.detail.as_deref(),
+            Some("tcp connect error: Connection refused (os error 111)")
+        );
+    }
+
+    #[test]
+    fn a_missing_keyring_says_what_to_do() {
+        let e: CommandError = Error::Keyring {
+            message: "no secret service on the session bus".into(),
+        }
+        .into();
+        assert_eq!(e.code, UiErrorCode::Keyring);
+        assert!(
+            e.message.starts_with("Stint can't use the system keyring"),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.message.contains("start a Secret Service"),
+            "{}",
+            e.message
+        );
+        assert!(e.detail.unwrap().contains("no secret service"));
     }
 
     #[test]
@@ -151,7 +234,7 @@ mod tests {
         let e = CommandError::new(UiErrorCode::Busy, "A sign-in is already running.");
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"code": "busy", "message": "A sign-in is already running."})
+            serde_json::json!({"code": "busy", "message": "A sign-in is already running.", "detail": null})
         );
     }
 }

@@ -41,6 +41,13 @@ pub fn duration(seconds: u32) -> String {
     }
 }
 
+/// What an extension waiting for an approver asks: `by 30 min, to 15:42`.
+pub fn extension(request: &AccessRequest) -> Option<String> {
+    let asked = request.pending_end_at?;
+    let by = u32::try_from((asked - request.end_at).num_seconds().max(0)).unwrap_or(u32::MAX);
+    Some(format!("by {}, to {}", duration(by), clock(asked)))
+}
+
 /// `14:32` in the person's time zone.
 pub fn clock(at: DateTime<Utc>) -> String {
     at.with_timezone(&Local).format("%H:%M").to_string()

@@ -50,6 +50,7 @@ pub fn run() -> anyhow::Result<()> {
                 Navigate {
                     view: View::Access,
                     request_id: None,
+                    ask: None,
                 },
             );
         }))
@@ -107,6 +108,7 @@ pub fn run() -> anyhow::Result<()> {
                     Navigate {
                         view: View::Access,
                         request_id: None,
+                        ask: None,
                     },
                 );
             }

@@ -38,7 +38,13 @@ pub struct Model {
     notified: HashSet<(i64, NoticeKind)>,
     /// False until the first full load: what was already true then is not news.
     primed: bool,
+    /// The longest window policy allows, by (account id, permission set): no Extend is
+    /// offered past it.
+    limits: BTreeMap<(String, String), u32>,
 }
+
+/// How much "Extend" adds, in the tray and the window.
+pub const EXTEND_STEPS: [u32; 2] = [30 * 60, 60 * 60];
 
 impl Model {
     pub fn new() -> Self {
@@ -70,17 +76,20 @@ impl Model {
             self.mine.insert(r.id, r);
         }
         let old_approvable = std::mem::take(&mut self.approvable);
-        for r in approvable
-            .into_iter()
-            .filter(|r| r.state == RequestState::Pending)
-        {
-            if primed && !old_approvable.contains_key(&r.id) {
-                notices.extend(self.once(NoticeKind::ToReview, &r, now));
+        for r in approvable.into_iter().filter(awaits_decision) {
+            let kind = review_kind(&r);
+            if primed
+                && !old_approvable
+                    .get(&r.id)
+                    .is_some_and(|o| same_question(o, &r))
+            {
+                notices.extend(self.once(kind, &r, now));
             } else {
-                self.notified.insert((r.id, NoticeKind::ToReview));
+                self.notified.insert((r.id, kind));
             }
             self.approvable.insert(r.id, r);
         }
+        self.forget_answered_extensions();
         self.primed = true;
         notices
     }
@@ -103,14 +112,18 @@ impl Model {
                 notices
             }
             EventKind::ApprovalChanged => {
-                if r.state == RequestState::Pending {
-                    let new = !self.approvable.contains_key(&r.id);
+                if awaits_decision(r) {
+                    let new = !self
+                        .approvable
+                        .get(&r.id)
+                        .is_some_and(|o| same_question(o, r));
                     self.approvable.insert(r.id, r.clone());
                     if new {
-                        return self.once(NoticeKind::ToReview, r, now);
+                        return self.once(review_kind(r), r, now);
                     }
                 } else {
                     self.approvable.remove(&r.id);
+                    self.forget_answered_extensions();
                 }
                 Vec::new()
             }
@@ -126,9 +139,52 @@ impl Model {
 
     /// Records a decision the person just made as an approver.
     pub fn decided(&mut self, r: &AccessRequest) {
-        if r.state != RequestState::Pending {
+        if awaits_decision(r) {
+            self.approvable.insert(r.id, r.clone());
+        } else {
             self.approvable.remove(&r.id);
+            self.forget_answered_extensions();
         }
+    }
+
+    /// A grant may be extended more than once, each extension a new question: once one is
+    /// answered, the next one is news again.
+    fn forget_answered_extensions(&mut self) {
+        let approvable = &self.approvable;
+        self.notified.retain(|(id, kind)| {
+            *kind != NoticeKind::ExtensionToReview
+                || approvable
+                    .get(id)
+                    .is_some_and(|r| r.pending_end_at.is_some())
+        });
+    }
+
+    /// Records what policy allows (from the broker's eligibility answer).
+    pub fn set_limits(&mut self, items: &[stint_api::EligibleAccess]) {
+        self.limits = items
+            .iter()
+            .map(|i| {
+                (
+                    (i.account.id.clone(), i.permission_set.name.clone()),
+                    i.max_duration_secs,
+                )
+            })
+            .collect();
+    }
+
+    /// The Extend steps that keep the grant within policy's longest window (all of them
+    /// when the limit is unknown: the broker has the last word anyway).
+    fn extend_steps(&self, r: &AccessRequest) -> Vec<u32> {
+        let key = (r.account.id.clone(), r.permission_set.name.clone());
+        let length = (r.end_at - r.start_at).num_seconds();
+        EXTEND_STEPS
+            .into_iter()
+            .filter(|by| {
+                self.limits
+                    .get(&key)
+                    .is_none_or(|max| length + i64::from(*by) <= i64::from(*max))
+            })
+            .collect()
     }
 
     pub fn credentials_issued(&mut self, request_id: i64, expires_at: DateTime<Utc>) {
@@ -220,6 +276,7 @@ impl Model {
             .map(|r| GrantView {
                 request: r.clone(),
                 credentials_expire_at: self.credentials.get(&r.id).copied(),
+                extend_steps: self.extend_steps(r),
             })
             .collect();
         v.sort_by_key(|g| (g.request.end_at, g.request.id));
@@ -266,8 +323,14 @@ impl Model {
         new: &AccessRequest,
         now: DateTime<Utc>,
     ) -> Vec<Notice> {
-        if old.is_some_and(|o| o.state == new.state) {
-            return Vec::new();
+        if let Some(o) = old.filter(|o| o.state == new.state) {
+            // The same state: only an extension's answer is news.
+            let kind = match (o.pending_end_at, new.pending_end_at) {
+                (Some(_), None) if new.end_at > o.end_at => NoticeKind::ExtensionApproved,
+                (Some(_), None) => NoticeKind::ExtensionRejected,
+                _ => return Vec::new(),
+            };
+            return vec![Notice::new(kind, new, now)];
         }
         let was_pending = old.is_none_or(|o| o.state == RequestState::Pending);
         let mut kinds = Vec::new();
@@ -343,6 +406,31 @@ impl Model {
             Vec::new()
         }
     }
+}
+
+/// Whether an approver has something to decide: a new request, or a longer window for
+/// one already approved (`pendingEndAt`, the end the extension asks for).
+pub fn awaits_decision(r: &AccessRequest) -> bool {
+    match r.state {
+        RequestState::Pending => true,
+        RequestState::Approved | RequestState::Activating | RequestState::Active => {
+            r.pending_end_at.is_some()
+        }
+        _ => false,
+    }
+}
+
+fn review_kind(r: &AccessRequest) -> NoticeKind {
+    if r.state == RequestState::Pending {
+        NoticeKind::ToReview
+    } else {
+        NoticeKind::ExtensionToReview
+    }
+}
+
+/// Whether two versions of an approvable request ask the approver the same thing.
+fn same_question(a: &AccessRequest, b: &AccessRequest) -> bool {
+    review_kind(a) == review_kind(b) && a.pending_end_at == b.pending_end_at
 }
 
 /// Grants of five minutes or less get no "5 minutes left": it would come with "active".

@@ -26,6 +26,12 @@ pub enum NoticeKind {
     ToReview,
     /// For approvers and auditors: a grant's credentials were used after it ended.
     UsedAfterWindow,
+    /// For approvers: a longer window asked for a grant already approved.
+    ExtensionToReview,
+    /// The longer window one asked for was approved: the grant ends later.
+    ExtensionApproved,
+    /// The longer window one asked for was turned down: the end stays.
+    ExtensionRejected,
 }
 
 /// One notification to show.
@@ -42,12 +48,16 @@ pub struct Notice {
 impl NoticeKind {
     pub fn enabled(self, prefs: &NotificationPrefs) -> bool {
         match self {
-            NoticeKind::Approved => prefs.approved,
-            NoticeKind::Rejected | NoticeKind::Expired => prefs.rejected,
+            NoticeKind::Approved | NoticeKind::ExtensionApproved => prefs.approved,
+            NoticeKind::Rejected | NoticeKind::Expired | NoticeKind::ExtensionRejected => {
+                prefs.rejected
+            }
             NoticeKind::Active => prefs.active,
             NoticeKind::Expiring => prefs.expiring,
             NoticeKind::Ended | NoticeKind::Revoked | NoticeKind::Failed => prefs.ended,
-            NoticeKind::ToReview | NoticeKind::UsedAfterWindow => prefs.to_review,
+            NoticeKind::ToReview | NoticeKind::UsedAfterWindow | NoticeKind::ExtensionToReview => {
+                prefs.to_review
+            }
         }
     }
 }
@@ -153,6 +163,32 @@ impl Notice {
                     r.reason
                 ),
                 View::Approvals,
+            ),
+            NoticeKind::ExtensionToReview => (
+                "Extension to review".to_owned(),
+                format!(
+                    "{} asks to extend {target} {}.",
+                    r.requester.display_name,
+                    labels::extension(r).unwrap_or_default()
+                ),
+                View::Approvals,
+            ),
+            NoticeKind::ExtensionApproved => (
+                "Extension approved".to_owned(),
+                format!(
+                    "{target} is yours until {} ({}).",
+                    labels::clock(r.end_at),
+                    labels::left((r.end_at - now).num_seconds())
+                ),
+                View::Access,
+            ),
+            NoticeKind::ExtensionRejected => (
+                "Extension turned down".to_owned(),
+                format!(
+                    "An approver turned down the extension: {target} still ends at {}.",
+                    labels::clock(r.end_at)
+                ),
+                View::Access,
             ),
         };
         Self {

@@ -17,7 +17,8 @@ pub struct Snapshot {
     pub active: Vec<GrantView>,
     /// The person's requests on their way: pending, approved (starting later), activating.
     pub pending: Vec<AccessRequest>,
-    /// Pending requests the person may approve, oldest first.
+    /// What the person may decide, oldest first: pending requests, and extensions of
+    /// grants already approved (`pendingEndAt` set).
     pub approvals: Vec<AccessRequest>,
     /// The person's finished requests, newest first.
     pub history: Vec<AccessRequest>,
@@ -80,8 +81,11 @@ pub enum BrokerLink {
     Offline,
     Connecting,
     Live,
+    /// The stream dropped; the client retries with backoff. What the person reads, and
+    /// the technical cause for the "details" disclosure.
     Reconnecting {
-        reason: String,
+        message: String,
+        detail: String,
     },
 }
 
@@ -94,6 +98,9 @@ pub struct GrantView {
     /// When credentials this app handed out for this grant stop working. They outlive
     /// the grant when it ends first: AWS cannot end a session early.
     pub credentials_expire_at: Option<DateTime<Utc>>,
+    /// How much Extend may add (seconds), within policy's longest window; empty when the
+    /// grant is at its maximum.
+    pub extend_steps: Vec<u32>,
 }
 
 /// The window's views; notifications and the tray open one of them.
@@ -116,6 +123,18 @@ pub struct Navigate {
     pub view: View,
     #[cfg_attr(test, ts(type = "number | null"))]
     pub request_id: Option<i64>,
+    /// A question to put at once: the tray's "Revoke…" and "Sign out" with active access
+    /// open the window asking, rather than acting on one click.
+    pub ask: Option<Ask>,
+}
+
+/// What [`Navigate`] asks the person to confirm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Ask {
+    Revoke,
+    SignOut,
 }
 
 /// What "Copy credentials" puts on the clipboard.

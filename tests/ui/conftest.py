@@ -243,6 +243,29 @@ class Broker:
     url: str
     process: subprocess.Popen
     log: Path
+    config: Path
+    env: dict
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=15)
+
+    def restart(self):
+        """Starts it again on the same address and database (after `stop`)."""
+        address = self.url.removeprefix("http://").rstrip("/")
+        self.process, url = _start_broker(self.config, self.env, self.log, address)
+        assert url.rstrip("/") == self.url.rstrip("/"), (url, self.url)
+
+
+def _start_broker(config: Path, env: dict, log: Path, listen: str):
+    process = subprocess.Popen(
+        [str(binary("stint-broker")), "serve", "--config", str(config), "--listen", listen],
+        env=env, cwd=config.parent, stdout=subprocess.PIPE, stderr=log.open("a"), text=True,
+    )
+    line = process.stdout.readline()
+    if not line:
+        pytest.fail(f"stint-broker exited before it was ready:\n{log.read_text()}")
+    return process, json.loads(line)["url"]
 
 
 @pytest.fixture
@@ -281,16 +304,11 @@ watch_interval = "10s"
         "AWS_EC2_METADATA_DISABLED": "true",
         "STINT_LOG": "info",
     }
-    process = subprocess.Popen(
-        [str(binary("stint-broker")), "serve", "--config", str(d / "broker.toml"), "--listen", "127.0.0.1:0"],
-        env=env, cwd=d, stdout=subprocess.PIPE, stderr=log.open("w"), text=True,
-    )
-    line = process.stdout.readline()
-    if not line:
-        pytest.fail(f"stint-broker exited before it was ready:\n{log.read_text()}")
-    yield Broker(json.loads(line)["url"], process, log)
-    process.terminate()
-    process.wait(timeout=15)
+    process, url = _start_broker(d / "broker.toml", env, log, "127.0.0.1:0")
+    b = Broker(url, process, log, d / "broker.toml", env)
+    yield b
+    if b.process.poll() is None:
+        b.stop()
 
 
 @dataclass

@@ -87,7 +87,7 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
 
     lines = wait_for("the tray to show the grant with its time left", lambda: (
         ls := tray.lines()) and any(re.fullmatch(r"prod / ReadOnlyAccess — (\d+ min|less than a minute) left", l) for l in ls) and ls)
-    assert "    Open console" in lines and "    Copy credentials" in lines and "    Revoke" in lines
+    assert "    Open console" in lines and "    Copy credentials" in lines and "    Revoke…" in lines
     assert "        credential_process profile" in lines
     render_menu_png(lines, SHOTS / "tray-menu.png")
 
@@ -108,7 +108,9 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     grant.find_element("css selector", '[data-testid="copy-credentials"]').click()
     exports = wait_for("credentials on the clipboard", lambda: (c := clipboard()).startswith("export AWS_ACCESS_KEY_ID=") and c)
     assert "AWS_SESSION_TOKEN=" in exports and "AWS_SECRET_ACCESS_KEY=" in exports
-    app.wait_text("grant-message", lambda t: t.startswith("Copied."))
+    # Honest time: 1-hour credentials outlive a 100-second grant, and the window says so.
+    copied = app.wait_text("grant-message", lambda t: t.startswith("Copied."))
+    assert "after your access ends at" in copied and "does not stop them" in copied, copied
     def call_sts():
         return subprocess.run(
             ["sh", "-c", exports + f'\nexec "{sys.executable}" -c "import boto3; print(boto3.client(\'sts\').get_caller_identity()[\'Arn\'])"'],
@@ -128,6 +130,7 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     _, _, body = notifications.wait("Access ended", timeout=60)
     assert body.startswith("Your access to prod / ReadOnlyAccess ended at "), body
     assert wait_for("the tray to drop the grant", lambda: "No active access" in tray.lines())
+    assert "ended at" in app.find(f"history-{request_id}").text
     app.shot("access-history")
 
     step("session activity")

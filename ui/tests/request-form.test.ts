@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { EligibleAccess } from "../src/lib/bindings/EligibleAccess";
 import {
+  approvalNote,
+  moveHighlight,
   accountsOf,
   emptyDraft,
   localToIso,
@@ -161,5 +163,24 @@ describe("helpers", () => {
   it("reads datetime-local values only", () => {
     expect(localToIso("2026-03-02T09:30")).toBe(new Date("2026-03-02T09:30").toISOString());
     expect(localToIso("tomorrow")).toBeNull();
+  });
+});
+
+describe("the combobox and the list's notes", () => {
+  it("moves the highlight with the arrows, wrapping", () => {
+    expect(moveHighlight(-1, 3, "ArrowDown")).toBe(0);
+    expect(moveHighlight(-1, 3, "ArrowUp")).toBe(2);
+    expect(moveHighlight(2, 3, "ArrowDown")).toBe(0);
+    expect(moveHighlight(0, 3, "ArrowUp")).toBe(2);
+    expect(moveHighlight(0, 0, "ArrowDown")).toBe(-1);
+  });
+  it("says per entry whether approval is needed, and up to when it is not", () => {
+    expect(approvalNote(eligible(["1", "prod"], "ReadOnlyAccess", 8 * 3600))).toBe("needs approval");
+    expect(
+      approvalNote(eligible(["2", "dev"], "PowerUserAccess", 8 * 3600, { maxWithoutApprovalSecs: 4 * 3600 })),
+    ).toBe("no approval up to 4 h");
+    expect(approvalNote(eligible(["2", "dev"], "PowerUserAccess", 4 * 3600, { approvalRequired: false }))).toBe(
+      "no approval",
+    );
   });
 });

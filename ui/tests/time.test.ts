@@ -1,6 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
+  copiedWording,
   formatCountdown,
+  formatWhen,
+  outlivesGrant,
+  revokeQuestion,
   formatLeft,
   fractionLeft,
   isExpiringSoon,
@@ -66,5 +70,32 @@ describe("isExpiringSoon", () => {
     expect(isExpiringSoon(300)).toBe(true);
     expect(isExpiringSoon(1)).toBe(true);
     expect(isExpiringSoon(0)).toBe(false);
+  });
+});
+
+describe("credentials that outlive the grant", () => {
+  const now = Date.parse("2026-01-01T10:30:00Z");
+  const end = "2026-01-01T11:00:00Z";
+  it("say so on copy, with how long past the end", () => {
+    const text = copiedWording("2026-01-01T11:41:00Z", end, now);
+    expect(text).toBe(
+      `These credentials work until ${formatWhen("2026-01-01T11:41:00Z", now)}, 41 min after your access ends at ${formatWhen(end, now)}: revoking or ending the access does not stop them.`,
+    );
+    expect(outlivesGrant("2026-01-01T12:05:00Z", end, now)).toContain("1 h 5 min after");
+  });
+  it("say nothing extra when they end with the grant", () => {
+    expect(outlivesGrant("2026-01-01T11:00:30Z", end, now)).toBe("");
+    expect(copiedWording("2026-01-01T10:50:00Z", end, now)).toBe(
+      `These credentials work until ${formatWhen("2026-01-01T10:50:00Z", now)}, when your access ends.`,
+    );
+  });
+  it("are named in the revoke question while they are valid", () => {
+    expect(revokeQuestion("prod / ReadOnlyAccess", "2026-01-01T11:41:00Z", now)).toBe(
+      `End your access to prod / ReadOnlyAccess now? Credentials already copied stay valid until ${formatWhen("2026-01-01T11:41:00Z", now)}.`,
+    );
+    expect(revokeQuestion("prod / ReadOnlyAccess", null, now)).toBe("End your access to prod / ReadOnlyAccess now?");
+    expect(revokeQuestion("prod / ReadOnlyAccess", "2026-01-01T10:00:00Z", now)).toBe(
+      "End your access to prod / ReadOnlyAccess now?",
+    );
   });
 });

@@ -202,3 +202,127 @@ fn credentials_handed_out_show_with_their_grant() {
     m.credentials_issued(1, t(120));
     assert_eq!(m.active()[0].credentials_expire_at, Some(t(120)));
 }
+
+fn extension_event(seq: i64, pending_end: Option<i64>, end: i64, updated: i64) -> BrokerEvent {
+    let mut r = req(7, RequestState::Active, updated);
+    r.requester = crate::testing::user("carol", "Carol Chen");
+    r.pending_end_at = pending_end.map(t);
+    r.end_at = t(end);
+    BrokerEvent {
+        seq,
+        kind: EventKind::ApprovalChanged,
+        request: r,
+    }
+}
+
+#[test]
+fn an_extension_is_a_decision_for_approvers_each_time_it_is_asked() {
+    let mut m = Model::new();
+    m.replace(vec![], vec![], t(0));
+
+    let asked = extension_event(1, Some(90), 60, 10);
+    let n = m.apply(&asked, t(10));
+    assert_eq!(kinds(&n), [NoticeKind::ExtensionToReview]);
+    assert_eq!(n[0].summary, "Extension to review");
+    assert_eq!(
+        n[0].body,
+        format!(
+            "Carol Chen asks to extend prod / AdministratorAccess by 30 min, to {}.",
+            crate::labels::clock(t(90))
+        )
+    );
+    assert_eq!(n[0].view, View::Approvals);
+    assert_eq!(
+        m.approvals().len(),
+        1,
+        "an active grant with an extension waits"
+    );
+    // A replay says nothing.
+    assert!(m.apply(&asked, t(10)).is_empty());
+
+    // Approved (here by someone else): it leaves the list.
+    assert!(m.apply(&extension_event(2, None, 90, 11), t(11)).is_empty());
+    assert!(m.approvals().is_empty());
+
+    // A second extension of the same grant is news again.
+    let again = m.apply(&extension_event(3, Some(120), 90, 20), t(20));
+    assert_eq!(kinds(&again), [NoticeKind::ExtensionToReview]);
+
+    // After a reconnect the broker's answer keeps it; known, so no repeat.
+    let mut held = req(7, RequestState::Active, 20);
+    held.pending_end_at = Some(t(120));
+    held.end_at = t(90);
+    assert!(m.replace(vec![], vec![held.clone()], t(21)).is_empty());
+    assert_eq!(m.approvals().len(), 1);
+    // An active grant without an extension is nothing to decide.
+    held.pending_end_at = None;
+    m.replace(vec![], vec![held], t(22));
+    assert!(m.approvals().is_empty());
+}
+
+#[test]
+fn the_requester_hears_how_an_extension_was_answered() {
+    let mut m = Model::new();
+    let mut r = req(1, RequestState::Active, 0);
+    r.pending_end_at = Some(t(90));
+    m.replace(vec![r.clone()], vec![], t(5));
+
+    let mut approved = r.clone();
+    approved.pending_end_at = None;
+    approved.end_at = t(90);
+    approved.updated_at = t(6);
+    let event = BrokerEvent {
+        seq: 2,
+        kind: EventKind::RequestChanged,
+        request: approved.clone(),
+    };
+    let n = m.apply(&event, t(6));
+    assert_eq!(kinds(&n), [NoticeKind::ExtensionApproved]);
+    assert!(n[0].body.contains("1 h 24 min left"), "{}", n[0].body);
+    assert_eq!(m.active()[0].request.end_at, t(90));
+    assert!(m.apply(&event, t(6)).is_empty(), "a replay says nothing");
+
+    // The next one turned down: the end stays.
+    let mut asked = approved.clone();
+    asked.pending_end_at = Some(t(120));
+    asked.updated_at = t(7);
+    m.upsert_mine(asked.clone(), t(7));
+    let mut rejected = asked;
+    rejected.pending_end_at = None;
+    rejected.updated_at = t(8);
+    let n = m.apply(
+        &BrokerEvent {
+            seq: 4,
+            kind: EventKind::RequestChanged,
+            request: rejected,
+        },
+        t(8),
+    );
+    assert_eq!(kinds(&n), [NoticeKind::ExtensionRejected]);
+    assert!(n[0].body.contains("still ends at"), "{}", n[0].body);
+}
+
+#[test]
+fn extend_is_offered_only_within_the_policy_maximum() {
+    let mut m = Model::new();
+    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
+    // Limit unknown: every step.
+    assert_eq!(m.active()[0].extend_steps, EXTEND_STEPS.to_vec());
+    let eligible = |max: u32| stint_api::EligibleAccess {
+        account: req(1, RequestState::Active, 0).account,
+        permission_set: req(1, RequestState::Active, 0).permission_set,
+        max_duration_secs: max,
+        approval_required: true,
+        ticket_required: false,
+        ticket_pattern: None,
+        max_without_approval_secs: None,
+    };
+    // The 1 h grant may grow to 1 h 30 min: only the 30-minute step.
+    m.set_limits(&[eligible(90 * 60)]);
+    assert_eq!(m.active()[0].extend_steps, vec![30 * 60]);
+    // At its maximum: no Extend at all.
+    m.set_limits(&[eligible(60 * 60)]);
+    assert!(m.active()[0].extend_steps.is_empty());
+    m.set_limits(&[eligible(8 * 3600)]);
+    assert_eq!(m.active()[0].extend_steps, EXTEND_STEPS.to_vec());
+}

@@ -9,7 +9,7 @@ use stint_client::{ErrorKind, Stint};
 
 use super::Service;
 use super::session::user_view;
-use crate::error::CommandError;
+use crate::error::{CommandError, broker_unreachable};
 use crate::view::{BrokerLink, SessionView};
 
 impl Service {
@@ -19,6 +19,10 @@ impl Service {
             return;
         };
         let service = self.clone();
+        let where_ = format!(
+            "the Stint broker at {}",
+            broker.base_url().as_str().trim_end_matches('/')
+        );
         let task = self.inner.runtime.spawn(async move {
             service.set_link(generation, BrokerLink::Connecting);
             let events = broker.events(None);
@@ -45,7 +49,13 @@ impl Service {
                     }
                     Ok(EventStreamItem::Reconnecting { reason, after }) => {
                         tracing::info!(%reason, ?after, "event stream dropped; reconnecting");
-                        service.set_link(generation, BrokerLink::Reconnecting { reason });
+                        service.set_link(
+                            generation,
+                            BrokerLink::Reconnecting {
+                                message: broker_unreachable(&where_),
+                                detail: reason,
+                            },
+                        );
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "event stream ended");
@@ -108,10 +118,21 @@ impl Service {
         } else {
             Vec::new()
         };
+        // Policy's limits, for the Extend offered; without them every step is offered.
+        let limits = match broker.eligibility().await {
+            Ok(e) => Some(e.items),
+            Err(e) => {
+                tracing::warn!(error = %e, "eligibility not read; Extend offers every step");
+                None
+            }
+        };
         let notices = {
             let mut state = self.state();
             if state.generation != generation {
                 return Ok(());
+            }
+            if let Some(items) = &limits {
+                state.model.set_limits(items);
             }
             state.session = SessionView::SignedIn { user };
             let now = self.now();

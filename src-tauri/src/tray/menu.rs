@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::labels;
-use crate::view::{CopyFormat, SessionView, Snapshot, View};
+use crate::view::{BrokerLink, CopyFormat, SessionView, Snapshot, View};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
@@ -52,9 +52,6 @@ pub enum Action {
     Quit,
 }
 
-/// How much "Extend" adds, from the menu.
-pub const EXTEND_STEPS: [u32; 2] = [30 * 60, 60 * 60];
-
 pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
     let mut entries = Vec::new();
     let user = match &snapshot.session {
@@ -80,6 +77,10 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
     };
     if let Some(user) = user {
         entries.push(note(format!("Signed in as {}", user.display_name)));
+        if let BrokerLink::Reconnecting { .. } = snapshot.broker {
+            // The grants below are as last heard: say so where they are read.
+            entries.push(note("Reconnecting to the broker…"));
+        }
         entries.push(Entry::Separator);
         if snapshot.active.is_empty() {
             entries.push(note("No active access"));
@@ -103,13 +104,21 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
                 },
                 Entry::Separator,
             ];
-            actions.extend(EXTEND_STEPS.map(|by| {
-                item(
-                    format!("extend:{id}:{by}"),
-                    format!("Extend by {}", labels::duration(by)),
-                )
-            }));
-            actions.push(item(format!("revoke:{id}"), "Revoke"));
+            if r.pending_end_at.is_none() {
+                actions.extend(grant.extend_steps.iter().map(|by| {
+                    item(
+                        format!("extend:{id}:{by}"),
+                        format!("Extend by {}", labels::duration(*by)),
+                    )
+                }));
+            }
+            if let Some(asked) = r.pending_end_at {
+                actions.push(note(format!(
+                    "Extension to {} waits for an approver",
+                    labels::clock(asked)
+                )));
+            }
+            actions.push(item(format!("revoke:{id}"), "Revoke…"));
             entries.push(Entry::Submenu {
                 label: labels::grant_line(r, now),
                 entries: actions,
@@ -143,17 +152,39 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
                 snapshot
                     .approvals
                     .iter()
-                    .map(|r| Entry::Submenu {
-                        label: format!(
-                            "{}: {} for {}",
-                            r.requester.display_name,
-                            labels::target(r),
-                            labels::duration(r.duration_secs)
-                        ),
-                        entries: vec![
-                            item(format!("approve:{}", r.id), "Approve"),
-                            item(format!("review:{}", r.id), "Review…"),
-                        ],
+                    .map(|r| {
+                        // The Approve item says what it approves: a click there decides.
+                        let (label, approve) = match labels::extension(r) {
+                            Some(ext) => (
+                                format!(
+                                    "{}: extend {} {ext}",
+                                    r.requester.display_name,
+                                    labels::target(r)
+                                ),
+                                format!("Approve the extension {ext}"),
+                            ),
+                            None => (
+                                format!(
+                                    "{}: {} for {}",
+                                    r.requester.display_name,
+                                    labels::target(r),
+                                    labels::duration(r.duration_secs)
+                                ),
+                                format!(
+                                    "Approve {} for {}",
+                                    labels::target(r),
+                                    labels::duration(r.duration_secs)
+                                ),
+                            ),
+                        };
+                        Entry::Submenu {
+                            label,
+                            entries: vec![
+                                note(format!("“{}”", r.reason)),
+                                item(format!("approve:{}", r.id), approve),
+                                item(format!("review:{}", r.id), "Review…"),
+                            ],
+                        }
                     })
                     .collect()
             };

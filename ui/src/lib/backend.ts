@@ -19,6 +19,8 @@ export class BackendError extends Error {
   constructor(
     readonly code: UiErrorCode,
     message: string,
+    /** The technical cause, for a "details" disclosure; never the main text. */
+    readonly detail: string | null = null,
   ) {
     super(message);
   }
@@ -26,7 +28,8 @@ export class BackendError extends Error {
 
 function toBackendError(e: unknown): BackendError {
   if (e && typeof e === "object" && "code" in e && "message" in e) {
-    return new BackendError(e.code as UiErrorCode, String(e.message));
+    const detail = "detail" in e && typeof e.detail === "string" ? e.detail : null;
+    return new BackendError(e.code as UiErrorCode, String(e.message), detail);
   }
   return new BackendError("internal", String(e));
 }

@@ -4,7 +4,7 @@
 import type { CreateRequest } from "./bindings/CreateRequest";
 import type { EligibleAccess } from "./bindings/EligibleAccess";
 import { LIMITS } from "./bindings/rules";
-import { durationProblem, readDuration, sentence } from "./duration";
+import { durationProblem, formatDuration, readDuration, sentence } from "./duration";
 
 export interface RequestDraft {
   /** Account id. */
@@ -60,6 +60,20 @@ export function needsApproval(entry: EligibleAccess, seconds: number | null): bo
   if (!entry.approvalRequired) return false;
   const free = entry.maxWithoutApprovalSecs;
   return !(free !== null && seconds !== null && seconds <= free);
+}
+
+/** The list's note on approval for one entry: `needs approval`, `no approval`, or `no approval up to 4 h`. */
+export function approvalNote(entry: EligibleAccess): string {
+  if (!entry.approvalRequired) return "no approval";
+  const free = entry.maxWithoutApprovalSecs;
+  return free ? `no approval up to ${formatDuration(free)}` : "needs approval";
+}
+
+/** The combobox's next highlighted option for an arrow key, wrapping at both ends. */
+export function moveHighlight(current: number, count: number, key: "ArrowDown" | "ArrowUp"): number {
+  if (count === 0) return -1;
+  if (current < 0) return key === "ArrowDown" ? 0 : count - 1;
+  return (current + (key === "ArrowDown" ? 1 : -1) + count) % count;
 }
 
 /** The policy's ticket pattern as a whole-string test; `null` when the browser cannot read it. */

@@ -24,7 +24,7 @@ export function status(r: AccessRequest, now: number): string {
     case "ending":
       return "ending…";
     case "ended":
-      return `ended ${formatWhen(r.endAt < r.updatedAt ? r.endAt : r.updatedAt, now)}`;
+      return endedStatus(r, now);
     case "rejected":
       return r.decidedBy ? `rejected by ${r.decidedBy.displayName}` : "rejected";
     case "cancelled":
@@ -36,6 +36,45 @@ export function status(r: AccessRequest, now: number): string {
   }
 }
 
+/** What an extension waiting for an approver asks: the extra time and the new end. */
+export function extensionAsk(r: AccessRequest): { bySecs: number; to: string } | null {
+  if (!r.pendingEndAt || r.state === "pending") return null;
+  const bySecs = Math.max(0, Math.round((Date.parse(r.pendingEndAt) - Date.parse(r.endAt)) / 1000));
+  return { bySecs, to: r.pendingEndAt };
+}
+
+/** An approver's one line on what they decide: `for 1 h, from 14:00` or `30 min more, to 15:42`. */
+export function askedFor(r: AccessRequest, now: number): string {
+  const ext = extensionAsk(r);
+  if (ext) {
+    return `${formatDuration(ext.bySecs)} more, to ${formatWhen(ext.to, now)} (now ends ${formatWhen(r.endAt, now)})`;
+  }
+  return `for ${formatDuration(r.durationSecs)}, from ${formatWhen(r.startAt, now)}`;
+}
+
+/**
+ * How a grant ended, told apart: `revoked at 14:05 after 12 min of 1 h` when it closed
+ * early (a revoke moves its end to that moment), `ended at 15:00 after 1 h` on time.
+ */
+export function endedStatus(r: AccessRequest, now: number): string {
+  const start = Date.parse(r.startAt);
+  const closed = Math.min(Date.parse(r.endAt), Date.parse(r.updatedAt));
+  const ranSecs = Math.max(0, Math.round((closed - start) / 1000));
+  const at = formatWhen(new Date(closed).toISOString(), now);
+  // Thirty seconds of slack: the broker closes a window on its own schedule.
+  if (ranSecs + 30 < r.durationSecs) {
+    return `revoked at ${at} after ${formatDuration(ranSecs)} of ${formatDuration(r.durationSecs)}`;
+  }
+  return `ended at ${at} after ${formatDuration(ranSecs)}`;
+}
+
 export function summary(r: AccessRequest): string {
   return `${formatDuration(r.durationSecs)} · “${r.reason}”${r.ticket ? ` · ${r.ticket}` : ""}`;
+}
+
+/** Asked before signing out while access is active: it does not end the access. */
+export function signOutQuestion(active: AccessRequest[], now: number): string {
+  if (active.length === 0) return "Sign out?";
+  const what = active.map((r) => `${target(r)} (until ${formatWhen(r.endAt, now)})`).join(", ");
+  return `Sign out while you hold ${what}? Signing out does not end that access: revoke it first if you are done. Until you sign in again this app shows no countdown and no notifications.`;
 }

@@ -62,3 +62,38 @@ export function formatWhen(iso: string, now: number): string {
   }
   return `${t.getFullYear()}-${two(t.getMonth() + 1)}-${two(t.getDate())} ${clock}`;
 }
+
+/**
+ * What to say when credentials outlive the access they came with (AWS cannot end a
+ * session early): `, 41 min after your access ends at 15:20`, or "" when they do not.
+ */
+export function outlivesGrant(credentialsIso: string, grantEndIso: string, now: number): string {
+  const creds = Date.parse(credentialsIso);
+  const end = Date.parse(grantEndIso);
+  if (Number.isNaN(creds) || Number.isNaN(end) || creds - end < 60_000) return "";
+  const minutes = Math.round((creds - end) / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  const span = h === 0 ? `${m} min` : m === 0 ? `${h} h` : `${h} h ${m} min`;
+  return `, ${span} after your access ends at ${formatWhen(grantEndIso, now)}`;
+}
+
+/** The sentence after "Copied.": until when the credentials work, and whether past the grant. */
+export function copiedWording(credentialsIso: string, grantEndIso: string, now: number): string {
+  const past = outlivesGrant(credentialsIso, grantEndIso, now);
+  const until = `These credentials work until ${formatWhen(credentialsIso, now)}`;
+  return past
+    ? `${until}${past}: revoking or ending the access does not stop them.`
+    : `${until}, when your access ends.`;
+}
+
+/** Asked before Revoke: what ends now, and what does not. */
+export function revokeQuestion(
+  target: string,
+  credentialsIso: string | null,
+  now: number,
+): string {
+  const question = `End your access to ${target} now?`;
+  if (!credentialsIso || Date.parse(credentialsIso) <= now) return question;
+  return `${question} Credentials already copied stay valid until ${formatWhen(credentialsIso, now)}.`;
+}

@@ -119,7 +119,7 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                     r.id.to_string(),
                     r.requester.user_name.clone(),
                     format!("{}/{}", r.account.name, r.permission_set.name),
-                    output::span(Duration::seconds(i64::from(r.duration_secs))),
+                    asked_for(r),
                     r.reason.clone(),
                 ]
             })
@@ -131,6 +131,19 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
         println!("`stint approve ID` or `stint reject ID --comment TEXT`");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What an approver is asked for: the window's length, or for an extension of a grant
+/// already approved, the extra time and the new end (`+30m, to 15:42`).
+fn asked_for(r: &AccessRequest) -> String {
+    match r.pending_end_at {
+        Some(asked) if r.state != stint_api::RequestState::Pending => format!(
+            "+{}, to {}",
+            output::span(asked - r.end_at),
+            output::local(asked)
+        ),
+        _ => output::span(Duration::seconds(i64::from(r.duration_secs))),
+    }
 }
 
 /// Open requests, then the most recent finished ones.

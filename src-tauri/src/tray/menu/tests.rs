@@ -33,6 +33,7 @@ fn active_grants_read_with_time_left_and_their_actions() {
     s.active.push(GrantView {
         request: req(7, RequestState::Active, 0),
         credentials_expire_at: None,
+        extend_steps: crate::model::EXTEND_STEPS.to_vec(),
     });
     let mut pending = req(8, RequestState::Pending, 0);
     pending.account.name = "staging".into();
@@ -53,7 +54,7 @@ fn active_grants_read_with_time_left_and_their_actions() {
          \x20   ────────\n\
          \x20   Extend by 30 min\n\
          \x20   Extend by 1 h\n\
-         \x20   Revoke\n\
+         \x20   Revoke…\n\
          ────────\n\
          Pending\n\
          staging / PowerUserAccess — waiting for approval ▸\n\
@@ -78,10 +79,64 @@ fn approvers_see_how_many_wait() {
     let text = render_text(&build(&s, t(0)));
     assert!(text.contains("Approvals (1) ▸\n"), "{text}");
     assert!(
-        text.contains("    Carol Chen: prod / AdministratorAccess for 1 h ▸\n        Approve\n        Review…\n"),
+        text.contains(
+            "    Carol Chen: prod / AdministratorAccess for 1 h ▸\n        \
+             “Investigating INC-42”\n        \
+             Approve prod / AdministratorAccess for 1 h\n        Review…\n"
+        ),
         "{text}"
     );
     assert!(text.contains("No active access"), "{text}");
+}
+
+#[test]
+fn an_extension_reads_as_one_and_its_approve_says_what_it_approves() {
+    let mut s = snapshot(signed_in(true));
+    let mut r = req(9, RequestState::Active, 0);
+    r.requester = user("carol", "Carol Chen");
+    r.pending_end_at = Some(t(90));
+    s.approvals.push(r.clone());
+    let to = labels::clock(t(90));
+    let text = render_text(&build(&s, t(10)));
+    assert!(
+        text.contains(&format!(
+            "    Carol Chen: extend prod / AdministratorAccess by 30 min, to {to} ▸\n        \
+             “Investigating INC-42”\n        \
+             Approve the extension by 30 min, to {to}\n        Review…\n"
+        )),
+        "{text}"
+    );
+
+    // The requester's own grant says the extension waits.
+    let mut mine = snapshot(signed_in(false));
+    r.requester = user("alice", "Alice Adams");
+    mine.active.push(GrantView {
+        request: r,
+        credentials_expire_at: None,
+        extend_steps: crate::model::EXTEND_STEPS.to_vec(),
+    });
+    let text = render_text(&build(&mine, t(10)));
+    assert!(
+        text.contains(&format!(
+            "    Extension to {to} waits for an approver\n    Revoke…\n"
+        )),
+        "{text}"
+    );
+}
+
+#[test]
+fn the_tray_says_when_it_is_reconnecting() {
+    let mut s = snapshot(signed_in(false));
+    assert!(!render_text(&build(&s, t(0))).contains("Reconnecting"));
+    s.broker = BrokerLink::Reconnecting {
+        message: "Can't reach the Stint broker.".into(),
+        detail: "tcp connect error".into(),
+    };
+    let text = render_text(&build(&s, t(0)));
+    assert!(
+        text.starts_with("Signed in as Alice Adams\nReconnecting to the broker…\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -102,6 +157,7 @@ fn every_item_id_parses_to_its_action() {
     s.active.push(GrantView {
         request: req(7, RequestState::Active, 0),
         credentials_expire_at: None,
+        extend_steps: crate::model::EXTEND_STEPS.to_vec(),
     });
     s.pending.push(req(8, RequestState::Pending, 0));
     s.approvals.push(req(9, RequestState::Pending, 0));

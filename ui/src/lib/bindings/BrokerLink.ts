@@ -3,4 +3,4 @@
 /**
  * The link to the broker's event stream.
  */
-export type BrokerLink = { "state": "offline" } | { "state": "connecting" } | { "state": "live" } | { "state": "reconnecting", reason: string, };
+export type BrokerLink = { "state": "offline" } | { "state": "connecting" } | { "state": "live" } | { "state": "reconnecting", message: string, detail: string, };

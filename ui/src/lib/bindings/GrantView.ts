@@ -9,4 +9,9 @@ export type GrantView = { request: AccessRequest,
  * When credentials this app handed out for this grant stop working. They outlive
  * the grant when it ends first: AWS cannot end a session early.
  */
-credentialsExpireAt: string | null, };
+credentialsExpireAt: string | null, 
+/**
+ * How much Extend may add (seconds), within policy's longest window; empty when the
+ * grant is at its maximum.
+ */
+extendSteps: Array<number>, };

@@ -17,7 +17,8 @@ active: Array<GrantView>,
  */
 pending: Array<AccessRequest>, 
 /**
- * Pending requests the person may approve, oldest first.
+ * What the person may decide, oldest first: pending requests, and extensions of
+ * grants already approved (`pendingEndAt` set).
  */
 approvals: Array<AccessRequest>, 
 /**

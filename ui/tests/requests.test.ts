@@ -1,0 +1,68 @@
+import { describe, expect, it } from "vitest";
+import type { AccessRequest } from "../src/lib/bindings/AccessRequest";
+import { askedFor, endedStatus, extensionAsk, signOutQuestion, status } from "../src/lib/requests";
+import { formatWhen } from "../src/lib/time";
+
+const NOW = Date.parse("2026-03-01T10:30:00Z");
+
+function request(extra: Partial<AccessRequest> = {}): AccessRequest {
+  return {
+    id: 7,
+    requester: { userId: "u-carol", userName: "carol", displayName: "Carol Chen" },
+    account: { id: "333333333333", name: "prod" },
+    permissionSet: { name: "ReadOnlyAccess", arn: "arn:ps", description: null, sessionDurationSecs: 3600 },
+    state: "active",
+    reason: "Roll back",
+    ticket: null,
+    durationSecs: 3600,
+    startAt: "2026-03-01T10:00:00Z",
+    endAt: "2026-03-01T11:00:00Z",
+    pendingEndAt: null,
+    approvalRequired: true,
+    approvalDeadline: null,
+    decidedBy: { userId: "u-bob", userName: "bob", displayName: "Bob Baker" },
+    decisionComment: null,
+    outcome: null,
+    createdAt: "2026-03-01T09:55:00Z",
+    updatedAt: "2026-03-01T10:00:00Z",
+    history: null,
+    ...extra,
+  };
+}
+
+describe("extensions", () => {
+  it("read as the extra time and the new end", () => {
+    const r = request({ pendingEndAt: "2026-03-01T11:30:00Z" });
+    expect(extensionAsk(r)).toEqual({ bySecs: 1800, to: "2026-03-01T11:30:00Z" });
+    expect(askedFor(r, NOW)).toBe(
+      `30 min more, to ${formatWhen("2026-03-01T11:30:00Z", NOW)} (now ends ${formatWhen(r.endAt, NOW)})`,
+    );
+  });
+  it("are absent from a grant with nothing asked, and a new request reads as its length", () => {
+    expect(extensionAsk(request())).toBeNull();
+    const pending = request({ state: "pending", pendingEndAt: "2026-03-01T11:30:00Z" });
+    expect(extensionAsk(pending)).toBeNull();
+    expect(askedFor(pending, NOW)).toBe(`for 1 h, from ${formatWhen(pending.startAt, NOW)}`);
+  });
+});
+
+describe("history tells revoked from ended", () => {
+  it("says revoked, when, and the real length of an early end", () => {
+    const r = request({ state: "ended", endAt: "2026-03-01T10:12:00Z", updatedAt: "2026-03-01T10:12:05Z" });
+    expect(endedStatus(r, NOW)).toBe(`revoked at ${formatWhen("2026-03-01T10:12:00Z", NOW)} after 12 min of 1 h`);
+    expect(status(r, NOW)).toBe(endedStatus(r, NOW));
+  });
+  it("says ended, and the length, for a window that ran its course", () => {
+    const r = request({ state: "ended", updatedAt: "2026-03-01T11:00:20Z" });
+    expect(endedStatus(r, NOW)).toBe(`ended at ${formatWhen(r.endAt, NOW)} after 1 h`);
+  });
+});
+
+describe("signing out with active access", () => {
+  it("says the access stays", () => {
+    const q = signOutQuestion([request()], NOW);
+    expect(q).toContain(`prod / ReadOnlyAccess (until ${formatWhen(request().endAt, NOW)})`);
+    expect(q).toContain("does not end that access");
+    expect(signOutQuestion([], NOW)).toBe("Sign out?");
+  });
+});
