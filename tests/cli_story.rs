@@ -347,4 +347,21 @@ async fn escape_sequences_are_refused_and_stored_ones_print_escaped() {
             .unwrap_or_else(|| panic!("no {section} in {text}"));
         assert!(shown.contains("fix \\u{1b}]0;pwned\\u{7} now"), "{text}");
     }
+
+    // Groups alice may join for a time, with what each gives; bob approves them and sees none.
+    let out = alice.run(&["ls"]).await;
+    let text = stdout(&out);
+    let groups = text
+        .split("GROUPS (membership for a time)")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no GROUPS section in {text}"));
+    assert!(
+        groups.lines().any(|l| l.starts_with("oncall-admins")
+            && l.contains("prod/AdministratorAccess, staging/AdministratorAccess")
+            && l.contains("needs approval")),
+        "{text}"
+    );
+    let ls = json(&alice, &["ls", "--json"]).await;
+    assert_eq!(ls["groups"][0]["name"], "oncall-admins", "{ls}");
+    assert!(!stdout(&bob.run(&["ls"]).await).contains("GROUPS"));
 }

@@ -24,9 +24,9 @@ pub use events::{BrokerEvent, EventKind};
 pub use explain::{ApproverExplanation, ExplainQuery, Explanation, RuleRef};
 pub use identity::{AuthAwsRequest, AuthConfig, Me, Persona, SessionGrant, SignedHeader, UserRef};
 pub use request::{
-    AccessRequest, AccountRef, CreateRequest, Decision, Eligibility, EligibleAccess, ExtendRequest,
-    Grant, GrantsQuery, HistoryEntry, ListRequestsQuery, Page, PermissionSetRef, RequestScope,
-    RequestState,
+    AccessRequest, AccountRef, CreateRequest, Decision, Eligibility, EligibleAccess, EligibleGroup,
+    ExtendRequest, Grant, GrantsQuery, GroupAccessRef, HistoryEntry, ListRequestsQuery, Page,
+    PermissionSetRef, RequestScope, RequestState,
 };
 
 /// The API's version prefix; every route but `/healthz`, `/metrics` and `/openapi.json` lives under it.

@@ -99,6 +99,38 @@ pub struct EligibleAccess {
 #[serde(rename_all = "camelCase")]
 pub struct Eligibility {
     pub items: Vec<EligibleAccess>,
+    /// Groups the caller may request membership of for a time (absent from brokers that
+    /// predate group grants).
+    #[serde(default)]
+    pub groups: Vec<EligibleGroup>,
+}
+
+/// One (account, permission set) membership of a group gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupAccessRef {
+    pub account: AccountRef,
+    /// Permission set name.
+    pub permission_set: String,
+}
+
+/// A group whose membership the caller may request, and what it gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct EligibleGroup {
+    /// The group's display name.
+    pub name: String,
+    /// The group's account assignments: what its members may use.
+    pub gives: Vec<GroupAccessRef>,
+    pub max_duration_secs: u32,
+    pub approval_required: bool,
+    pub max_without_approval_secs: Option<u32>,
+    pub ticket_required: bool,
+    pub ticket_pattern: Option<String>,
+    /// An external IdP provisions the group: its next sync may end a membership early.
+    pub external_idp: bool,
 }
 
 /// `POST /v1/requests`.

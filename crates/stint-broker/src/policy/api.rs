@@ -11,8 +11,9 @@ use crate::idc::{Account, DirectoryUser, PermissionSet};
 
 use super::evaluate::Eligible;
 use super::explain::{Approvers, Explanation};
-use super::groups::GroupExplanation;
+use super::groups::{EligibleGroup, GroupExplanation};
 use super::model::{RuleId, Settings};
+use super::resolve::ResolvedPolicy;
 
 pub fn secs(d: Duration) -> u32 {
     u32::try_from(d.as_secs()).unwrap_or(u32::MAX)
@@ -51,6 +52,42 @@ pub fn eligible_access(item: &Eligible, settings: &Settings) -> EligibleAccess {
         ticket_required: item.ticket_required,
         ticket_pattern: settings.ticket_pattern.as_ref().map(|p| p.source.clone()),
         max_without_approval_secs: item.max_without_approval.map(secs),
+    }
+}
+
+/// A group the caller may request, with what it gives named from the policy's snapshot.
+pub fn eligible_group(item: &EligibleGroup, policy: &ResolvedPolicy) -> stint_api::EligibleGroup {
+    stint_api::EligibleGroup {
+        name: item.group.display_name.clone(),
+        gives: item
+            .group
+            .access
+            .iter()
+            .map(|a| stint_api::GroupAccessRef {
+                account: policy.find_account(&a.account_id).map_or_else(
+                    || stint_api::AccountRef {
+                        id: a.account_id.clone(),
+                        name: a.account_id.clone(),
+                    },
+                    account_ref,
+                ),
+                permission_set: policy
+                    .permission_sets
+                    .iter()
+                    .find(|p| p.arn == a.permission_set_arn)
+                    .map_or_else(|| a.permission_set_arn.clone(), |p| p.name.clone()),
+            })
+            .collect(),
+        max_duration_secs: secs(item.max_duration),
+        approval_required: item.approval_required,
+        max_without_approval_secs: item.max_without_approval.map(secs),
+        ticket_required: item.ticket_required,
+        ticket_pattern: policy
+            .settings()
+            .ticket_pattern
+            .as_ref()
+            .map(|p| p.source.clone()),
+        external_idp: !item.group.external_ids.is_empty(),
     }
 }
 

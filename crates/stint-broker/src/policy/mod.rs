@@ -52,8 +52,8 @@ mod resolve;
 pub(crate) mod source;
 
 pub use api::{
-    account_ref, approver_explanation, eligible_access, explanation, group_explanation,
-    permission_set_ref, rule_ref, secs,
+    account_ref, approver_explanation, eligible_access, eligible_group, explanation,
+    group_explanation, permission_set_ref, rule_ref, secs,
 };
 pub use evaluate::{
     ApprovalRefusal, Ask, Decision, Eligible, GroupDirectory, Refusal, RefusalKind, Subject, Terms,

@@ -1,10 +1,11 @@
-//! `GET /v1/explain?group=…`: why can (not) someone have membership of a grantable group,
+//! Group membership through the API: `GET /v1/eligibility` lists the groups a person may
+//! request with what each gives, and `GET /v1/explain?group=…` says why (not),
 //! through the API against stint-sim with the demo policy (oncall-admins for engineers,
 //! approved by sre-leads), and the refusals of a question that names both kinds of target
 //! or neither.
 
 use reqwest::StatusCode;
-use stint_api::Explanation;
+use stint_api::{Eligibility, Explanation, routes};
 
 use crate::support::api::{Api, Options};
 
@@ -79,5 +80,41 @@ async fn explain_wants_one_kind_of_target() {
         assert_eq!(body["code"], "invalid_input");
         assert!(body["message"].as_str().unwrap().contains(says), "{body}");
     }
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eligibility_lists_the_groups_a_person_may_request_with_what_each_gives() {
+    let api = Api::start(quiet()).await;
+    let alice = api.login("alice").await;
+    let bob = api.login("bob").await;
+
+    let (status, body) = api.get(&alice, routes::ELIGIBILITY).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let eligibility: Eligibility = serde_json::from_value(body).unwrap();
+    assert_eq!(eligibility.groups.len(), 1, "{:?}", eligibility.groups);
+    let oncall = &eligibility.groups[0];
+    assert_eq!(oncall.name, "oncall-admins");
+    assert_eq!(oncall.max_duration_secs, 2 * 3600);
+    assert!(oncall.approval_required && !oncall.external_idp);
+    let gives: Vec<(&str, &str)> = oncall
+        .gives
+        .iter()
+        .map(|g| (g.account.name.as_str(), g.permission_set.as_str()))
+        .collect();
+    assert_eq!(
+        gives,
+        [
+            ("prod", "AdministratorAccess"),
+            ("staging", "AdministratorAccess")
+        ]
+    );
+    // Account assignments are listed as before, beside the groups.
+    assert!(!eligibility.items.is_empty());
+
+    // bob approves oncall-admins but may not have it.
+    let (_, body) = api.get(&bob, routes::ELIGIBILITY).await;
+    let eligibility: Eligibility = serde_json::from_value(body).unwrap();
+    assert!(eligibility.groups.is_empty(), "{:?}", eligibility.groups);
     api.stop().await;
 }

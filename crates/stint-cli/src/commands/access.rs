@@ -16,8 +16,9 @@ const RECENT_FINISHED: usize = 10;
 
 pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
     let access = stint.access().await?;
-    let (mine, grants, approvable) = if stint.has_broker() {
+    let (mine, grants, approvable, groups) = if stint.has_broker() {
         let broker = stint.broker()?;
+        let groups = broker.eligibility().await?.groups;
         let mine = broker
             .all_requests(&ListRequestsQuery {
                 scope: RequestScope::Mine,
@@ -30,9 +31,9 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                 ..Default::default()
             })
             .await?;
-        (mine, broker.grants().await?, approvable)
+        (mine, broker.grants().await?, approvable, groups)
     } else {
-        (Vec::new(), Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new())
     };
     let mine = shown_requests(mine);
 
@@ -42,6 +43,7 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
             "requests": mine,
             "grants": grants,
             "approvable": approvable,
+            "groups": groups,
         }))?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -77,6 +79,33 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
 
     if !stint.has_broker() {
         return Ok(ExitCode::SUCCESS);
+    }
+    if !groups.is_empty() {
+        println!("\nGROUPS (membership for a time)");
+        let rows: Vec<Vec<String>> = groups
+            .iter()
+            .map(|g| {
+                let gives: Vec<String> = g
+                    .gives
+                    .iter()
+                    .map(|a| format!("{}/{}", a.account.name, a.permission_set))
+                    .collect();
+                vec![
+                    g.name.clone(),
+                    gives.join(", "),
+                    output::span(Duration::seconds(i64::from(g.max_duration_secs))),
+                    if g.approval_required {
+                        "requestable, needs approval".to_owned()
+                    } else {
+                        "requestable, no approval".to_owned()
+                    },
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            output::table(&["GROUP", "GIVES", "MAX", "STATUS"], &rows)
+        );
     }
     println!("\nACTIVE GRANTS");
     if grants.is_empty() {

@@ -5,7 +5,7 @@ use stint_api::{ApiError, Eligibility, Me, UserRef, routes};
 
 use crate::api::caller::Viewer;
 use crate::api::error::AppError;
-use crate::policy::eligible_access;
+use crate::policy::{eligible_access, eligible_group};
 
 /// The caller: user, groups and personas under the policy in force.
 #[utoipa::path(
@@ -31,7 +31,8 @@ pub async fn me(viewer: Viewer) -> Result<Json<Me>, AppError> {
 }
 
 /// Everything the caller may request: accounts, permission sets, the longest window, and
-/// whether approval or a ticket is needed.
+/// whether approval or a ticket is needed; and the groups whose membership they may
+/// request, with what each gives.
 #[utoipa::path(
     get,
     path = routes::ELIGIBILITY,
@@ -51,5 +52,11 @@ pub async fn eligibility(viewer: Viewer) -> Result<Json<Eligibility>, AppError> 
         .iter()
         .map(|item| eligible_access(item, settings))
         .collect();
-    Ok(Json(Eligibility { items }))
+    let groups = viewer
+        .policy
+        .eligible_groups(&viewer.subject)
+        .iter()
+        .map(|item| eligible_group(item, &viewer.policy))
+        .collect();
+    Ok(Json(Eligibility { items, groups }))
 }
