@@ -1,5 +1,5 @@
 //! The `stint` binary end to end against the simulator (no broker): login through the
-//! browser hook, credentials that AWS accepts, console links, errors and exit codes,
+//! browser hook (the browser sign-in; the device code in `cli_login.rs`), credentials that AWS accepts, console links, errors and exit codes,
 //! and no secret in any file or log Stint did not promise to write.
 
 use stint_e2e::{env, files_containing, stderr, stdout};
@@ -25,8 +25,15 @@ async fn login_then_credentials_console_and_logout() {
     );
     let url = &env.opened_urls()[0];
     assert!(
-        url.starts_with(&format!("{}/device?user_code=", env.sim.url())),
-        "{url}"
+        url.starts_with(&format!("{}/authorize?response_type=code&", env.sim.url())),
+        "the browser sign-in is the default: {url}"
+    );
+    let calls = env.sim.calls_since(0).calls;
+    assert!(
+        !calls
+            .iter()
+            .any(|c| c.operation == "StartDeviceAuthorization"),
+        "{calls:?}"
     );
 
     // Credentials in bash syntax that AWS accepts, for the right role and person.
@@ -176,7 +183,8 @@ async fn profile_write_and_setup_profiles_leave_the_users_entries_alone() {
     assert!(env.login("carol").await.status.success());
     let aws = env.home().join(".aws");
     std::fs::create_dir_all(&aws).unwrap();
-    let user_config = "# mine\n[default]\nregion = eu-west-1\n";
+    // No final newline: removing the block must not add one.
+    let user_config = "# mine\n[default]\nregion = eu-west-1";
     let user_creds = "[default]\naws_access_key_id = AKIAMINE\naws_secret_access_key = mine\n";
     std::fs::write(aws.join("config"), user_config).unwrap();
     std::fs::write(aws.join("credentials"), user_creds).unwrap();
@@ -215,8 +223,8 @@ async fn profile_write_and_setup_profiles_leave_the_users_entries_alone() {
     let out = env.run(&["setup", "profiles", "--remove"]).await;
     assert!(out.status.success());
     assert_eq!(
-        std::fs::read_to_string(aws.join("config")).unwrap(),
-        user_config
+        std::fs::read(aws.join("config")).unwrap(),
+        user_config.as_bytes()
     );
 }
 

@@ -64,12 +64,12 @@ impl Windows {
         out
     }
 
-    /// `stint login --no-browser`: reads the verification URL it prints, approves the
+    /// `stint login --use-device-code --no-browser`: reads the verification URL it prints, approves the
     /// code as `user` in the simulator, and waits for the login to finish.
     async fn login(&self, user: &str) -> String {
         let err_path = self.scratch.path().join("login.stderr");
         let mut child = self
-            .stint(&["login", "--no-browser"])
+            .stint(&["login", "--use-device-code", "--no-browser"])
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&err_path).unwrap())
             .spawn()

@@ -2,6 +2,7 @@
 //! `src-tauri/permissions/window.toml`, which is what the window may call.
 
 use stint_api::{AccessRequest, ActivityPage, CreateRequest, EligibleAccess};
+use stint_client::sso::LoginFlow;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -20,9 +21,15 @@ pub fn initial_view(pending: State<'_, PendingNavigation>) -> Option<Navigate> {
     pending.0.lock().unwrap_or_else(|p| p.into_inner()).take()
 }
 
+/// The browser sign-in, or with `device_code` the device code (the alternative offered
+/// when the browser sign-in cannot work on this computer).
 #[tauri::command]
-pub fn sign_in(service: State<'_, Service>) -> CommandResult<()> {
-    service.sign_in()
+pub fn sign_in(service: State<'_, Service>, device_code: Option<bool>) -> CommandResult<()> {
+    service.sign_in(if device_code.unwrap_or(false) {
+        LoginFlow::DeviceCode
+    } else {
+        LoginFlow::Browser
+    })
 }
 
 #[tauri::command]

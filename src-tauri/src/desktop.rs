@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
 use futures::future::BoxFuture;
+use stint_client::sso::LoginFlow;
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_autostart::ManagerExt as _;
 use tauri_plugin_clipboard_manager::ClipboardExt as _;
@@ -213,7 +214,7 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
                     ask: None,
                 },
             );
-            report("sign-in", service.sign_in());
+            report("sign-in", service.sign_in(LoginFlow::Browser));
         }
         menu::Action::SignOut if !service.snapshot().active.is_empty() => window::navigate(
             &app,

@@ -38,8 +38,10 @@ pub enum SessionView {
         reason: Option<String>,
     },
     SigningIn {
-        /// Absent until Identity Center has issued a code.
+        /// Device code: absent until Identity Center has issued a code.
         prompt: Option<DevicePromptView>,
+        /// Browser sign-in: absent until the sign-in page is ready.
+        browser: Option<BrowserSignInView>,
     },
     SignedIn {
         user: UserView,
@@ -54,6 +56,21 @@ pub struct DevicePromptView {
     pub user_code: String,
     pub verification_uri: String,
     pub verification_uri_complete: String,
+    pub expires_at: DateTime<Utc>,
+    pub browser_opened: bool,
+    /// Why the browser could not be opened; the window then offers the link.
+    pub browser_error: Option<String>,
+}
+
+/// The browser sign-in: the person allows Stint on the page the browser opened, which then
+/// sends the browser back to the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct BrowserSignInView {
+    /// The sign-in page; it must be opened on this computer.
+    pub authorize_url: String,
+    /// When the app stops waiting for the browser.
     pub expires_at: DateTime<Utc>,
     pub browser_opened: bool,
     /// Why the browser could not be opened; the window then offers the link.

@@ -183,16 +183,30 @@ impl Env {
             .collect()
     }
 
-    /// `stint login` as `user`: waits for the browser to be opened on the verification
-    /// page, approves the code there, and waits for the login to finish.
+    /// `stint login` as `user`, through the browser sign-in: the recorder "browser"
+    /// (`STINT_BROWSER`) writes down the authorize URL; this follows it as the person
+    /// would, approving on the simulator's sign-in page and letting the browser follow
+    /// the redirect to the login's loopback listener.
     pub async fn login(&self, user: &str) -> Output {
+        self.login_with(&["login"], user).await
+    }
+
+    /// `stint login --use-device-code` as `user`: approves the code on the verification
+    /// page the recorder was sent to.
+    pub async fn login_with_device_code(&self, user: &str) -> Output {
+        self.login_with(&["login", "--use-device-code"], user).await
+    }
+
+    /// Runs `stint ARGS`, waits for it to open the recorder browser, and acts as `user`
+    /// on whichever page it opened.
+    pub async fn login_with(&self, args: &[&str], user: &str) -> Output {
         let before = self.opened_urls().len();
         // Output goes to files, not pipes: nobody reads a pipe until the login ends, and
         // trace logs would fill it and block the process.
         let out_path = self.home().join("login.stdout");
         let err_path = self.home().join("login.stderr");
         let mut child = self
-            .stint(&["login"])
+            .stint(args)
             .stdout(std::fs::File::create(&out_path).unwrap())
             .stderr(std::fs::File::create(&err_path).unwrap())
             .spawn()
@@ -214,14 +228,7 @@ impl Env {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         };
-        let code = url
-            .split("user_code=")
-            .nth(1)
-            .expect("the URL carries the code")
-            .to_owned();
-        self.sim
-            .approve_device(&code, user)
-            .expect("a pending code");
+        self.act_on_sign_in_page(&url, user).await;
         let status = tokio::time::timeout(Duration::from_secs(120), child.wait())
             .await
             .expect("login finishes")
@@ -229,6 +236,33 @@ impl Env {
         let out = collect(status);
         self.remember_stderr(&out);
         out
+    }
+
+    /// What the person does on the page a login opened: allow Stint on the browser
+    /// sign-in page (the browser then follows the redirect to the loopback listener and
+    /// must be told it can close the tab), or approve the device code.
+    pub async fn act_on_sign_in_page(&self, url: &str, user: &str) {
+        if url.contains("/authorize?") {
+            let decision = self
+                .sim
+                .approve_authorization(url, user)
+                .expect("the simulator accepts the authorize URL");
+            let page = reqwest::get(&decision.redirect_to)
+                .await
+                .expect("the loopback listener answers");
+            assert!(page.status().is_success(), "{}", page.status());
+            let text = page.text().await.unwrap();
+            assert!(text.contains("close this tab"), "{text}");
+        } else {
+            let code = url
+                .split("user_code=")
+                .nth(1)
+                .expect("the URL carries the code")
+                .to_owned();
+            self.sim
+                .approve_device(&code, user)
+                .expect("a pending code");
+        }
     }
 
     fn remember_stderr(&self, out: &Output) {

@@ -17,7 +17,8 @@ Environment:
   STINT_CONFIG        configuration file (default ~/.config/stint/config.toml; macOS
                       ~/Library/Application Support/stint, Windows %APPDATA%\\stint)
   STINT_BROKER_URL, STINT_START_URL, STINT_SSO_REGION, STINT_BASELINE_ACCOUNT_ID,
-  STINT_BASELINE_ROLE, STINT_SSO_SESSION   override the configuration
+  STINT_BASELINE_ROLE, STINT_SSO_SESSION, STINT_USE_DEVICE_CODE
+                      override the configuration
   STINT_BROWSER       command that opens URLs instead of the system browser
   STINT_CA_FILE       PEM certificates trusted for the broker besides the public roots
   STINT_LOG           log filter for stderr (default: warn)
@@ -59,7 +60,7 @@ pub struct Overrides {
 pub enum Command {
     /// Set up Stint: the broker URL (and from it, Identity Center), then check it works.
     Configure(ConfigureArgs),
-    /// Sign in to Identity Center with a device code, in the browser.
+    /// Sign in to Identity Center in the browser (or with a device code).
     Login(LoginArgs),
     /// Forget the login and every cached credential, and end the sessions.
     Logout,
@@ -146,9 +147,14 @@ pub struct ConfigureArgs {
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
-    /// Print the verification URL instead of opening a browser.
+    /// Print the sign-in URL instead of opening a browser.
     #[arg(long)]
     pub no_browser: bool,
+    /// Sign in with a device code, on any device, instead of the browser on this machine
+    /// (the default when no browser can be opened: no display, or an SSH session; the
+    /// `use_device_code` preference makes it the default everywhere).
+    #[arg(long)]
+    pub use_device_code: bool,
 }
 
 #[derive(Debug, Args)]
@@ -247,10 +253,14 @@ pub struct ExtendArgs {
 pub enum Format {
     /// bash/zsh export lines
     Env,
+    /// POSIX shell variable lines without export
+    EnvNoExport,
     /// fish set lines
     Fish,
     /// PowerShell $Env: lines
     Powershell,
+    /// Windows cmd set lines
+    WindowsCmd,
     /// JSON object
     Json,
     /// credential_process JSON
@@ -261,8 +271,10 @@ impl From<Format> for stint_client::ExportFormat {
     fn from(f: Format) -> Self {
         match f {
             Format::Env => Self::Env,
+            Format::EnvNoExport => Self::EnvNoExport,
             Format::Fish => Self::Fish,
             Format::Powershell => Self::Powershell,
+            Format::WindowsCmd => Self::WindowsCmd,
             Format::Json => Self::Json,
             Format::Process => Self::Process,
         }

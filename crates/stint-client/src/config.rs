@@ -48,6 +48,9 @@ pub struct Preferences {
     pub export_format: ExportFormat,
     /// Region the console opens in when `--region` is not given.
     pub console_region: Option<String>,
+    /// Sign in with a device code instead of the browser sign-in, as
+    /// `stint login --use-device-code` does.
+    pub use_device_code: bool,
     /// Whether `credential-process`, `creds` and `console` ask a running agent first, and
     /// start one when none runs.
     pub agent: AgentMode,
@@ -87,6 +90,7 @@ impl Default for Preferences {
             write_aws_cli_cache: true,
             export_format: ExportFormat::Env,
             console_region: None,
+            use_device_code: false,
             agent: AgentMode::Use,
         }
     }
@@ -159,6 +163,9 @@ impl Config {
         }
         if let Some(value) = var("STINT_EXPORT_FORMAT") {
             self.preferences.export_format = value.parse()?;
+        }
+        if let Some(value) = var("STINT_USE_DEVICE_CODE") {
+            self.preferences.use_device_code = parse_bool("STINT_USE_DEVICE_CODE", &value)?;
         }
         if let Some(value) = var("STINT_CONSOLE_REGION") {
             self.preferences.console_region = Some(value);
@@ -293,6 +300,10 @@ mod tests {
             "the AWS CLI cache is on by default"
         );
         assert_eq!(config.sso_session_name(), "stint");
+        assert!(
+            !config.preferences.use_device_code,
+            "the browser sign-in is the default"
+        );
 
         config.broker_url = Some(parse_broker_url("https://stint.example.com").unwrap());
         config.identity_center.start_url = Some("https://d-1.awsapps.com/start".into());
@@ -329,6 +340,7 @@ mod tests {
             ("STINT_SSO_SESSION", "work"),
             ("STINT_WRITE_AWS_CLI_CACHE", "false"),
             ("STINT_EXPORT_FORMAT", "json"),
+            ("STINT_USE_DEVICE_CODE", "yes"),
         ]
         .into_iter()
         .collect();
@@ -345,6 +357,7 @@ mod tests {
         assert_eq!(config.baseline().unwrap().role_name, "StintBaseline");
         assert!(!config.preferences.write_aws_cli_cache);
         assert_eq!(config.preferences.export_format, ExportFormat::Json);
+        assert!(config.preferences.use_device_code);
         assert_eq!(config.broker().unwrap().as_str(), "http://127.0.0.1:9000/");
     }
 

@@ -63,6 +63,14 @@ pub enum Error {
     LoginDenied,
 
     #[error(
+        "no answer from the browser within {minutes} minutes (was the tab closed?): run `stint login` again, or `stint login --use-device-code`"
+    )]
+    BrowserSignInTimedOut { minutes: i64 },
+
+    #[error("the browser sign-in was refused ({error}: {description}): run `stint login` again")]
+    BrowserSignInRefused { error: String, description: String },
+
+    #[error(
         "the OS keyring is unavailable ({message}): unlock it, or start a Secret Service such as gnome-keyring"
     )]
     Keyring { message: String },
@@ -143,7 +151,9 @@ impl Error {
             Error::NotLoggedIn
             | Error::LoginExpired
             | Error::DeviceCodeExpired { .. }
-            | Error::LoginDenied => ErrorKind::NotLoggedIn,
+            | Error::LoginDenied
+            | Error::BrowserSignInTimedOut { .. }
+            | Error::BrowserSignInRefused { .. } => ErrorKind::NotLoggedIn,
             Error::NoAccess { .. } | Error::NotEligible { .. } | Error::NoBaseline { .. } => {
                 ErrorKind::Forbidden
             }
@@ -247,6 +257,11 @@ mod tests {
                 user_code: "ABCD-EFGH".into(),
             },
             Error::LoginDenied,
+            Error::BrowserSignInTimedOut { minutes: 5 },
+            Error::BrowserSignInRefused {
+                error: "invalid_grant".into(),
+                description: "the code was already used".into(),
+            },
             Error::NoAccess {
                 target: "prod/AdministratorAccess".into(),
             },

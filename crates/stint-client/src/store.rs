@@ -258,6 +258,11 @@ pub mod keys {
         format!("sso-registration:{session}")
     }
 
+    /// The browser sign-in's client, registered for one loopback redirect URI.
+    pub fn sso_browser_registration(session: &str) -> String {
+        format!("sso-browser-registration:{session}")
+    }
+
     pub fn role_credentials(session: &str) -> String {
         format!("role-credentials:{session}")
     }

@@ -127,7 +127,7 @@ impl Service {
                     CopyFormat::Powershell => ExportFormat::Powershell,
                     _ => ExportFormat::Env,
                 };
-                let text = export::render(&creds, export_format, Some(&region(&stint)));
+                let text = export::render(&creds, export_format, Some(&region(&stint)))?;
                 (text, Some(creds.expiration))
             }
         };

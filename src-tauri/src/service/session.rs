@@ -2,12 +2,12 @@
 
 use stint_api::Persona;
 use stint_client::broker::fetch_auth_config;
-use stint_client::sso::{BrowserOutcome, LoginHooks, LoginProgress, LoginStatus};
+use stint_client::sso::{BrowserOutcome, LoginFlow, LoginHooks, LoginProgress, LoginStatus};
 use stint_client::{Config, Error, Stint, StintOptions};
 
 use super::Service;
 use crate::error::{CommandError, CommandResult, UiErrorCode};
-use crate::view::{BrokerLink, DevicePromptView, SessionView, UserView};
+use crate::view::{BrokerLink, BrowserSignInView, DevicePromptView, SessionView, UserView};
 
 impl Service {
     /// (Re)reads the configuration and the stored login; starts following the broker
@@ -101,8 +101,8 @@ impl Service {
         true
     }
 
-    /// Starts the device login; progress arrives as state changes.
-    pub fn sign_in(&self) -> CommandResult<()> {
+    /// Starts a login (`flow`); progress arrives as state changes.
+    pub fn sign_in(&self, flow: LoginFlow) -> CommandResult<()> {
         let stint = self.stint()?;
         let generation = {
             let mut state = self.state();
@@ -112,7 +112,10 @@ impl Service {
                     "A sign-in is already waiting for approval.",
                 ));
             }
-            state.session = SessionView::SigningIn { prompt: None };
+            state.session = SessionView::SigningIn {
+                prompt: None,
+                browser: None,
+            };
             state.generation
         };
         self.publish();
@@ -126,7 +129,7 @@ impl Service {
                 open_browser: Some(&open),
                 on_progress: &progress,
             };
-            let session = match stint.login(hooks).await {
+            let session = match stint.login(flow, hooks).await {
                 Ok(_) => SessionView::SignedIn {
                     user: service.identify(&stint).await,
                 },
@@ -144,27 +147,36 @@ impl Service {
     }
 
     fn login_progress(&self, generation: u64, progress: LoginProgress) {
-        if let LoginProgress::Prompt(p) = progress {
-            let (browser_opened, browser_error) = match p.browser {
-                BrowserOutcome::Opened => (true, None),
-                BrowserOutcome::NotRequested => (false, None),
-                BrowserOutcome::Failed(why) => (false, Some(why)),
-            };
-            let prompt = DevicePromptView {
-                user_code: p.user_code,
-                verification_uri: p.verification_uri,
-                verification_uri_complete: p.verification_uri_complete,
-                expires_at: p.expires_at,
-                browser_opened,
-                browser_error,
-            };
-            self.set_session(
-                generation,
+        let session = match progress {
+            LoginProgress::Prompt(p) => {
+                let (browser_opened, browser_error) = browser_outcome(p.browser);
                 SessionView::SigningIn {
-                    prompt: Some(prompt),
-                },
-            );
-        }
+                    prompt: Some(DevicePromptView {
+                        user_code: p.user_code,
+                        verification_uri: p.verification_uri,
+                        verification_uri_complete: p.verification_uri_complete,
+                        expires_at: p.expires_at,
+                        browser_opened,
+                        browser_error,
+                    }),
+                    browser: None,
+                }
+            }
+            LoginProgress::BrowserSignIn(p) => {
+                let (browser_opened, browser_error) = browser_outcome(p.browser);
+                SessionView::SigningIn {
+                    prompt: None,
+                    browser: Some(BrowserSignInView {
+                        authorize_url: p.authorize_url,
+                        expires_at: p.expires_at,
+                        browser_opened,
+                        browser_error,
+                    }),
+                }
+            }
+            LoginProgress::WaitingForAnotherLogin | LoginProgress::Approved => return,
+        };
+        self.set_session(generation, session);
     }
 
     pub fn cancel_sign_in(&self) {
@@ -242,6 +254,14 @@ pub(super) fn user_view(me: &stint_api::Me) -> UserView {
         email: me.email.clone(),
         groups: me.groups.clone(),
         approver: me.personas.contains(&Persona::Approver),
+    }
+}
+
+fn browser_outcome(outcome: BrowserOutcome) -> (bool, Option<String>) {
+    match outcome {
+        BrowserOutcome::Opened => (true, None),
+        BrowserOutcome::NotRequested => (false, None),
+        BrowserOutcome::Failed(why) => (false, Some(why)),
     }
 }
 

@@ -63,10 +63,11 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
             entries.push(item("quit", "Quit Stint"));
             return entries;
         }
-        SessionView::SigningIn { prompt } => {
-            entries.push(note(match prompt {
-                Some(p) => format!("Signing in: confirm code {}", p.user_code),
-                None => "Signing in…".to_owned(),
+        SessionView::SigningIn { prompt, browser } => {
+            entries.push(note(match (prompt, browser) {
+                (Some(p), _) => format!("Signing in: confirm code {}", p.user_code),
+                (None, Some(_)) => "Signing in: allow Stint in your browser".to_owned(),
+                (None, None) => "Signing in…".to_owned(),
             }));
             None
         }

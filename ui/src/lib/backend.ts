@@ -45,7 +45,8 @@ async function call<T>(command: string, args?: Record<string, unknown>): Promise
 export const backend = {
   state: () => call<Snapshot>("get_state"),
   initialView: () => call<Navigate | null>("initial_view"),
-  signIn: () => call<void>("sign_in"),
+  /** The browser sign-in; `deviceCode` signs in with a code instead. */
+  signIn: (deviceCode = false) => call<void>("sign_in", { deviceCode }),
   cancelSignIn: () => call<void>("cancel_sign_in"),
   signOut: () => call<void>("sign_out"),
   eligibility: () => call<EligibleAccess[]>("eligibility"),

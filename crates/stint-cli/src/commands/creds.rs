@@ -15,7 +15,7 @@ pub async fn creds(stint: &Stint, args: CredsArgs) -> Result<ExitCode> {
         .map(ExportFormat::from)
         .unwrap_or(stint.config().preferences.export_format);
     let creds = agent::credentials(stint, &args.target).await?;
-    print!("{}", export::render(&creds, format, args.region.as_deref()));
+    print!("{}", export::render(&creds, format, args.region.as_deref())?);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -23,7 +23,7 @@ pub async fn creds(stint: &Stint, args: CredsArgs) -> Result<ExitCode> {
 /// errors go to stderr, where the SDKs show them.
 pub async fn credential_process(stint: &Stint, args: TargetArg) -> Result<ExitCode> {
     let creds = agent::credentials(stint, &args.target).await?;
-    print!("{}", export::render(&creds, ExportFormat::Process, None));
+    print!("{}", export::render(&creds, ExportFormat::Process, None)?);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -5,17 +5,53 @@ use std::process::ExitCode;
 use anyhow::Result;
 use serde_json::json;
 use stint_client::Stint;
-use stint_client::sso::{BrowserOutcome, LoginHooks, LoginProgress, LoginStatus};
+use stint_client::sso::{BrowserOutcome, LoginFlow, LoginHooks, LoginProgress, LoginStatus};
 
 use crate::browser;
 use crate::cli::LoginArgs;
 use crate::output;
+
+/// The browser sign-in unless asked otherwise, or unless no browser can be opened here;
+/// and whether to open a browser at all.
+fn flow(stint: &Stint, args: &LoginArgs) -> (LoginFlow, bool) {
+    if args.use_device_code || stint.config().preferences.use_device_code {
+        return (LoginFlow::DeviceCode, !args.no_browser);
+    }
+    if args.no_browser {
+        // The person opens the printed URL, on this machine: the browser sign-in works.
+        return (LoginFlow::Browser, false);
+    }
+    match browser::unavailable(|name| std::env::var(name).ok()) {
+        Some(why) => {
+            eprintln!("No browser can be opened here ({why}): signing in with a device code.");
+            (LoginFlow::DeviceCode, false)
+        }
+        None => (LoginFlow::Browser, true),
+    }
+}
 
 pub async fn login(stint: &Stint, args: LoginArgs) -> Result<ExitCode> {
     let open = |url: &str| browser::open(url);
     let progress = |event: LoginProgress| match event {
         LoginProgress::WaitingForAnotherLogin => {
             eprintln!("Another stint is logging in; waiting for it to finish...");
+        }
+        LoginProgress::BrowserSignIn(prompt) => {
+            match &prompt.browser {
+                BrowserOutcome::Opened => eprintln!("Opened your browser to sign in."),
+                BrowserOutcome::NotRequested => eprintln!(
+                    "Open this page in a browser on this machine to sign in:\n\n  {}\n",
+                    prompt.authorize_url
+                ),
+                BrowserOutcome::Failed(why) => eprintln!(
+                    "Could not open a browser ({why}). Open this page in a browser on this machine to sign in:\n\n  {}\n\n(or press Ctrl-C and run `stint login --use-device-code`)",
+                    prompt.authorize_url
+                ),
+            }
+            eprintln!(
+                "Waiting until {} for you to allow Stint in the browser (Ctrl-C to stop)...",
+                output::local(prompt.expires_at)
+            );
         }
         LoginProgress::Prompt(prompt) => {
             match &prompt.browser {
@@ -39,11 +75,12 @@ pub async fn login(stint: &Stint, args: LoginArgs) -> Result<ExitCode> {
         }
         LoginProgress::Approved => {}
     };
+    let (flow, open_browser) = flow(stint, &args);
     let hooks = LoginHooks {
-        open_browser: if args.no_browser { None } else { Some(&open) },
+        open_browser: if open_browser { Some(&open) } else { None },
         on_progress: &progress,
     };
-    let token = stint.login(hooks).await?;
+    let token = stint.login(flow, hooks).await?;
     eprintln!(
         "Logged in to {}. The login renews itself until your Identity Center session ends.",
         token.start_url

@@ -184,8 +184,9 @@ impl ManagedBlock<'_> {
                 out.push_str(&block);
                 let rest: String = all[e + 1..].iter().map(|l| l.raw).collect();
                 if block.is_empty() {
-                    // Drop the separator line added with the block, if there is one.
-                    if out.ends_with(&format!("{nl}{nl}")) && (rest.is_empty()) {
+                    // Undo the one line break `append_separator` added: the file is
+                    // again what it was, byte for byte.
+                    if rest.is_empty() && out.ends_with(nl) {
                         out.truncate(out.len() - nl.len());
                     }
                 } else if !all[e].has_terminator() {
@@ -197,12 +198,20 @@ impl ManagedBlock<'_> {
             }
             None if block.is_empty() => Ok(text.to_owned()),
             None => {
-                let mut out = separated(text, nl);
+                let mut out = text.to_owned();
+                out.push_str(append_separator(text, nl));
                 out.push_str(&block);
                 Ok(out)
             }
         }
     }
+}
+
+/// What goes between a file and a block appended to it: always exactly one line break,
+/// so that removing the block can take exactly one away again. After a final newline
+/// that makes a blank line; a file without one gets the newline its last line lacked.
+fn append_separator<'n>(text: &str, nl: &'n str) -> &'n str {
+    if text.is_empty() { "" } else { nl }
 }
 
 /// `text` ready for something to be appended: ends with a newline and, unless empty, a
@@ -332,6 +341,33 @@ x = 1";
         );
         let removed = BLOCK.replace(&first, "").unwrap();
         assert_eq!(removed, user);
+    }
+
+    #[test]
+    fn removing_an_appended_block_restores_the_file_byte_for_byte() {
+        let originals = [
+            "",
+            "x",
+            "x\n",
+            "x\n\n",
+            "x\n\n\n",
+            "[a]\r\nk = v",
+            "[a]\r\nk = v\r\n",
+            "[a]\r\nk = v\r\n\r\n",
+            "# only a comment",
+            "\n",
+        ];
+        for original in originals {
+            let added = BLOCK.replace(original, "[profile a]\nx = 1\n").unwrap();
+            assert!(added.starts_with(original), "{original:?} -> {added:?}");
+            assert!(
+                added.contains(&format!("\n{}", BLOCK.begin)) || original.is_empty(),
+                "the block starts on its own line: {added:?}"
+            );
+            let rewritten = BLOCK.replace(&added, "[profile b]\ny = 2\n").unwrap();
+            let removed = BLOCK.replace(&rewritten, "").unwrap();
+            assert_eq!(removed, original, "after adding and rewriting the block");
+        }
     }
 
     #[test]

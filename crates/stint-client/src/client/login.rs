@@ -1,14 +1,14 @@
-//! The Identity Center session: the device login, its status and silent renewal, and
+//! The Identity Center session: the login (browser or device code), its status and silent renewal, and
 //! signing out of everything.
 
 use super::Stint;
 use crate::error::Result;
-use crate::sso::{LoginHooks, LoginStatus, SsoToken};
+use crate::sso::{LoginFlow, LoginHooks, LoginStatus, SsoToken};
 
 impl Stint {
-    /// Runs the device login (one per machine; see [`SsoSession::login`]).
-    pub async fn login(&self, hooks: LoginHooks<'_>) -> Result<SsoToken> {
-        let token = self.core.sso.login(hooks).await?;
+    /// Runs the login `flow` (one per machine; see [`crate::sso::SsoSession::login`]).
+    pub async fn login(&self, flow: LoginFlow, hooks: LoginHooks<'_>) -> Result<SsoToken> {
+        let token = self.core.sso.login(flow, hooks).await?;
         // What was cached under the previous login may belong to someone else.
         self.core.creds.clear().await?;
         if let Some(broker) = &self.broker {

@@ -15,6 +15,7 @@ const SERVICE: &str = "SSO OIDC";
 pub const ACCOUNT_ACCESS_SCOPE: &str = "sso:account:access";
 const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 const REFRESH_GRANT: &str = "refresh_token";
+const AUTHORIZATION_CODE_GRANT: &str = "authorization_code";
 
 /// The SSO OIDC client, built on first use.
 #[derive(Debug, Clone)]
@@ -52,6 +53,16 @@ pub(crate) enum Poll {
     ClientRejected,
 }
 
+/// One answer to an authorization-code CreateToken.
+#[derive(Debug)]
+pub(crate) enum Exchange {
+    Issued(IssuedToken),
+    /// The code was refused (used, expired, or the verifier or redirect URI do not match).
+    CodeRefused(String),
+    /// The client registration is no longer accepted; register again.
+    ClientRejected,
+}
+
 /// One answer to a refresh-token CreateToken.
 #[derive(Debug)]
 pub(crate) enum Refresh {
@@ -85,22 +96,97 @@ impl Oidc {
             .send()
             .await
             .map_err(|e| aws_error::from_sdk(SERVICE, "RegisterClient", e))?;
-        let (Some(id), Some(secret)) = (out.client_id(), out.client_secret()) else {
-            return Err(Error::protocol(
-                SERVICE,
-                "RegisterClient returned no client id or secret",
-            ));
-        };
-        let expires_at = DateTime::from_timestamp(out.client_secret_expires_at(), 0)
-            .filter(|t| *t > now)
-            .ok_or_else(|| Error::protocol(SERVICE, "RegisterClient returned an expired client"))?;
-        Ok(ClientRegistration {
-            region: region.to_owned(),
-            client_id: id.to_owned(),
-            client_secret: Secret::new(secret),
-            expires_at,
-            scopes: vec![ACCOUNT_ACCESS_SCOPE.to_owned()],
+        registration_from(region, &out, now)
+    }
+
+    /// Registers a client for the browser sign-in: the authorization-code grant (and the
+    /// refresh grant that keeps the login), redirected to `redirect_uri` only.
+    pub async fn register_for_browser(
+        &self,
+        region: &str,
+        start_url: &str,
+        redirect_uri: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ClientRegistration> {
+        let out = self
+            .client()
+            .await
+            .register_client()
+            .client_name(format!("stint-{}", hostname_hint()))
+            .client_type("public")
+            .scopes(ACCOUNT_ACCESS_SCOPE)
+            .grant_types(AUTHORIZATION_CODE_GRANT)
+            .grant_types(REFRESH_GRANT)
+            .redirect_uris(redirect_uri)
+            .issuer_url(start_url)
+            .send()
+            .await
+            .map_err(|e| aws_error::from_sdk(SERVICE, "RegisterClient", e))?;
+        let mut registration = registration_from(region, &out, now)?;
+        registration.redirect_uri = Some(redirect_uri.to_owned());
+        Ok(registration)
+    }
+
+    /// The OIDC endpoint the SDK client talks to: `<it>/authorize` is the sign-in page.
+    pub async fn endpoint(&self, region: &str) -> Result<url::Url> {
+        use aws_sdk_ssooidc::config::endpoint::{DefaultResolver, Params, ResolveEndpoint};
+        let sdk = self.sdk.get().await;
+        let params = Params::builder()
+            .region(region)
+            .use_fips(sdk.use_fips().unwrap_or(false))
+            .use_dual_stack(sdk.use_dual_stack().unwrap_or(false))
+            .set_endpoint(crate::endpoints::configured_endpoint(sdk, "SSO OIDC"))
+            .build()
+            .map_err(|e| {
+                Error::InvalidInput(format!("cannot resolve the SSO OIDC endpoint: {e}"))
+            })?;
+        let endpoint = DefaultResolver::new()
+            .resolve_endpoint(&params)
+            .await
+            .map_err(|e| {
+                Error::InvalidInput(format!("cannot resolve the SSO OIDC endpoint: {e}"))
+            })?;
+        url::Url::parse(endpoint.url()).map_err(|e| {
+            Error::InvalidInput(format!("SSO OIDC endpoint `{}`: {e}", endpoint.url()))
         })
+    }
+
+    /// Trades the code the browser brought back for tokens.
+    pub async fn exchange_code(
+        &self,
+        registration: &ClientRegistration,
+        code: &Secret,
+        verifier: &Secret,
+        redirect_uri: &str,
+    ) -> Result<Exchange> {
+        let result = self
+            .client()
+            .await
+            .create_token()
+            .client_id(&registration.client_id)
+            .client_secret(registration.client_secret.expose())
+            .grant_type(AUTHORIZATION_CODE_GRANT)
+            .code(code.expose())
+            .code_verifier(verifier.expose())
+            .redirect_uri(redirect_uri)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Exchange::Issued(issued(&out)?)),
+            Err(err) => match err.as_service_error() {
+                Some(CreateTokenError::InvalidGrantException(e)) => Ok(Exchange::CodeRefused(
+                    e.error_description()
+                        .or(e.message())
+                        .unwrap_or("invalid_grant")
+                        .to_owned(),
+                )),
+                Some(
+                    CreateTokenError::InvalidClientException(_)
+                    | CreateTokenError::UnauthorizedClientException(_),
+                ) => Ok(Exchange::ClientRejected),
+                _ => Err(aws_error::from_sdk(SERVICE, "CreateToken", err)),
+            },
+        }
     }
 
     /// `Ok(None)` when the registration was refused (register again).
@@ -217,6 +303,30 @@ impl Oidc {
             },
         }
     }
+}
+
+fn registration_from(
+    region: &str,
+    out: &aws_sdk_ssooidc::operation::register_client::RegisterClientOutput,
+    now: DateTime<Utc>,
+) -> Result<ClientRegistration> {
+    let (Some(id), Some(secret)) = (out.client_id(), out.client_secret()) else {
+        return Err(Error::protocol(
+            SERVICE,
+            "RegisterClient returned no client id or secret",
+        ));
+    };
+    let expires_at = DateTime::from_timestamp(out.client_secret_expires_at(), 0)
+        .filter(|t| *t > now)
+        .ok_or_else(|| Error::protocol(SERVICE, "RegisterClient returned an expired client"))?;
+    Ok(ClientRegistration {
+        region: region.to_owned(),
+        client_id: id.to_owned(),
+        client_secret: Secret::new(secret),
+        expires_at,
+        scopes: vec![ACCOUNT_ACCESS_SCOPE.to_owned()],
+        redirect_uri: None,
+    })
 }
 
 fn issued(

@@ -1,4 +1,5 @@
-//! One Identity Center login per machine, kept fresh. [`SsoSession`] runs the device login,
+//! One Identity Center login per machine, kept fresh. [`SsoSession`] runs the login (in
+//! the browser, `browser.rs`, or with a device code, `device.rs`),
 //! renews the access token silently with the refresh token until the Identity Center
 //! session ends, and makes sure that however many processes ask at once, one of them does
 //! the work under the machine lock and the rest pick up its result.
@@ -10,7 +11,7 @@ use crate::config::SsoSettings;
 use crate::error::{Error, Result};
 use crate::lock::MachineLock;
 use crate::sso::aws_cache::AwsCliTokenCache;
-use crate::sso::oidc::{self, DeviceAuthorization, IssuedToken, Oidc, Poll, Refresh};
+use crate::sso::oidc::{self, IssuedToken, Oidc, Refresh};
 use crate::sso::token::{ClientRegistration, LoginStatus, SsoToken, same_start_url};
 use crate::store::{Vault, keys};
 
@@ -20,18 +21,43 @@ pub const REFRESH_BEFORE: Duration = Duration::minutes(10);
 const LAST_USABLE: Duration = Duration::minutes(1);
 /// Register a new OIDC client when the current one has less than this left.
 const REGISTRATION_MARGIN: Duration = Duration::days(1);
-/// RFC 8628 §3.5: on `slow_down`, the interval grows by 5 seconds.
-const SLOW_DOWN_STEP: Duration = Duration::seconds(5);
+/// How long a browser sign-in waits for the redirect: the person may have closed the tab.
+pub const BROWSER_WAIT: Duration = Duration::minutes(5);
 
-/// What a device login reports while it runs, for the CLI or the app to show.
+/// How the person signs in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LoginFlow {
+    /// OAuth authorization code with PKCE: the browser opens, the person allows Stint, and
+    /// the browser brings the code back to a loopback listener. What `aws sso login` does
+    /// since AWS CLI 2.22.
+    #[default]
+    Browser,
+    /// RFC 8628 device authorization: the person opens a page (on any device) and
+    /// confirms a code. For machines without a browser (SSH sessions, no display).
+    DeviceCode,
+}
+
+/// What a login reports while it runs, for the CLI or the app to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LoginProgress {
     /// Another process is logging in; this one waits for its result.
     WaitingForAnotherLogin,
-    /// Show this to the person: the code to confirm, and where.
+    /// Device code: show this to the person: the code to confirm, and where.
     Prompt(DevicePrompt),
+    /// Browser sign-in: the page where the person signs in and allows Stint.
+    BrowserSignIn(BrowserPrompt),
     /// The person approved; the token is stored.
     Approved,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrowserPrompt {
+    /// The sign-in page; it sends the browser back to this machine, so it must be opened
+    /// here.
+    pub authorize_url: String,
+    /// When Stint stops waiting for the browser.
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub browser: BrowserOutcome,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +84,7 @@ pub enum BrowserOutcome {
 /// `STINT_BROWSER`); the app uses its shell plugin; tests approve through the simulator.
 pub type BrowserOpener<'a> = &'a (dyn Fn(&str) -> std::result::Result<(), String> + Send + Sync);
 
-/// How a device login talks to the person.
+/// How a login talks to the person.
 #[derive(Clone, Copy)]
 pub struct LoginHooks<'a> {
     /// `None`: do not open a browser (`--no-browser`).
@@ -243,9 +269,9 @@ impl SsoSession {
         Ok(Some(token))
     }
 
-    /// Runs the device login: one per machine at a time. A process that waited for
-    /// another's login uses its result instead of prompting again.
-    pub async fn login(&self, hooks: LoginHooks<'_>) -> Result<SsoToken> {
+    /// Runs a login, `flow` deciding how: one per machine at a time. A process that
+    /// waited for another's login uses its result instead of prompting again.
+    pub async fn login(&self, flow: LoginFlow, hooks: LoginHooks<'_>) -> Result<SsoToken> {
         let before = self.stored().await?.map(|t| t.issued_at);
         let _guard = self
             .lock
@@ -258,41 +284,10 @@ impl SsoSession {
                 return Ok(current);
             }
         }
-
-        let mut registration = self.registration(false).await?;
-        let device = match self
-            .oidc
-            .start_device_authorization(&registration, &self.settings.start_url)
-            .await?
-        {
-            Some(device) => device,
-            None => {
-                registration = self.registration(true).await?;
-                self.oidc
-                    .start_device_authorization(&registration, &self.settings.start_url)
-                    .await?
-                    .ok_or_else(|| {
-                        Error::protocol("SSO OIDC", "a new client registration was refused at once")
-                    })?
-            }
+        let (registration, issued) = match flow {
+            LoginFlow::Browser => self.browser_sign_in(hooks).await?,
+            LoginFlow::DeviceCode => self.device_sign_in(hooks).await?,
         };
-
-        let browser = match hooks.open_browser {
-            None => BrowserOutcome::NotRequested,
-            Some(open) => match open(&device.verification_uri_complete) {
-                Ok(()) => BrowserOutcome::Opened,
-                Err(why) => BrowserOutcome::Failed(why),
-            },
-        };
-        (hooks.on_progress)(LoginProgress::Prompt(DevicePrompt {
-            user_code: device.user_code.clone(),
-            verification_uri: device.verification_uri.clone(),
-            verification_uri_complete: device.verification_uri_complete.clone(),
-            expires_at: self.clock.now() + device.expires_in,
-            browser,
-        }));
-
-        let issued = self.wait_for_approval(&registration, &device).await?;
         let now = self.clock.now();
         let refresh_token = issued.refresh_token.clone();
         let token = self.token_from(
@@ -306,37 +301,6 @@ impl SsoSession {
         self.store(&token).await?;
         (hooks.on_progress)(LoginProgress::Approved);
         Ok(token)
-    }
-
-    async fn wait_for_approval(
-        &self,
-        registration: &ClientRegistration,
-        device: &DeviceAuthorization,
-    ) -> Result<IssuedToken> {
-        let outcome = poll_until_decided(
-            device.interval,
-            device.expires_in,
-            || self.oidc.poll(registration, device),
-            tokio::time::sleep,
-        )
-        .await;
-        match outcome {
-            Ok(token) => Ok(token),
-            Err(PollEnd::Expired) => Err(Error::DeviceCodeExpired {
-                user_code: device.user_code.clone(),
-            }),
-            Err(PollEnd::Denied) => Err(Error::LoginDenied),
-            Err(PollEnd::ClientRejected) => {
-                self.vault
-                    .delete(&keys::sso_registration(&self.settings.session_name))
-                    .await?;
-                Err(Error::protocol(
-                    "SSO OIDC",
-                    "the client registration was revoked during the login: run `stint login` again",
-                ))
-            }
-            Err(PollEnd::Failed(e)) => Err(e),
-        }
     }
 
     /// Proves the OIDC endpoint answers, by making sure there is a client registration.
@@ -412,57 +376,8 @@ impl SsoSession {
     }
 }
 
-/// Why polling stopped without a token.
-#[derive(Debug)]
-enum PollEnd {
-    Expired,
-    Denied,
-    ClientRejected,
-    Failed(Error),
-}
-
-/// Polls CreateToken every `interval` (RFC 8628 §3.5: plus 5 seconds after each
-/// `slow_down`) until the person decides, the code expires, or `expires_in` (plus a
-/// little grace, in case the service never says `expired_token`) has passed.
-async fn poll_until_decided<P, PF, S, SF>(
-    mut interval: Duration,
-    expires_in: Duration,
-    mut poll: P,
-    mut sleep: S,
-) -> std::result::Result<IssuedToken, PollEnd>
-where
-    P: FnMut() -> PF,
-    PF: std::future::Future<Output = Result<Poll>>,
-    S: FnMut(std::time::Duration) -> SF,
-    SF: std::future::Future<Output = ()>,
-{
-    let budget = expires_in + Duration::seconds(30);
-    let mut waited = Duration::zero();
-    loop {
-        if waited + interval > budget {
-            return Err(PollEnd::Expired);
-        }
-        sleep(
-            interval
-                .to_std()
-                .unwrap_or(std::time::Duration::from_secs(5)),
-        )
-        .await;
-        waited += interval;
-        match poll().await {
-            Ok(Poll::Issued(token)) => return Ok(token),
-            Ok(Poll::Pending) => {}
-            Ok(Poll::SlowDown) => interval += SLOW_DOWN_STEP,
-            Ok(Poll::Expired) => return Err(PollEnd::Expired),
-            Ok(Poll::Denied) => return Err(PollEnd::Denied),
-            Ok(Poll::ClientRejected) => return Err(PollEnd::ClientRejected),
-            Err(e) => return Err(PollEnd::Failed(e)),
-        }
-    }
-}
-
 /// Kept public for the app's settings screen: which scope Stint registers with.
 pub const REGISTRATION_SCOPE: &str = oidc::ACCOUNT_ACCESS_SCOPE;
 
-#[cfg(test)]
-mod tests;
+mod browser;
+mod device;

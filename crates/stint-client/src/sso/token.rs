@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::secret::Secret;
 
-/// An SSO OIDC client registration. Reused for every device login until it expires
+/// An SSO OIDC client registration. Reused for every login of its kind until it expires
 /// (Identity Center registrations last about 90 days).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -15,6 +15,10 @@ pub struct ClientRegistration {
     pub client_secret: Secret,
     pub expires_at: DateTime<Utc>,
     pub scopes: Vec<String>,
+    /// The loopback redirect URI a browser sign-in client was registered with; `None` for
+    /// the device-code client.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub redirect_uri: Option<String>,
 }
 
 impl ClientRegistration {

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use stint_client::Error;
-use stint_client::sso::{LoginHooks, LoginProgress, LoginStatus};
+use stint_client::sso::{LoginFlow, LoginHooks, LoginProgress, LoginStatus};
 
 use crate::support::{BASELINE_ACCOUNT, DEV_ACCOUNT, Harness};
 
@@ -80,10 +80,13 @@ async fn a_denied_login_is_a_typed_error() {
         }
     };
     let err = stint
-        .login(LoginHooks {
-            open_browser: None,
-            on_progress: &progress,
-        })
+        .login(
+            LoginFlow::DeviceCode,
+            LoginHooks {
+                open_browser: None,
+                on_progress: &progress,
+            },
+        )
         .await
         .unwrap_err();
     assert!(matches!(err, Error::LoginDenied), "{err:?}");
@@ -102,10 +105,13 @@ async fn an_expired_device_code_is_a_typed_error() {
         }
     };
     let err = stint
-        .login(LoginHooks {
-            open_browser: None,
-            on_progress: &progress,
-        })
+        .login(
+            LoginFlow::DeviceCode,
+            LoginHooks {
+                open_browser: None,
+                on_progress: &progress,
+            },
+        )
         .await
         .unwrap_err();
     let Error::DeviceCodeExpired { user_code } = &err else {
@@ -131,10 +137,13 @@ async fn the_browser_opens_the_complete_verification_uri() {
         }
     };
     stint
-        .login(LoginHooks {
-            open_browser: Some(&open),
-            on_progress: &progress,
-        })
+        .login(
+            LoginFlow::DeviceCode,
+            LoginHooks {
+                open_browser: Some(&open),
+                on_progress: &progress,
+            },
+        )
         .await
         .unwrap();
     let prompt = prompts.lock().unwrap().pop().unwrap();
@@ -271,12 +280,15 @@ async fn many_clients_logging_in_at_once_prompt_once() {
             LoginProgress::WaitingForAnotherLogin => {
                 waited.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
-            LoginProgress::Approved => {}
+            LoginProgress::Approved | LoginProgress::BrowserSignIn(_) => {}
         };
-        c.login(LoginHooks {
-            open_browser: None,
-            on_progress: &progress,
-        })
+        c.login(
+            LoginFlow::DeviceCode,
+            LoginHooks {
+                open_browser: None,
+                on_progress: &progress,
+            },
+        )
         .await
     });
     let tokens: Vec<_> = futures::future::join_all(logins)

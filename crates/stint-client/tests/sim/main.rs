@@ -1,5 +1,6 @@
 //! The client core against the simulator, over real HTTP with the real AWS SDK clients:
-//! device login, silent renewal, one login and one renewal per machine (`login`); role
+//! device login, silent renewal, one login and one renewal per machine (`login`); the
+//! browser sign-in with PKCE (`browser_login`); role
 //! credentials and their cache, the signed identity request, console links, logout and the
 //! AWS CLI's files (`access`).
 
@@ -7,6 +8,7 @@
 mod support;
 
 mod access;
+mod browser_login;
 mod login;
 
 use stint_client::Target;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use aws_config::{BehaviorVersion, Region};
 use stint_client::clock::Clock;
-use stint_client::sso::{LoginHooks, LoginProgress};
+use stint_client::sso::{LoginFlow, LoginHooks, LoginProgress};
 use stint_client::store::{MemoryStore, SecretStore};
 use stint_client::{Config, Paths, Stint, StintOptions};
 use stint_sim::{RunningSim, SimClock, World};
@@ -106,11 +106,45 @@ impl Harness {
             }
         };
         stint
-            .login(LoginHooks {
-                open_browser: Some(&open),
-                on_progress: &progress,
-            })
+            .login(
+                LoginFlow::DeviceCode,
+                LoginHooks {
+                    open_browser: Some(&open),
+                    on_progress: &progress,
+                },
+            )
             .await
+    }
+
+    /// Signs in as `user` through the browser flow: the "browser" approves the authorize
+    /// URL on the simulator's sign-in page as `user` (or denies it) and follows the
+    /// redirect to the client's loopback listener. Returns the login's outcome and the
+    /// page the browser was shown at the end.
+    pub async fn browser_login(
+        &self,
+        stint: &Stint,
+        user: &str,
+        deny: bool,
+    ) -> (
+        stint_client::Result<stint_client::sso::SsoToken>,
+        BrowserVisit,
+    ) {
+        let visit = BrowserVisit::default();
+        let open = |url: &str| {
+            visit.follow(&self.sim, url, user, deny);
+            Ok(())
+        };
+        let progress = |_: LoginProgress| {};
+        let result = stint
+            .login(
+                LoginFlow::Browser,
+                LoginHooks {
+                    open_browser: Some(&open),
+                    on_progress: &progress,
+                },
+            )
+            .await;
+        (result, visit)
     }
 
     /// How many recorded simulator calls match `operation` (and `field = value`).
@@ -126,5 +160,65 @@ impl Harness {
 
     pub fn last_call(&self) -> u64 {
         self.sim.calls_since(0).last_seq
+    }
+}
+
+/// What a scripted browser did: the authorize URL it was sent to, and the loopback page
+/// it was shown after the redirect.
+#[derive(Debug, Clone, Default)]
+pub struct BrowserVisit {
+    pub authorize_url: Arc<Mutex<Option<String>>>,
+    pub redirect_to: Arc<Mutex<Option<String>>>,
+    pub final_page: Arc<Mutex<Option<(u16, String)>>>,
+}
+
+impl BrowserVisit {
+    /// Approves (or denies) `url` as `user` on the simulator and follows the redirect in
+    /// the background, as a browser does after the opener returned.
+    pub fn follow(&self, sim: &RunningSim, url: &str, user: &str, deny: bool) {
+        *self.authorize_url.lock().unwrap() = Some(url.to_owned());
+        let decision = if deny {
+            sim.deny_authorization(url)
+        } else {
+            sim.approve_authorization(url, user)
+        }
+        .expect("the simulator accepts the authorize URL");
+        *self.redirect_to.lock().unwrap() = Some(decision.redirect_to.clone());
+        let page = self.final_page.clone();
+        tokio::spawn(async move {
+            let response = reqwest::get(&decision.redirect_to)
+                .await
+                .expect("the loopback listener answers");
+            let status = response.status().as_u16();
+            let body = response.text().await.unwrap_or_default();
+            *page.lock().unwrap() = Some((status, body));
+        });
+    }
+
+    pub fn authorize_url(&self) -> String {
+        self.authorize_url
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("the browser was opened")
+    }
+
+    pub fn redirect_to(&self) -> String {
+        self.redirect_to
+            .lock()
+            .unwrap()
+            .clone()
+            .expect("the sign-in was decided")
+    }
+
+    /// The loopback page; waits briefly, as it is fetched in the background.
+    pub async fn final_page(&self) -> (u16, String) {
+        for _ in 0..100 {
+            if let Some(page) = self.final_page.lock().unwrap().clone() {
+                return page;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        panic!("the browser never got the loopback page")
     }
 }
