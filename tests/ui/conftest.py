@@ -82,6 +82,16 @@ class Sim:
     def approve_device(self, user_code: str, user_name: str):
         return self.control("POST", "/device/approve", json={"userCode": user_code, "userName": user_name})
 
+    def approve_authorization(self, authorize_url: str, user_name: str) -> str:
+        """Allows the browser sign-in as `user_name`, as the person on the sign-in page, then
+        follows the redirect as the browser would: the app's loopback listener gets the code.
+        Returns the page the browser was shown."""
+        decision = self.control("POST", "/authorize/approve",
+                                json={"authorizeUrl": authorize_url, "userName": user_name})
+        page = requests.get(decision["redirectTo"], timeout=30)
+        page.raise_for_status()
+        return page.text
+
 
 @pytest.fixture(scope="session")
 def sim():
@@ -330,9 +340,10 @@ class CliUser:
         return result
 
     def login(self):
-        """`stint login --no-browser`, approved as this person through the simulator."""
+        """`stint login --use-device-code --no-browser`, approved as this person through the
+        simulator."""
         process = subprocess.Popen(
-            [str(REPO / "tests" / "ui" / "as-user.sh"), str(self.home), str(binary("stint")), "login", "--no-browser"],
+            [str(REPO / "tests" / "ui" / "as-user.sh"), str(self.home), str(binary("stint")), "login", "--use-device-code", "--no-browser"],
             env={**os.environ, **self.env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         seen = []

@@ -11,13 +11,13 @@ from test_story import sign_in, step
 
 
 def test_a_new_request_reaches_the_approver_who_approves_it_in_the_app(
-    sim, broker, launch, notifications: Notifications, cli_user
+    sim, broker, launch, recorder, notifications: Notifications, cli_user
 ):
     # Only the broker's address: where to sign in comes from the broker itself.
     app = launch(STINT_BROKER_URL=broker.url, STINT_START_URL=None, STINT_SSO_REGION=None,
                  STINT_BASELINE_ACCOUNT_ID=None, STINT_BASELINE_ROLE=None)
     app.wait("sign-in")
-    sign_in(app, sim, "bob")
+    sign_in(app, sim, recorder, "bob")
     assert app.wait_text("who", lambda t: t == "Bob Baker")
     tray = TrayMenu.find()
     assert wait_for("an empty Approvals in the tray", lambda: "Approvals (0)" in tray.lines())

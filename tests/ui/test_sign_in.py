@@ -1,5 +1,6 @@
-"""Sign-in against the simulator alone: the device code shown in the window, approved as
-alice through the simulator's control API, the person shown, the tray menu on D-Bus, and
+"""Sign-in against the simulator alone, with the device code the sign-in view offers as the
+alternative to the browser sign-in (which test_story uses): the code shown in the window,
+approved as alice through the simulator's control API, the person shown, the tray menu on D-Bus, and
 the login kept in the keyring across a restart."""
 
 import os
@@ -24,7 +25,7 @@ def test_sign_in_shows_the_code_then_who_you_are_and_survives_a_restart(sim, lau
     assert wait_for("the signed-out tray menu", lambda: "Not signed in" in tray.text())
     assert "Sign in…" in tray.lines()
 
-    app.click("sign-in")
+    app.click("sign-in-device-code")
     code = app.wait_text("user-code", lambda t: len(t) == 9 and t[4] == "-")
     app.shot("sign-in-code")
     # The verification page was handed to the browser (the recorder), with the code in it.

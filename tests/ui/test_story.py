@@ -25,17 +25,23 @@ def step(what: str):
     print(f"[{time.strftime('%H:%M:%S')}] {what}", flush=True)
 
 
-def sign_in(app, sim, user: str):
+def sign_in(app, sim, recorder, user: str):
+    """The browser sign-in: the recorder browser gets the authorize URL; the person allows
+    Stint there and the browser brings the code back to the app."""
+    before = len(recorder.urls())
     app.click("sign-in")
-    code = app.wait_text("user-code", lambda t: len(t) == 9 and t[4] == "-")
-    sim.approve_device(code, user)
+    url = wait_for("the sign-in page to be opened", lambda: next(
+        (u for u in recorder.urls()[before:] if "/authorize?" in u), None))
+    app.wait("browser-opened")
+    page = sim.approve_authorization(url, user)
+    assert "close this tab" in page, page
 
 
 def test_request_approve_use_and_expire(sim, broker, launch, recorder, notifications: Notifications, cli_user):
     step("sign in as alice")
     app = launch(STINT_BROKER_URL=broker.url)
     app.wait("sign-in")
-    sign_in(app, sim, "alice")
+    sign_in(app, sim, recorder, "alice")
     assert app.wait_text("who", lambda t: t == "Alice Adams")
     tray = TrayMenu.find()
 

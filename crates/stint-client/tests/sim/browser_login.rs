@@ -174,9 +174,8 @@ async fn when_the_browser_cannot_open_the_person_can_open_the_printed_url() {
         BrowserOutcome::Failed("no browser here".into())
     );
     assert!(prompt.expires_at > h.sim.now());
-    assert_eq!(
-        stint.portal_accounts().await.unwrap().is_empty(),
-        false,
+    assert!(
+        !stint.portal_accounts().await.unwrap().is_empty(),
         "carol is signed in with {}",
         token.client_id
     );
