@@ -15,7 +15,10 @@ pub async fn creds(stint: &Stint, args: CredsArgs) -> Result<ExitCode> {
         .map(ExportFormat::from)
         .unwrap_or(stint.config().preferences.export_format);
     let creds = agent::credentials(stint, &args.target).await?;
-    print!("{}", export::render(&creds, format, args.region.as_deref())?);
+    print!(
+        "{}",
+        export::render(&creds, format, args.region.as_deref())?
+    );
     Ok(ExitCode::SUCCESS)
 }
 
