@@ -17,7 +17,7 @@ pub mod routes;
 pub mod rules;
 
 pub use activity::{ActivityEvent, ActivityPage, ActivityQuery};
-pub use admin::{Health, PolicySummary};
+pub use admin::{Health, PolicySummary, Readiness};
 pub use audit::{AuditEvent, AuditQuery, AuditVerification};
 pub use error::{ApiError, ErrorCode};
 pub use events::{BrokerEvent, EventKind};

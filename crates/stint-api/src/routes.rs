@@ -51,6 +51,9 @@ pub const EVENTS: &str = "/v1/events";
 pub const OPENAPI: &str = "/openapi.json";
 /// `GET`, public: liveness and database reachability ([`crate::Health`]).
 pub const HEALTHZ: &str = "/healthz";
+/// `GET`, public: readiness ([`crate::Readiness`]): 200 once the broker has read the
+/// organization from Identity Center and a policy is in force, 503 until then.
+pub const READYZ: &str = "/readyz";
 /// `GET`, public: Prometheus text.
 pub const METRICS: &str = "/metrics";
 
@@ -80,11 +83,12 @@ pub const ENDPOINTS: &[(&str, &str)] = &[
     ("GET", EVENTS),
     ("GET", OPENAPI),
     ("GET", HEALTHZ),
+    ("GET", READYZ),
     ("GET", METRICS),
 ];
 
 /// Routes anyone may call without a session.
-pub const PUBLIC: &[&str] = &[AUTH_CONFIG, AUTH_AWS, OPENAPI, HEALTHZ, METRICS];
+pub const PUBLIC: &[&str] = &[AUTH_CONFIG, AUTH_AWS, OPENAPI, HEALTHZ, READYZ, METRICS];
 
 /// Fills `{id}` in one of the request routes.
 pub fn with_id(route: &str, id: i64) -> String {

@@ -114,6 +114,11 @@ impl FromRequestParts<AppState> for Viewer {
             ));
         }
         record_user(&caller.person.user_name);
-        Ok(Viewer::new(caller, state.inner.policy.current()))
+        let policy = state
+            .inner
+            .policy
+            .in_force()
+            .ok_or_else(AppError::directory_unavailable)?;
+        Ok(Viewer::new(caller, policy))
     }
 }

@@ -74,6 +74,15 @@ impl AppError {
         }
     }
 
+    /// Nothing that needs the policy can be decided before the organization has been read
+    /// from Identity Center once (the policy resolves against it).
+    pub fn directory_unavailable() -> Self {
+        Self::new(
+            ErrorCode::DirectoryUnavailable,
+            "the broker has not yet been able to read the organization from Identity Center (throttled or unreachable), so it cannot answer this yet; it keeps trying: try again in a minute (GET /readyz says when it is ready)",
+        )
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self {
             code: ErrorCode::Internal,

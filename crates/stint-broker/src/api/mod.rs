@@ -66,6 +66,7 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
         .route(routes::EVENTS, get(events::events))
         .route(routes::OPENAPI, get(ops::openapi))
         .route(routes::HEALTHZ, get(ops::healthz))
+        .route(routes::READYZ, get(ops::readyz))
         .route(routes::METRICS, get(ops::metrics))
         .with_state(state.clone());
     api.merge(extra)

@@ -11,7 +11,7 @@ use super::directory::{
 };
 use super::state::AppState;
 use crate::idc::IdcError;
-use crate::policy::{LoadSummary, ReloadError};
+use crate::policy::{LoadSummary, ReloadError, load_resolved};
 use crate::store::Change;
 use crate::workflow::types::{BROKER_ACTOR, NewEvent};
 
@@ -79,11 +79,42 @@ impl AppState {
 
     /// Re-reads the organization and the approver groups, and re-resolves the policy in
     /// force against them (an account moved to another OU, a permission set was added).
-    pub async fn refresh_directory(&self) -> Result<(), IdcError> {
+    /// With no policy in force yet (Identity Center could not be read at start) it is the
+    /// first load: the file is read and resolved, and nothing is swapped in unless the
+    /// organization, the policy and the approver groups all are.
+    pub async fn refresh_directory(&self) -> Result<(), ReloadFailure> {
         let _one_at_a_time = self.inner.reloading.lock().await;
-        let (organization, permission_sets) = fetch_organization(self.inner.idc.as_ref()).await?;
-        let names = self.policy().current().policy.grantable_group_names();
-        let groups = fetch_grantable_groups(self.inner.idc.as_ref(), &names).await?;
+        let idc = self.inner.idc.as_ref();
+        let (organization, permission_sets) = fetch_organization(idc).await?;
+        let Some(current) = self.policy().in_force() else {
+            let names = grantable_group_names_in(self.policy().path());
+            let groups = fetch_grantable_groups(idc, &names).await?;
+            let (policy, summary) = load_resolved(
+                self.policy().path(),
+                &organization,
+                &permission_sets,
+                &groups,
+            )?;
+            let members = fetch_members(idc, &approver_groups(&policy)).await?;
+            self.policy().replace(policy);
+            self.directory().replace(DirectorySnapshot {
+                organization,
+                permission_sets,
+                members,
+                taken_at: Some(self.inner.clock.now()),
+            });
+            self.metrics()
+                .policy_loaded(Some((summary.eligibility_rules, summary.approval_rules)));
+            tracing::info!(
+                eligibility_rules = summary.eligibility_rules,
+                approval_rules = summary.approval_rules,
+                warnings = summary.warnings.len(),
+                "Identity Center answered: policy loaded, the broker is ready"
+            );
+            return Ok(());
+        };
+        let names = current.policy.grantable_group_names();
+        let groups = fetch_grantable_groups(idc, &names).await?;
         if let Err(e) = self
             .policy()
             .refresh(&organization, &permission_sets, &groups)
@@ -103,13 +134,23 @@ impl AppState {
         Ok(())
     }
 
+    /// Whether a policy is in force: false only while the broker waits for Identity Center
+    /// to answer its first directory read.
+    pub fn is_ready(&self) -> bool {
+        self.policy().in_force().is_some()
+    }
+
     /// The members of the policy's approver groups, or the snapshot's if Identity Center
     /// cannot be asked now (approvers change rarely; being a refresh late is better than
     /// refusing every request).
     async fn members_or_previous(
         &self,
     ) -> std::collections::BTreeMap<String, Vec<crate::idc::DirectoryUser>> {
-        let groups = approver_groups(&self.policy().current());
+        let groups = self
+            .policy()
+            .in_force()
+            .map(|p| approver_groups(&p))
+            .unwrap_or_default();
         match fetch_members(self.inner.idc.as_ref(), &groups).await {
             Ok(members) => members,
             Err(e) => {

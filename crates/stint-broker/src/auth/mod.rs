@@ -67,6 +67,12 @@ pub enum AuthError {
     /// Too many attempts from one address or for one identity.
     #[error("{message}")]
     RateLimited { message: String, retry_after: u64 },
+    /// The broker has not read the organization from Identity Center yet, so no policy is
+    /// in force and a session could do nothing.
+    #[error(
+        "the broker has not yet been able to read the organization from Identity Center (throttled or unreachable), so it cannot sign anyone in yet; it keeps trying: try again in a minute (GET /readyz says when it is ready)"
+    )]
+    DirectoryUnavailable,
 }
 
 impl AuthError {
@@ -76,6 +82,7 @@ impl AuthError {
             AuthError::IdentityRejected(_) => stint_api::ErrorCode::IdentityRejected,
             AuthError::Unavailable(_) => stint_api::ErrorCode::Unavailable,
             AuthError::RateLimited { .. } => stint_api::ErrorCode::RateLimited,
+            AuthError::DirectoryUnavailable => stint_api::ErrorCode::DirectoryUnavailable,
         }
     }
 }

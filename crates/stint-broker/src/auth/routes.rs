@@ -26,16 +26,23 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// policy in (a [`PolicyHandle`] is one); a grant without personas would hide the
 /// approver's and auditor's views in the app.
 pub trait PersonaSource: Send + Sync + 'static {
-    fn personas(&self, caller: &Caller) -> Vec<Persona>;
+    /// `None` while no policy is in force yet (the directory has not been read).
+    fn personas(&self, caller: &Caller) -> Option<Vec<Persona>>;
+    /// Whether a policy is in force (the directory has been read at least once).
+    fn in_force(&self) -> bool;
 }
 
 impl PersonaSource for PolicyHandle {
-    fn personas(&self, caller: &Caller) -> Vec<Persona> {
+    fn personas(&self, caller: &Caller) -> Option<Vec<Persona>> {
         let subject = Subject::new(
             caller.person.user_name.as_str(),
             caller.groups.iter().cloned(),
         );
-        self.current().personas(&subject)
+        Some(PolicyHandle::in_force(self)?.personas(&subject))
+    }
+
+    fn in_force(&self) -> bool {
+        PolicyHandle::in_force(self).is_some()
     }
 }
 
@@ -141,13 +148,18 @@ async fn login(
             ));
         }
     };
+    if !state.personas.in_force() {
+        // Every call a session could make needs the policy; do not hand out one yet.
+        return Rejection(AuthError::DirectoryUnavailable).into_response();
+    }
     let source = client.map_or_else(|| UNKNOWN_SOURCE.to_owned(), |c| c.0.to_string());
     if let Err(e) = state.authenticator.throttle(&source, &req).await {
         return Rejection(e).into_response();
     }
     match state.authenticator.login_from(&req, &source).await {
         Ok((token, caller)) => {
-            let personas = state.personas.personas(&caller);
+            // Checked before signing in too; only a race with nothing in force can get here.
+            let personas = state.personas.personas(&caller).unwrap_or_default();
             let grant = SessionGrant {
                 token: token.expose().to_owned(),
                 expires_at: caller.session_expires_at,

@@ -114,7 +114,7 @@ impl Calls {
 }
 
 /// Follows `NextToken` until the service says there is no more. `page` sends one request
-/// with the given token and returns its items and the next token.
+/// with the given token and returns its items and the next token. One attempt per page.
 pub(crate) async fn paginate<T, F, Fut>(
     operation: &'static str,
     mut page: F,
@@ -133,15 +133,111 @@ where
             None => return Ok(items),
         }
     }
-    Err(IdcError::Other(format!(
+    Err(too_many_pages(operation))
+}
+
+fn too_many_pages(operation: &str) -> IdcError {
+    IdcError::Other(format!(
         "{operation}: still paging after {MAX_PAGES} pages; the service keeps returning a NextToken"
-    )))
+    ))
+}
+
+/// [`paginate`] for the directory reads (organization tree, permission sets, group
+/// members): a page that is throttled or fails transiently is asked again, up to
+/// [`READ_ATTEMPTS`] times within about five seconds. A directory read is dozens of calls
+/// in a row, each needed; with one attempt each, 60 % throttling would let almost none
+/// complete (0.4 to the power of the number of calls), and the broker would stay without a
+/// directory. Reads change nothing, so asking again is safe; side effects and their status
+/// polls stay single attempts, retried durably by the workflow.
+pub(crate) async fn paginate_read<T, F, Fut>(
+    operation: &'static str,
+    mut page: F,
+) -> Result<Vec<T>, IdcError>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<(Vec<T>, Option<String>), IdcError>>,
+{
+    let mut items = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..MAX_PAGES {
+        let (mut batch, next) = read_retrying(|| page(token.clone())).await?;
+        items.append(&mut batch);
+        match next.filter(|t| !t.is_empty()) {
+            Some(next) => token = Some(next),
+            None => return Ok(items),
+        }
+    }
+    Err(too_many_pages(operation))
+}
+
+/// How many times a directory read is tried (see [`paginate_read`]).
+pub(crate) const READ_ATTEMPTS: u32 = 8;
+const READ_RETRY_FIRST: Duration = Duration::from_millis(100);
+const READ_RETRY_CAP: Duration = Duration::from_secs(1);
+
+/// One directory read, asked again while it is throttled or fails transiently, up to
+/// [`READ_ATTEMPTS`] times (see [`paginate_read`] for why).
+pub(crate) async fn read_retrying<T, F, Fut>(mut attempt: F) -> Result<T, IdcError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, IdcError>>,
+{
+    let mut pause = READ_RETRY_FIRST;
+    for _ in 1..READ_ATTEMPTS {
+        match attempt().await {
+            Err(e) if e.is_retryable() => {
+                // A short pause on the monotonic clock: this is pacing, not a decision.
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(READ_RETRY_CAP);
+            }
+            done => return done,
+        }
+    }
+    attempt().await
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::sync::Mutex;
+
+    #[tokio::test]
+    async fn a_directory_read_asks_a_throttled_page_again_and_gives_up_in_the_end() {
+        let tries = Mutex::new(0u32);
+        let items = paginate_read("ListThings", |_| {
+            *tries.lock().unwrap() += 1;
+            let n = *tries.lock().unwrap();
+            async move {
+                if n < 3 {
+                    Err(IdcError::Throttled("slow down".into()))
+                } else {
+                    Ok((vec![n], None))
+                }
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(items, [3]);
+
+        *tries.lock().unwrap() = 0;
+        let always: Result<Vec<u8>, _> = paginate_read("ListThings", |_| {
+            *tries.lock().unwrap() += 1;
+            async { Err(IdcError::Throttled("slow down".into())) }
+        })
+        .await;
+        assert!(matches!(always, Err(IdcError::Throttled(_))));
+        assert_eq!(*tries.lock().unwrap(), READ_ATTEMPTS);
+
+        // A side effect's listing is one attempt: the workflow retries it durably.
+        *tries.lock().unwrap() = 0;
+        let once: Result<Vec<u8>, _> = paginate("ListThings", |_| {
+            *tries.lock().unwrap() += 1;
+            async { Err(IdcError::Throttled("slow down".into())) }
+        })
+        .await;
+        assert!(once.is_err());
+        assert_eq!(*tries.lock().unwrap(), 1);
+    }
 
     #[tokio::test]
     async fn pagination_follows_tokens_to_the_end() {

@@ -20,7 +20,7 @@ use aws_smithy_types::Document;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::aws::{AwsIdentityCenter, IDENTITY_STORE};
-use super::calls::paginate;
+use super::calls::{paginate, paginate_read, read_retrying};
 use super::{DirectoryGroup, DirectoryUser, IdcError};
 
 /// Lookups in flight at once when one answer needs many (a user's groups, a group's
@@ -156,16 +156,15 @@ impl AwsIdentityCenter {
     ) -> Result<Vec<DirectoryUser>, IdcError> {
         let instance = self.instance().await?;
         let identifier = unique_attribute("displayName", group_name)?;
-        let found = self
-            .calls
-            .run(
+        let found = read_retrying(|| {
+            self.calls.run(
                 IDENTITY_STORE,
                 "GetGroupId",
                 absent_if_missing(
                     self.store
                         .get_group_id()
                         .identity_store_id(&instance.identity_store_id)
-                        .alternate_identifier(identifier)
+                        .alternate_identifier(identifier.clone())
                         .send(),
                     |e| match e {
                         GetGroupIdError::ResourceNotFoundException(e) => Some(e),
@@ -174,13 +173,14 @@ impl AwsIdentityCenter {
                     ResourceType::Group,
                 ),
             )
-            .await?;
+        })
+        .await?;
         let Some(group) = found else {
             tracing::warn!(group = group_name, "no such group in the identity store");
             return Ok(Vec::new());
         };
 
-        let memberships = paginate("ListGroupMemberships", |token| async {
+        let memberships = paginate_read("ListGroupMemberships", |token| async {
             let out = self
                 .calls
                 .run(
@@ -209,7 +209,7 @@ impl AwsIdentityCenter {
         user_ids.dedup();
 
         let users: Vec<Option<DirectoryUser>> = stream::iter(user_ids)
-            .map(|user_id| async move { self.user_by_id(&user_id).await })
+            .map(|user_id| async move { read_retrying(|| self.user_by_id(&user_id)).await })
             .buffered(CONCURRENT_LOOKUPS)
             .try_collect()
             .await?;

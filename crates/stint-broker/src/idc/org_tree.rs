@@ -11,7 +11,7 @@ use std::collections::{HashSet, VecDeque};
 use aws_sdk_organizations::types::AccountStatus;
 
 use super::aws::{AwsIdentityCenter, ORGANIZATIONS};
-use super::calls::paginate;
+use super::calls::paginate_read;
 use super::{Account, IdcError, OrgUnit, Organization};
 
 /// AWS allows 2,000 OUs; past this the listing is not a tree but a loop.
@@ -19,7 +19,7 @@ const MAX_NODES: usize = 10_000;
 
 impl AwsIdentityCenter {
     pub(super) async fn organization_tree(&self) -> Result<Organization, IdcError> {
-        let roots = paginate("ListRoots", |token| async {
+        let roots = paginate_read("ListRoots", |token| async {
             let out = self
                 .calls
                 .run(
@@ -70,7 +70,7 @@ impl AwsIdentityCenter {
     }
 
     async fn child_ous(&self, parent: &str) -> Result<Vec<OrgUnit>, IdcError> {
-        let ous = paginate("ListOrganizationalUnitsForParent", |token| async {
+        let ous = paginate_read("ListOrganizationalUnitsForParent", |token| async {
             let out = self
                 .calls
                 .run(
@@ -101,7 +101,7 @@ impl AwsIdentityCenter {
     }
 
     async fn child_accounts(&self, parent: &str) -> Result<Vec<Account>, IdcError> {
-        let accounts = paginate("ListAccountsForParent", |token| async {
+        let accounts = paginate_read("ListAccountsForParent", |token| async {
             let out = self
                 .calls
                 .run(

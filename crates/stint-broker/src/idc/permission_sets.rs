@@ -6,7 +6,7 @@ use std::time::Duration;
 use futures::{StreamExt, TryStreamExt, stream};
 
 use super::aws::{AwsIdentityCenter, SSO_ADMIN};
-use super::calls::paginate;
+use super::calls::{paginate_read, read_retrying};
 use super::iso_duration::parse_iso8601_duration;
 use super::{IdcError, PermissionSet};
 
@@ -20,7 +20,7 @@ const CONCURRENT_DESCRIBES: usize = 4;
 impl AwsIdentityCenter {
     pub(super) async fn all_permission_sets(&self) -> Result<Vec<PermissionSet>, IdcError> {
         let instance = self.instance().await?;
-        let arns = paginate("ListPermissionSets", |token| async {
+        let arns = paginate_read("ListPermissionSets", |token| async {
             let out = self
                 .calls
                 .run(
@@ -53,9 +53,8 @@ impl AwsIdentityCenter {
         arn: String,
     ) -> Result<Option<PermissionSet>, IdcError> {
         let instance = self.instance().await?;
-        let described = self
-            .calls
-            .run(
+        let described = read_retrying(|| {
+            self.calls.run(
                 SSO_ADMIN,
                 "DescribePermissionSet",
                 self.sso
@@ -64,7 +63,8 @@ impl AwsIdentityCenter {
                     .permission_set_arn(&arn)
                     .send(),
             )
-            .await;
+        })
+        .await;
         let set = match described {
             Ok(out) => out.permission_set,
             // Deleted between the list and the describe: it is simply no longer there.

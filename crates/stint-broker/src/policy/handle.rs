@@ -67,10 +67,12 @@ pub fn load_resolved(
     Ok((resolved, summary))
 }
 
+/// The policy in force, or none yet: a broker that starts while Identity Center cannot be
+/// read has a file it cannot resolve, and serves only what needs no policy until it can.
 #[derive(Debug)]
 pub struct PolicyHandle {
     path: PathBuf,
-    current: RwLock<Arc<ResolvedPolicy>>,
+    current: RwLock<Option<Arc<ResolvedPolicy>>>,
 }
 
 impl PolicyHandle {
@@ -89,7 +91,15 @@ impl PolicyHandle {
     pub fn new(path: impl Into<PathBuf>, policy: ResolvedPolicy) -> Self {
         Self {
             path: path.into(),
-            current: RwLock::new(Arc::new(policy)),
+            current: RwLock::new(Some(Arc::new(policy))),
+        }
+    }
+
+    /// A handle with no policy in force yet; the first [`PolicyHandle::reload`] brings one.
+    pub fn pending(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            current: RwLock::new(None),
         }
     }
 
@@ -97,8 +107,9 @@ impl PolicyHandle {
         &self.path
     }
 
-    /// The policy in force now. Hold the `Arc` for the length of one decision.
-    pub fn current(&self) -> Arc<ResolvedPolicy> {
+    /// The policy in force now, if one has been resolved yet. Hold the `Arc` for the
+    /// length of one decision.
+    pub fn in_force(&self) -> Option<Arc<ResolvedPolicy>> {
         // A poisoned lock still holds a whole policy: the swap is one pointer store.
         self.current
             .read()
@@ -122,14 +133,16 @@ impl PolicyHandle {
     /// Re-resolves the policy in force against a fresh organization snapshot (an account
     /// moved, a permission set was added) without re-reading the file. If the policy no
     /// longer resolves (it names something that is gone), the old one stays and the error
-    /// says what.
+    /// says what. With no policy in force yet it reads the file, as a reload does.
     pub fn refresh(
         &self,
         org: &Organization,
         permission_sets: &[PermissionSet],
         groups: &[GroupDetails],
     ) -> Result<LoadSummary, ReloadError> {
-        let current = self.current();
+        let Some(current) = self.in_force() else {
+            return self.reload(org, permission_sets, groups);
+        };
         let policy = Policy::clone(&current.policy)
             .resolve(org, permission_sets, groups)
             .map_err(ReloadError::Unresolved)?;
@@ -144,6 +157,6 @@ impl PolicyHandle {
         *self
             .current
             .write()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(policy);
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Arc::new(policy));
     }
 }

@@ -1103,7 +1103,7 @@ fn a_bad_file_on_reload_keeps_the_old_policy_and_says_why() {
     let (handle, summary) =
         PolicyHandle::load(&path, &org(), &permission_sets(), &groups()).unwrap();
     assert_eq!(summary.eligibility_rules, 6);
-    let before = handle.current();
+    let before = handle.in_force().unwrap();
 
     // A syntax error, then a name that does not exist: both refused, the old policy stays.
     std::fs::write(&path, "[[eligibility]\n").unwrap();
@@ -1120,7 +1120,7 @@ fn a_bad_file_on_reload_keeps_the_old_policy_and_says_why() {
         .reload(&org(), &permission_sets(), &groups())
         .unwrap_err();
     assert_eq!(err.diagnostics().len(), 1, "{err}");
-    assert!(std::sync::Arc::ptr_eq(&before, &handle.current()));
+    assert!(std::sync::Arc::ptr_eq(&before, &handle.in_force().unwrap()));
 
     // A good file is swapped in; a reader holding the old one keeps it.
     std::fs::write(&path, MINIMAL).unwrap();
@@ -1128,7 +1128,7 @@ fn a_bad_file_on_reload_keeps_the_old_policy_and_says_why() {
         .reload(&org(), &permission_sets(), &groups())
         .unwrap();
     assert_eq!(summary.eligibility_rules, 1);
-    assert_eq!(handle.current().policy.eligibility.len(), 1);
+    assert_eq!(handle.in_force().unwrap().policy.eligibility.len(), 1);
     assert_eq!(before.policy.eligibility.len(), 6);
 }
 
@@ -1139,7 +1139,8 @@ fn a_decision_made_before_a_reload_keeps_its_approvers() {
     std::fs::write(&path, DEMO).unwrap();
     let (handle, _) = PolicyHandle::load(&path, &org(), &permission_sets(), &groups()).unwrap();
     let decision = handle
-        .current()
+        .in_force()
+        .unwrap()
         .check(
             &alice(),
             &ask("prod", "ReadOnlyAccess", 1, None),
@@ -1162,7 +1163,8 @@ fn a_decision_made_before_a_reload_keeps_its_approvers() {
     assert!(decision.may_approve("alice", &grace).is_ok());
     assert!(
         handle
-            .current()
+            .in_force()
+            .unwrap()
             .may_approve(&grace, "alice", "333333333333", "ReadOnlyAccess")
             .is_err()
     );
@@ -1185,7 +1187,7 @@ fn a_new_organization_snapshot_is_applied_without_rereading_the_file() {
     handle
         .refresh(&grown, &permission_sets(), &groups())
         .unwrap();
-    let p = handle.current();
+    let p = handle.in_force().unwrap();
     assert!(
         p.check(
             &alice(),
@@ -1203,5 +1205,5 @@ fn a_new_organization_snapshot_is_applied_without_rereading_the_file() {
         .refresh(&shrunk, &permission_sets(), &groups())
         .unwrap_err();
     assert!(err.to_string().contains("OU \"Sandbox\""), "{err}");
-    assert!(std::sync::Arc::ptr_eq(&p, &handle.current()));
+    assert!(std::sync::Arc::ptr_eq(&p, &handle.in_force().unwrap()));
 }

@@ -23,7 +23,7 @@ use crate::clock::{SharedClock, SystemClock};
 use crate::config::Config;
 use crate::edge::{Edge, EdgeMetrics, EdgeSettings, TlsError, TlsFiles};
 use crate::idc::{AwsIdentityCenter, IdcError, IdcSettings, IdentityCenter};
-use crate::policy::{LoadError, PolicyHandle, ReloadError};
+use crate::policy::{LoadError, Policy, PolicyHandle, ReloadError};
 use crate::store::{self, StoreError};
 use crate::webhook::{Notifier, NotifierParts, WebhookSettings};
 use crate::workflow::{Engine, EngineError, EngineSettings};
@@ -35,8 +35,9 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// How often expired sessions and spent signatures are purged.
 const SESSION_PURGE_EVERY: Duration = Duration::from_secs(600);
 
-/// How many times the first directory read is tried before the broker gives up starting.
-const STARTUP_ATTEMPTS: u32 = 6;
+/// How many times the first directory read is tried before the broker starts without it
+/// (and keeps trying in the background, see `run::load_directory`).
+const STARTUP_ATTEMPTS: u32 = 3;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -188,6 +189,84 @@ where
     }
 }
 
+/// The policy resolved against the organization read from Identity Center, and the
+/// directory snapshot. When Identity Center cannot be read (throttling, an outage), the
+/// broker starts without them: the engine runs the schedule from the database, and what
+/// needs the policy answers 503 `directory_unavailable` until the background load succeeds.
+/// A policy file that does not parse, or does not resolve against an organization that was
+/// read, still stops the start: that is the operator's to fix.
+async fn first_directory(
+    idc: &dyn IdentityCenter,
+    policy_path: &std::path::Path,
+    clock: &SharedClock,
+) -> Result<(Arc<PolicyHandle>, Arc<Directory>), ServeError> {
+    // Parse problems need no directory to be found, so they are reported at once.
+    let parsed = Policy::load(policy_path)
+        .map_err(|e| ServeError::Policy(policy_problems(&ReloadError::Load(e))))?;
+    for warning in &parsed.warnings {
+        tracing::warn!(%warning, "policy warning");
+    }
+    let (organization, permission_sets) =
+        match with_retries("reading the organization", || api::fetch_organization(idc)).await {
+            Ok(found) => found,
+            Err(e) => return Ok(start_without_directory(policy_path, &e)),
+        };
+    let names = parsed.policy.grantable_group_names();
+    let grantable = match with_retries("reading the grantable groups", || {
+        api::fetch_grantable_groups(idc, &names)
+    })
+    .await
+    {
+        Ok(found) => found,
+        Err(e) => return Ok(start_without_directory(policy_path, &e)),
+    };
+    let (policy, summary) =
+        PolicyHandle::load(policy_path, &organization, &permission_sets, &grantable)
+            .map_err(|e| ServeError::Policy(policy_problems(&e)))?;
+    for warning in summary.warnings.iter().skip(parsed.warnings.len()) {
+        tracing::warn!(%warning, "policy warning");
+    }
+    tracing::info!(
+        file = %policy_path.display(),
+        eligibility_rules = summary.eligibility_rules,
+        approval_rules = summary.approval_rules,
+        "policy loaded"
+    );
+    let groups = policy
+        .in_force()
+        .map(|p| api::approver_groups(&p))
+        .unwrap_or_default();
+    let members = match with_retries("reading the approver groups", || {
+        api::fetch_members(idc, &groups)
+    })
+    .await
+    {
+        Ok(members) => members,
+        Err(e) => return Ok(start_without_directory(policy_path, &e)),
+    };
+    let directory = Directory::new(DirectorySnapshot {
+        organization,
+        permission_sets,
+        members,
+        taken_at: Some(clock.now()),
+    });
+    Ok((Arc::new(policy), Arc::new(directory)))
+}
+
+fn start_without_directory(
+    policy_path: &std::path::Path,
+    error: &IdcError,
+) -> (Arc<PolicyHandle>, Arc<Directory>) {
+    tracing::warn!(
+        %error,
+        "Identity Center cannot be read yet: starting without the directory. Revocations and other scheduled steps run from the database; sign-in and requests answer 503 directory_unavailable until it is read (tried again with backoff; GET /readyz tells)"
+    );
+    (
+        Arc::new(PolicyHandle::pending(policy_path)),
+        Arc::new(Directory::default()),
+    )
+}
+
 fn policy_problems(e: &ReloadError) -> String {
     match e {
         ReloadError::Load(LoadError::Invalid(d)) | ReloadError::Unresolved(d) => d.to_string(),
@@ -235,42 +314,8 @@ impl Broker {
             })?;
         tracing::info!(database = %config.database_url, "database ready");
 
-        let (organization, permission_sets) = with_retries("reading the organization", || {
-            api::fetch_organization(idc.as_ref())
-        })
-        .await
-        .map_err(ServeError::Directory)?;
         let policy_path = config.policy_path();
-        let names = api::grantable_group_names_in(&policy_path);
-        let grantable = with_retries("reading the grantable groups", || {
-            api::fetch_grantable_groups(idc.as_ref(), &names)
-        })
-        .await
-        .map_err(ServeError::Directory)?;
-        let (policy, summary) =
-            PolicyHandle::load(&policy_path, &organization, &permission_sets, &grantable)
-                .map_err(|e| ServeError::Policy(policy_problems(&e)))?;
-        for warning in &summary.warnings {
-            tracing::warn!(%warning, "policy warning");
-        }
-        tracing::info!(
-            file = %policy_path.display(),
-            eligibility_rules = summary.eligibility_rules,
-            approval_rules = summary.approval_rules,
-            "policy loaded"
-        );
-        let groups = api::approver_groups(&policy.current());
-        let members = with_retries("reading the approver groups", || {
-            api::fetch_members(idc.as_ref(), &groups)
-        })
-        .await
-        .map_err(ServeError::Directory)?;
-        let directory = Arc::new(Directory::new(DirectorySnapshot {
-            organization,
-            permission_sets,
-            members,
-            taken_at: Some(clock.now()),
-        }));
+        let (policy, directory) = first_directory(idc.as_ref(), &policy_path, &clock).await?;
 
         let engine = Engine::new(
             store.clone(),
@@ -285,7 +330,6 @@ impl Broker {
         .await?;
 
         let shutdown = CancellationToken::new();
-        let policy = Arc::new(policy);
         let authenticator = authenticator(config, &options, &store, &idc, &clock)?;
         let authentication = auth::routes(AuthState {
             authenticator: authenticator.clone(),
@@ -295,7 +339,11 @@ impl Broker {
             let policy = policy.clone();
             Notifier::new(NotifierParts {
                 store: store.clone(),
-                target: Arc::new(move || policy.current().policy.settings.webhook_url.clone()),
+                target: Arc::new(move || {
+                    policy
+                        .in_force()
+                        .and_then(|p| p.policy.settings.webhook_url.clone())
+                }),
                 secret: config.webhook_secret.clone(),
                 clock: clock.clone(),
                 owner: engine.settings().node_id.clone(),
@@ -317,9 +365,11 @@ impl Broker {
             activity: activity_source(config).await,
             shutdown: shutdown.clone(),
         });
-        state
-            .metrics()
-            .policy_loaded(Some((summary.eligibility_rules, summary.approval_rules)));
+        if let Some(p) = state.policy().in_force() {
+            state
+                .metrics()
+                .policy_loaded(Some((p.policy.eligibility.len(), p.policy.approval.len())));
+        }
 
         let tls = match config.tls_files() {
             Some((cert, key)) => Some(TlsFiles::load(&cert, &key)?),

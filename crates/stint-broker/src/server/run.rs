@@ -11,6 +11,11 @@ use tokio_util::sync::CancellationToken;
 
 use super::{Broker, SESSION_PURGE_EVERY, SHUTDOWN_GRACE, ServeError};
 use crate::activity::watch::Watch;
+
+/// The first pause before reading the directory again when it could not be read at start,
+/// doubled after each failure up to [`FIRST_LOAD_RETRY_CAP`].
+const FIRST_LOAD_RETRY: Duration = Duration::from_secs(1);
+const FIRST_LOAD_RETRY_CAP: Duration = Duration::from_secs(15);
 use crate::api::{self, AppState};
 use crate::edge::{self, TlsFiles};
 
@@ -142,16 +147,33 @@ impl Broker {
     }
 }
 
+/// The first directory read (when it failed at start), retried with backoff until it
+/// succeeds; then a refresh every `every`.
 async fn refresh_directory(state: AppState, every: Duration, stop: CancellationToken) {
     let clock = state.clock().clone();
     let every = chrono::Duration::from_std(every).unwrap_or(chrono::Duration::minutes(5));
+    let mut backoff = FIRST_LOAD_RETRY;
     loop {
+        let wait = if state.is_ready() {
+            every
+        } else {
+            let wait = chrono::Duration::from_std(backoff).unwrap_or(every);
+            backoff = (backoff * 2).min(FIRST_LOAD_RETRY_CAP);
+            wait
+        };
         tokio::select! {
             () = stop.cancelled() => return,
-            () = clock.sleep_until(clock.now() + every) => {}
+            () = clock.sleep_until(clock.now() + wait) => {}
         }
-        if let Err(e) = state.refresh_directory().await {
-            tracing::warn!(error = %e, "cannot refresh the directory; keeping the previous snapshot");
+        let first = !state.is_ready();
+        match state.refresh_directory().await {
+            Ok(()) => {}
+            Err(e) if first => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "Identity Center still cannot be read; the broker is not ready yet");
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot refresh the directory; keeping the previous snapshot");
+            }
         }
     }
 }

@@ -320,6 +320,7 @@ fn table() -> Vec<Row> {
         row("GET", routes::EVENTS, "", Nothing, None, signed_in(ok(200))),
         row("GET", routes::OPENAPI, "", Nothing, None, PUBLIC),
         row("GET", routes::HEALTHZ, "", Nothing, None, PUBLIC),
+        row("GET", routes::READYZ, "", Nothing, None, PUBLIC),
         row("GET", routes::METRICS, "", Nothing, None, PUBLIC),
     ]
 }

@@ -36,6 +36,7 @@ mod policy_demo;
 mod replicas;
 mod replicas_process;
 mod run_loop;
+mod start_throttled;
 mod store_story;
 mod story_login;
 mod support;

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
-use stint_api::{ApiError, Health, routes};
+use stint_api::{ApiError, Health, Readiness, routes};
 use utoipa::OpenApi;
 
 use crate::api::error::AppError;
@@ -37,6 +37,30 @@ pub async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>
             Backend::Postgres => "postgres",
         }
         .into(),
+    }))
+}
+
+/// Ready to answer everything: the organization has been read from Identity Center and a
+/// policy is in force. Until then (Identity Center throttling or down at start) the broker
+/// is alive and runs its schedule, but answers 503 `directory_unavailable` to what needs the
+/// policy; a load balancer should send traffic only to ready replicas.
+#[utoipa::path(
+    get,
+    path = routes::READYZ,
+    operation_id = "readyz",
+    tag = "operations",
+    responses(
+        (status = 200, description = "Ready", body = Readiness),
+        (status = 503, description = "The organization has not been read from Identity Center yet (`directory_unavailable`)", body = ApiError),
+    )
+)]
+pub async fn readyz(State(state): State<AppState>) -> Result<axum::Json<Readiness>, AppError> {
+    if !state.is_ready() {
+        return Err(AppError::directory_unavailable());
+    }
+    Ok(axum::Json(Readiness {
+        status: "ready".into(),
+        directory_read_at: state.directory().current().taken_at,
     }))
 }
 

@@ -201,7 +201,7 @@ impl Api {
         let (policy, _) =
             PolicyHandle::load(&policy_path, &organization, &permission_sets, &grantable)
                 .expect("demo policy");
-        let groups = api::approver_groups(&policy.current());
+        let groups = api::approver_groups(&policy.in_force().expect("loaded"));
         let members = loop {
             if let Ok(m) = api::fetch_members(idc.as_ref(), &groups).await {
                 break m;
