@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use stint_broker::clock::SystemClock;
 use stint_broker::idc::IdentityCenter;
+use stint_broker::model::{AccountInfo, Actor, PermissionSetInfo, Person, State};
 use stint_broker::store;
-use stint_broker::workflow::types::{AccountInfo, Actor, PermissionSetInfo, Person, State};
 use stint_broker::workflow::{ApprovalDecision, Engine, EngineSettings, NewGrant};
 use tokio_util::sync::CancellationToken;
 

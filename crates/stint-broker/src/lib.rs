@@ -14,6 +14,7 @@ pub mod doctor;
 pub mod edge;
 pub mod idc;
 pub mod metrics;
+pub mod model;
 pub mod policy;
 pub mod server;
 pub mod store;

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::workflow::types::State;
+use crate::model::State;
 
 /// Bucket bounds, in seconds.
 const LATENCY_BUCKETS: [f64; 12] = [

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
+
 use stint_api::rules;
 
 use super::matching::select;
@@ -16,9 +16,11 @@ use super::window::window_of;
 use super::{ActivityError, ActivitySource, Cursor, TrailQuery};
 use crate::audit::AuditFilter;
 use crate::clock::SharedClock;
+use crate::model::AuditEvent;
+use crate::model::audit::CallAfterWindow;
+use crate::model::{Request, State};
 use crate::store::RequestFilter;
-use crate::workflow::types::{Request, State};
-use crate::workflow::{ACTIVITY_AFTER_WINDOW, Engine, EngineError};
+use crate::workflow::{ACTIVITY_AFTER_WINDOW, Engine, EngineError, Finding};
 
 /// Identity Center role sessions last at most this long.
 const LONGEST_SESSION: Duration = Duration::from_secs(12 * 3600);
@@ -153,23 +155,23 @@ impl Watch {
         let Some(last) = late.last() else {
             return Ok(Some(false));
         };
-        let named: Vec<Value> = late
+        let named: Vec<CallAfterWindow> = late
             .iter()
             .take(NAMED)
-            .map(|e| {
-                json!({
-                    "event_time": e.event_time,
-                    "event_source": e.event_source,
-                    "event_name": e.event_name,
-                    "aws_region": e.aws_region,
-                    "source_ip_address": e.source_ip_address,
-                    "event_id": e.event_id,
-                })
+            .map(|e| CallAfterWindow {
+                event_time: e.event_time,
+                event_source: e.event_source.clone(),
+                event_name: e.event_name.clone(),
+                aws_region: e.aws_region.clone(),
+                source_ip_address: e.source_ip_address.clone(),
+                event_id: e.event_id.clone(),
             })
             .collect();
         let first = &late[0];
-        let data = json!({
-            "detail": format!(
+        let finding = Finding {
+            alert: true,
+            state: request.state,
+            detail: format!(
                 "{} call{} with this grant's credentials after it ended at {}, the first {} {} at {}",
                 late.len(),
                 if late.len() == 1 { "" } else { "s" },
@@ -178,18 +180,18 @@ impl Watch {
                 first.event_name,
                 first.event_time.to_rfc3339(),
             ),
-            "count": late.len(),
-            "window_end": window.end,
-            "account_id": window.session.account_id,
-            "permission_set": window.session.permission_set,
-            "user_name": window.session.user_name,
-            "last_event_time": last.event_time,
-            "last_event_id": last.event_id,
-            "events": named,
-        });
+            count: late.len(),
+            window_end: window.end,
+            account_id: window.session.account_id.clone(),
+            permission_set: window.session.permission_set.clone(),
+            user_name: window.session.user_name.clone(),
+            last_event_time: last.event_time,
+            last_event_id: last.event_id.clone(),
+            events: named,
+        };
         let recorded = self
             .engine
-            .flag_use_after_window(request, data)
+            .flag_use_after_window(request, finding)
             .await
             .map_err(Failure::Engine)?;
         Ok(Some(recorded.is_some()))
@@ -207,17 +209,16 @@ impl Watch {
             })
             .await
             .map_err(Failure::Engine)?;
-        Ok(events.iter().rev().find_map(|e| {
-            let data: Value = serde_json::from_str(&e.data).ok()?;
-            Some(Cursor {
-                event_time: data
-                    .get("last_event_time")
-                    .and_then(Value::as_str)
-                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())?
-                    .with_timezone(&Utc),
-                event_id: data.get("last_event_id")?.as_str()?.to_owned(),
-            })
-        }))
+        Ok(events
+            .iter()
+            .rev()
+            .find_map(|e| match AuditEvent::decode(&e.kind, &e.data).ok()? {
+                AuditEvent::ActivityAfterWindow(f) => Some(Cursor {
+                    event_time: f.last_event_time,
+                    event_id: f.last_event_id,
+                }),
+                _ => None,
+            }))
     }
 }
 

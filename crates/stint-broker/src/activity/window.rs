@@ -8,7 +8,7 @@
 use chrono::{DateTime, Duration, DurationRound, Utc};
 
 use super::RoleSession;
-use crate::workflow::types::{Request, State};
+use crate::model::{Request, State};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GrantWindow {

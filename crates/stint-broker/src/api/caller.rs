@@ -13,8 +13,8 @@ use super::error::AppError;
 use super::observe::record_user;
 use super::state::AppState;
 use crate::auth::Caller;
+use crate::model::{Actor, Request};
 use crate::policy::{ResolvedPolicy, Subject};
-use crate::workflow::types::{Actor, Request};
 
 pub struct Viewer {
     pub caller: Caller,

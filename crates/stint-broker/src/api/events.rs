@@ -25,20 +25,8 @@ use super::error::AppError;
 use super::state::AppState;
 use crate::audit::AuditFilter;
 use crate::auth::AuthError;
-use crate::workflow::types::RequestId;
+use crate::model::{AuditKind, RequestId};
 use crate::workflow::{ACTIVITY_AFTER_WINDOW, RequestChange};
-
-/// Audit event kinds an approver is told about.
-const APPROVAL_KINDS: [&str; 8] = [
-    "requested",
-    "approved",
-    "rejected",
-    "cancelled",
-    "expired",
-    "extension_requested",
-    "extension_approved",
-    "extension_rejected",
-];
 
 const LAST_EVENT_ID: &str = "last-event-id";
 
@@ -205,7 +193,7 @@ async fn relevance(
     let decided = events
         .iter()
         .filter(|e| e.seq <= change.seq)
-        .any(|e| APPROVAL_KINDS.contains(&e.kind.as_str()));
+        .any(|e| AuditKind::parse(&e.kind).is_some_and(AuditKind::changes_approval));
     Ok(decided.then_some(EventKind::ApprovalChanged))
 }
 

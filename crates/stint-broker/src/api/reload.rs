@@ -3,17 +3,16 @@
 //! refresh (on a timer) re-resolves the policy in force against a fresh organization and
 //! re-reads the approver groups' members. Either way a failure keeps what was in force.
 
-use serde_json::json;
-
 use super::directory::{
     DirectorySnapshot, approver_groups, fetch_grantable_groups, fetch_members, fetch_organization,
     grantable_group_names_in,
 };
 use super::state::AppState;
 use crate::idc::IdcError;
+use crate::model::audit::PolicyReloaded;
+use crate::model::{AuditEvent, BROKER_ACTOR, NewEvent};
 use crate::policy::{LoadSummary, ReloadError, load_resolved};
 use crate::store::Change;
-use crate::workflow::types::{BROKER_ACTOR, NewEvent};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ReloadFailure {
@@ -167,13 +166,12 @@ impl AppState {
             events: vec![NewEvent {
                 at: crate::store::time_truncate(self.inner.clock.now()),
                 actor: by.to_owned(),
-                kind: "policy_reloaded".into(),
                 request_id: None,
-                data: json!({
-                    "file": path,
-                    "eligibility_rules": summary.eligibility_rules,
-                    "approval_rules": summary.approval_rules,
-                    "warnings": summary.warnings.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                event: AuditEvent::PolicyReloaded(PolicyReloaded {
+                    file: path,
+                    eligibility_rules: summary.eligibility_rules,
+                    approval_rules: summary.approval_rules,
+                    warnings: summary.warnings.iter().map(ToString::to_string).collect(),
                 }),
             }],
             ..Change::default()

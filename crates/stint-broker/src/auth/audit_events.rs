@@ -3,30 +3,25 @@
 //! signature or credentials.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::{AuthError, Caller};
-use crate::workflow::types::NewEvent;
+use crate::model::audit::{Login, LoginRefused, Logout};
+use crate::model::{AuditEvent, NewEvent};
 
 /// The actor of a refused sign-in whose user is not known.
 pub const ANONYMOUS: &str = "anonymous";
-
-pub const LOGIN: &str = "login";
-pub const LOGIN_REFUSED: &str = "login_refused";
-pub const LOGOUT: &str = "logout";
 
 pub fn login(caller: &Caller, at: DateTime<Utc>, sts_endpoint: &str) -> NewEvent {
     NewEvent {
         at,
         actor: caller.person.user_name.clone(),
-        kind: LOGIN.into(),
         request_id: None,
-        data: json!({
-            "sessionId": caller.session_id,
-            "userId": caller.person.user_id,
-            "groups": caller.groups,
-            "expiresAt": caller.session_expires_at,
-            "stsEndpoint": sts_endpoint,
+        event: AuditEvent::Login(Login {
+            session_id: caller.session_id.clone(),
+            user_id: caller.person.user_id.clone(),
+            groups: caller.groups.clone(),
+            expires_at: caller.session_expires_at,
+            sts_endpoint: sts_endpoint.to_owned(),
         }),
     }
 }
@@ -42,14 +37,15 @@ pub fn login_refused(
     NewEvent {
         at,
         actor: user_name.unwrap_or(ANONYMOUS).to_owned(),
-        kind: LOGIN_REFUSED.into(),
         request_id: None,
-        data: json!({
-            "code": error.code().as_str(),
-            "reason": error.to_string(),
-            "stsEndpoint": sts_endpoint,
-            "source": source,
-            "count": 1,
+        event: AuditEvent::LoginRefused(LoginRefused {
+            code: error.code().as_str().to_owned(),
+            reason: error.to_string(),
+            sts_endpoint: sts_endpoint.map(str::to_owned),
+            source: source.to_owned(),
+            count: 1,
+            repeats_from: None,
+            repeats_to: None,
         }),
     }
 }
@@ -71,16 +67,15 @@ pub fn login_refused_repeats(r: Repeated<'_>) -> NewEvent {
     NewEvent {
         at: r.at,
         actor: r.user_name.unwrap_or(ANONYMOUS).to_owned(),
-        kind: LOGIN_REFUSED.into(),
         request_id: None,
-        data: json!({
-            "code": r.code,
-            "reason": r.reason,
-            "stsEndpoint": r.endpoint,
-            "source": r.source,
-            "count": r.count,
-            "repeatsFrom": r.from,
-            "repeatsTo": r.to,
+        event: AuditEvent::LoginRefused(LoginRefused {
+            code: r.code.to_owned(),
+            reason: r.reason.to_owned(),
+            sts_endpoint: r.endpoint.map(str::to_owned),
+            source: r.source.to_owned(),
+            count: r.count,
+            repeats_from: Some(r.from),
+            repeats_to: Some(r.to),
         }),
     }
 }
@@ -89,8 +84,9 @@ pub fn logout(caller: &Caller, at: DateTime<Utc>) -> NewEvent {
     NewEvent {
         at,
         actor: caller.person.user_name.clone(),
-        kind: LOGOUT.into(),
         request_id: None,
-        data: json!({ "sessionId": caller.session_id }),
+        event: AuditEvent::Logout(Logout {
+            session_id: caller.session_id.clone(),
+        }),
     }
 }

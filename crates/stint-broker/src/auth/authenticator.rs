@@ -19,8 +19,8 @@ use super::token::SessionToken;
 use super::{AuthError, Caller, CallerResolver, audit_events};
 use crate::clock::SharedClock;
 use crate::idc::{DirectoryUser, IdentityCenter};
+use crate::model::{NewEvent, Person};
 use crate::store::{AuthPurge, SessionRecord, Store, StoreError, time_truncate};
-use crate::workflow::types::{NewEvent, Person};
 
 /// How long past the signing-time window a used signature is still remembered, so a
 /// replica whose clock runs a little behind the one that purges still refuses a replay.

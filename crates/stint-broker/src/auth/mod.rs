@@ -15,7 +15,6 @@ mod signed_request;
 mod sts;
 mod token;
 
-pub use audit_events::{LOGIN, LOGIN_REFUSED, LOGOUT};
 pub use authenticator::Authenticator;
 pub use limits::{SignInLimiter, Throttled, claimed_access_key};
 pub use log_safety::{SECRET_BEARING_TARGETS, secret_caps, secret_safe_filter};
@@ -27,7 +26,7 @@ pub use token::{SessionToken, TOKEN_PREFIX, TokenHash};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use crate::workflow::types::{Actor, Person};
+use crate::model::{Actor, Person};
 
 /// An authenticated person, as the API layer sees them for one request.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use chrono::{DateTime, Utc};
 
 use super::{AuthError, audit_events};
-use crate::workflow::types::NewEvent;
+use crate::model::NewEvent;
 
 /// Distinct kinds of refusal tracked per interval.
 pub const MAX_KINDS: usize = 256;
@@ -181,13 +181,23 @@ fn repeats_of(state: State, now: DateTime<Utc>) -> Vec<NewEvent> {
             })
         })
         .collect();
-    out.sort_by_key(|e| e.data.to_string());
+    // The same order every flush: by the stored bytes of each event.
+    out.sort_by_key(|e| e.event.encode().unwrap_or_default());
     out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::AuditEvent;
+    use crate::model::audit::LoginRefused;
+
+    fn refused(e: &NewEvent) -> &LoginRefused {
+        match &e.event {
+            AuditEvent::LoginRefused(r) => r,
+            other => panic!("not a refused sign-in: {other:?}"),
+        }
+    }
 
     fn at(secs: i64) -> DateTime<Utc> {
         DateTime::from_timestamp(1_800_000_000 + secs, 0).unwrap()
@@ -214,8 +224,8 @@ mod tests {
         assert!(tally.flush(at(59)).is_empty(), "the interval has not ended");
         let written = tally.flush(at(61));
         assert_eq!(written.len(), 1);
-        assert_eq!(written[0].data["count"], 499);
-        assert_eq!(written[0].data["source"], "10.0.0.1");
+        assert_eq!(refused(&written[0]).count, 499);
+        assert_eq!(refused(&written[0]).source, "10.0.0.1");
         assert!(tally.flush(at(200)).is_empty());
     }
 
@@ -229,7 +239,7 @@ mod tests {
         assert_eq!(written, MAX_KINDS);
         let rest = tally.flush_all(at(2));
         assert_eq!(rest.len(), 1);
-        assert_eq!(rest[0].data["count"], 10_000 - MAX_KINDS as u64);
-        assert_eq!(rest[0].data["source"], "*");
+        assert_eq!(refused(&rest[0]).count, 10_000 - MAX_KINDS as u64);
+        assert_eq!(refused(&rest[0]).source, "*");
     }
 }

@@ -29,22 +29,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-/// Who an assignment is for. Stint grants go to users; standing assignments may name groups.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum PrincipalType {
-    User,
-    Group,
-}
-
-/// One Identity Center account assignment: the unit AWS creates and deletes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct AssignmentKey {
-    pub principal_type: PrincipalType,
-    pub principal_id: String,
-    pub account_id: String,
-    pub permission_set_arn: String,
-}
+pub use crate::model::{AssignmentKey, PrincipalType};
 
 /// The request id AWS returns for an asynchronous create or delete.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

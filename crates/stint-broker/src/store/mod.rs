@@ -27,7 +27,7 @@ use chrono::{DateTime, Utc};
 use crate::audit::{AuditFilter, AuditRecord};
 use crate::auth::TokenHash;
 use crate::idc::AssignmentKey;
-use crate::workflow::types::{NewEvent, NewRequest, Request, RequestId, State, Tuple};
+use crate::model::{NewEvent, NewRequest, Request, RequestId, State, Tuple};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::auth::TokenHash;
-use crate::workflow::types::Person;
+use crate::model::Person;
 
 /// One broker session, as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]

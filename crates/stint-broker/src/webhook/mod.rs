@@ -32,7 +32,7 @@ mod notifier;
 mod sender;
 mod signature;
 
-pub use notice::{AssignmentRef, Notice, REQUEST_KINDS, is_delivered};
+pub use notice::{AssignmentRef, Notice, is_delivered};
 pub use notifier::{Notifier, NotifierParts, WebhookTarget, receiver_key};
 pub use sender::origin;
 pub use signature::{KIND_HEADER, SEQ_HEADER, SIGNATURE_HEADER, sign, verify};

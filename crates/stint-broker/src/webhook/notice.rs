@@ -2,36 +2,11 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use stint_api::{AccessRequest, RequestState};
 
 use crate::audit::AuditRecord;
-use crate::workflow::state_to_api;
-use crate::workflow::types::{Request, State};
-
-/// Audit event kinds about requests that are delivered. Steps in between (`activating`,
-/// `ending`, Identity Center calls and retries) are not: they are the broker's business.
-pub const REQUEST_KINDS: [&str; 18] = [
-    "requested",
-    "auto_approved",
-    "approved",
-    "rejected",
-    "cancelled",
-    "expired",
-    "active",
-    "ended",
-    "revoked",
-    "failed",
-    "revocation_failed",
-    "assignment_operation_overdue",
-    "repaired",
-    "extended",
-    "extension_requested",
-    "extension_approved",
-    "extension_rejected",
-    // Use of the grant's credentials after its window, seen in the organization trail.
-    "activity_after_window",
-];
+use crate::model::wire::state_to_api;
+use crate::model::{AuditEvent, Request};
 
 /// The JSON body of one delivery. Field names are camelCase, like the rest of the API.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,50 +47,43 @@ pub struct AssignmentRef {
     pub permission_set_arn: String,
 }
 
-fn data_of(record: &AuditRecord) -> Value {
-    serde_json::from_str(&record.data).unwrap_or(Value::Null)
+/// The typed event a record holds. A record that does not decode (written by a broker
+/// that knew other kinds) is not delivered: its shape is unknown to receivers too.
+fn event_of(record: &AuditRecord) -> Option<AuditEvent> {
+    match AuditEvent::decode(&record.kind, &record.data) {
+        Ok(event) => Some(event),
+        Err(e) => {
+            tracing::warn!(seq = record.seq, error = %e, "audit event not understood; not delivered");
+            None
+        }
+    }
 }
 
 /// Whether an audit event is delivered: a request event of interest, or drift.
 pub fn is_delivered(record: &AuditRecord) -> bool {
-    REQUEST_KINDS.contains(&record.kind.as_str())
-        || data_of(record).get("drift").and_then(Value::as_bool) == Some(true)
+    event_of(record).is_some_and(|e| e.delivered())
 }
 
 impl Notice {
     /// The notice for an audit event, with the request it concerns as it is now.
     pub fn new(record: &AuditRecord, request: Option<&Request>, broker: &str) -> Notice {
-        let data = data_of(record);
-        let text = |key: &str| data.get(key).and_then(Value::as_str).map(str::to_owned);
-        let flag = |key: &str| data.get(key).and_then(Value::as_bool).unwrap_or(false);
-        let drift = flag("drift");
-        let assignment = match (
-            text("principal_id"),
-            text("account_id"),
-            text("permission_set_arn"),
-        ) {
-            (Some(principal_id), Some(account_id), Some(permission_set_arn)) if drift => {
-                Some(AssignmentRef {
-                    principal_id,
-                    account_id,
-                    permission_set_arn,
-                })
-            }
-            _ => None,
-        };
+        let event = event_of(record);
+        let event = event.as_ref();
+        let drift = event.and_then(AuditEvent::drift);
         Notice {
             seq: record.seq,
             kind: record.kind.clone(),
             at: record.at,
             actor: record.actor.clone(),
-            state: text("state")
-                .as_deref()
-                .and_then(State::parse)
-                .map(state_to_api),
-            detail: text("detail"),
-            drift,
-            alert: flag("alert"),
-            assignment,
+            state: event.and_then(AuditEvent::state).map(state_to_api),
+            detail: event.and_then(AuditEvent::detail).map(str::to_owned),
+            drift: drift.is_some(),
+            alert: event.is_some_and(AuditEvent::alert),
+            assignment: drift.map(|d| AssignmentRef {
+                principal_id: d.principal_id.clone(),
+                account_id: d.account_id.clone(),
+                permission_set_arn: d.permission_set_arn.clone(),
+            }),
             request: request.map(Request::to_api),
             broker: broker.to_owned(),
         }
@@ -125,8 +93,10 @@ impl Notice {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::AuditKind;
+    use crate::model::audit::golden_tests::fixture_lines;
 
-    fn record(kind: &str, data: Value) -> AuditRecord {
+    fn record(kind: &str, data: &str) -> AuditRecord {
         AuditRecord {
             seq: 7,
             at: DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")
@@ -135,70 +105,70 @@ mod tests {
             actor: "stint".into(),
             kind: kind.into(),
             request_id: None,
-            data: data.to_string(),
+            data: data.into(),
             prev_hash: String::new(),
             hash: String::new(),
         }
     }
 
-    #[test]
-    fn request_outcomes_and_drift_are_delivered_internal_steps_are_not() {
-        for kind in [
-            "requested",
-            "approved",
-            "active",
-            "ended",
-            "revoked",
-            "failed",
-        ] {
-            assert!(is_delivered(&record(kind, serde_json::json!({}))), "{kind}");
-        }
-        for kind in [
-            "activating",
-            "ending",
-            "retry_scheduled",
-            "create_assignment",
-        ] {
-            assert!(
-                !is_delivered(&record(kind, serde_json::json!({}))),
-                "{kind}"
-            );
-        }
-        let drift = record(
-            "assignment_removed_outside",
-            serde_json::json!({"drift": true}),
-        );
-        assert!(is_delivered(&drift));
+    /// A record of the kind as the broker stores it (its committed fixture).
+    fn stored(kind: AuditKind) -> AuditRecord {
+        let line = fixture_lines(kind).into_iter().next().unwrap();
+        record(kind.as_str(), &line)
     }
 
     #[test]
-    fn use_after_the_window_is_delivered_as_an_alert() {
-        let r = record(
-            "activity_after_window",
-            serde_json::json!({"alert": true, "state": "ended", "detail": "1 call after it ended"}),
-        );
-        assert!(is_delivered(&r));
-        let n = Notice::new(&r, None, "https://stint.example");
-        assert!(n.alert && !n.drift);
-        assert_eq!(n.state, Some(RequestState::Ended));
-        assert_eq!(n.detail.as_deref(), Some("1 call after it ended"));
+    fn request_outcomes_and_drift_are_delivered_internal_steps_are_not() {
+        for kind in [
+            AuditKind::Requested,
+            AuditKind::Approved,
+            AuditKind::Active,
+            AuditKind::Ended,
+            AuditKind::Revoked,
+            AuditKind::Failed,
+            AuditKind::AssignmentOperationOverdue,
+        ] {
+            assert!(is_delivered(&stored(kind)), "{kind}");
+        }
+        for kind in [
+            AuditKind::Activating,
+            AuditKind::Ending,
+            AuditKind::RetryScheduled,
+            AuditKind::AssignmentCreateStarted,
+            AuditKind::Login,
+        ] {
+            assert!(!is_delivered(&stored(kind)), "{kind}");
+        }
+        assert!(is_delivered(&stored(AuditKind::AssignmentRemovedOutside)));
+    }
+
+    #[test]
+    fn a_record_that_does_not_decode_is_not_delivered() {
+        assert!(!is_delivered(&record("requested", "{}")));
+        assert!(!is_delivered(&record("no_such_kind", r#"{"drift":true}"#)));
     }
 
     #[test]
     fn drift_names_its_assignment() {
-        let r = record(
-            "leaked_assignment_found",
-            serde_json::json!({
-                "drift": true, "alert": true, "detail": "deleting it",
-                "principal_id": "u-1", "account_id": "333333333333", "permission_set_arn": "arn:ps",
-            }),
-        );
+        let r = stored(AuditKind::LeakedAssignmentFound);
         let n = Notice::new(&r, None, "https://stint.example");
         assert!(n.drift && n.alert);
         assert_eq!(n.assignment.unwrap().account_id, "333333333333");
-        assert_eq!(n.detail.as_deref(), Some("deleting it"));
-        assert_eq!(n.state, None);
+        assert!(n.detail.unwrap().contains("deleting it"));
+        assert_eq!(n.state, Some(RequestState::Ended));
+        assert_eq!(n.kind, "leaked_assignment_found");
         assert_eq!(n.seq, 7);
         assert_eq!(n.broker, "https://stint.example");
+    }
+
+    #[test]
+    fn a_request_event_carries_its_state_and_detail_and_no_assignment() {
+        let n = Notice::new(&stored(AuditKind::Rejected), None, "https://stint.example");
+        assert_eq!(n.state, Some(RequestState::Rejected));
+        assert_eq!(
+            n.detail.as_deref(),
+            Some("rejected by bob: not during the freeze")
+        );
+        assert!(!n.drift && !n.alert && n.assignment.is_none());
     }
 }

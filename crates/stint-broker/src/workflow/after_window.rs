@@ -1,30 +1,30 @@
 //! Use of a grant's credentials after its window: recorded as one audit event per finding,
 //! on the request, so the webhook, the event stream and the request's history carry it.
 
-use serde_json::Value;
-
-use super::types::{BROKER_ACTOR, NewEvent, Request};
 use super::{Engine, EngineError};
+use crate::model::audit::ActivityAfterWindow;
+use crate::model::{AuditEvent, AuditKind, BROKER_ACTOR, NewEvent, Request};
 use crate::store::{Change, StoreError};
 
 /// The audit event kind of a finding. The webhook delivers it with `alert: true`; the
 /// event stream tells the request's approvers and auditors.
-pub const ACTIVITY_AFTER_WINDOW: &str = "activity_after_window";
+pub const ACTIVITY_AFTER_WINDOW: &str = AuditKind::ActivityAfterWindow.as_str();
+
+/// What a finding says was seen; the engine adds the request's state and the alert.
+pub type Finding = ActivityAfterWindow;
 
 impl Engine {
-    /// Records a finding about `request`: `data` says what was seen (the request's state
-    /// and `alert` are added). Returns the audit seq, or `None` when the request changed
+    /// Records a finding about `request`: `finding` says what was seen (the request's state
+    /// and `alert` are set here). Returns the audit seq, or `None` when the request changed
     /// since it was read — another replica's watch recorded a finding, or the engine moved
     /// it on — so the caller looks again next time instead of recording twice.
     pub async fn flag_use_after_window(
         &self,
         request: &Request,
-        mut data: Value,
+        mut finding: Finding,
     ) -> Result<Option<i64>, EngineError> {
-        if let Some(map) = data.as_object_mut() {
-            map.insert("state".into(), request.state.as_str().into());
-            map.insert("alert".into(), true.into());
-        }
+        finding.state = request.state;
+        finding.alert = true;
         let now = self.now();
         let change = Change {
             at: now,
@@ -36,9 +36,8 @@ impl Engine {
             events: vec![NewEvent {
                 at: now,
                 actor: BROKER_ACTOR.into(),
-                kind: ACTIVITY_AFTER_WINDOW.into(),
                 request_id: Some(request.id),
-                data,
+                event: AuditEvent::ActivityAfterWindow(finding),
             }],
         };
         match self.commit(&change).await {

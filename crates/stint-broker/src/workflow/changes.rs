@@ -5,8 +5,8 @@
 
 use futures::Stream;
 
-use super::types::Request;
 use super::{Engine, EngineError};
+use crate::model::Request;
 
 /// A request as it is now, and the seq of the latest audit event about it in this batch.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,17 +6,20 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 use stint_api::rules::TextField;
 
 use super::backoff::to_chrono;
 use super::machine::{event, next_due, transition};
-use super::types::{
-    AccountInfo, Actor, BROKER_ACTOR, NewEvent, NewRequest, PermissionSetInfo, Request, RequestId,
-    State,
-};
 use super::{Engine, EngineError};
 use crate::idc::AssignmentKey;
+use crate::model::audit::{
+    Approved, Commented, ExtensionRejected, ExtensionRequested, Moved, Rejected, RequestStep,
+    Requested,
+};
+use crate::model::{
+    AccountInfo, Actor, AuditEvent, BROKER_ACTOR, NewEvent, NewRequest, PermissionSetInfo, Request,
+    RequestId, State,
+};
 use crate::store::{Change, StoreError};
 
 /// How often a command re-reads and retries when the request changed under it.
@@ -181,32 +184,33 @@ impl Engine {
         let mut events = vec![NewEvent {
             at: now,
             actor: actor.person.user_name.clone(),
-            kind: "requested".into(),
             request_id: None,
-            data: json!({
-                "state": State::Pending.as_str(),
-                "account_id": new.account.id,
-                "account_name": new.account.name,
-                "permission_set": new.permission_set.name,
-                "permission_set_arn": new.permission_set.arn,
-                "duration_secs": new.duration_secs,
-                "start_at": new.start_at,
-                "reason": new.reason,
-                "ticket": new.ticket,
-                "approval_required": new.approval_required,
-                "approver_groups": new.approver_groups,
-                "approval_deadline": new.approval_deadline,
+            event: AuditEvent::Requested(Requested {
+                state: State::Pending,
+                account_id: new.account.id.clone(),
+                account_name: new.account.name.clone(),
+                permission_set: new.permission_set.name.clone(),
+                permission_set_arn: new.permission_set.arn.clone(),
+                duration_secs: new.duration_secs,
+                start_at: new.start_at,
+                reason: new.reason.clone(),
+                ticket: new.ticket.clone(),
+                approval_required: new.approval_required,
+                approver_groups: new.approver_groups.clone(),
+                approval_deadline: new.approval_deadline,
             }),
         }];
         if !new.approval_required {
             events.push(NewEvent {
                 at: now,
                 actor: BROKER_ACTOR.into(),
-                kind: "auto_approved".into(),
                 request_id: None,
-                data: json!({
-                    "state": State::Approved.as_str(),
-                    "detail": "the policy lets this access be granted without approval",
+                event: AuditEvent::AutoApproved(RequestStep {
+                    state: State::Approved,
+                    from: None,
+                    detail: Some(
+                        "the policy lets this access be granted without approval".to_string(),
+                    ),
                 }),
             });
         }
@@ -247,16 +251,14 @@ impl Engine {
                     }
                     r.decided_by = Some(actor.person.clone());
                     r.decision_comment = comment.clone();
-                    let window = json!({ "start_at": r.start_at, "end_at": r.end_at });
-                    let e = transition(
-                        r,
-                        State::Approved,
-                        now,
-                        who,
-                        "approved",
-                        comment.as_deref(),
-                        window,
-                    )
+                    let (start_at, end_at) = (r.start_at, r.end_at);
+                    let e = transition(r, State::Approved, now, who, comment.as_deref(), |step| {
+                        AuditEvent::Approved(Approved {
+                            step,
+                            start_at,
+                            end_at,
+                        })
+                    })
                     .map_err(bug)?;
                     Ok(Effect::event(e))
                 }
@@ -269,13 +271,19 @@ impl Engine {
                     r.pending_end_at = None;
                     r.updated_at = now;
                     r.next_due_at = next_due(r);
+                    let end_at = r.end_at;
                     Ok(Effect::event(event(
                         r,
                         now,
                         who,
-                        "extension_approved",
                         comment.as_deref(),
-                        json!({ "old_end_at": old_end, "end_at": r.end_at }),
+                        |step| {
+                            AuditEvent::ExtensionApproved(Moved {
+                                step,
+                                old_end_at: old_end,
+                                end_at,
+                            })
+                        },
                     )))
                 }
                 (state, _) => Err(EngineError::InvalidState {
@@ -318,29 +326,25 @@ impl Engine {
                 (State::Pending, _) => {
                     r.decided_by = Some(actor.person.clone());
                     r.decision_comment = Some(comment.clone());
-                    let e = transition(
-                        r,
-                        State::Rejected,
-                        now,
-                        who,
-                        "rejected",
-                        Some(&format!("rejected by {who}: {comment}")),
-                        json!({ "comment": comment }),
-                    )
+                    let detail = format!("rejected by {who}: {comment}");
+                    let e = transition(r, State::Rejected, now, who, Some(&detail), |step| {
+                        AuditEvent::Rejected(Rejected {
+                            step,
+                            comment: comment.clone(),
+                        })
+                    })
                     .map_err(bug)?;
                     Ok(Effect::event(e))
                 }
                 (State::Approved | State::Activating | State::Active, Some(asked)) => {
                     r.pending_end_at = None;
                     r.updated_at = now;
-                    Ok(Effect::event(event(
-                        r,
-                        now,
-                        who,
-                        "extension_rejected",
-                        Some(&comment),
-                        json!({ "asked_end_at": asked }),
-                    )))
+                    Ok(Effect::event(event(r, now, who, Some(&comment), |step| {
+                        AuditEvent::ExtensionRejected(ExtensionRejected {
+                            step,
+                            asked_end_at: asked,
+                        })
+                    })))
                 }
                 (state, _) => Err(EngineError::InvalidState {
                     id,
@@ -377,14 +381,19 @@ impl Engine {
                     action: "cancelled (revoke an active grant instead)",
                 });
             }
+            let detail = format!("cancelled by {}", actor.person.user_name);
             let e = transition(
                 r,
                 State::Cancelled,
                 now,
                 &actor.person.user_name,
-                "cancelled",
-                Some(&format!("cancelled by {}", actor.person.user_name)),
-                json!({ "comment": comment }),
+                Some(&detail),
+                |step| {
+                    AuditEvent::Cancelled(Commented {
+                        step,
+                        comment: comment.clone(),
+                    })
+                },
             )
             .map_err(bug)?;
             Ok(Effect::event(e))
@@ -418,30 +427,25 @@ impl Engine {
             let detail = format!("revoked by {who}");
             match r.state {
                 State::Approved => {
-                    let e = transition(
-                        r,
-                        State::Ended,
-                        now,
-                        who,
-                        "revoked",
-                        Some(&format!("{detail} before it started")),
-                        json!({ "comment": comment }),
-                    )
+                    let detail = format!("{detail} before it started");
+                    let e = transition(r, State::Ended, now, who, Some(&detail), |step| {
+                        AuditEvent::Revoked(Commented {
+                            step,
+                            comment: comment.clone(),
+                        })
+                    })
                     .map_err(bug)?;
                     Ok(Effect::event(e))
                 }
                 State::Activating | State::Active => {
                     r.end_at = now.max(r.start_at);
                     let key = r.tuple();
-                    let e = transition(
-                        r,
-                        State::Ending,
-                        now,
-                        who,
-                        "revoked",
-                        Some(&detail),
-                        json!({ "comment": comment }),
-                    )
+                    let e = transition(r, State::Ending, now, who, Some(&detail), |step| {
+                        AuditEvent::Revoked(Commented {
+                            step,
+                            comment: comment.clone(),
+                        })
+                    })
                     .map_err(bug)?;
                     Ok(Effect::event(e).waking(key))
                 }
@@ -492,14 +496,13 @@ impl Engine {
                     r.end_at = new_end;
                     r.duration_secs = secs_between(r.start_at, new_end);
                     r.updated_at = now;
-                    Ok(Effect::event(event(
-                        r,
-                        now,
-                        who,
-                        "extended",
-                        reason.as_deref(),
-                        json!({ "old_end_at": old_end, "end_at": new_end }),
-                    )))
+                    Ok(Effect::event(event(r, now, who, reason.as_deref(), |step| {
+                        AuditEvent::Extended(Moved {
+                            step,
+                            old_end_at: old_end,
+                            end_at: new_end,
+                        })
+                    })))
                 }
                 State::Approved | State::Activating | State::Active if approval.is_some() => {
                     if r.approver_groups.is_empty() {
@@ -512,14 +515,14 @@ impl Engine {
                     }
                     r.pending_end_at = Some(new_end);
                     r.updated_at = now;
-                    Ok(Effect::event(event(
-                        r,
-                        now,
-                        who,
-                        "extension_requested",
-                        reason.as_deref(),
-                        json!({ "end_at": r.end_at, "asked_end_at": new_end }),
-                    )))
+                    let end_at = r.end_at;
+                    Ok(Effect::event(event(r, now, who, reason.as_deref(), |step| {
+                        AuditEvent::ExtensionRequested(ExtensionRequested {
+                            step,
+                            end_at,
+                            asked_end_at: new_end,
+                        })
+                    })))
                 }
                 State::Approved | State::Activating | State::Active => {
                     let old_end = r.end_at;
@@ -527,14 +530,13 @@ impl Engine {
                     r.duration_secs = secs_between(r.start_at, new_end);
                     r.updated_at = now;
                     r.next_due_at = next_due(r);
-                    Ok(Effect::event(event(
-                        r,
-                        now,
-                        who,
-                        "extended",
-                        reason.as_deref(),
-                        json!({ "old_end_at": old_end, "end_at": new_end }),
-                    )))
+                    Ok(Effect::event(event(r, now, who, reason.as_deref(), |step| {
+                        AuditEvent::Extended(Moved {
+                            step,
+                            old_end_at: old_end,
+                            end_at: new_end,
+                        })
+                    })))
                 }
                 state => Err(EngineError::InvalidState {
                     id,

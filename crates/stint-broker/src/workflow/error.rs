@@ -1,6 +1,6 @@
 use stint_api::ErrorCode;
 
-use super::types::{RequestId, State};
+use crate::model::{RequestId, State};
 use crate::store::StoreError;
 
 /// Why a command or query was refused. Each maps to one stable API error code.

@@ -2,10 +2,9 @@
 //! audit event that records it. Commands, the scheduler and the tuple worker all move
 //! requests through [`transition`], so no path can invent a transition the diagram lacks.
 
+use crate::model::audit::RequestStep;
+use crate::model::{AuditEvent, NewEvent, Request, State};
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
-
-use super::types::{NewEvent, Request, State};
 
 /// DESIGN.md's lifecycle, plus the reconcile repair of a failed ending.
 pub fn allowed(from: State, to: State) -> bool {
@@ -32,27 +31,35 @@ pub fn next_due(request: &Request) -> Option<DateTime<Utc>> {
 }
 
 /// An audit event about a request: always carries the state after it, for the history.
+/// `make` wraps the common step into the kind's payload (`AuditEvent::Expired`, or a
+/// closure adding the kind's own fields).
 pub fn event(
     request: &Request,
     at: DateTime<Utc>,
     actor: &str,
-    kind: &str,
     detail: Option<&str>,
-    extra: Value,
+    make: impl FnOnce(RequestStep) -> AuditEvent,
 ) -> NewEvent {
-    let mut data = json!({ "state": request.state.as_str() });
-    if let Some(detail) = detail {
-        data["detail"] = Value::String(detail.to_string());
-    }
-    if let (Value::Object(into), Value::Object(from)) = (&mut data, extra) {
-        into.extend(from);
-    }
+    step_event(request, None, at, actor, detail, make)
+}
+
+fn step_event(
+    request: &Request,
+    from: Option<State>,
+    at: DateTime<Utc>,
+    actor: &str,
+    detail: Option<&str>,
+    make: impl FnOnce(RequestStep) -> AuditEvent,
+) -> NewEvent {
     NewEvent {
         at,
         actor: actor.to_string(),
-        kind: kind.to_string(),
         request_id: Some(request.id),
-        data,
+        event: make(RequestStep {
+            state: request.state,
+            from,
+            detail: detail.map(str::to_string),
+        }),
     }
 }
 
@@ -71,9 +78,8 @@ pub fn transition(
     to: State,
     at: DateTime<Utc>,
     actor: &str,
-    kind: &str,
     detail: Option<&str>,
-    extra: Value,
+    make: impl FnOnce(RequestStep) -> AuditEvent,
 ) -> Result<NewEvent, IllegalTransition> {
     if !allowed(request.state, to) {
         return Err(IllegalTransition {
@@ -98,11 +104,7 @@ pub fn transition(
         }
     }
     request.next_due_at = next_due(request);
-    let mut extra = extra;
-    if let Value::Object(map) = &mut extra {
-        map.insert("from".into(), Value::String(from.as_str().into()));
-    }
-    Ok(event(request, at, actor, kind, detail, extra))
+    Ok(step_event(request, Some(from), at, actor, detail, make))
 }
 
 #[cfg(test)]

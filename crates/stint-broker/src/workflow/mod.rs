@@ -18,10 +18,9 @@ mod reconcile;
 mod scheduler;
 mod settings;
 mod settle;
-pub mod types;
 mod wire;
 
-pub use after_window::ACTIVITY_AFTER_WINDOW;
+pub use after_window::{ACTIVITY_AFTER_WINDOW, Finding};
 pub use changes::RequestChange;
 pub use commands::{ApprovalDecision, NewGrant};
 pub use error::EngineError;

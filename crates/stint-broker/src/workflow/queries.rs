@@ -1,8 +1,8 @@
 //! Reading requests, grants and the audit log.
 
-use super::types::{Actor, Request, RequestId, State};
 use super::{Engine, EngineError};
 use crate::audit::{self, AuditFilter, AuditRecord, Verification};
+use crate::model::{Actor, Request, RequestId, State};
 use crate::store::RequestFilter;
 
 const DEFAULT_LIMIT: u32 = 50;

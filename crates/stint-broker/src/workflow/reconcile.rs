@@ -15,12 +15,11 @@
 
 use std::collections::BTreeMap;
 
-use serde_json::json;
-
 use super::backoff::to_chrono;
-use super::types::{Actual, BROKER_ACTOR, NewEvent, Origin, Step, Tuple};
 use super::{Engine, EngineError};
 use crate::idc::{OperationId, OperationStatus};
+use crate::model::audit::{Adopted, AssignmentStep, Deleted, Drift, LateDeletion};
+use crate::model::{Actual, AuditEvent, AuditKind, BROKER_ACTOR, NewEvent, Origin, Step, Tuple};
 use crate::store::{Change, StoreError};
 
 /// What one reconciliation pass found.
@@ -126,7 +125,7 @@ impl Engine {
         }
         let mut next = t.clone();
         next.updated_at = now;
-        let (kind, detail): (&'static str, &str) = match (t.actual, in_aws) {
+        let (kind, detail): (fn(Drift) -> AuditEvent, &str) = match (t.actual, in_aws) {
             (Actual::Present, true) => {
                 if desired || t.origin == Some(Origin::Standing) {
                     return Ok(None);
@@ -141,7 +140,7 @@ impl Engine {
                 next.deadline = Some(now + to_chrono(self.inner.settings.retry_deadline));
                 next.leaked = true;
                 (
-                    "leaked_assignment_found",
+                    AuditEvent::LeakedAssignmentFound,
                     "an assignment Stint made is still in place although no grant needs it: deleting it",
                 )
             }
@@ -151,12 +150,12 @@ impl Engine {
                 next.leaked = false;
                 if desired {
                     (
-                        "assignment_removed_outside",
+                        AuditEvent::AssignmentRemovedOutside,
                         "the assignment was deleted outside Stint while a grant needs it: creating it again",
                     )
                 } else {
                     (
-                        "assignment_removed_outside",
+                        AuditEvent::AssignmentRemovedOutside,
                         "the assignment was deleted outside Stint",
                     )
                 }
@@ -167,7 +166,7 @@ impl Engine {
                 if desired {
                     next.leaked = false;
                     (
-                        "assignment_adopted",
+                        |d| AuditEvent::AssignmentAdopted(Adopted::Drift(d)),
                         "the assignment an earlier attempt asked for exists and a grant needs it",
                     )
                 } else {
@@ -179,7 +178,7 @@ impl Engine {
                     next.op_started_at = Some(now);
                     next.deadline = Some(now + to_chrono(self.inner.settings.retry_deadline));
                     (
-                        "leaked_assignment_found",
+                        AuditEvent::LeakedAssignmentFound,
                         "an assignment Stint may have made is in place although no grant needs it: deleting it",
                     )
                 }
@@ -188,7 +187,7 @@ impl Engine {
                 next.actual = Actual::Present;
                 next.origin = Some(Origin::Standing);
                 (
-                    "assignment_added_outside",
+                    AuditEvent::AssignmentAddedOutside,
                     "the user was given this assignment outside Stint: it is standing access and Stint will not delete it",
                 )
             }
@@ -196,7 +195,7 @@ impl Engine {
                 if t.leaked {
                     next.leaked = false;
                     (
-                        "leak_cleared",
+                        AuditEvent::LeakCleared,
                         "the assignment Stint could not account for is gone",
                     )
                 } else if desired {
@@ -214,7 +213,23 @@ impl Engine {
             }
             (Actual::Creating | Actual::Deleting, _) => return Ok(None),
         };
-        let alert = kind == "leaked_assignment_found";
+        let primary = requests.first().map(|r| (r.id, r.state));
+        let event = kind(Drift {
+            detail: detail.to_string(),
+            drift: true,
+            alert: false,
+            state: primary.map(|(_, s)| s),
+            principal_id: t.key.principal_id.clone(),
+            account_id: t.key.account_id.clone(),
+            permission_set_arn: t.key.permission_set_arn.clone(),
+            recorded: t.actual,
+            in_identity_center: in_aws,
+            grants_needing_it: needing,
+        });
+        let kind = event.kind();
+        // A leak is what someone must look at; the other drifts put themselves right.
+        let alert = kind == AuditKind::LeakedAssignmentFound;
+        let event = with_alert(event, alert);
         if alert {
             tracing::warn!(
                 account = %t.key.account_id,
@@ -223,24 +238,11 @@ impl Engine {
                 "{detail}"
             );
         }
-        let primary = requests.first().map(|r| (r.id, r.state));
         let event = NewEvent {
             at: now,
             actor: BROKER_ACTOR.into(),
-            kind: kind.into(),
             request_id: primary.map(|(id, _)| id),
-            data: json!({
-                "detail": detail,
-                "drift": true,
-                "alert": alert,
-                "state": primary.map(|(_, s)| s.as_str()),
-                "principal_id": t.key.principal_id,
-                "account_id": t.key.account_id,
-                "permission_set_arn": t.key.permission_set_arn,
-                "recorded": t.actual.as_str(),
-                "in_identity_center": in_aws,
-                "grants_needing_it": needing,
-            }),
+            event,
         };
         let change = Change {
             at: now,
@@ -250,7 +252,7 @@ impl Engine {
             events: vec![event],
         };
         self.commit(&change).await?;
-        Ok(Some(kind))
+        Ok(Some(kind.as_str()))
     }
 
     /// Records the late success of a deletion Stint had given up on, and wakes the tuple so
@@ -272,17 +274,13 @@ impl Engine {
         let event = NewEvent {
             at: now,
             actor: BROKER_ACTOR.into(),
-            kind: "assignment_deleted".into(),
             request_id,
-            data: json!({
-                "operation_id": op,
-                "late": true,
-                "detail": "Identity Center completed the deletion Stint had asked for after Stint gave up on it",
-                "principal_id": t.key.principal_id,
-                "account_id": t.key.account_id,
-                "permission_set_arn": t.key.permission_set_arn,
-                "assignment": Actual::Absent.as_str(),
-            }),
+            event: AuditEvent::AssignmentDeleted(Deleted::Late(LateDeletion {
+                at: AssignmentStep::new(&t.key, Actual::Absent, None),
+                operation_id: op,
+                late: true,
+                detail: "Identity Center completed the deletion Stint had asked for after Stint gave up on it".into(),
+            })),
         };
         let change = Change {
             at: now,
@@ -294,4 +292,17 @@ impl Engine {
         self.commit(&change).await?;
         Ok(())
     }
+}
+
+/// The drift event with its alert flag set.
+fn with_alert(mut event: AuditEvent, alert: bool) -> AuditEvent {
+    if let AuditEvent::AssignmentAdopted(Adopted::Drift(d))
+    | AuditEvent::LeakedAssignmentFound(d)
+    | AuditEvent::AssignmentRemovedOutside(d)
+    | AuditEvent::AssignmentAddedOutside(d)
+    | AuditEvent::LeakCleared(d) = &mut event
+    {
+        d.alert = alert;
+    }
+    event
 }

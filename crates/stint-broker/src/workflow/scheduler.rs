@@ -6,12 +6,11 @@ use std::future::Future;
 
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
-use serde_json::json;
 
 use super::backoff::to_chrono;
 use super::machine::{next_due, transition};
-use super::types::{BROKER_ACTOR, Request, State};
 use super::{Engine, EngineError};
+use crate::model::{AuditEvent, BROKER_ACTOR, Request, State};
 use crate::store::{Backend, Change, StoreError};
 
 /// What one pass of the scheduler did.
@@ -290,9 +289,8 @@ fn plan_request(mut r: Request, now: DateTime<Utc>) -> Result<Change, EngineErro
             State::Expired,
             now,
             BROKER_ACTOR,
-            "expired",
             Some("nobody decided before the approval deadline"),
-            json!({}),
+            AuditEvent::Expired,
         ),
         State::Approved if r.start_at <= now => {
             change.wake.push(r.tuple());
@@ -301,9 +299,8 @@ fn plan_request(mut r: Request, now: DateTime<Utc>) -> Result<Change, EngineErro
                 State::Activating,
                 now,
                 BROKER_ACTOR,
-                "activating",
                 Some("the window opened"),
-                json!({}),
+                AuditEvent::Activating,
             )
         }
         State::Active if r.end_at <= now => {
@@ -313,9 +310,8 @@ fn plan_request(mut r: Request, now: DateTime<Utc>) -> Result<Change, EngineErro
                 State::Ending,
                 now,
                 BROKER_ACTOR,
-                "ending",
                 Some("the window closed"),
-                json!({}),
+                AuditEvent::Ending,
             )
         }
         _ => {

@@ -2,10 +2,10 @@
 //! function of the tuple's new state, committed by the tuple worker with that state.
 
 use chrono::{DateTime, Utc};
-use serde_json::json;
 
 use super::machine::transition;
-use super::types::{Actual, BROKER_ACTOR, NewEvent, Origin, Request, State, Tuple};
+use crate::model::audit::RequestStep;
+use crate::model::{Actual, AuditEvent, BROKER_ACTOR, NewEvent, Origin, Request, State, Tuple};
 
 /// Why requests on a tuple cannot have what they want.
 #[derive(Debug, Clone)]
@@ -26,26 +26,21 @@ pub(super) fn settle(
 ) -> (Vec<Request>, Vec<NewEvent>) {
     let mut changed = Vec::new();
     let mut events = Vec::new();
-    let mut push = |r: &mut Request, to: State, kind: &str, detail: &str| match transition(
-        r,
-        to,
-        now,
-        BROKER_ACTOR,
-        kind,
-        Some(detail),
-        json!({}),
-    ) {
-        Ok(e) => {
-            events.push(e);
-            changed.push(r.clone());
-        }
-        Err(e) => tracing::error!(error = %e, "workflow bug"),
-    };
+    let mut push =
+        |r: &mut Request, to: State, kind: fn(RequestStep) -> AuditEvent, detail: &str| {
+            match transition(r, to, now, BROKER_ACTOR, Some(detail), kind) {
+                Ok(e) => {
+                    events.push(e);
+                    changed.push(r.clone());
+                }
+                Err(e) => tracing::error!(error = %e, "workflow bug"),
+            }
+        };
     if let Some(Failure::Create(reason)) = failure {
         for r in requests.iter_mut() {
             if r.state.needs_assignment() {
                 let detail = format!("Identity Center could not create the assignment: {reason}");
-                push(r, State::Failed, "failed", &detail);
+                push(r, State::Failed, AuditEvent::Failed, &detail);
             }
         }
     }
@@ -66,33 +61,33 @@ pub(super) fn settle(
                     }
                     _ => "the assignment is in place",
                 };
-                push(r, State::Active, "active", detail);
+                push(r, State::Active, AuditEvent::Active, detail);
             }
             State::Ending => {
                 if let Some(other) = needs.iter().find(|id| **id != r.id) {
                     let detail = format!(
                         "grant ended; the assignment stays because request {other} still needs it"
                     );
-                    push(r, State::Ended, "ended", &detail);
+                    push(r, State::Ended, AuditEvent::Ended, &detail);
                 } else if t.actual == Actual::Absent {
                     push(
                         r,
                         State::Ended,
-                        "ended",
+                        AuditEvent::Ended,
                         "grant ended and the assignment was removed",
                     );
                 } else if t.actual == Actual::Present && t.origin == Some(Origin::Standing) {
                     push(
                         r,
                         State::Ended,
-                        "ended",
+                        AuditEvent::Ended,
                         "grant ended; the user's standing assignment was kept",
                     );
                 } else if let Some(Failure::Delete(reason)) = failure {
                     let detail = format!(
                         "Stint could not remove the assignment ({reason}); reconciliation keeps trying"
                     );
-                    push(r, State::Failed, "revocation_failed", &detail);
+                    push(r, State::Failed, AuditEvent::RevocationFailed, &detail);
                 }
             }
             State::Failed if r.failed_from == Some(State::Ending) => {
@@ -100,14 +95,14 @@ pub(super) fn settle(
                     push(
                         r,
                         State::Ended,
-                        "repaired",
+                        AuditEvent::Repaired,
                         "the assignment left in place by an earlier failure was removed",
                     );
                 } else if !needs.is_empty() && t.actual == Actual::Present {
                     push(
                         r,
                         State::Ended,
-                        "repaired",
+                        AuditEvent::Repaired,
                         "the assignment left in place is now held by another grant",
                     );
                 }
@@ -123,7 +118,7 @@ pub(super) fn settle(
 mod tests {
     use super::*;
     use crate::idc::{AssignmentKey, PrincipalType};
-    use crate::workflow::types::{AccountInfo, PermissionSetInfo, Person};
+    use crate::model::{AccountInfo, PermissionSetInfo, Person};
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
@@ -195,10 +190,10 @@ mod tests {
         assert_eq!(changed[0].id, 1);
         assert_eq!(changed[0].state, State::Ended);
         assert!(
-            events[0].data["detail"]
-                .as_str()
-                .unwrap()
-                .contains("request 2")
+            events[0]
+                .event
+                .detail()
+                .is_some_and(|d| d.contains("request 2"))
         );
     }
 
@@ -232,7 +227,7 @@ mod tests {
         let mut reqs = changed;
         let (changed, events) = settle(&gone, &mut reqs, None, now());
         assert_eq!(changed[0].state, State::Ended);
-        assert_eq!(events[0].kind, "repaired");
+        assert_eq!(events[0].event.kind(), crate::model::AuditKind::Repaired);
     }
 
     #[test]

@@ -1,119 +1,23 @@
-//! Conversions between the engine's types and the API's wire types, at the edge.
+//! A request's history in the API's wire types (the model's own conversions are in
+//! `model::wire`).
 
-use stint_api::{
-    AccessRequest, AccountRef, Grant, HistoryEntry, PermissionSetRef, RequestState, UserRef,
-};
+use stint_api::{AccessRequest, HistoryEntry};
 
 use super::queries::RequestDetails;
-use super::types::{Person, Request, State};
 use crate::audit::AuditRecord;
-
-pub fn state_to_api(state: State) -> RequestState {
-    match state {
-        State::Pending => RequestState::Pending,
-        State::Approved => RequestState::Approved,
-        State::Activating => RequestState::Activating,
-        State::Active => RequestState::Active,
-        State::Ending => RequestState::Ending,
-        State::Ended => RequestState::Ended,
-        State::Rejected => RequestState::Rejected,
-        State::Cancelled => RequestState::Cancelled,
-        State::Expired => RequestState::Expired,
-        State::Failed => RequestState::Failed,
-    }
-}
-
-pub fn state_from_api(state: RequestState) -> State {
-    match state {
-        RequestState::Pending => State::Pending,
-        RequestState::Approved => State::Approved,
-        RequestState::Activating => State::Activating,
-        RequestState::Active => State::Active,
-        RequestState::Ending => State::Ending,
-        RequestState::Ended => State::Ended,
-        RequestState::Rejected => State::Rejected,
-        RequestState::Cancelled => State::Cancelled,
-        RequestState::Expired => State::Expired,
-        RequestState::Failed => State::Failed,
-    }
-}
-
-impl From<&Person> for UserRef {
-    fn from(p: &Person) -> Self {
-        UserRef {
-            user_id: p.user_id.clone(),
-            user_name: p.user_name.clone(),
-            display_name: p.display_name.clone(),
-        }
-    }
-}
+use crate::model::AuditEvent;
+pub use crate::model::wire::{state_from_api, state_to_api};
 
 /// One audit event as a history step; `None` for events that carry no request state.
-pub fn history_entry(event: &AuditRecord) -> Option<HistoryEntry> {
-    let data: serde_json::Value = serde_json::from_str(&event.data).ok()?;
-    let state = State::parse(data.get("state")?.as_str()?)?;
+pub fn history_entry(record: &AuditRecord) -> Option<HistoryEntry> {
+    let event = AuditEvent::decode(&record.kind, &record.data).ok()?;
     Some(HistoryEntry {
-        at: event.at,
-        actor: event.actor.clone(),
-        kind: event.kind.clone(),
-        state: state_to_api(state),
-        detail: data
-            .get("detail")
-            .and_then(|d| d.as_str())
-            .map(str::to_string),
+        at: record.at,
+        actor: record.actor.clone(),
+        kind: record.kind.clone(),
+        state: state_to_api(event.state()?),
+        detail: event.detail().map(str::to_string),
     })
-}
-
-impl Request {
-    pub fn to_api(&self) -> AccessRequest {
-        AccessRequest {
-            id: self.id,
-            requester: (&self.requester).into(),
-            account: AccountRef {
-                id: self.account.id.clone(),
-                name: self.account.name.clone(),
-            },
-            permission_set: self.permission_set_ref(),
-            state: state_to_api(self.state),
-            reason: self.reason.clone(),
-            ticket: self.ticket.clone(),
-            duration_secs: self.duration_secs,
-            start_at: self.start_at,
-            end_at: self.end_at,
-            pending_end_at: self.pending_end_at,
-            approval_required: self.approval_required,
-            approval_deadline: self.approval_deadline,
-            decided_by: self.decided_by.as_ref().map(UserRef::from),
-            decision_comment: self.decision_comment.clone(),
-            outcome: self.outcome.clone(),
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-            history: None,
-        }
-    }
-
-    pub fn to_grant(&self) -> Grant {
-        Grant {
-            request_id: self.id,
-            user: (&self.requester).into(),
-            account: AccountRef {
-                id: self.account.id.clone(),
-                name: self.account.name.clone(),
-            },
-            permission_set: self.permission_set_ref(),
-            started_at: self.start_at,
-            end_at: self.end_at,
-        }
-    }
-
-    fn permission_set_ref(&self) -> PermissionSetRef {
-        PermissionSetRef {
-            name: self.permission_set.name.clone(),
-            arn: self.permission_set.arn.clone(),
-            description: self.permission_set.description.clone(),
-            session_duration_secs: self.permission_set.session_duration_secs,
-        }
-    }
 }
 
 impl RequestDetails {
@@ -122,19 +26,5 @@ impl RequestDetails {
         let mut out = self.request.to_api();
         out.history = Some(self.events.iter().filter_map(history_entry).collect());
         out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn states_map_both_ways() {
-        for state in State::ALL {
-            let api = state_to_api(state);
-            assert_eq!(api.as_str(), state.as_str());
-            assert_eq!(state_from_api(api), state);
-        }
     }
 }

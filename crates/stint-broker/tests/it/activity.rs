@@ -17,7 +17,7 @@ use stint_api::{ActivityPage, EventKind, RequestState, routes};
 use stint_broker::activity::watch::Watch;
 use stint_broker::audit::AuditFilter;
 use stint_broker::webhook::{Notice, is_delivered};
-use stint_broker::workflow::ACTIVITY_AFTER_WINDOW;
+use stint_broker::workflow::{ACTIVITY_AFTER_WINDOW, Finding};
 use stint_sim::{ApiFaults, RunningSim};
 
 use crate::support::api::{Api, Options};
@@ -262,7 +262,7 @@ async fn a_grants_calls_and_console_sign_in_are_listed_and_use_after_the_window_
     // its finding does not record it again.
     let late = api
         .engine
-        .flag_use_after_window(&before_pass, json!({"detail": "the same finding"}))
+        .flag_use_after_window(&before_pass, same_finding(&before_pass))
         .await
         .unwrap();
     assert_eq!(late, None, "recorded twice");
@@ -468,4 +468,21 @@ async fn the_requests_approver_is_alerted_and_the_requester_only_sees_a_change()
         "{finding:?}"
     );
     api.stop().await;
+}
+
+/// A finding as a second watch would record it about the request.
+fn same_finding(r: &stint_broker::model::Request) -> Finding {
+    Finding {
+        alert: true,
+        state: r.state,
+        detail: "the same finding".into(),
+        count: 1,
+        window_end: r.end_at,
+        account_id: r.account.id.clone(),
+        permission_set: r.permission_set.name.clone(),
+        user_name: r.requester.user_name.clone(),
+        last_event_time: r.end_at,
+        last_event_id: "same".into(),
+        events: vec![],
+    }
 }

@@ -4,10 +4,10 @@
 
 use std::sync::Arc;
 
-use serde_json::json;
 use stint_broker::audit::{GENESIS_HASH, event_hash, verify};
+use stint_broker::model::audit::RequestStep;
+use stint_broker::model::{AuditEvent, NewEvent, State};
 use stint_broker::store::{self, Store};
-use stint_broker::workflow::types::NewEvent;
 
 use crate::support::databases::*;
 use crate::support::engine::*;
@@ -72,9 +72,12 @@ async fn seeded(db: &TestDb) -> Arc<dyn Store> {
                 events: vec![NewEvent {
                     at: t0() + chrono::Duration::seconds(i),
                     actor: "alice".into(),
-                    kind: "requested".into(),
                     request_id: Some(i + 1),
-                    data: json!({ "state": "pending", "n": i }),
+                    event: AuditEvent::Activating(RequestStep {
+                        state: State::Activating,
+                        from: Some(State::Approved),
+                        detail: Some(format!("n {i}")),
+                    }),
                 }],
                 ..Default::default()
             })

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use stint_api::SignedHeader;
 use stint_broker::audit::AuditFilter;
-use stint_broker::auth::LOGIN_REFUSED;
 use stint_broker::config::SignInLimits;
+use stint_broker::model::AuditKind;
 use stint_sim::{RunningSim, World};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -38,7 +38,7 @@ async fn refused_rows(broker: &AuthBroker) -> Vec<serde_json::Value> {
     broker
         .store
         .audit_events(&AuditFilter {
-            kind: Some(LOGIN_REFUSED.to_owned()),
+            kind: Some(AuditKind::LoginRefused.as_str().to_owned()),
             limit: 1000,
             ..AuditFilter::default()
         })

@@ -9,7 +9,8 @@ use std::time::Duration;
 use aws_credential_types::Credentials;
 use stint_api::{Persona, SessionGrant};
 use stint_broker::audit::AuditFilter;
-use stint_broker::auth::{AuthError, CallerResolver, LOGIN, LOGIN_REFUSED, LOGOUT, SessionToken};
+use stint_broker::auth::{AuthError, CallerResolver, SessionToken};
+use stint_broker::model::AuditKind;
 use stint_sim::{ApiFaults, Faults, RunningSim, World};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
@@ -128,7 +129,7 @@ async fn alice_gets_a_session_with_her_groups_and_personas() {
     assert_eq!(stored.id, caller.session_id);
 
     // An audit event says who signed in, with the session's public id only.
-    let logins = events_of_kind(&broker, LOGIN).await;
+    let logins = events_of_kind(&broker, AuditKind::Login.as_str()).await;
     assert_eq!(logins.len(), 1);
     assert_eq!(logins[0].actor, "alice");
     assert!(
@@ -201,7 +202,7 @@ async fn a_host_not_on_the_allow_list_is_never_contacted() {
     })
     .await;
 
-    let refused = events_of_kind(&broker, LOGIN_REFUSED).await;
+    let refused = events_of_kind(&broker, AuditKind::LoginRefused.as_str()).await;
     assert_eq!(refused.len(), 2);
     assert_eq!(refused[0].actor, "anonymous");
     assert!(
@@ -393,7 +394,7 @@ async fn credentials_of_another_role_do_not_prove_identity() {
         "in account 555555555555, not the baseline account",
     );
 
-    let refused = events_of_kind(&broker, LOGIN_REFUSED).await;
+    let refused = events_of_kind(&broker, AuditKind::LoginRefused.as_str()).await;
     assert_eq!(refused.len(), 1);
     assert!(
         refused[0].data.contains("555555555555"),
@@ -506,7 +507,7 @@ async fn a_user_identity_center_does_not_know_is_refused() {
         "identity_rejected",
         "Identity Center has no user named mallory",
     );
-    let refused = events_of_kind(&broker, LOGIN_REFUSED).await;
+    let refused = events_of_kind(&broker, AuditKind::LoginRefused.as_str()).await;
     assert_eq!(refused.len(), 1);
     assert_eq!(refused[0].actor, "mallory");
 }
@@ -591,7 +592,7 @@ async fn logout_ends_the_session() {
     assert_eq!(body["code"], "unauthenticated");
     assert!(body["message"].as_str().unwrap().contains("Bearer"));
 
-    let logouts = events_of_kind(&broker, LOGOUT).await;
+    let logouts = events_of_kind(&broker, AuditKind::Logout.as_str()).await;
     assert_eq!(logouts.len(), 1);
     assert_eq!(logouts[0].actor, "alice");
 

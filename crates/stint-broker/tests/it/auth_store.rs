@@ -5,8 +5,9 @@
 use chrono::{DateTime, Duration, Utc};
 use stint_broker::audit::{AuditFilter, verify};
 use stint_broker::auth::SessionToken;
+use stint_broker::model::audit::{Login, Logout};
+use stint_broker::model::{AuditEvent, NewEvent, Person};
 use stint_broker::store::{self, SessionRecord, Store, time_truncate};
-use stint_broker::workflow::types::{NewEvent, Person};
 
 use crate::support::auth_broker::{AUDIENCE, AuthBroker, Options, assert_refused};
 use crate::support::identity::identity_request;
@@ -42,12 +43,22 @@ fn session(
 }
 
 fn event(kind: &str, actor: &str, at: DateTime<Utc>) -> NewEvent {
+    let session_id = format!("{actor}-session");
+    let event = match kind {
+        "login" => AuditEvent::Login(Login {
+            session_id,
+            user_id: format!("u-{actor}"),
+            groups: vec![],
+            expires_at: at,
+            sts_endpoint: "https://sts.amazonaws.com".into(),
+        }),
+        _ => AuditEvent::Logout(Logout { session_id }),
+    };
     NewEvent {
         at,
         actor: actor.to_owned(),
-        kind: kind.to_owned(),
         request_id: None,
-        data: serde_json::json!({ "note": kind }),
+        event,
     }
 }
 

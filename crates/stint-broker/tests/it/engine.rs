@@ -8,7 +8,7 @@ use futures::StreamExt;
 use stint_api::ErrorCode;
 use stint_broker::audit::AuditFilter;
 use stint_broker::idc::IdcError;
-use stint_broker::workflow::types::{Actor, Actual, Origin, State};
+use stint_broker::model::{Actor, Actual, Origin, State};
 use stint_broker::workflow::{EngineError, ListQuery, Scope};
 
 use crate::support::databases::*;

@@ -14,8 +14,8 @@ use stint_broker::clock::SystemClock;
 use stint_broker::idc::{
     AssignmentKey, AwsIdentityCenter, IdcSettings, IdentityCenter, PrincipalType,
 };
+use stint_broker::model::{AccountInfo, Actor, PermissionSetInfo, Person, State};
 use stint_broker::store;
-use stint_broker::workflow::types::{AccountInfo, Actor, PermissionSetInfo, Person, State};
 use stint_broker::workflow::{ApprovalDecision, Engine, EngineSettings, NewGrant};
 use stint_sim::{ApiFaults, Faults, ForceFailed, RunningSim};
 use tokio_util::sync::CancellationToken;

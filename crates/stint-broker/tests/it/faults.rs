@@ -3,7 +3,7 @@
 //! finds nothing left to repair.
 
 use chrono::Duration as Span;
-use stint_broker::workflow::types::{Actor, State};
+use stint_broker::model::{Actor, State};
 
 use crate::support::databases::*;
 use crate::support::engine::fake_idc::key_for;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use stint_broker::clock::SystemClock;
 use stint_broker::idc::IdentityCenter;
+use stint_broker::model::{Actor, State};
 use stint_broker::store;
-use stint_broker::workflow::types::{Actor, State};
 use stint_broker::workflow::{Engine, EngineSettings};
 use tokio_util::sync::CancellationToken;
 

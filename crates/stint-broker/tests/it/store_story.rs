@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use chrono::Duration as Span;
-use serde_json::json;
 use stint_broker::audit::AuditFilter;
-use stint_broker::store::{self, Change, RequestFilter, Store, StoreError};
-use stint_broker::workflow::types::{
-    AccountInfo, Actual, NewEvent, NewRequest, PermissionSetInfo, State, Step,
+use stint_broker::model::audit::{AssignmentStep, CallStarted, RequestStep, Requested};
+use stint_broker::model::{
+    AccountInfo, Actual, AuditEvent, AuditKind, NewEvent, NewRequest, PermissionSetInfo, State,
+    Step,
 };
+use stint_broker::store::{self, Change, RequestFilter, Store, StoreError};
 
 use crate::support::databases::*;
 use crate::support::engine::fake_idc::{PS_ARN, key_for};
@@ -42,13 +43,47 @@ fn new_request(user: &str, state: State) -> NewRequest {
     }
 }
 
-fn event(kind: &str) -> NewEvent {
+/// An event of the kind (`requested`, an approval, or an Identity Center step), its text
+/// not ASCII so the store is seen to keep it byte for byte.
+fn event(kind: AuditKind) -> NewEvent {
+    let note = "ünïcödé ✓".to_string();
+    let event = match kind {
+        AuditKind::Requested => AuditEvent::Requested(Requested {
+            state: State::Pending,
+            account_id: "111111111111".into(),
+            account_name: "dev".into(),
+            permission_set: "Admin".into(),
+            permission_set_arn: "arn:ps".into(),
+            duration_secs: 3600,
+            start_at: t0(),
+            reason: note,
+            ticket: None,
+            approval_required: true,
+            approver_groups: vec![],
+            approval_deadline: None,
+        }),
+        AuditKind::AssignmentCreateStarted => AuditEvent::AssignmentCreateStarted(CallStarted {
+            at: AssignmentStep {
+                principal_id: "u-alice".into(),
+                account_id: "111111111111".into(),
+                permission_set_arn: "arn:ps".into(),
+                assignment: Actual::Creating,
+                state: None,
+            },
+            operation_id: "op-1".into(),
+            attempt: 1,
+        }),
+        _ => AuditEvent::AutoApproved(RequestStep {
+            state: State::Approved,
+            from: None,
+            detail: Some(note),
+        }),
+    };
     NewEvent {
         at: t0(),
         actor: "alice".into(),
-        kind: kind.into(),
         request_id: None,
-        data: json!({ "state": "pending", "note": "ünïcödé ✓" }),
+        event,
     }
 }
 
@@ -57,7 +92,7 @@ async fn story(store: Arc<dyn Store>, name: &str) {
     let (a, seq) = store
         .insert_request(
             &new_request("alice", State::Pending),
-            vec![event("requested")],
+            vec![event(AuditKind::Requested)],
         )
         .await
         .unwrap();
@@ -69,7 +104,7 @@ async fn story(store: Arc<dyn Store>, name: &str) {
     let (b, _) = store
         .insert_request(
             &new_request("carol", State::Approved),
-            vec![event("requested")],
+            vec![event(AuditKind::Requested)],
         )
         .await
         .unwrap();
@@ -85,7 +120,7 @@ async fn story(store: Arc<dyn Store>, name: &str) {
         .commit(&Change {
             at: t0(),
             requests: vec![a2.clone()],
-            events: vec![event("approved")],
+            events: vec![event(AuditKind::Approved)],
             ..Change::default()
         })
         .await
@@ -98,7 +133,7 @@ async fn story(store: Arc<dyn Store>, name: &str) {
         .commit(&Change {
             at: t0(),
             requests: vec![a2.clone()],
-            events: vec![event("approved-again")],
+            events: vec![event(AuditKind::AutoApproved)],
             ..Change::default()
         })
         .await;
@@ -239,7 +274,7 @@ async fn story(store: Arc<dyn Store>, name: &str) {
         .commit(&Change {
             at: t0(),
             tuple: Some(next.clone()),
-            events: vec![event("assignment_create_started")],
+            events: vec![event(AuditKind::AssignmentCreateStarted)],
             ..Change::default()
         })
         .await

@@ -13,8 +13,8 @@ use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::{Json, OptionalJson, Path};
 use crate::api::state::AppState;
+use crate::model::RequestId;
 use crate::policy::Ask;
-use crate::workflow::types::RequestId;
 
 type Answer = Result<axum::Json<AccessRequest>, AppError>;
 
@@ -182,7 +182,7 @@ pub async fn extend(
             "bySecs must be above zero: say how much longer you need",
         ));
     }
-    if request.state.is_final() || request.state == crate::workflow::types::State::Ending {
+    if request.state.is_final() || request.state == crate::model::State::Ending {
         return Err(crate::workflow::EngineError::InvalidState {
             id,
             state: request.state,

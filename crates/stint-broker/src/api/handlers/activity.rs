@@ -10,7 +10,7 @@ use crate::api::error::AppError;
 use crate::api::extract::{Path, Query};
 use crate::api::handlers::requests::visible_request;
 use crate::api::state::AppState;
-use crate::workflow::types::RequestId;
+use crate::model::RequestId;
 
 const DEFAULT_LIMIT: u32 = 100;
 const MAX_LIMIT: u32 = 1000;

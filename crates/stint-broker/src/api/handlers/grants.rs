@@ -7,7 +7,7 @@ use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::Query;
 use crate::api::state::AppState;
-use crate::workflow::types::Request;
+use crate::model::Request;
 
 /// Active grants, newest first: the caller's, or everyone's with `scope=all` (auditors and
 /// admins).

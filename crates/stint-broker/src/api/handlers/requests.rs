@@ -14,10 +14,8 @@ use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::{Json, Path, Query};
 use crate::api::state::AppState;
+use crate::model::{AccountInfo, PermissionSetInfo, Request, RequestId, State as RequestState};
 use crate::policy::{Ask, rule_ref, secs};
-use crate::workflow::types::{
-    AccountInfo, PermissionSetInfo, Request, RequestId, State as RequestState,
-};
 use crate::workflow::{ApprovalDecision, ListQuery, NewGrant, Scope};
 
 /// The request, if the caller may know it exists; otherwise the same answer as for a

@@ -19,7 +19,7 @@ use super::{
 use crate::audit::{AuditFilter, AuditRecord, event_hash};
 use crate::auth::TokenHash;
 use crate::idc::{AssignmentKey, PrincipalType};
-use crate::workflow::types::{
+use crate::model::{
     AccountInfo, Actual, NewEvent, NewRequest, Origin, PermissionSetInfo, Person, Request,
     RequestId, State, Step, Tuple,
 };
@@ -214,17 +214,12 @@ async fn append_events(
     for event in events {
         seq += 1;
         let at = super::time::truncate(event.at);
-        let data = serde_json::to_string(&event.data)
+        let kind = event.event.kind().as_str();
+        let data = event
+            .event
+            .encode()
             .map_err(|e| StoreError::Corrupt(format!("audit data: {e}")))?;
-        let hash = event_hash(
-            &prev,
-            seq,
-            at,
-            &event.actor,
-            &event.kind,
-            event.request_id,
-            &data,
-        );
+        let hash = event_hash(&prev, seq, at, &event.actor, kind, event.request_id, &data);
         sqlx::query(
             "INSERT INTO audit_events (seq, at, actor, kind, request_id, data, prev_hash, hash) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -232,7 +227,7 @@ async fn append_events(
         .bind(seq)
         .bind(truncate(at))
         .bind(&event.actor)
-        .bind(&event.kind)
+        .bind(kind)
         .bind(event.request_id)
         .bind(&data)
         .bind(&prev)

@@ -8,7 +8,7 @@ use super::super::time::{from_sqlite, opt_from_sqlite, opt_to_sqlite, to_sqlite,
 use super::super::{AuthPurge, SessionRecord, StoreError};
 use super::append_events;
 use crate::auth::TokenHash;
-use crate::workflow::types::{NewEvent, Person};
+use crate::model::{NewEvent, Person};
 
 const SESSION_COLUMNS: &str = "id, token_hash, user_id, user_name, display_name, email, group_names, \
     created_at, expires_at, revoked_at";

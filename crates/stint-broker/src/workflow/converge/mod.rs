@@ -17,16 +17,22 @@ use std::future::Future;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use serde_json::Value;
 
 use super::backoff::to_chrono;
 use super::settle::{Failure, settle};
-use super::types::{BROKER_ACTOR, NewEvent, State, Tuple};
 use super::{Engine, EngineError};
 use crate::idc::IdcError;
+use crate::model::audit::AssignmentStep;
+use crate::model::{AuditEvent, BROKER_ACTOR, NewEvent, State, Tuple};
 use crate::store::{Change, StoreError};
 
 use retry::retry_reason;
+
+/// The assignment a tuple worker's event is about; `apply` completes it with the tuple's
+/// new state and the request it is told to.
+fn at(t: &Tuple) -> AssignmentStep {
+    AssignmentStep::new(&t.key, t.actual, None)
+}
 
 /// Steps one claim may take before it lets other tuples have a turn.
 const MAX_STEPS: usize = 24;
@@ -71,7 +77,7 @@ impl Engine {
         &self,
         t: &mut Tuple,
         mut next: Tuple,
-        tuple_events: Vec<(String, Value)>,
+        tuple_events: Vec<AuditEvent>,
         failure: Option<Failure>,
     ) -> Result<bool, EngineError> {
         for _ in 0..SETTLE_RETRIES {
@@ -91,26 +97,20 @@ impl Engine {
                 .map(|r| (r.id, r.state));
             let mut events: Vec<NewEvent> = tuple_events
                 .iter()
-                .map(|(kind, data)| {
-                    let mut data = data.clone();
-                    if let Value::Object(map) = &mut data {
-                        map.insert("principal_id".into(), t.key.principal_id.clone().into());
-                        map.insert("account_id".into(), t.key.account_id.clone().into());
-                        map.insert(
-                            "permission_set_arn".into(),
-                            t.key.permission_set_arn.clone().into(),
+                .map(|event| {
+                    let mut event = event.clone();
+                    if let Some(step) = event.assignment_step_mut() {
+                        *step = AssignmentStep::new(
+                            &t.key,
+                            next.actual,
+                            primary.map(|(_, state)| state),
                         );
-                        map.insert("assignment".into(), next.actual.as_str().into());
-                        if let Some((_, state)) = primary {
-                            map.insert("state".into(), state.as_str().into());
-                        }
                     }
                     NewEvent {
                         at: now,
                         actor: BROKER_ACTOR.into(),
-                        kind: kind.clone(),
                         request_id: primary.map(|(id, _)| id),
-                        data,
+                        event,
                     }
                 })
                 .collect();
@@ -155,7 +155,7 @@ impl Engine {
         &self,
         t: &mut Tuple,
         next: Tuple,
-        events: Vec<(String, Value)>,
+        events: Vec<AuditEvent>,
         failure: Option<Failure>,
         flow: Flow,
     ) -> Result<Flow, EngineError> {

@@ -1,13 +1,12 @@
 //! What a failed call or a slow operation leads to: a retry after backoff, following an
 //! operation Stint started past its deadline, or giving up (alerted).
 
-use serde_json::{Value, json};
-
-use super::Flow;
+use super::{Flow, at};
 use crate::idc::IdcError;
+use crate::model::audit::{GaveUp, Overdue, RetryScheduled};
+use crate::model::{Actual, AuditEvent, AuditKind, Origin, Step, Tuple};
 use crate::workflow::backoff::{exponential, full_jitter, to_chrono};
 use crate::workflow::settle::Failure;
-use crate::workflow::types::{Actual, Origin, Step, Tuple};
 use crate::workflow::{Engine, EngineError};
 
 /// The reason a failed call is retried, as metrics and retry events name it.
@@ -51,9 +50,9 @@ impl Engine {
 
     /// The operation Stint started outlived its deadline without an answer either way: the
     /// alert, once (the deadline is spent; the operation is followed until it ends).
-    fn overdue(&self, t: &Tuple, next: &mut Tuple) -> (String, Value) {
+    fn overdue(&self, t: &Tuple, next: &mut Tuple) -> AuditEvent {
         next.deadline = None;
-        let kind = "assignment_operation_overdue";
+        let kind = AuditKind::AssignmentOperationOverdue.as_str();
         let detail = if t.actual == Actual::Deleting {
             "the deletion Stint asked for has not completed by its deadline: access remains until it does"
         } else {
@@ -67,10 +66,12 @@ impl Engine {
             operation = t.operation_id.as_deref().unwrap_or_default(),
             "{detail}"
         );
-        (
-            kind.to_string(),
-            json!({ "operation_id": t.operation_id, "detail": detail, "alert": true }),
-        )
+        AuditEvent::AssignmentOperationOverdue(Overdue {
+            at: at(t),
+            operation_id: t.operation_id.clone(),
+            detail: detail.to_string(),
+            alert: true,
+        })
     }
 
     /// A call failed: retry it after a jittered backoff, or give up at the deadline or on an
@@ -109,16 +110,14 @@ impl Engine {
         let retry_at = now + to_chrono(wait);
         self.release(&mut next, Some(retry_at));
         self.inner.metrics.count_retry(reason);
-        events.push((
-            "retry_scheduled".to_string(),
-            json!({
-                "operation": op,
-                "reason": reason,
-                "error": error.to_string(),
-                "attempt": next.attempt,
-                "retry_at": retry_at,
-            }),
-        ));
+        events.push(AuditEvent::RetryScheduled(RetryScheduled {
+            at: at(t),
+            operation: op.to_string(),
+            reason: reason.to_string(),
+            error: error.to_string(),
+            attempt: next.attempt,
+            retry_at,
+        }));
         self.then(t, next, events, None, Flow::Done).await
     }
 
@@ -142,21 +141,27 @@ impl Engine {
         next.attempt = 0;
         next.leaked = true;
         self.release(&mut next, None);
-        let (kind, failure) = if t.actual == Actual::Deleting {
+        let gave_up = GaveUp {
+            at: at(t),
+            reason: reason.to_string(),
+            alert: true,
+        };
+        let (ev, failure) = if t.actual == Actual::Deleting {
             next.actual = Actual::Present;
             next.origin = Some(Origin::Stint);
             (
-                "assignment_delete_failed",
+                AuditEvent::AssignmentDeleteFailed(gave_up),
                 Failure::Delete(reason.to_string()),
             )
         } else {
             next.actual = Actual::Absent;
             next.origin = None;
             (
-                "assignment_create_failed",
+                AuditEvent::AssignmentCreateFailed(gave_up),
                 Failure::Create(reason.to_string()),
             )
         };
+        let kind = ev.kind().as_str();
         self.inner.metrics.count_failure(kind);
         tracing::warn!(
             account = %t.key.account_id,
@@ -165,7 +170,6 @@ impl Engine {
             reason,
             "{kind}"
         );
-        let ev = (kind.to_string(), json!({ "reason": reason, "alert": true }));
         self.then(t, next, vec![ev], Some(failure), Flow::Done)
             .await
     }

@@ -1,12 +1,11 @@
 //! One step of the convergence: what the tuple's recorded state and the grants' need lead
 //! to, with the Identity Center call it takes.
 
-use serde_json::json;
-
-use super::Flow;
+use super::{Flow, at};
 use crate::idc::{IdcError, OperationId, OperationStatus};
+use crate::model::audit::{Adopted, CallRequested, CallStarted, Completed, Deleted, Explained};
+use crate::model::{Actual, AuditEvent, Origin, Step, Tuple};
 use crate::workflow::backoff::to_chrono;
-use crate::workflow::types::{Actual, Origin, Step, Tuple};
 use crate::workflow::{Engine, EngineError};
 
 impl Engine {
@@ -49,12 +48,10 @@ impl Engine {
                         next.origin = Some(Origin::Stint);
                         next.step = None;
                         next.leaked = false;
-                        let ev = (
-                            "assignment_adopted".to_string(),
-                            json!({
-                                "detail": "the assignment an earlier attempt asked for exists",
-                            }),
-                        );
+                        let ev = AuditEvent::AssignmentAdopted(Adopted::Converged(Explained {
+                            at: at(t),
+                            detail: "the assignment an earlier attempt asked for exists".into(),
+                        }));
                         self.then(t, next, vec![ev], None, Flow::Continue).await
                     }
                     Ok(true) => {
@@ -62,21 +59,19 @@ impl Engine {
                         next.origin = Some(Origin::Standing);
                         next.step = None;
                         next.leaked = false;
-                        let ev = (
-                            "standing_assignment_found".to_string(),
-                            json!({
-                                "detail": "the user already holds this assignment and Stint did not create it: it will never be deleted by Stint",
-                            }),
-                        );
+                        let ev = AuditEvent::StandingAssignmentFound(Explained {
+                            at: at(t),
+                            detail: "the user already holds this assignment and Stint did not create it: it will never be deleted by Stint".into(),
+                        });
                         self.then(t, next, vec![ev], None, Flow::Continue).await
                     }
                     Ok(false) => {
                         next.step = Some(Step::Call);
                         *fresh = true;
-                        let ev = (
-                            "assignment_create_requested".to_string(),
-                            json!({ "attempt": t.attempt + 1 }),
-                        );
+                        let ev = AuditEvent::AssignmentCreateRequested(CallRequested {
+                            at: at(t),
+                            attempt: t.attempt + 1,
+                        });
                         self.then(t, next, vec![ev], None, Flow::Continue).await
                     }
                     Err(e) => self.failed_call(t, next, "list_assignments", e).await,
@@ -90,12 +85,10 @@ impl Engine {
                             next.origin = Some(Origin::Stint);
                             next.step = None;
                             next.operation_id = None;
-                            let ev = (
-                                "assignment_adopted".to_string(),
-                                json!({
-                                    "detail": "the assignment Stint had asked for exists",
-                                }),
-                            );
+                            let ev = AuditEvent::AssignmentAdopted(Adopted::Converged(Explained {
+                                at: at(t),
+                                detail: "the assignment Stint had asked for exists".into(),
+                            }));
                             return self.then(t, next, vec![ev], None, Flow::Continue).await;
                         }
                         Ok(false) if !desired => return self.abandon_create(t, next).await,
@@ -117,10 +110,11 @@ impl Engine {
                         next.polls = 0;
                         let check = now + to_chrono(settings.poll_initial);
                         self.release(&mut next, Some(check));
-                        let ev = (
-                            "assignment_create_started".to_string(),
-                            json!({ "operation_id": op, "attempt": t.attempt + 1 }),
-                        );
+                        let ev = AuditEvent::AssignmentCreateStarted(CallStarted {
+                            at: at(t),
+                            operation_id: op,
+                            attempt: t.attempt + 1,
+                        });
                         self.then(t, next, vec![ev], None, Flow::Done).await
                     }
                     Err(e) => self.failed_call(t, next, "create_assignment", e).await,
@@ -146,10 +140,11 @@ impl Engine {
                         next.attempt = 0;
                         next.leaked = false;
                         let took = t.op_started_at.map(|s| (now - s).num_milliseconds());
-                        let ev = (
-                            "assignment_created".to_string(),
-                            json!({ "operation_id": op, "took_ms": took }),
-                        );
+                        let ev = AuditEvent::AssignmentCreated(Completed {
+                            at: at(t),
+                            operation_id: Some(op),
+                            took_ms: took,
+                        });
                         self.then(t, next, vec![ev], None, Flow::Continue).await
                     }
                     Ok(OperationStatus::Failed { reason }) => {
@@ -186,10 +181,10 @@ impl Engine {
                     next.op_started_at = Some(now);
                     next.deadline = Some(now + to_chrono(settings.retry_deadline));
                     *fresh = true;
-                    let ev = (
-                        "assignment_delete_requested".to_string(),
-                        json!({ "attempt": 1 }),
-                    );
+                    let ev = AuditEvent::AssignmentDeleteRequested(CallRequested {
+                        at: at(t),
+                        attempt: 1,
+                    });
                     self.then(t, next, vec![ev], None, Flow::Continue).await
                 }
             }
@@ -201,7 +196,7 @@ impl Engine {
                 if !*fresh || desired {
                     match self.listed(t).await {
                         Ok(false) => {
-                            return self.gone(t, next, "assignment_already_gone", None).await;
+                            return self.gone(t, next, None).await;
                         }
                         Ok(true) if desired => return self.keep_present(t, next).await,
                         Ok(true) => {}
@@ -222,15 +217,14 @@ impl Engine {
                         next.polls = 0;
                         let check = now + to_chrono(settings.poll_initial);
                         self.release(&mut next, Some(check));
-                        let ev = (
-                            "assignment_delete_started".to_string(),
-                            json!({ "operation_id": op, "attempt": t.attempt + 1 }),
-                        );
+                        let ev = AuditEvent::AssignmentDeleteStarted(CallStarted {
+                            at: at(t),
+                            operation_id: op,
+                            attempt: t.attempt + 1,
+                        });
                         self.then(t, next, vec![ev], None, Flow::Done).await
                     }
-                    Err(IdcError::NotFound(_)) => {
-                        self.gone(t, next, "assignment_already_gone", None).await
-                    }
+                    Err(IdcError::NotFound(_)) => self.gone(t, next, None).await,
                     Err(e) => self.failed_call(t, next, "delete_assignment", e).await,
                 }
             }
@@ -246,9 +240,7 @@ impl Engine {
                     )
                     .await
                 {
-                    Ok(OperationStatus::Succeeded) => {
-                        self.gone(t, next, "assignment_deleted", Some(op)).await
-                    }
+                    Ok(OperationStatus::Succeeded) => self.gone(t, next, Some(op)).await,
                     Ok(OperationStatus::Failed { reason }) => {
                         self.give_up(t, next, &format!("the deletion failed: {reason}"))
                             .await
@@ -271,10 +263,10 @@ impl Engine {
         next.origin = None;
         next.step = None;
         next.operation_id = None;
-        let ev = (
-            "assignment_create_abandoned".to_string(),
-            json!({ "detail": "no grant needs the assignment any more, and it does not exist" }),
-        );
+        let ev = AuditEvent::AssignmentCreateAbandoned(Explained {
+            at: at(t),
+            detail: "no grant needs the assignment any more, and it does not exist".into(),
+        });
         self.then(t, next, vec![ev], None, Flow::Continue).await
     }
 
@@ -283,10 +275,10 @@ impl Engine {
         next.origin = Some(Origin::Stint);
         next.step = None;
         next.operation_id = None;
-        let ev = (
-            "assignment_delete_abandoned".to_string(),
-            json!({ "detail": "a grant needs the assignment again before it was deleted" }),
-        );
+        let ev = AuditEvent::AssignmentDeleteAbandoned(Explained {
+            at: at(t),
+            detail: "a grant needs the assignment again before it was deleted".into(),
+        });
         self.then(t, next, vec![ev], None, Flow::Continue).await
     }
 
@@ -294,7 +286,6 @@ impl Engine {
         &self,
         t: &mut Tuple,
         mut next: Tuple,
-        kind: &str,
         op: Option<String>,
     ) -> Result<Flow, EngineError> {
         let now = self.now();
@@ -305,10 +296,18 @@ impl Engine {
         next.attempt = 0;
         next.leaked = false;
         let took = t.op_started_at.map(|s| (now - s).num_milliseconds());
-        let ev = (
-            kind.to_string(),
-            json!({ "operation_id": op, "took_ms": took }),
-        );
+        // Gone by the deletion Stint asked for, or found gone before it asked.
+        let deleted = op.is_some();
+        let done = Completed {
+            at: at(t),
+            operation_id: op,
+            took_ms: took,
+        };
+        let ev = if deleted {
+            AuditEvent::AssignmentDeleted(Deleted::Completed(done))
+        } else {
+            AuditEvent::AssignmentAlreadyGone(done)
+        };
         self.then(t, next, vec![ev], None, Flow::Continue).await
     }
 }

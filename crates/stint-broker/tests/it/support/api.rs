@@ -21,9 +21,9 @@ use stint_broker::api::{self, AppParts, AppState, Directory, DirectorySnapshot, 
 use stint_broker::auth::{AuthError, Caller, CallerResolver};
 use stint_broker::clock::Clock;
 use stint_broker::idc::{AwsIdentityCenter, IdcSettings, IdentityCenter};
+use stint_broker::model::Person;
 use stint_broker::policy::PolicyHandle;
 use stint_broker::store;
-use stint_broker::workflow::types::Person;
 use stint_broker::workflow::{Engine, EngineSettings};
 use stint_sim::{ApiFaults, Faults, RunningSim};
 

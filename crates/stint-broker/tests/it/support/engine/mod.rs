@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use stint_broker::clock::{Clock, ManualClock};
 use stint_broker::idc::IdentityCenter;
+use stint_broker::model::{AccountInfo, Actor, PermissionSetInfo, Person};
 use stint_broker::store::{self, Store};
-use stint_broker::workflow::types::{AccountInfo, Actor, PermissionSetInfo, Person};
 use stint_broker::workflow::{ApprovalDecision, Engine, EngineSettings, NewGrant};
 
 use super::databases::TestDb;

@@ -1,11 +1,11 @@
-//! The workflow's own domain types. The wire types of `stint-api` are converted to and from
-//! these at the edge (`wire.rs`), so the database and the engine never depend on the API's
-//! shape.
+//! A request for access and the people around it. The wire types of `stint-api` are
+//! converted to and from these at the edge (`workflow/wire.rs`), so the database and the
+//! engine never depend on the API's shape.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::idc::{AssignmentKey, PrincipalType};
+use super::tuple::{AssignmentKey, PrincipalType, Target};
 
 /// A request's id; people type it (`stint approve 42`).
 pub type RequestId = i64;
@@ -148,7 +148,12 @@ pub struct Request {
 }
 
 impl Request {
-    /// The assignment this request is granted through.
+    /// What this request grants access through.
+    pub fn target(&self) -> Target {
+        Target::AccountAssignment(self.tuple())
+    }
+
+    /// The account assignment this request is granted through.
     pub fn tuple(&self) -> AssignmentKey {
         AssignmentKey {
             principal_type: PrincipalType::User,
@@ -176,155 +181,6 @@ pub struct NewRequest {
     pub approval_deadline: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub next_due_at: Option<DateTime<Utc>>,
-}
-
-/// What Identity Center holds for a tuple, as far as Stint knows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Actual {
-    Absent,
-    Creating,
-    Present,
-    Deleting,
-}
-
-impl Actual {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Actual::Absent => "absent",
-            Actual::Creating => "creating",
-            Actual::Present => "present",
-            Actual::Deleting => "deleting",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Actual> {
-        [
-            Actual::Absent,
-            Actual::Creating,
-            Actual::Present,
-            Actual::Deleting,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
-    }
-}
-
-/// Who made an assignment that exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Origin {
-    /// Stint created it, and deletes it when no grant needs it.
-    Stint,
-    /// It was there before Stint needed it: never deleted.
-    Standing,
-}
-
-impl Origin {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Origin::Stint => "stint",
-            Origin::Standing => "standing",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Origin> {
-        match s {
-            "stint" => Some(Origin::Stint),
-            "standing" => Some(Origin::Standing),
-            _ => None,
-        }
-    }
-}
-
-/// Where an operation on a tuple is. Each step is committed before the call it announces.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Step {
-    /// Creating: list the tuple's assignments first, to find standing access.
-    Check,
-    /// The create or delete call is about to be made, or was made and its result not
-    /// recorded. Resuming lists first, then adopts what exists or calls again.
-    Call,
-    /// The call returned an operation id; its status is being polled.
-    Poll,
-}
-
-impl Step {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::Check => "check",
-            Step::Call => "call",
-            Step::Poll => "poll",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Step> {
-        match s {
-            "check" => Some(Step::Check),
-            "call" => Some(Step::Call),
-            "poll" => Some(Step::Poll),
-            _ => None,
-        }
-    }
-}
-
-/// One (principal, account, permission set) assignment and its convergence state.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tuple {
-    pub key: AssignmentKey,
-    pub actual: Actual,
-    pub origin: Option<Origin>,
-    pub step: Option<Step>,
-    pub operation_id: Option<String>,
-    /// Retryable failures of the operation in flight.
-    pub attempt: u32,
-    /// Status polls of the operation in flight.
-    pub polls: u32,
-    pub op_started_at: Option<DateTime<Utc>>,
-    /// When the operation in flight is given up.
-    pub deadline: Option<DateTime<Utc>>,
-    /// Stint may have left this assignment in place although no grant needs it: a deletion
-    /// failed or a creation ended in doubt. Reconciliation keeps checking until it is gone.
-    pub leaked: bool,
-    pub next_check_at: Option<DateTime<Utc>>,
-    pub claimed_by: Option<String>,
-    pub claimed_until: Option<DateTime<Utc>>,
-    pub version: i64,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl Tuple {
-    pub fn absent(key: AssignmentKey, now: DateTime<Utc>) -> Self {
-        Tuple {
-            key,
-            actual: Actual::Absent,
-            origin: None,
-            step: None,
-            operation_id: None,
-            attempt: 0,
-            polls: 0,
-            op_started_at: None,
-            deadline: None,
-            leaked: false,
-            next_check_at: None,
-            claimed_by: None,
-            claimed_until: None,
-            version: 0,
-            updated_at: now,
-        }
-    }
-}
-
-/// One audit event about to be appended; the store gives it its seq and hash.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NewEvent {
-    pub at: DateTime<Utc>,
-    /// User name, or `stint` for the broker itself.
-    pub actor: String,
-    pub kind: String,
-    pub request_id: Option<RequestId>,
-    pub data: serde_json::Value,
 }
 
 /// The actor name of the broker's own steps.
