@@ -171,7 +171,7 @@ where
 }
 
 /// How many times a directory read is tried (see [`paginate_read`]).
-pub(crate) const READ_ATTEMPTS: u32 = 8;
+pub const READ_ATTEMPTS: u32 = 8;
 const READ_RETRY_FIRST: Duration = Duration::from_millis(100);
 const READ_RETRY_CAP: Duration = Duration::from_secs(1);
 

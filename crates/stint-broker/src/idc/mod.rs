@@ -18,7 +18,7 @@ mod settings;
 
 pub use aws::{AwsIdentityCenter, IdcInstance};
 pub use aws_errors::error_kind;
-pub use calls::{AwsCall, CallObserver};
+pub use calls::{AwsCall, CallObserver, READ_ATTEMPTS};
 pub use inspect::PermissionSetGrants;
 pub use iso_duration::{DurationParseError, parse_iso8601_duration};
 pub use probe::ProbeTargets;

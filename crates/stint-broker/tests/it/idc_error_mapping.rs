@@ -12,7 +12,9 @@ use aws_credential_types::Credentials;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Response};
-use stint_broker::idc::{AwsIdentityCenter, IdcError, IdcSettings, IdentityCenter, error_kind};
+use stint_broker::idc::{
+    AwsIdentityCenter, IdcError, IdcSettings, IdentityCenter, READ_ATTEMPTS, error_kind,
+};
 
 const SECRET_KEY: &str = "stint-test-secret-key-must-never-print";
 const SESSION_TOKEN: &str = "stint-test-session-token-must-never-print";
@@ -104,10 +106,14 @@ async fn sso_admin_error(canned: Canned) -> IdcError {
         .permission_sets()
         .await
         .expect_err("the server only fails");
+    // The SDK's own retries are off: every attempt is the broker's. A directory read asks
+    // a retryable failure again (READ_ATTEMPTS in all) and gives up at once on the others.
+    let expected = if err.is_retryable() { READ_ATTEMPTS } else { 1 };
+    let seen = seen.lock().unwrap().clone();
     assert_eq!(
-        *seen.lock().unwrap(),
-        ["SWBExternalService.ListPermissionSets"],
-        "exactly one attempt, of the real operation"
+        seen,
+        vec!["SWBExternalService.ListPermissionSets"; expected as usize],
+        "{expected} attempt(s), each of the real operation, for {err}"
     );
     assert_no_secrets(&err);
     err
@@ -238,7 +244,8 @@ async fn organizations_throttling_is_throttled() {
     assert_eq!(error_kind(&err), "throttled", "{err}");
     assert_eq!(
         *seen.lock().unwrap(),
-        ["AWSOrganizationsV20161128.ListRoots"]
+        vec!["AWSOrganizationsV20161128.ListRoots"; READ_ATTEMPTS as usize],
+        "a throttled directory read is asked again, then given up"
     );
 }
 
@@ -271,7 +278,7 @@ async fn a_missing_user_is_none_but_a_missing_identity_store_is_an_error() {
 }
 
 #[tokio::test]
-async fn a_server_that_never_answers_times_out_once() {
+async fn a_server_that_never_answers_times_out_each_attempt() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let accepted = Arc::new(Mutex::new(Vec::new()));
@@ -293,7 +300,13 @@ async fn a_server_that_never_answers_times_out_once() {
     let err = idc.permission_sets().await.expect_err("nobody answers");
     assert_eq!(error_kind(&err), "unavailable", "{err}");
     assert!(err.to_string().contains("timed out"), "{err}");
-    assert_eq!(accepted.lock().unwrap().len(), 1, "one attempt");
+    // Each attempt ends at call_timeout, and a timeout is retryable: one connection per
+    // attempt, no more (the SDK adds none of its own).
+    assert_eq!(
+        accepted.lock().unwrap().len(),
+        READ_ATTEMPTS as usize,
+        "one connection per attempt"
+    );
 }
 
 #[tokio::test]
