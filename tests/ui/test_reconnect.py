@@ -7,10 +7,10 @@ from desktop import TrayMenu, wait_for
 from test_story import sign_in, step
 
 
-def test_broker_killed_and_restarted_reads_as_a_sentence_then_clears(sim, broker, launch):
+def test_broker_killed_and_restarted_reads_as_a_sentence_then_clears(sim, broker, launch, recorder):
     app = launch(STINT_BROKER_URL=broker.url)
     app.wait("sign-in")
-    sign_in(app, sim, "alice")
+    sign_in(app, sim, recorder, "alice")
     assert app.wait_text("who", lambda t: t == "Alice Adams")
     tray = TrayMenu.find()
 
