@@ -10,6 +10,7 @@ use stint_api::{ApiError, ErrorCode};
 use crate::auth::AuthError;
 use crate::idc::IdcError;
 use crate::policy::{ApprovalRefusal, Refusal};
+use crate::store::StoreError;
 use crate::workflow::EngineError;
 
 #[derive(Debug)]
@@ -20,6 +21,8 @@ pub struct AppError {
     cause: Option<String>,
     /// When the code's usual status is not the right one (405 for a wrong method).
     status: Option<StatusCode>,
+    /// Seconds for the `Retry-After` header (429).
+    retry_after: Option<u64>,
 }
 
 impl AppError {
@@ -29,11 +32,18 @@ impl AppError {
             message: message.into(),
             cause: None,
             status: None,
+            retry_after: None,
         }
     }
 
     pub fn with_status(mut self, status: StatusCode) -> Self {
         self.status = Some(status);
+        self
+    }
+
+    /// Tells the client when to try again (`Retry-After`, in seconds).
+    pub fn with_retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
         self
     }
 
@@ -60,6 +70,7 @@ impl AppError {
             message: message.into(),
             cause: Some(cause.to_string()),
             status: None,
+            retry_after: None,
         }
     }
 
@@ -71,6 +82,7 @@ impl AppError {
             message: message.into(),
             cause: Some(cause.to_string()),
             status: None,
+            retry_after: None,
         }
     }
 
@@ -83,12 +95,32 @@ impl AppError {
         )
     }
 
+    /// The database failed. One that takes no writes says so (`database_read_only`:
+    /// "database is read-only: …" or "database is full: …"); anything else is
+    /// `unavailable`. The database's own error goes to the log only.
+    pub fn store(cause: StoreError) -> Self {
+        match cause.write_fault() {
+            Some(fault) => Self {
+                code: ErrorCode::DatabaseReadOnly,
+                message: fault.to_string(),
+                cause: Some(cause.to_string()),
+                status: None,
+                retry_after: None,
+            },
+            None => Self::unavailable(
+                "the broker's database is unavailable; try again in a moment",
+                cause,
+            ),
+        }
+    }
+
     pub fn internal(cause: impl std::fmt::Display) -> Self {
         Self {
             code: ErrorCode::Internal,
             message: "the broker hit an unexpected problem; it has been logged".into(),
             cause: Some(cause.to_string()),
             status: None,
+            retry_after: None,
         }
     }
 
@@ -109,10 +141,7 @@ impl std::fmt::Display for AppError {
 impl From<EngineError> for AppError {
     fn from(e: EngineError) -> Self {
         match e {
-            EngineError::Store(cause) => Self::unavailable(
-                "the broker's database is unavailable; try again in a moment",
-                cause,
-            ),
+            EngineError::Store(cause) => Self::store(cause),
             EngineError::Busy(_) => Self::unavailable(e.to_string(), "optimistic retries ran out"),
             other => Self::new(other.code(), other.to_string()),
         }
@@ -126,6 +155,7 @@ impl From<AuthError> for AppError {
                 "the broker could not check the session; try again in a moment",
                 cause,
             ),
+            AuthError::DatabaseReadOnly(message) => Self::new(ErrorCode::DatabaseReadOnly, message),
             other => Self::new(other.code(), other.to_string()),
         }
     }
@@ -162,6 +192,11 @@ impl IntoResponse for AppError {
         }
         let status = self.status();
         let mut response = (status, Json(ApiError::new(self.code, self.message))).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

@@ -23,6 +23,7 @@ use stint_api::{ApiError, BrokerEvent, EventKind, routes};
 use super::caller::{Viewer, bearer_token};
 use super::error::AppError;
 use super::state::AppState;
+use super::stream_slots::StreamSlot;
 use crate::audit::AuditFilter;
 use crate::auth::AuthError;
 use crate::model::{AuditKind, RequestId};
@@ -42,6 +43,7 @@ const LAST_EVENT_ID: &str = "last-event-id";
         (status = 200, description = "A `text/event-stream`: each `data:` is one BrokerEvent, each `id:` its audit sequence number; comment lines keep the connection alive", body = BrokerEvent, content_type = "text/event-stream"),
         (status = 400, description = "Last-Event-ID is not a sequence number", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
+        (status = 429, description = "This session already holds `http.max_event_streams_per_session` streams open (`rate_limited`, with `Retry-After`)", body = ApiError),
     )
 )]
 pub async fn events(
@@ -64,9 +66,26 @@ pub async fn events(
     };
     // The stream re-checks the session now and then, so a logout ends it.
     let token = bearer_token(&headers)?.to_owned();
+    let slots = &state.inner.streams;
+    let slot = slots
+        .take(&viewer.caller.session_id)
+        .ok_or_else(|| too_many_streams(slots.max()))?;
     tracing::debug!(after, "event stream opened");
     let keep_alive = KeepAlive::new().interval(state.inner.events.keep_alive);
-    Ok(Sse::new(follow(state, viewer, SessionToken(token), after)).keep_alive(keep_alive))
+    Ok(Sse::new(follow(state, viewer, SessionToken(token), after, slot)).keep_alive(keep_alive))
+}
+
+/// How long a client refused a stream is told to wait: streams end when their clients go.
+const STREAM_RETRY_SECS: u64 = 10;
+
+fn too_many_streams(max: usize) -> AppError {
+    AppError::new(
+        stint_api::ErrorCode::RateLimited,
+        format!(
+            "this session already has {max} event streams open, the most the broker allows (http.max_event_streams_per_session); close one (each app and `stint watch` holds one) or try again in {STREAM_RETRY_SECS} s"
+        ),
+    )
+    .with_retry_after(STREAM_RETRY_SECS)
 }
 
 /// Held only to re-check the session; never printed.
@@ -77,8 +96,11 @@ fn follow(
     viewer: Viewer,
     token: SessionToken,
     after: i64,
+    slot: StreamSlot,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     async_stream::stream! {
+        // Held for as long as the stream lives; dropped with it, however it ends.
+        let _slot = slot;
         let engine = state.engine().clone();
         let changes = engine.changes(after);
         tokio::pin!(changes);
@@ -103,7 +125,7 @@ fn follow(
                 }
                 _ = check.tick() => {
                     match state.inner.resolver.resolve(&token.0).await {
-                        Ok(_) | Err(AuthError::Unavailable(_)) => {}
+                        Ok(_) | Err(AuthError::Unavailable(_) | AuthError::DatabaseReadOnly(_)) => {}
                         Err(_) => {
                             tracing::debug!("event stream ended: the session is no longer valid");
                             break;

@@ -17,6 +17,7 @@ mod observe;
 mod openapi;
 mod reload;
 mod state;
+mod stream_slots;
 
 pub use directory::{
     Directory, DirectorySnapshot, approver_groups, fetch_grantable_groups, fetch_members,

@@ -47,7 +47,7 @@ use super::handlers::{actions, activity, admin, audit, explain, grants, me, ops,
         ops::metrics,
     ),
     components(schemas(ApiError, ErrorCode, AccessRequest, RequestState, RequestScope, Persona)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &CommonErrors),
     tags(
         (name = "auth", description = "Proving who you are and broker sessions"),
         (name = "people", description = "The caller and what they may request"),
@@ -80,6 +80,48 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Answers every operation can give before its handler runs, documented on each: 400 for
+/// a path, query or body that does not parse (an id beyond 64 bits, a JSON array for an
+/// object), and, for operations with a body, 413 and 408 from the edge.
+struct CommonErrors;
+
+impl Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ApiError")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for operation in [&mut item.get, &mut item.post].into_iter().flatten() {
+                let has_input = operation.parameters.as_ref().is_some_and(|p| !p.is_empty())
+                    || operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                if has_input {
+                    responses.entry("400".into()).or_insert_with(|| {
+                        error("The path, query or body is not what this operation takes (`invalid_input`)").into()
+                    });
+                }
+                if operation.request_body.is_some() {
+                    responses.entry("408".into()).or_insert_with(|| {
+                        error("The body did not arrive within the broker's body timeout (`timed_out`)").into()
+                    });
+                    responses.entry("413".into()).or_insert_with(|| {
+                        error("The body is larger than the broker accepts (`too_large`)").into()
+                    });
+                }
+            }
+        }
+    }
+}
+
 /// The authentication routes are served by `auth::routes`; these describe them from the
 /// `stint-api` types so the document covers every route.
 mod auth_docs {
@@ -108,7 +150,8 @@ mod auth_docs {
             (status = 200, description = "A broker session", body = SessionGrant),
             (status = 400, description = "The request is malformed", body = ApiError),
             (status = 401, description = "The signed request was refused (`identity_rejected`)", body = ApiError),
-            (status = 503, description = "STS or Identity Center could not be reached", body = ApiError),
+            (status = 429, description = "Too many sign-ins from this address or for this identity (`rate_limited`, with `Retry-After`)", body = ApiError),
+            (status = 503, description = "STS or Identity Center could not be reached (`unavailable`), the directory has not been read yet (`directory_unavailable`), or the database takes no writes (`database_read_only`)", body = ApiError),
         )
     )]
     #[allow(dead_code)]

@@ -8,6 +8,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::directory::Directory;
 use super::metrics::ApiMetrics;
+use super::stream_slots::StreamSlots;
 use crate::activity::ActivitySource;
 use crate::auth::CallerResolver;
 use crate::clock::SharedClock;
@@ -22,6 +23,9 @@ pub struct EventSettings {
     pub keep_alive: Duration,
     /// How often a stream checks that its session is still valid (logout ends it).
     pub session_check: Duration,
+    /// Streams one session may hold open at once (`http.max_event_streams_per_session`);
+    /// one more is answered 429.
+    pub max_per_session: usize,
 }
 
 impl Default for EventSettings {
@@ -29,6 +33,7 @@ impl Default for EventSettings {
         Self {
             keep_alive: Duration::from_secs(15),
             session_check: Duration::from_secs(30),
+            max_per_session: crate::config::HttpConfig::default().max_event_streams_per_session,
         }
     }
 }
@@ -61,6 +66,8 @@ pub(super) struct Inner {
     pub activity: Arc<dyn ActivitySource>,
     /// One policy reload at a time (SIGHUP and the admin endpoint may race).
     pub reloading: tokio::sync::Mutex<()>,
+    /// The event streams each session holds open.
+    pub streams: Arc<StreamSlots>,
 }
 
 /// Everything an [`AppState`] is made of.
@@ -92,6 +99,7 @@ impl AppState {
                 clock: parts.clock,
                 metrics: Arc::new(ApiMetrics::default()),
                 shutdown: parts.shutdown,
+                streams: StreamSlots::new(parts.events.max_per_session),
                 events: parts.events,
                 activity: parts.activity,
                 reloading: tokio::sync::Mutex::new(()),

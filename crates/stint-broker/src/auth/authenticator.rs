@@ -456,6 +456,9 @@ fn sts_error(failure: StsFailure, endpoint: &str) -> AuthError {
 
 fn store_unavailable(doing: &str, e: &StoreError) -> AuthError {
     tracing::warn!(error = %redacted(e), "database error while {doing}");
+    if let Some(fault) = e.write_fault() {
+        return AuthError::DatabaseReadOnly(format!("{fault} (while {doing})"));
+    }
     AuthError::Unavailable(format!(
         "the broker's database failed while {doing}; try again shortly"
     ))

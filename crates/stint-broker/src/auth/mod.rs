@@ -63,6 +63,9 @@ pub enum AuthError {
     /// STS, Identity Center or the database could not be reached.
     #[error("{0}")]
     Unavailable(String),
+    /// The database takes no writes (read-only or full): the sentence says which.
+    #[error("{0}")]
+    DatabaseReadOnly(String),
     /// Too many attempts from one address or for one identity.
     #[error("{message}")]
     RateLimited { message: String, retry_after: u64 },
@@ -80,6 +83,7 @@ impl AuthError {
             AuthError::Unauthenticated(_) => stint_api::ErrorCode::Unauthenticated,
             AuthError::IdentityRejected(_) => stint_api::ErrorCode::IdentityRejected,
             AuthError::Unavailable(_) => stint_api::ErrorCode::Unavailable,
+            AuthError::DatabaseReadOnly(_) => stint_api::ErrorCode::DatabaseReadOnly,
             AuthError::RateLimited { .. } => stint_api::ErrorCode::RateLimited,
             AuthError::DirectoryUnavailable => stint_api::ErrorCode::DirectoryUnavailable,
         }

@@ -1,6 +1,8 @@
 //! `stint-broker serve`: load the config, start logging, build the broker and serve until
 //! SIGTERM or ctrl-c, reloading the policy on SIGHUP. Prints one JSON line on stdout once
-//! listening, `{"event":"ready","url":...,"listen":...}`, for scripts and tests.
+//! running (the database took a write, the scheduler and the edge are started),
+//! `{"event":"ready","url":...,"listen":...}`, for scripts and tests; a database that takes
+//! no writes ends the start with exit code 1 and no ready line.
 
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -77,13 +79,32 @@ async fn serve(config: Config, listen: Option<std::net::SocketAddr>) -> anyhow::
             );
             return Ok(ExitCode::FAILURE);
         }
+        Err(e @ ServeError::Writes(_)) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::FAILURE);
+        }
         Err(e) => return Err(e.into()),
     };
-    let line = serde_json::to_string(&broker.ready).context("cannot encode the ready line")?;
+    let announce = |ready: &server::Ready| {
+        if let Err(e) = print_ready(ready) {
+            tracing::error!(error = %e, "cannot write the ready line");
+        }
+    };
+    match broker.run_reporting(shutdown, reloads, announce).await {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        Err(e @ ServeError::Writes(_)) => {
+            eprintln!("{e}");
+            Ok(ExitCode::FAILURE)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The ready line, once the broker really runs (see `Broker::run_reporting`).
+fn print_ready(ready: &server::Ready) -> anyhow::Result<()> {
+    let line = serde_json::to_string(ready).context("cannot encode the ready line")?;
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "{line}").context("cannot write the ready line")?;
-    stdout.flush().context("cannot write the ready line")?;
-    drop(stdout);
-    broker.run(shutdown, reloads).await?;
-    Ok(ExitCode::SUCCESS)
+    writeln!(stdout, "{line}")?;
+    stdout.flush()?;
+    Ok(())
 }

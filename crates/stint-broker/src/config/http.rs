@@ -28,6 +28,8 @@ pub struct HttpConfig {
     pub max_connections: usize,
     /// The largest request body accepted; larger ones get 413.
     pub max_body_bytes: usize,
+    /// `/v1/events` streams one session may hold open at once; one more gets 429.
+    pub max_event_streams_per_session: usize,
     /// PEM certificate chain; with `tls_key_file`, the broker serves HTTPS itself.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tls_cert_file: Option<PathBuf>,
@@ -47,6 +49,7 @@ impl Default for HttpConfig {
             idle_timeout: Duration::from_secs(60),
             max_connections: 1024,
             max_body_bytes: 256 * 1024,
+            max_event_streams_per_session: 8,
             tls_cert_file: None,
             tls_key_file: None,
             trusted_proxies: Vec::new(),
@@ -169,6 +172,12 @@ impl HttpConfig {
                 self.max_body_bytes,
                 64 * 1024,
                 64 * 1024 * 1024,
+            ),
+            (
+                "max_event_streams_per_session",
+                self.max_event_streams_per_session,
+                1,
+                1000,
             ),
         ] {
             if value < min || value > max {

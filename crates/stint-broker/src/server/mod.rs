@@ -58,6 +58,9 @@ pub enum ServeError {
         "{0}\nthe broker did not start: fix the policy file (`stint-broker check`) and start it again"
     )]
     Policy(String),
+    /// The database answers but takes no writes (read-only, full), or a first write failed.
+    #[error("{}", writes_problem(.0))]
+    Writes(StoreError),
     #[error("the engine refused its settings: {0}")]
     Engine(#[from] EngineError),
     #[error(
@@ -76,7 +79,14 @@ pub enum ServeError {
     Task(String),
 }
 
-/// What `serve` prints once it is listening.
+fn writes_problem(e: &StoreError) -> String {
+    match e.write_fault() {
+        Some(fault) => format!("the broker did not start: {fault}"),
+        None => format!("the broker did not start: its first write to the database failed: {e}"),
+    }
+}
+
+/// What `serve` prints once it is running.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Ready {
     /// Always `ready`.
@@ -306,12 +316,16 @@ impl Broker {
         idc: Arc<dyn IdentityCenter>,
         clock: SharedClock,
     ) -> Result<Broker, ServeError> {
-        let store = store::open(config.database_url.expose())
-            .await
-            .map_err(|source| ServeError::Store {
-                url: config.database_url.redacted(),
-                source,
-            })?;
+        let store =
+            store::open(config.database_url.expose())
+                .await
+                .map_err(|source| match source.write_fault() {
+                    Some(_) => ServeError::Writes(source),
+                    None => ServeError::Store {
+                        url: config.database_url.redacted(),
+                        source,
+                    },
+                })?;
         tracing::info!(database = %config.database_url, "database ready");
 
         let policy_path = config.policy_path();
@@ -361,7 +375,10 @@ impl Broker {
             idc,
             resolver,
             clock,
-            events: EventSettings::default(),
+            events: EventSettings {
+                max_per_session: config.http.max_event_streams_per_session,
+                ..EventSettings::default()
+            },
             activity: activity_source(config).await,
             shutdown: shutdown.clone(),
         });

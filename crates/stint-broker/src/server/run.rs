@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::{Stream, StreamExt};
 use tokio_util::sync::CancellationToken;
 
-use super::{Broker, SESSION_PURGE_EVERY, SHUTDOWN_GRACE, ServeError};
+use super::{Broker, Ready, SESSION_PURGE_EVERY, SHUTDOWN_GRACE, ServeError};
 use crate::activity::watch::Watch;
 
 /// The first pause before reading the directory again when it could not be read at start,
@@ -26,6 +26,19 @@ impl Broker {
         shutdown: impl Future<Output = ()> + Send + 'static,
         reloads: impl Stream<Item = ()> + Send + 'static,
     ) -> Result<(), ServeError> {
+        self.run_reporting(shutdown, reloads, |_| {}).await
+    }
+
+    /// [`Broker::run`], calling `on_ready` once the broker really runs: the database took a
+    /// write, and the scheduler and the HTTP edge are started. A database that takes no
+    /// writes (read-only, full) stops the start with [`ServeError::Writes`] before that, so
+    /// nobody is told "ready" by a broker that can record nothing.
+    pub async fn run_reporting(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+        reloads: impl Stream<Item = ()> + Send + 'static,
+        on_ready: impl FnOnce(&Ready) + Send,
+    ) -> Result<(), ServeError> {
         let Broker {
             state,
             engine,
@@ -40,7 +53,13 @@ impl Broker {
             activity_watch,
         } = self;
         let tls = edge.tls.clone();
-        tracing::info!(url = %ready.url, "serving");
+        // The engine's first act is a write (SQLite: leases left by a crash are released),
+        // and so is everything it does after: a database that takes none is told now.
+        engine
+            .store()
+            .check_writes()
+            .await
+            .map_err(ServeError::Writes)?;
         let app = api::router_with(state.clone(), authentication);
         let mut server = tokio::spawn(edge::serve(
             listener,
@@ -87,6 +106,8 @@ impl Broker {
             })
         };
 
+        tracing::info!(url = %ready.url, "serving");
+        on_ready(&ready);
         let early = tokio::select! {
             () = shutdown => None,
             done = &mut server => Some(match done {

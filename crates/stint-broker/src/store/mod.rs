@@ -7,17 +7,21 @@
 //! are in flight are additionally held by a lease (`claimed_by`, `claimed_until`), so no two
 //! workers or replicas call Identity Center for the same tuple at once.
 
+mod fault;
 mod postgres;
 mod session;
 mod sqlite;
 mod status;
 mod time;
+mod watched;
 
+pub use fault::WriteFault;
 pub use postgres::PostgresStore;
 pub use session::{AuthPurge, SessionRecord};
 pub use sqlite::SqliteStore;
 pub use status::{DatabaseStatus, status};
 pub use time::truncate as time_truncate;
+pub use watched::FAULT_MEMORY;
 
 use std::sync::Arc;
 
@@ -100,6 +104,17 @@ pub struct RequestEventRef {
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> Backend;
+
+    /// Commits one harmless write (the audit head row rewritten as it is), so a database
+    /// that takes no writes (read-only, or full) fails here as any write would;
+    /// [`StoreError::write_fault`] says which. For `/healthz` and the start.
+    async fn check_writes(&self) -> Result<(), StoreError>;
+
+    /// The last write that failed because the database takes none (read-only, full), if
+    /// it failed less than [`FAULT_MEMORY`] ago. Kept by the wrapper [`open`] returns.
+    fn recent_write_fault(&self) -> Option<WriteFault> {
+        None
+    }
 
     /// Writes a new request and its first events (their `request_id` is set to the new id).
     /// Returns the request and the last audit seq.
@@ -222,15 +237,17 @@ pub trait Store: Send + Sync + 'static {
 }
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://...`.
-/// Runs the backend's migrations.
+/// Runs the backend's migrations. The store is [`watched`]: it remembers its last write
+/// fault ([`Store::recent_write_fault`]).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+    let store: Arc<dyn Store> = if url.starts_with("sqlite:") {
+        Arc::new(SqliteStore::open(url).await?)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(url).await?))
+        Arc::new(PostgresStore::open(url).await?)
     } else {
-        Err(StoreError::UnsupportedUrl(
+        return Err(StoreError::UnsupportedUrl(
             url.split(':').next().unwrap_or_default().to_string(),
-        ))
-    }
+        ));
+    };
+    Ok(Arc::new(watched::Watched::new(store)))
 }

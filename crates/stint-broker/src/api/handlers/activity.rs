@@ -45,8 +45,8 @@ pub async fn activity(
             "limit {limit} is out of range: ask for 1 to {MAX_LIMIT} events"
         )));
     }
-    let after = match query.cursor.as_deref() {
-        None => None,
+    let after = match query.cursor.as_deref().map(str::trim) {
+        None | Some("") => None,
         Some(text) => Some(Cursor::decode(text).ok_or_else(|| {
             AppError::invalid("cursor is not one this broker gave; start again without it")
         })?),

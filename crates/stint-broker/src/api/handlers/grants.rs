@@ -44,7 +44,11 @@ pub async fn list(
     };
     let page = state
         .engine()
-        .active_grants(user_id, query.cursor, query.limit)
+        .active_grants(
+            user_id,
+            query.cursor.filter(|c| !c.trim().is_empty()),
+            query.limit,
+        )
         .await?;
     Ok(axum::Json(Page {
         items: page.items.iter().map(Request::to_grant).collect(),

@@ -1,6 +1,7 @@
 //! Public operational endpoints: `/healthz`, `/metrics`, `/openapi.json`.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::header;
@@ -11,9 +12,15 @@ use utoipa::OpenApi;
 use crate::api::error::AppError;
 use crate::api::openapi::ApiDoc;
 use crate::api::state::AppState;
-use crate::store::Backend;
+use crate::store::{Backend, FAULT_MEMORY};
 
-/// Alive, and the database answers.
+/// How long `/healthz` waits for the database before it says it does not answer.
+const HEALTH_DEADLINE: Duration = Duration::from_secs(5);
+
+/// Alive: the database answers and takes writes. Each call commits one harmless write, so
+/// a database turned read-only or full shows here, not only when someone next asks for
+/// access; a write of the broker's own that failed so in the last 30 s counts too (on a
+/// full disk a small write may fit where a real one does not).
 #[utoipa::path(
     get,
     path = routes::HEALTHZ,
@@ -21,15 +28,44 @@ use crate::store::Backend;
     tag = "operations",
     responses(
         (status = 200, description = "Healthy", body = Health),
-        (status = 503, description = "The database does not answer", body = ApiError),
+        (status = 503, description = "The database does not answer (`unavailable`), or answers but takes no writes because it is read-only or full (`database_read_only`, the message says which)", body = ApiError),
     )
 )]
 pub async fn healthz(State(state): State<AppState>) -> Result<axum::Json<Health>, AppError> {
     let store = state.engine().store();
-    store
-        .audit_head()
-        .await
-        .map_err(|e| AppError::unavailable("the broker cannot reach its database", e))?;
+    // A real write that failed for want of space may fail where this small one fits.
+    if let Some(fault) = store.recent_write_fault() {
+        return Err(AppError::new(
+            stint_api::ErrorCode::DatabaseReadOnly,
+            format!(
+                "{fault} (a write failed so less than {} s ago)",
+                FAULT_MEMORY.as_secs()
+            ),
+        ));
+    }
+    let check = async {
+        store.audit_head().await?;
+        store.check_writes().await
+    };
+    match tokio::time::timeout(HEALTH_DEADLINE, check).await {
+        Err(_) => {
+            return Err(AppError::unavailable(
+                format!(
+                    "the broker's database did not answer within {} s",
+                    HEALTH_DEADLINE.as_secs()
+                ),
+                "health check timed out",
+            ));
+        }
+        Ok(Err(e)) if e.write_fault().is_some() => return Err(AppError::store(e)),
+        Ok(Err(e)) => {
+            return Err(AppError::unavailable(
+                "the broker cannot reach its database",
+                e,
+            ));
+        }
+        Ok(Ok(())) => {}
+    }
     Ok(axum::Json(Health {
         status: "ok".into(),
         database: match store.backend() {

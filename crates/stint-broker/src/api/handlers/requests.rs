@@ -183,7 +183,8 @@ pub async fn list(
                 scope,
                 states,
                 account_id,
-                cursor: query.cursor,
+                // `cursor=` with nothing after it is the first page, as when it is left out.
+                cursor: query.cursor.filter(|c| !c.trim().is_empty()),
                 limit: query.limit,
             },
         )

@@ -348,6 +348,15 @@ impl Store for PostgresStore {
         Backend::Postgres
     }
 
+    async fn check_writes(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE audit_head SET seq = seq WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn insert_request(
         &self,
         r: &NewRequest,

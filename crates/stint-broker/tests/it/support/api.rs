@@ -104,6 +104,7 @@ impl Default for Options {
             events: EventSettings {
                 keep_alive: Duration::from_secs(1),
                 session_check: Duration::from_millis(300),
+                ..EventSettings::default()
             },
             activity_timeout: None,
         }

@@ -72,7 +72,20 @@ impl ProcessSetup {
     }
 
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
+        self.command_via(&[], args)
+    }
+
+    /// The broker's command line run by `wrapper` (a program and its first arguments, to
+    /// which the broker's path and `args` are appended): a new mount namespace, say.
+    pub fn command_via(&self, wrapper: &[&str], args: &[&str]) -> Command {
+        let mut command = match wrapper.split_first() {
+            None => Command::new(BIN),
+            Some((program, first)) => {
+                let mut command = Command::new(program);
+                command.args(first).arg(BIN);
+                command
+            }
+        };
         command
             .args(args)
             .env_clear()
@@ -95,15 +108,24 @@ impl ProcessSetup {
 
     /// Starts `serve` on a free port and waits for its ready line.
     pub async fn spawn(&self) -> BrokerProcess {
+        self.spawn_via(&[]).await
+    }
+
+    /// [`ProcessSetup::spawn`] through `wrapper` (see [`ProcessSetup::command_via`]), which
+    /// must end by `exec`ing the broker so the child's pid is the broker's.
+    pub async fn spawn_via(&self, wrapper: &[&str]) -> BrokerProcess {
         let config = self.config();
         let mut child = self
-            .command(&[
-                "serve",
-                "--config",
-                config.to_str().unwrap(),
-                "--listen",
-                "127.0.0.1:0",
-            ])
+            .command_via(
+                wrapper,
+                &[
+                    "serve",
+                    "--config",
+                    config.to_str().unwrap(),
+                    "--listen",
+                    "127.0.0.1:0",
+                ],
+            )
             .spawn()
             .expect("the broker starts");
         let output = Arc::new(Mutex::new(String::new()));
