@@ -5,6 +5,9 @@
 //! - agent up: `credential-process` is answered from memory — the broker sees no request
 //!   and Identity Center's portal no call for it; a revoke reaches the agent through the
 //!   event stream, and the next call says the access ended;
+//! - agent up: `stint ls` is answered from the picture the agent keeps current through
+//!   the event stream (the broker sees no request), and prints what the CLI alone prints;
+//!   a revoke reaches that picture too;
 //! - agent down: the CLI does the work itself, asks the broker at most once per
 //!   GRANT_CHECK_TTL, and a revoke shows within it;
 //! - broker hung: `credential-process` answers from its cache, or with a one-line error,
@@ -143,6 +146,47 @@ impl Agent {
     async fn status(env: &Env) -> Value {
         json(env, &["agent", "status"]).await
     }
+
+    /// Until the agent holds `stint ls`'s picture, read after the last change it heard of.
+    async fn wait_for_picture(env: &Env) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let status = Agent::status(env).await;
+            if status["overview"] == "held" {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the agent never held the picture: {status}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// `stint ARGS` without asking any agent.
+async fn without_agent(env: &Env, args: &[&str]) -> Output {
+    let out = env
+        .stint(args)
+        .env("STINT_AGENT", "off")
+        .output()
+        .await
+        .unwrap();
+    assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
+    out
+}
+
+/// `stint ls` as text, with the ACTIVE GRANTS countdown (`42m left`, the last column,
+/// computed when printed) cut: two runs a second apart may straddle a minute.
+fn ls_text(out: &Output) -> String {
+    stdout(out)
+        .lines()
+        .map(|line| match line.rsplit_once("  ") {
+            Some((rest, last)) if last.ends_with(" left") => rest.trim_end(),
+            _ => line,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,6 +265,94 @@ async fn the_agent_answers_from_memory_and_hears_a_revoke_through_the_event_stre
     assert!(stopped.success());
     let out = alice.run(&["credential-process", STANDING]).await;
     assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ls_is_answered_from_the_agents_picture_and_shows_what_the_cli_alone_shows() {
+    let Some(w) = world().await else {
+        return;
+    };
+    let alice = &w.alice;
+    let id = grant(alice).await;
+    let _agent = Agent::start(alice).await;
+    Agent::wait_for_picture(alice).await;
+    let broker_asked = |since: usize| -> Vec<String> {
+        w.proxy.requests()[since..]
+            .iter()
+            .filter(|line| !line.starts_with("GET /v1/events"))
+            .cloned()
+            .collect()
+    };
+
+    // With the agent: the broker is asked nothing.
+    let before = w.proxy.requests().len();
+    let served_before = Agent::status(alice).await["servedFromMemory"]
+        .as_u64()
+        .unwrap();
+    let agent_json = json(alice, &["ls", "--json"]).await;
+    let agent_text = alice.run(&["ls"]).await;
+    assert!(agent_text.status.success(), "{}", stderr(&agent_text));
+    let asked = broker_asked(before);
+    assert!(asked.is_empty(), "the broker was asked for `ls`: {asked:?}");
+    let status = Agent::status(alice).await;
+    assert_eq!(
+        status["servedFromMemory"].as_u64().unwrap(),
+        served_before + 2,
+        "{status}"
+    );
+    // The grant is in it: the picture is the real one, not an empty one.
+    assert_eq!(agent_json["grants"][0]["requestId"], id, "{agent_json}");
+    assert!(
+        stdout(&agent_text).contains(GRANTED),
+        "{}",
+        stdout(&agent_text)
+    );
+
+    // Without the agent the CLI asks the broker itself (so the check above can fail),
+    // and prints the same.
+    let before = w.proxy.requests().len();
+    let alone_json: Value =
+        serde_json::from_slice(&without_agent(alice, &["ls", "--json"]).await.stdout).unwrap();
+    assert!(
+        !broker_asked(before).is_empty(),
+        "`ls` without the agent did not reach the broker"
+    );
+    assert_eq!(agent_json, alone_json);
+    let alone_text = without_agent(alice, &["ls"]).await;
+    assert_eq!(ls_text(&agent_text), ls_text(&alone_text));
+
+    // A revoke from another process reaches the picture through the event stream.
+    let out = alice
+        .run(&["revoke", &id.to_string(), "--comment", "done"])
+        .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let revoked = Instant::now();
+    loop {
+        let alone: Value =
+            serde_json::from_slice(&without_agent(alice, &["ls", "--json"]).await.stdout).unwrap();
+        let ended = alone["requests"][0]["state"] == "ended";
+        if ended && Agent::status(alice).await["overview"] == "held" {
+            let agent = json(alice, &["ls", "--json"]).await;
+            if agent == alone {
+                assert_eq!(agent["grants"], serde_json::json!([]), "{agent}");
+                break;
+            }
+        }
+        assert!(
+            revoked.elapsed() < Duration::from_secs(20),
+            "the agent's `ls` never showed the revoke: {alone}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Held again, read after the last event: served without the broker.
+    Agent::wait_for_picture(alice).await;
+    let before = w.proxy.requests().len();
+    let agent_json = json(alice, &["ls", "--json"]).await;
+    let asked = broker_asked(before);
+    assert!(asked.is_empty(), "the broker was asked for `ls`: {asked:?}");
+    let alone_json: Value =
+        serde_json::from_slice(&without_agent(alice, &["ls", "--json"]).await.stdout).unwrap();
+    assert_eq!(agent_json, alone_json);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

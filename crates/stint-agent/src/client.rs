@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use stint_client::{ConsoleRequest, Result, RoleCredentials, Secret};
+use stint_client::{ConsoleRequest, Overview, Result, RoleCredentials, Secret};
 
 use crate::location::Location;
 use crate::protocol::{
@@ -104,6 +104,16 @@ impl AgentClient {
             Response::Console { url } => Some(Ok(url)),
             _ => None,
         })
+    }
+
+    /// Everything `stint ls` shows.
+    pub async fn overview(&self) -> Asked<Result<Overview>> {
+        self.ask(Request::Overview)
+            .await
+            .then(|response| match response {
+                Response::Overview { overview } => Some(Ok(*overview)),
+                _ => None,
+            })
     }
 
     pub async fn status(&self) -> Asked<Result<Status>> {

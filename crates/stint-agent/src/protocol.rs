@@ -7,11 +7,13 @@
 //! from different releases never misread each other. Bump it on any change to these types.
 
 use serde::{Deserialize, Serialize};
-use stint_client::{ErrorKind, RoleCredentials, Secret};
+use stint_client::{ErrorKind, Overview, RoleCredentials, Secret};
+
+use crate::overview::Standing;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 /// The protocol version; see the module documentation.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Frames above this are refused: the largest real one (credentials) is a few KiB.
 pub const MAX_FRAME: u32 = 256 * 1024;
@@ -59,6 +61,8 @@ pub enum Request {
         region: Option<String>,
         portal: bool,
     },
+    /// Everything `stint ls` shows.
+    Overview,
     /// Drop every credential held in memory (`stint login` and `logout` send it: the
     /// person may have changed).
     Forget,
@@ -75,6 +79,9 @@ pub enum Response {
     },
     Console {
         url: Secret,
+    },
+    Overview {
+        overview: Box<Overview>,
     },
     Forgotten,
     Stopping,
@@ -102,6 +109,8 @@ pub struct Status {
     pub grants: usize,
     /// Targets whose credentials are held in memory.
     pub cached_credentials: usize,
+    /// Where the picture `stint ls` shows stands (`held`: answered from memory).
+    pub overview: Standing,
     /// Requests answered from memory, without network or keyring, since the start.
     pub served_from_memory: u64,
     /// Requests that needed the client core (network or keyring).

@@ -1,6 +1,6 @@
-//! The agent's two loops: accepting connections (each served on its own task, one frame
-//! in, one frame out, until the client closes or goes quiet), and following the broker's
-//! event stream into the grant book.
+//! The agent's loops: accepting connections (each served on its own task, one frame
+//! in, one frame out, until the client closes or goes quiet), following the broker's
+//! event stream into the grant book, and reading `stint ls`'s picture when it went stale.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -48,6 +48,13 @@ impl AgentHandle {
     pub async fn serve(self, shutdown: impl std::future::Future<Output = ()>) {
         let Self { agent, listener } = self;
         let follower = tokio::spawn(follow(agent.clone()));
+        let reader = tokio::spawn({
+            let agent = agent.clone();
+            async move {
+                let stint = agent.stint();
+                agent.picture.keep_current(|| stint.overview()).await;
+            }
+        });
         tokio::pin!(shutdown);
         loop {
             tokio::select! {
@@ -69,6 +76,7 @@ impl AgentHandle {
             }
         }
         follower.abort();
+        reader.abort();
     }
 }
 
@@ -130,12 +138,16 @@ async fn follow(agent: Arc<Agent>) {
                             .lock()
                             .unwrap_or_else(std::sync::PoisonError::into_inner);
                         book.replace(&me, &grants);
+                        // Stale before `connected`: an `ls` must not be served a picture
+                        // from before a reconnection.
+                        agent.picture.changed();
                         book.set_connected(true);
                     }
                     Err(e) => tracing::warn!(error = %e, "cannot read the grants after connecting"),
                 },
                 Ok(EventStreamItem::Event(event)) => {
                     let request = &event.request;
+                    agent.picture.changed();
                     {
                         let mut book = agent
                             .book

@@ -12,6 +12,7 @@ use stint_client::{ConsoleRequest, Error, ResolvedTarget, Result, RoleCredential
 use tokio::sync::watch;
 
 use crate::grants::{GrantBook, Standing};
+use crate::overview::{Answer, Picture};
 use crate::protocol::{Envelope, Failure, Request, Response, Serving, Status, VERSION};
 
 /// Role credentials held in memory for one target.
@@ -37,6 +38,8 @@ pub struct Agent {
     serving: Serving,
     pub(crate) book: Mutex<GrantBook>,
     memory: Mutex<Memory>,
+    /// What `stint ls` shows, kept current through the event stream.
+    pub(crate) picture: Picture,
     from_memory: AtomicU64,
     by_core: AtomicU64,
     stop: watch::Sender<bool>,
@@ -49,6 +52,7 @@ impl Agent {
             stint,
             book: Mutex::new(GrantBook::default()),
             memory: Mutex::new(Memory::default()),
+            picture: Picture::default(),
             from_memory: AtomicU64::new(0),
             by_core: AtomicU64::new(0),
             stop: watch::channel(false).0,
@@ -103,6 +107,9 @@ impl Agent {
                     .await
                     .map(|url| Response::Console { url })
             }
+            Request::Overview => self.overview().await.map(|overview| Response::Overview {
+                overview: Box::new(overview),
+            }),
             Request::Forget => {
                 self.forget_all();
                 Ok(Response::Forgotten)
@@ -128,6 +135,7 @@ impl Agent {
             event_stream: self.stint.has_broker().then_some(connected),
             grants,
             cached_credentials: lock(&self.memory).held.len(),
+            overview: self.picture.standing(),
             served_from_memory: self.from_memory.load(Ordering::Relaxed),
             served_by_core: self.by_core.load(Ordering::Relaxed),
         }
@@ -163,6 +171,22 @@ impl Agent {
             },
         );
         Ok(credentials)
+    }
+
+    /// Everything `stint ls` shows: from memory while the event stream follows the
+    /// broker and nothing changed since the last read.
+    pub async fn overview(&self) -> Result<stint_client::Overview> {
+        let following = self.stint.has_broker() && lock(&self.book).connected();
+        match self.picture.get(following, || self.stint.overview()).await {
+            Answer::Memory(overview) => {
+                self.from_memory.fetch_add(1, Ordering::Relaxed);
+                Ok(overview)
+            }
+            Answer::Read(read) => {
+                self.by_core.fetch_add(1, Ordering::Relaxed);
+                read
+            }
+        }
     }
 
     /// The hot path: memory and the grant book only, no await.
@@ -220,9 +244,12 @@ impl Agent {
 
     /// After `stint logout` or a new login the held credentials may be someone else's.
     pub fn forget_all(&self) {
-        let mut memory = lock(&self.memory);
-        memory.held.clear();
-        memory.resolved.clear();
+        {
+            let mut memory = lock(&self.memory);
+            memory.held.clear();
+            memory.resolved.clear();
+        }
+        self.picture.changed();
     }
 }
 

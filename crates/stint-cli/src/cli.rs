@@ -99,8 +99,8 @@ pub enum Command {
     Setup(SetupCommand),
     /// Print shell completions.
     Completions(CompletionsArgs),
-    /// Run the agent (in the foreground), which answers credential-process, creds and
-    /// console from memory; or ask a running one.
+    /// Run the agent (in the foreground), which answers credential-process, creds,
+    /// console and ls from memory; or ask a running one.
     Agent(AgentArgs),
 }
 

@@ -51,8 +51,8 @@ pub struct Preferences {
     /// Sign in with a device code instead of the browser sign-in, as
     /// `stint login --use-device-code` does.
     pub use_device_code: bool,
-    /// Whether `credential-process`, `creds` and `console` ask a running agent first, and
-    /// start one when none runs.
+    /// Whether `credential-process`, `creds`, `console` and `ls` ask a running agent
+    /// first, and start one when none runs.
     pub agent: AgentMode,
 }
 

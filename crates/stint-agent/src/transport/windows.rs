@@ -1,14 +1,7 @@
-//! The Windows named pipe. Remote clients are refused (`reject_remote_clients`) and the
+//! The Windows named pipe. Remote clients are refused (`reject_remote_clients`), the
 //! first instance must be ours (`first_pipe_instance`), so another program cannot squat
-//! the name before the agent starts.
-//!
-//! Access control: a user-only ACL needs a security descriptor passed to
-//! `CreateNamedPipe`, which tokio takes only as a raw pointer (`unsafe`, which the
-//! workspace forbids). Without it the pipe has Windows' default DACL: full control for
-//! the creating user, SYSTEM and administrators, and *read* access for Everyone. A
-//! request must be written, so another user cannot ask the agent for anything; they can
-//! only hold an instance open until the idle deadline closes it. Not yet the user-only ACL
-//! the issue asks for.
+//! the name before the agent starts, and every instance is created with a DACL that grants
+//! only the user the agent runs as (`pipe_security`): another local user cannot open it.
 
 use std::path::{Path, PathBuf};
 
@@ -19,6 +12,7 @@ use tokio::net::windows::named_pipe::{
 use tokio::sync::Mutex;
 
 use super::Accepted;
+use super::pipe_security::UserOnly;
 use crate::location::Location;
 
 pub enum Conn {
@@ -29,22 +23,29 @@ pub enum Conn {
 pub struct Listener {
     next: Mutex<NamedPipeServer>,
     path: PathBuf,
+    security: UserOnly,
 }
 
 impl Listener {
     pub async fn bind(location: &Location) -> Result<Self> {
         let path = location.path.clone();
-        let first = ServerOptions::new()
-            .first_pipe_instance(true)
-            .reject_remote_clients(true)
-            .create(&path)
-            .map_err(|source| Error::Io {
-                path: path.clone(),
-                source,
-            })?;
+        let io = |source| Error::Io {
+            path: path.clone(),
+            source,
+        };
+        let security = UserOnly::new().map_err(io)?;
+        let first = security
+            .create(
+                ServerOptions::new()
+                    .first_pipe_instance(true)
+                    .reject_remote_clients(true),
+                &path,
+            )
+            .map_err(io)?;
         Ok(Self {
             next: Mutex::new(first),
             path,
+            security,
         })
     }
 
@@ -55,9 +56,9 @@ impl Listener {
     pub async fn accept(&self) -> std::io::Result<Accepted> {
         let mut next = self.next.lock().await;
         next.connect().await?;
-        let fresh = ServerOptions::new()
-            .reject_remote_clients(true)
-            .create(&self.path)?;
+        let fresh = self
+            .security
+            .create(ServerOptions::new().reject_remote_clients(true), &self.path)?;
         let connected = std::mem::replace(&mut *next, fresh);
         Ok(Accepted::Admitted(Conn::Server(connected)))
     }

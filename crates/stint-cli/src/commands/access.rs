@@ -1,13 +1,14 @@
 //! `stint ls`: what you can access or request, your requests, your active grants, and
-//! what waits for your approval.
+//! what waits for your approval. A running agent answers from the picture it keeps
+//! current through the event stream; without one the client core reads it.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use chrono::{Duration, Utc};
 use serde_json::json;
-use stint_api::{AccessRequest, ListRequestsQuery, RequestScope};
-use stint_client::Stint;
+use stint_api::AccessRequest;
+use stint_client::{Overview, Stint};
 
 use crate::output;
 
@@ -15,26 +16,13 @@ use crate::output;
 const RECENT_FINISHED: usize = 10;
 
 pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
-    let access = stint.access().await?;
-    let (mine, grants, approvable, groups) = if stint.has_broker() {
-        let broker = stint.broker()?;
-        let groups = broker.eligibility().await?.groups;
-        let mine = broker
-            .all_requests(&ListRequestsQuery {
-                scope: RequestScope::Mine,
-                ..Default::default()
-            })
-            .await?;
-        let approvable = broker
-            .all_requests(&ListRequestsQuery {
-                scope: RequestScope::Approvable,
-                ..Default::default()
-            })
-            .await?;
-        (mine, broker.grants().await?, approvable, groups)
-    } else {
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new())
-    };
+    let Overview {
+        access,
+        requests: mine,
+        grants,
+        approvable,
+        groups,
+    } = super::agent::overview(stint).await?;
     let mine = shown_requests(mine);
 
     if as_json {

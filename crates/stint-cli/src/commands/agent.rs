@@ -1,5 +1,5 @@
-//! `stint agent`, and how the other commands use it: `credential-process`, `creds` and
-//! `console` ask a running agent first (`preferences.agent`, `STINT_AGENT`) and do the
+//! `stint agent`, and how the other commands use it: `credential-process`, `creds`,
+//! `console` and `ls` ask a running agent first (`preferences.agent`, `STINT_AGENT`) and do the
 //! work themselves when none answers; with `start` they also start one in the
 //! background for the next call.
 
@@ -10,7 +10,7 @@ use stint_agent::location::Location;
 use stint_agent::protocol::{Request, Response, Serving};
 use stint_agent::{AgentClient, AgentHandle, Asked};
 use stint_client::config::AgentMode;
-use stint_client::{ConsoleRequest, RoleCredentials, Secret, Stint, Target};
+use stint_client::{ConsoleRequest, Overview, RoleCredentials, Secret, Stint, Target};
 
 use crate::cli::{AgentArgs, AgentCommand};
 use crate::output;
@@ -96,6 +96,17 @@ pub async fn credentials(stint: &Stint, target: &Target) -> stint_client::Result
         }
     }
     stint.credentials(target).await
+}
+
+/// Everything `stint ls` shows: from the agent's picture when one answers.
+pub async fn overview(stint: &Stint) -> stint_client::Result<Overview> {
+    if let Some(client) = client(stint) {
+        match client.overview().await {
+            Asked::Answered(answer) => return answer,
+            Asked::NoAgent(why) => no_agent(stint, &why),
+        }
+    }
+    stint.overview().await
 }
 
 pub async fn console_url(

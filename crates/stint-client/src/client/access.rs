@@ -1,7 +1,8 @@
 //! What the person holds now (the access portal) and may request (the broker), and
 //! account names resolved to ids.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use stint_api::EligibleAccess;
 
 use super::Stint;
 use crate::error::{Error, Result};
@@ -9,7 +10,7 @@ use crate::portal::{PortalAccount, PortalError};
 use crate::target::{ResolvedTarget, Target};
 
 /// One account/permission set the person can use or request.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AccessEntry {
     pub account_id: String,
@@ -48,6 +49,18 @@ impl Stint {
 
     /// Everything the person holds now (portal) or may request (broker), merged.
     pub async fn access(&self) -> Result<Vec<AccessEntry>> {
+        let eligible = match &self.broker {
+            Some(broker) => broker.eligibility().await?.items,
+            None => Vec::new(),
+        };
+        self.access_with(eligible).await
+    }
+
+    /// [`Stint::access`] with the broker's eligibility already read.
+    pub(super) async fn access_with(
+        &self,
+        eligible: Vec<EligibleAccess>,
+    ) -> Result<Vec<AccessEntry>> {
         let mut entries: Vec<AccessEntry> = Vec::new();
         for account in self.portal_accounts().await? {
             for role in self.portal_roles(&account.id).await? {
@@ -62,26 +75,24 @@ impl Stint {
                 });
             }
         }
-        if let Some(broker) = &self.broker {
-            for item in broker.eligibility().await?.items {
-                match entries.iter_mut().find(|e| {
-                    e.account_id == item.account.id && e.permission_set == item.permission_set.name
-                }) {
-                    Some(e) => {
-                        e.eligible = true;
-                        e.max_duration_secs = Some(item.max_duration_secs);
-                        e.approval_required = Some(item.approval_required);
-                    }
-                    None => entries.push(AccessEntry {
-                        account_id: item.account.id,
-                        account_name: item.account.name,
-                        permission_set: item.permission_set.name,
-                        assigned: false,
-                        eligible: true,
-                        max_duration_secs: Some(item.max_duration_secs),
-                        approval_required: Some(item.approval_required),
-                    }),
+        for item in eligible {
+            match entries.iter_mut().find(|e| {
+                e.account_id == item.account.id && e.permission_set == item.permission_set.name
+            }) {
+                Some(e) => {
+                    e.eligible = true;
+                    e.max_duration_secs = Some(item.max_duration_secs);
+                    e.approval_required = Some(item.approval_required);
                 }
+                None => entries.push(AccessEntry {
+                    account_id: item.account.id,
+                    account_name: item.account.name,
+                    permission_set: item.permission_set.name,
+                    assigned: false,
+                    eligible: true,
+                    max_duration_secs: Some(item.max_duration_secs),
+                    approval_required: Some(item.approval_required),
+                }),
             }
         }
         entries.sort_by(|a, b| {

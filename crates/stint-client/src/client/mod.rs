@@ -1,7 +1,8 @@
 //! [`Stint`]: the client core in one value. The CLI and the desktop app each hold one and
 //! call the same methods; neither re-implements any of this. This file builds it; each
 //! concern is a file of its own: `login` (the Identity Center session), `baseline` (proving
-//! who the person is to the broker), `access` (what they hold or may request), `credentials`
+//! who the person is to the broker), `access` (what they hold or may request), `overview`
+//! (everything `stint ls` shows, read in one place), `credentials`
 //! (role credentials and why there are none), `console` and `profiles` (the AWS CLI's files).
 
 mod access;
@@ -9,10 +10,12 @@ mod baseline;
 mod console;
 mod credentials;
 mod login;
+mod overview;
 mod profiles;
 
 pub use access::AccessEntry;
 pub use console::ConsoleRequest;
+pub use overview::Overview;
 pub use profiles::ProfileStyle;
 
 use std::future::Future;
