@@ -140,6 +140,9 @@ impl Agent {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        // And done reading `ls`'s picture after connecting, so what the broker sees from
+        // now on is what the test causes.
+        Agent::wait_for_picture(env).await;
         Agent { child }
     }
 
@@ -275,7 +278,6 @@ async fn ls_is_answered_from_the_agents_picture_and_shows_what_the_cli_alone_sho
     let alice = &w.alice;
     let id = grant(alice).await;
     let _agent = Agent::start(alice).await;
-    Agent::wait_for_picture(alice).await;
     let broker_asked = |since: usize| -> Vec<String> {
         w.proxy.requests()[since..]
             .iter()

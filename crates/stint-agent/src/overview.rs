@@ -180,7 +180,9 @@ impl Picture {
         loop {
             let slot = rx.borrow_and_update().slot.clone();
             match slot {
-                Slot::Held { overview, read_at } if (self.now)().saturating_duration_since(read_at) < MAX_AGE => {
+                Slot::Held { overview, read_at }
+                    if (self.now)().saturating_duration_since(read_at) < MAX_AGE =>
+                {
                     return if waited {
                         Answer::Read(Ok((*overview).clone()))
                     } else {

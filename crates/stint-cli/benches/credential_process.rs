@@ -223,7 +223,9 @@ impl Bench {
             let out = self.stint(&["agent", "status"]).output().await.unwrap();
             if out.status.success() {
                 let status: Value = serde_json::from_slice(&out.stdout).unwrap();
-                if status["eventStream"] == true {
+                // Connected, and done reading `ls`'s picture, which it does after
+                // connecting: the timed calls then share the machine with nothing of it.
+                if status["eventStream"] == true && status["overview"] == "held" {
                     return child;
                 }
             }
