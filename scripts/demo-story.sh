@@ -66,12 +66,12 @@ until_state() {
     die "request $2 is $state, not $3, after $4 s"
 }
 
-# login PERSON: `stint login --no-browser`; the code it prints is approved as PERSON
+# login PERSON: `stint login --use-device-code --no-browser`; the code it prints is approved as PERSON
 # through the simulator's control API, where a person would approve it on the device page.
 login() {
     local who="$1" log="$WORK/$1-login.log" code=""
-    show "stint login --no-browser    # as $who"
-    "$STINT_AS" "$who" login --no-browser 2>"$log" &
+    show "stint login --use-device-code --no-browser    # as $who"
+    "$STINT_AS" "$who" login --use-device-code --no-browser 2>"$log" &
     local pid=$!
     for _ in $(seq 1 300); do
         code="$(grep -oE '\b[A-Z]{4}-[A-Z]{4}\b' "$log" | head -n1 || true)"

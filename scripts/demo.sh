@@ -40,12 +40,39 @@ else
     DISPLAY_MODE=cli
 fi
 
-say "building stint-sim, stint-broker and the stint CLI"
-cargo build --quiet -p stint-sim -p stint-broker -p stint-cli --bins
+# Stint keeps logins in the OS keyring: on Linux a Secret Service on the session bus
+# (GNOME Keyring, KWallet). Whether the desktop has one running or startable.
+desktop_keyring() {
+    [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ] || [ -S "${XDG_RUNTIME_DIR:-/nonexistent}/bus" ] || return 1
+    command -v dbus-send >/dev/null || return 1
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null |
+        grep -q "boolean true" && return 0
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus / \
+        org.freedesktop.DBus.ListActivatableNames 2>/dev/null | grep -q '"org.freedesktop.secrets"'
+}
+# private: each person (and the app) gets a throw-away gnome-keyring on a private session
+# bus, as on a machine with no display. desktop: the desktop's own keyring.
+KEYRING=private
+if [ "$DISPLAY_MODE" = app ]; then
+    if desktop_keyring; then
+        KEYRING=desktop
+    elif ! command -v gnome-keyring-daemon >/dev/null || ! command -v dbus-run-session >/dev/null; then
+        die "no keyring: Stint keeps its login in a Secret Service on the session bus; this desktop has none, and gnome-keyring is not installed for a throw-away one. Install it (Debian/Ubuntu: sudo apt-get install gnome-keyring dbus-x11) and run make demo again"
+    else
+        say "no keyring on this desktop's session bus: Stint keeps its login in a Secret Service (GNOME Keyring, KWallet)"
+        say "the demo gives the app and each person a throw-away keyring on a private session bus instead: the window works, but the tray icon and notifications need your desktop's own bus. For those: sudo apt-get install gnome-keyring, log in again, then make demo"
+    fi
+fi
+
+# Cargo's own progress (each crate as it compiles, and its bar on a terminal) shows: a
+# first build takes 15-25 minutes on two cores and must not look hung.
+say "building stint-sim, stint-broker and the stint CLI (a first build: 15-25 minutes on two cores; later ones: seconds)"
+cargo build -p stint-sim -p stint-broker -p stint-cli --bins
 if [ "$DISPLAY_MODE" = app ]; then
     say "building the Stint app (its UI first: the binary embeds ui/dist)"
     npm --prefix ui run build --silent >/dev/null
-    cargo build --quiet -p stint-app --bin stint-app
+    cargo build -p stint-app --bin stint-app
 fi
 STINT="$CARGO_TARGET_DIR/debug/stint"
 
@@ -70,7 +97,7 @@ stop_all() {
     say "stopping"
     # The demo's logins leave nothing behind in the desktop's keyring
     # (before the broker stops, so the sessions end there too).
-    if [ "$DISPLAY_MODE" = app ] && [ -x "$DEMO_DIR/stint-as" ]; then
+    if [ "$KEYRING" = desktop ] && [ -x "$DEMO_DIR/stint-as" ]; then
         for person in "$DEMO_DIR"/people/*/; do
             [ -d "$person" ] || continue
             "$DEMO_DIR/stint-as" "$(basename "$person")" logout >/dev/null 2>&1 || true
@@ -123,36 +150,12 @@ wait_ready stint-broker "$BROKER_PID" "$DEMO_DIR/broker.out" "$DEMO_DIR/broker.l
 
 cat <<EOF
 
-  Stint demo
-  ==========
-
-  stint-sim      $SIM_URL   IAM Identity Center, STS and the access portal, serving
-                 $WORLD
-  stint-broker   $BROKER_URL   policies: crates/stint-broker/demo/policies.toml
-                 database: $DEMO_DIR/stint-demo.db
-
-  People: alice and carol (engineers, request access), bob and grace (SRE leads,
-  approve), dave (auditor), erin (Stint admin). Accounts: management, identity, prod,
-  staging, dev, sandbox.
-
-  Logs:  tail -f $DEMO_DIR/broker.log
-         tail -f $DEMO_DIR/sim.log
-
-  Try it, from another terminal:
-
-    # How clients sign in to this broker (the access portal, region, baseline role):
-    curl -s $BROKER_URL/v1/auth/config | python3 -m json.tool
-
-    # Health, metrics, and the API's OpenAPI document:
-    curl -s $BROKER_URL/healthz
-    curl -s $BROKER_URL/metrics | grep '^stint_requests'
-    curl -s $BROKER_URL/openapi.json | python3 -c 'import json, sys; print("\n".join(sorted(json.load(sys.stdin)["paths"])))'
-
-    # Every other endpoint needs a session: without one the broker says so.
-    curl -s $BROKER_URL/v1/me
-
-    # What Identity Center holds right now (standing access only, until someone asks):
-    curl -s $SIM_URL/_sim/assignments | python3 -m json.tool | head -40
+  Stint demo: everything local, no AWS account
+    simulator (Identity Center, STS, console)   $SIM_URL
+    broker (crates/stint-broker/demo/policies.toml)   $BROKER_URL
+    logs: $DEMO_DIR/sim.log, $DEMO_DIR/broker.log
+  People: alice and carol ask for access, bob and grace approve, dave audits, erin
+  administers. Accounts: management, identity, prod, staging, dev, sandbox.
 
 EOF
 
@@ -174,7 +177,17 @@ export STINT_CONFIG="\$person/config.toml" STINT_CACHE_DIR="\$person/cache" \\
     STINT_SSO_SESSION="stint-demo-\$(basename "\$person")" STINT_BROKER_URL="$BROKER_URL" \\
     STINT_WRITE_AWS_CLI_CACHE=false AWS_ENDPOINT_URL="$SIM_URL" \\
     AWS_CONFIG_FILE="\$person/aws/config" AWS_SHARED_CREDENTIALS_FILE="\$person/aws/credentials"
-if [ "$DISPLAY_MODE" = app ]; then
+# A person's first command configures their CLI from the broker, as "stint configure
+# --broker URL" does on a real machine: where to sign in comes from the broker.
+# (Inside the person's keyring session: configure clears what a login kept there.)
+configure=""
+if [ ! -f "\$STINT_CONFIG" ] && [ "\${1:-}" != configure ]; then
+    configure=1
+fi
+if [ "$KEYRING" = desktop ]; then
+    if [ -n "\$configure" ]; then
+        out="\$("$STINT" configure --broker "$BROKER_URL" 2>&1)" || { echo "\$out" >&2; exit 1; }
+    fi
     exec "$STINT" "\$@"
 fi
 export HOME="\$person/home" XDG_DATA_HOME="\$person/home/.local/share" \\
@@ -182,6 +195,7 @@ export HOME="\$person/home" XDG_DATA_HOME="\$person/home/.local/share" \\
 mkdir -p "\$XDG_DATA_HOME/keyrings"
 # The command starts once the unlocked keyring owns its name on the bus: before that, a
 # keyring call would make D-Bus start a second, locked daemon.
+export STINT_AS_CONFIGURE="\$configure"
 exec dbus-run-session -- bash -c '
     printf stint-demo | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
     for _ in \$(seq 1 100); do
@@ -190,16 +204,27 @@ exec dbus-run-session -- bash -c '
             grep -q "boolean true" && break
         sleep 0.05
     done
+    if [ -n "\$STINT_AS_CONFIGURE" ]; then
+        out="\$("\$1" configure --broker "\$STINT_BROKER_URL" 2>&1)" || { echo "\$out" >&2; exit 1; }
+    fi
     exec "\$@"
 ' stint-as "$STINT" "\$@" 2> >(grep --line-buffered -v "^dbus-daemon\\|Failed to set fd limit\\|discover_other_daemon" >&2)
 EOF
 chmod +x "$DEMO_DIR/stint-as"
 
+# How a person signs in from a terminal, as this demo runs.
+if [ "$DISPLAY_MODE" = app ]; then
+    SIGN_IN_HOW="the browser opens the sign-in page: type the person's name, Allow access"
+else
+    SIGN_IN_HOW="no browser here: open the printed link (or $SIM_URL/device), enter the code, the person's name, Approve"
+fi
+
 cli_help() {
     cat <<EOF
-  The stint CLI, as any of the demo's people (each with their own login):
+  The stint CLI as any of the demo's people, each with their own login (the first
+  command sets their CLI up from the broker):
 
-    $DEMO_DIR/stint-as carol login     # approve the code on $SIM_URL/device
+    $DEMO_DIR/stint-as carol login     # $SIGN_IN_HOW
     $DEMO_DIR/stint-as carol ls
     $DEMO_DIR/stint-as carol request dev/PowerUserAccess --for 30m --reason "try it" --wait
     $DEMO_DIR/stint-as carol creds dev/PowerUserAccess
@@ -212,15 +237,29 @@ if [ "$DISPLAY_MODE" = app ]; then
     # The app as alice will use it: its own configuration, keyring entries under the
     # sso-session "stint-demo-app", and the window open (not every desktop shows a tray).
     app_dir="$DEMO_DIR/people/app"
-    mkdir -p "$app_dir"
-    # Signed out, whatever an earlier demo left in the keyring.
+    mkdir -p "$app_dir/aws"
+    # Signed out, whatever an earlier demo left in the keyring (this also sets up the
+    # app's configuration from the broker, as stint-as does for everyone).
     "$DEMO_DIR/stint-as" app logout >/dev/null 2>&1 || true
+    app=("$CARGO_TARGET_DIR/debug/stint-app")
+    if [ "$KEYRING" = private ]; then
+        # The app's own throw-away keyring, the one stint-as uses for "app".
+        mkdir -p "$app_dir/home/.local/share/keyrings"
+        app=(env HOME="$app_dir/home" XDG_DATA_HOME="$app_dir/home/.local/share"
+            XDG_CONFIG_HOME="$app_dir/home/.config" XDG_CACHE_HOME="$app_dir/home/.cache"
+            dbus-run-session -- bash -c 'printf stint-demo | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1
+                for _ in $(seq 1 100); do
+                    dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+                    sleep 0.05
+                done
+                exec "$@"' stint-app "${app[@]}")
+    fi
     env STINT_CONFIG="$app_dir/config.toml" STINT_CACHE_DIR="$app_dir/cache" \
         STINT_SSO_SESSION=stint-demo-app STINT_BROKER_URL="$BROKER_URL" \
         STINT_WRITE_AWS_CLI_CACHE=false AWS_ENDPOINT_URL="$SIM_URL" \
         AWS_CONFIG_FILE="$app_dir/aws/config" AWS_SHARED_CREDENTIALS_FILE="$app_dir/aws/credentials" \
         STINT_SHOW_WINDOW=1 STINT_LOG="${STINT_LOG:-info}" \
-        "$CARGO_TARGET_DIR/debug/stint-app" >"$DEMO_DIR/app.log" 2>&1 &
+        "${app[@]}" >"$DEMO_DIR/app.log" 2>&1 &
     APP_PID=$!
     for _ in $(seq 1 300); do
         grep -q "tray ready" "$DEMO_DIR/app.log" 2>/dev/null && break
@@ -232,22 +271,15 @@ if [ "$DISPLAY_MODE" = app ]; then
         die "the Stint app stopped at once (its log is above). If Stint is already running, quit it (tray menu: Quit) and run make demo again"
     fi
     cat <<EOF
-  The Stint app
-  -------------
-  Running, pointed at $BROKER_URL and signed out; its window is open, and its icon is
-  in the tray when your desktop shows one. The story:
+  The Stint app is running, signed out, its window open (app log: $DEMO_DIR/app.log):
 
-    1. Sign in. Your browser opens the simulator's device page: sign in as alice, Approve.
-    2. Request: type "prod read", pick prod / ReadOnlyAccess, 5m, a reason. Send.
-    3. Approve as bob, from a terminal (his device page opens the same way):
-         $DEMO_DIR/stint-as bob login
-         $DEMO_DIR/stint-as bob ls
-         $DEMO_DIR/stint-as bob approve ID --comment "ok"
-       (or sign the app out, in again as bob or grace, and use Approvals).
-    4. The notifications, the countdown in the window and the tray; Open console, Copy
-       credentials; the access leaves when its window ends.
-
-  App log: $DEMO_DIR/app.log
+    1. Sign in: the browser opens the sign-in page; type alice, Allow access.
+    2. Request: type "prod read", pick prod / ReadOnlyAccess, 5m, a reason; Send.
+    3. bob approves, in a terminal:
+         $DEMO_DIR/stint-as bob login     # sign-in page: type bob, Allow access
+         $DEMO_DIR/stint-as bob approve ID --comment "ok"    # ID: the request's number in the app
+    4. Back in the app: the countdown, Open console, Copy credentials. Under Standing access,
+       dev / ReadOnlyAccess is alice's without asking.
 
 EOF
     cli_help

@@ -191,6 +191,22 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
     let active: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(active["state"], "active");
 
+    // `stint ls` tells the role the grant gives from the one alice holds without asking.
+    let out = alice.run(&["ls"]).await;
+    let table = stdout(&out);
+    assert!(
+        table.lines().any(|l| l.starts_with("prod")
+            && l.contains("ReadOnlyAccess")
+            && l.contains(&format!("assigned now, grant {id} until "))),
+        "{table}"
+    );
+    assert!(
+        table.lines().any(|l| l.starts_with("dev")
+            && l.contains("ReadOnlyAccess")
+            && l.contains("assigned now, standing")),
+        "{table}"
+    );
+
     // Credentials that AWS says are alice's, in prod, as ReadOnlyAccess.
     let creds = json(
         &alice,

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use ts_rs::TS;
 
 use crate::error::CommandError;
-use crate::view::{BrokerProbe, Copied, Navigate, SettingsView, Snapshot};
+use crate::view::{BrokerProbe, Copied, Navigate, RoleKey, SettingsView, Snapshot};
 
 fn committed_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui/src/lib/bindings")
@@ -18,6 +18,7 @@ fn generate(dir: &Path) {
     Snapshot::export_all_to(dir).unwrap();
     Navigate::export_all_to(dir).unwrap();
     Copied::export_all_to(dir).unwrap();
+    RoleKey::export_all_to(dir).unwrap();
     SettingsView::export_all_to(dir).unwrap();
     BrokerProbe::export_all_to(dir).unwrap();
     CommandError::export_all_to(dir).unwrap();

@@ -7,7 +7,9 @@ use tauri::State;
 
 use crate::error::CommandResult;
 use crate::service::Service;
-use crate::view::{BrokerProbe, Copied, CopyFormat, Navigate, SettingsView, Snapshot};
+use crate::view::{
+    BrokerProbe, ConsoleChoice, Copied, CopyFormat, Navigate, RoleKey, SettingsView, Snapshot,
+};
 use crate::window::PendingNavigation;
 
 #[tauri::command]
@@ -104,9 +106,38 @@ pub async fn extend(
     service.extend(id, by_secs).await
 }
 
+/// Opens the console as the grant's role, where `choice` says (else where it went last).
 #[tauri::command]
-pub async fn open_console(service: State<'_, Service>, id: i64) -> CommandResult<()> {
-    service.open_console(id).await
+pub async fn open_console(
+    service: State<'_, Service>,
+    id: i64,
+    choice: Option<ConsoleChoice>,
+) -> CommandResult<()> {
+    service.open_console(id, choice).await
+}
+
+#[tauri::command]
+pub async fn open_role_console(
+    service: State<'_, Service>,
+    role: RoleKey,
+    choice: Option<ConsoleChoice>,
+) -> CommandResult<()> {
+    service.open_role_console(role, choice).await
+}
+
+#[tauri::command]
+pub async fn copy_role_credentials(
+    service: State<'_, Service>,
+    role: RoleKey,
+    format: CopyFormat,
+) -> CommandResult<Copied> {
+    service.copy_role_credentials(role, format).await
+}
+
+/// Reads the roles held without a request from the access portal again.
+#[tauri::command]
+pub async fn refresh_roles(service: State<'_, Service>) -> CommandResult<()> {
+    service.refresh_roles().await
 }
 
 #[tauri::command]

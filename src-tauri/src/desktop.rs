@@ -232,11 +232,24 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
         }
         menu::Action::Console(id) => spawn(
             "open console",
-            Box::pin(async move { service.open_console(id).await }),
+            Box::pin(async move { service.open_console(id, None).await }),
         ),
         menu::Action::Copy(id, format) => spawn(
             "copy credentials",
             Box::pin(async move { service.copy_credentials(id, format).await.map(|_| ()) }),
+        ),
+        menu::Action::RoleConsole(role) => spawn(
+            "open console",
+            Box::pin(async move { service.open_role_console(role, None).await }),
+        ),
+        menu::Action::RoleCopy(role, format) => spawn(
+            "copy credentials",
+            Box::pin(async move {
+                service
+                    .copy_role_credentials(role, format)
+                    .await
+                    .map(|_| ())
+            }),
         ),
         menu::Action::Extend(id, by) => spawn(
             "extend",

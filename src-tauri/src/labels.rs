@@ -1,5 +1,6 @@
 //! Words for time and targets, shared by the tray menu and the notifications. The
-//! window's own formatting (`ui/src/lib/time.ts`) says the same things the same way.
+//! window's own formatting (`ui/src/lib/time.ts`) says the same things the same way:
+//! both are held to `time_left_cases.json`.
 
 use chrono::{DateTime, Local, Utc};
 use stint_api::AccessRequest;
@@ -9,8 +10,9 @@ pub fn target(request: &AccessRequest) -> String {
     format!("{} / {}", request.account.name, request.permission_set.name)
 }
 
-/// Time left in words, rounded up to the minute: `42 min left`, `1 h 5 min left`,
-/// `less than a minute left`, `ended`.
+/// Time left in words, in the whole minutes the window's countdown shows (at 41:07 both
+/// say 41): `41 min left`, `1 h 5 min left`, `less than a minute left`, `ended`. The
+/// tray redraws on the end's minute boundaries (`Model::next_wakeup`), where it changes.
 pub fn left(seconds: i64) -> String {
     if seconds <= 0 {
         return "ended".to_owned();
@@ -18,13 +20,20 @@ pub fn left(seconds: i64) -> String {
     if seconds < 60 {
         return "less than a minute left".to_owned();
     }
-    let minutes = (seconds + 59) / 60;
+    let minutes = seconds / 60;
     let (h, m) = (minutes / 60, minutes % 60);
     match (h, m) {
         (0, m) => format!("{m} min left"),
         (h, 0) => format!("{h} h left"),
         (h, m) => format!("{h} h {m} min left"),
     }
+}
+
+/// How long a window that just opened (or was just extended) lasts, for a notification
+/// said once rather than counted down: to the nearest minute, so a one-hour grant reads
+/// `1 h left` although a few milliseconds of it have passed.
+pub fn left_now(seconds: i64) -> String {
+    left((seconds + 30) / 60 * 60)
 }
 
 /// A length of time: `1 h 30 min`, `45 min`, `90 s`.
@@ -66,17 +75,33 @@ pub fn grant_line(request: &AccessRequest, now: DateTime<Utc>) -> String {
 mod tests {
     use super::*;
 
+    #[derive(serde::Deserialize)]
+    struct Cases {
+        cases: Vec<Case>,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct Case {
+        seconds: i64,
+        left: String,
+    }
+
+    /// The same cases as the window's `formatLeft` (ui/tests/time.test.ts).
     #[test]
-    fn time_left_rounds_up_to_the_minute() {
-        assert_eq!(left(42 * 60), "42 min left");
-        assert_eq!(left(41 * 60 + 1), "42 min left");
-        assert_eq!(left(60), "1 min left");
-        assert_eq!(left(59), "less than a minute left");
-        assert_eq!(left(0), "ended");
-        assert_eq!(left(-3), "ended");
-        assert_eq!(left(3600), "1 h left");
-        assert_eq!(left(3599), "1 h left");
-        assert_eq!(left(3600 + 5 * 60), "1 h 5 min left");
+    fn time_left_reads_as_the_window_says_it() {
+        let cases: Cases = serde_json::from_str(include_str!("time_left_cases.json")).unwrap();
+        assert!(cases.cases.len() > 10);
+        for case in cases.cases {
+            assert_eq!(left(case.seconds), case.left, "{} s", case.seconds);
+        }
+    }
+
+    #[test]
+    fn a_notification_says_the_length_just_begun() {
+        assert_eq!(left_now(3599), "1 h left");
+        assert_eq!(left_now(3600), "1 h left");
+        assert_eq!(left_now(29 * 60 + 31), "30 min left");
+        assert_eq!(left_now(20), "ended");
     }
 
     #[test]

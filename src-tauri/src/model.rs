@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use stint_api::{AccessRequest, BrokerEvent, EventKind, RequestState};
 
 use crate::notices::{Notice, NoticeKind};
-use crate::view::GrantView;
+use crate::view::{GrantView, HistoryItem, Revocation};
 
 /// The "5 minutes left" warning, and the tray's expiring look.
 pub const EXPIRING_SOON: Duration = Duration::minutes(5);
@@ -41,6 +41,10 @@ pub struct Model {
     /// The longest window policy allows, by (account id, permission set): no Extend is
     /// offered past it.
     limits: BTreeMap<(String, String), u32>,
+    /// Who revoked the grants that closed early, from each one's history.
+    revocations: BTreeMap<i64, Revocation>,
+    /// Histories asked for once (a final request does not change).
+    revocations_asked: HashSet<i64>,
 }
 
 /// How much "Extend" adds, in the tray and the window.
@@ -231,14 +235,21 @@ impl Model {
             {
                 next = warn_at;
             }
-            // The tray's minute labels count to the end: wake on the end's minute boundaries.
-            let secs_left = (r.end_at - now).num_seconds();
-            if secs_left > 0 {
-                let to_boundary = match secs_left % 60 {
-                    0 => 60,
-                    s => s,
+            // The tray's label names the whole minutes left, as the window's countdown
+            // does (`labels::left`): it changes the moment less than the current whole
+            // number of minutes is left. Wake just past that, to the millisecond, so the
+            // tray never shows the minute before while the window shows the next.
+            let left_ms = (r.end_at - now).num_milliseconds();
+            if left_ms > 0 {
+                let whole_minutes = left_ms / 60_000 * 60_000;
+                // In the last minute the next label is "ended", shown (like the window's
+                // 0:00) once less than a whole second is left.
+                let wait = match whole_minutes {
+                    0 if left_ms >= 1000 => left_ms - 999,
+                    0 => left_ms,
+                    _ => left_ms - whole_minutes + 1,
                 };
-                next = next.min(now + Duration::seconds(to_boundary));
+                next = next.min(now + Duration::milliseconds(wait));
             }
         }
         Some(next)
@@ -277,6 +288,8 @@ impl Model {
                 request: r.clone(),
                 credentials_expire_at: self.credentials.get(&r.id).copied(),
                 extend_steps: self.extend_steps(r),
+                // The person's remembered choice is the service's to add.
+                console: Default::default(),
             })
             .collect();
         v.sort_by_key(|g| (g.request.end_at, g.request.id));
@@ -304,16 +317,42 @@ impl Model {
     }
 
     /// Finished requests (and those ending), newest first.
-    pub fn history(&self) -> Vec<AccessRequest> {
-        let mut v: Vec<AccessRequest> = self
+    pub fn history(&self) -> Vec<HistoryItem> {
+        let mut v: Vec<&AccessRequest> = self
             .mine
             .values()
             .filter(|r| r.state.is_final() || r.state == RequestState::Ending)
-            .cloned()
             .collect();
         v.sort_by_key(|r| std::cmp::Reverse((r.updated_at, r.id)));
         v.truncate(HISTORY_LEN);
-        v
+        v.into_iter()
+            .map(|r| HistoryItem {
+                request: r.clone(),
+                revoked: self.revocations.get(&r.id).cloned(),
+            })
+            .collect()
+    }
+
+    /// The shown grants that were revoked and whose revoker is not known yet; each is
+    /// returned once, so its history is asked for once.
+    pub fn revocations_to_ask(&mut self) -> Vec<i64> {
+        let ids: Vec<i64> = self
+            .history()
+            .into_iter()
+            .map(|h| h.request)
+            .filter(|r| r.state == RequestState::Ended && closed_early(r))
+            .map(|r| r.id)
+            .filter(|id| !self.revocations_asked.contains(id))
+            .collect();
+        self.revocations_asked.extend(&ids);
+        ids
+    }
+
+    /// What a request's history said about its revoke (`None`: it has no revoke).
+    pub fn set_revocation(&mut self, id: i64, revocation: Option<Revocation>) {
+        if let Some(r) = revocation {
+            self.revocations.insert(id, r);
+        }
     }
 
     /// The notices for one of the person's requests moving from `old` to `new`.
@@ -439,11 +478,19 @@ fn warns(r: &AccessRequest) -> bool {
 }
 
 fn ended_kind(r: &AccessRequest) -> NoticeKind {
-    if r.updated_at + EARLY < r.end_at {
+    if closed_early(r) {
         NoticeKind::Revoked
     } else {
         NoticeKind::Ended
     }
+}
+
+/// Whether a grant's window closed before its full length: a revoke moves `endAt` to
+/// that moment and leaves the length asked for (`durationSecs`, which an extension
+/// lengthens) as it was; a grant revoked before it started closed before its start.
+pub fn closed_early(r: &AccessRequest) -> bool {
+    let ran = r.end_at.min(r.updated_at) - r.start_at;
+    r.updated_at < r.start_at || ran + EARLY < Duration::seconds(i64::from(r.duration_secs))
 }
 
 #[cfg(test)]

@@ -107,7 +107,7 @@ impl Notice {
                 format!(
                     "{target} is yours until {} ({}).",
                     labels::clock(r.end_at),
-                    labels::left((r.end_at - now).num_seconds())
+                    labels::left_now((r.end_at - now).num_seconds())
                 ),
                 View::Access,
             ),
@@ -178,7 +178,7 @@ impl Notice {
                 format!(
                     "{target} is yours until {} ({}).",
                     labels::clock(r.end_at),
-                    labels::left((r.end_at - now).num_seconds())
+                    labels::left_now((r.end_at - now).num_seconds())
                 ),
                 View::Access,
             ),

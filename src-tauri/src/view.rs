@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stint_api::AccessRequest;
 
+use crate::error::CommandError;
+
 /// Everything the window and the tray show, pushed on every change (`stint://state`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -21,7 +23,75 @@ pub struct Snapshot {
     /// grants already approved (`pendingEndAt` set).
     pub approvals: Vec<AccessRequest>,
     /// The person's finished requests, newest first.
-    pub history: Vec<AccessRequest>,
+    pub history: Vec<HistoryItem>,
+    /// The roles the person holds without a request (standing access in the portal).
+    pub standing: StandingView,
+}
+
+/// A finished request, and for a grant ended early, who ended it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct HistoryItem {
+    pub request: AccessRequest,
+    /// Present once the request's history (`GET /v1/requests/{id}`) has said who revoked
+    /// it; the broker's list of requests does not.
+    pub revoked: Option<Revocation>,
+}
+
+/// Who revoked a grant, and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct Revocation {
+    /// The user name of whoever revoked it (the requester themselves, an approver, an admin).
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The roles the person holds without a request, as last read from the access portal
+/// (at sign-in, after every reconnect, when a grant ends, and on Refresh).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct StandingView {
+    /// By account name, then role; roles given by an active grant are shown as the grant.
+    pub roles: Vec<RoleView>,
+    /// When the portal was last read; absent until it has been.
+    pub read_at: Option<DateTime<Utc>>,
+    /// Why the last reading failed (the roles read before stay shown).
+    pub error: Option<CommandError>,
+}
+
+/// One role held without a request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RoleView {
+    pub account_id: String,
+    pub account_name: String,
+    pub permission_set: String,
+    /// Where Open console went last time for this role.
+    pub console: ConsoleChoice,
+}
+
+/// Names a role the window acts on: an account id and a permission set.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct RoleKey {
+    pub account_id: String,
+    pub permission_set: String,
+}
+
+/// Where Open console lands: a region and a console service (`s3`, `ec2`...). Empty
+/// fields mean the defaults: the console home, in the preferred or Identity Center region.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase", default)]
+pub struct ConsoleChoice {
+    pub region: Option<String>,
+    pub service: Option<String>,
 }
 
 /// Where sign-in stands.
@@ -118,6 +188,8 @@ pub struct GrantView {
     /// How much Extend may add (seconds), within policy's longest window; empty when the
     /// grant is at its maximum.
     pub extend_steps: Vec<u32>,
+    /// Where Open console went last time for this role.
+    pub console: ConsoleChoice,
 }
 
 /// The window's views; notifications and the tray open one of them.

@@ -52,6 +52,19 @@ describe("history tells revoked from ended", () => {
     expect(endedStatus(r, NOW)).toBe(`revoked at ${formatWhen("2026-03-01T10:12:00Z", NOW)} after 12 min of 1 h`);
     expect(status(r, NOW)).toBe(endedStatus(r, NOW));
   });
+  it("names who revoked it once its history is read", () => {
+    const r = request({ state: "ended", endAt: "2026-03-01T10:12:00Z", updatedAt: "2026-03-01T10:12:05Z" });
+    const at = formatWhen("2026-03-01T10:12:00Z", NOW);
+    const byBob = { by: "bob", at: "2026-03-01T10:12:00Z" };
+    expect(endedStatus(r, NOW, byBob)).toBe(`revoked by bob at ${at} after 12 min of 1 h`);
+    expect(status(r, NOW, byBob)).toBe(endedStatus(r, NOW, byBob));
+    const byThemselves = { by: r.requester.userName, at: "2026-03-01T10:12:00Z" };
+    expect(endedStatus(r, NOW, byThemselves)).toBe(`revoked by you at ${at} after 12 min of 1 h`);
+  });
+  it("says so of a grant revoked before it started", () => {
+    const r = request({ state: "ended", startAt: "2026-03-01T12:00:00Z", endAt: "2026-03-01T13:00:00Z", updatedAt: "2026-03-01T10:12:05Z" });
+    expect(endedStatus(r, NOW, { by: "bob", at: r.updatedAt })).toBe("revoked by bob before it started");
+  });
   it("says ended, and the length, for a window that ran its course", () => {
     const r = request({ state: "ended", updatedAt: "2026-03-01T11:00:20Z" });
     expect(endedStatus(r, NOW)).toBe(`ended at ${formatWhen(r.endAt, NOW)} after 1 h`);

@@ -10,6 +10,7 @@ import {
   isExpiringSoon,
   secondsUntil,
 } from "../src/lib/time";
+import shared from "../../src-tauri/src/time_left_cases.json";
 
 describe("formatCountdown", () => {
   it("shows minutes and seconds under an hour", () => {
@@ -30,21 +31,23 @@ describe("formatCountdown", () => {
 });
 
 describe("formatLeft", () => {
-  it("rounds up to the minute so the last minute still reads 1 min", () => {
-    expect(formatLeft(60)).toBe("1 min left");
-    expect(formatLeft(61)).toBe("2 min left");
-    expect(formatLeft(42 * 60)).toBe("42 min left");
-    expect(formatLeft(41 * 60 + 1)).toBe("42 min left");
+  it("says what the tray says (src-tauri/src/time_left_cases.json, also read by labels.rs)", () => {
+    expect(shared.cases.length).toBeGreaterThan(10);
+    for (const c of shared.cases) {
+      expect(formatLeft(c.seconds), `${c.seconds} s`).toBe(c.left);
+      expect(formatCountdown(c.seconds), `${c.seconds} s`).toBe(c.countdown);
+    }
   });
-  it("names hours", () => {
-    expect(formatLeft(3600)).toBe("1 h left");
-    expect(formatLeft(3600 + 5 * 60)).toBe("1 h 5 min left");
-    expect(formatLeft(3599)).toBe("1 h left");
-  });
-  it("says when under a minute or over", () => {
-    expect(formatLeft(59)).toBe("less than a minute left");
-    expect(formatLeft(0)).toBe("ended");
-    expect(formatLeft(-30)).toBe("ended");
+  it("names the minutes the countdown shows, every second of twelve hours", () => {
+    for (let s = 60; s <= 12 * 3600; s++) {
+      const [h, m] = formatCountdown(s).split(":").length === 3
+        ? formatCountdown(s).split(":").map(Number)
+        : [0, ...formatCountdown(s).split(":").map(Number)];
+      const words = formatLeft(s).match(/^(?:(\d+) h)? ?(?:(\d+) min)? left$/);
+      expect(words, formatLeft(s)).not.toBeNull();
+      const said = Number(words![1] ?? 0) * 60 + Number(words![2] ?? 0);
+      if (said !== h * 60 + m) expect(`${s} s: ${formatLeft(s)}`).toBe(formatCountdown(s));
+    }
   });
 });
 

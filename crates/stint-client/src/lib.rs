@@ -54,7 +54,9 @@ pub mod sso;
 pub mod store;
 pub mod target;
 
-pub use client::{AccessEntry, ConsoleRequest, Overview, ProfileStyle, Stint, StintOptions};
+pub use client::{
+    AccessEntry, ConsoleRequest, HeldRole, Overview, ProfileStyle, Stint, StintOptions,
+};
 pub use config::Config;
 pub use credentials::RoleCredentials;
 pub use error::{Error, ErrorKind, Result};

@@ -61,16 +61,58 @@ fn a_request_through_its_life_notifies_each_step_once() {
     assert_eq!(ending[0].summary, "Access ended");
     assert!(m.apply(&mine(RequestState::Ended, 60), t(60)).is_empty());
     assert!(m.active().is_empty());
-    assert_eq!(m.history()[0].state, RequestState::Ended);
+    assert_eq!(m.history()[0].request.state, RequestState::Ended);
 }
 
 #[test]
 fn a_window_closed_early_reads_as_revoked() {
     let mut m = Model::new();
     m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(1));
-    let n = m.apply(&mine(RequestState::Ended, 20), t(20));
+    // As the broker sends a revoke: the end moves to that moment, the length asked for stays.
+    let mut ending = mine(RequestState::Ending, 20);
+    ending.request.end_at = t(20);
+    let n = m.apply(&ending, t(20));
     assert_eq!(kinds(&n), [NoticeKind::Revoked]);
     assert_eq!(n[0].summary, "Access revoked");
+    let mut ended = mine(RequestState::Ended, 21);
+    ended.request.end_at = t(20);
+    assert!(m.apply(&ended, t(21)).is_empty());
+
+    // Its history is asked for once, to say who revoked it; an on-time end is not asked.
+    let mut on_time = req(2, RequestState::Ended, 60);
+    on_time.start_at = t(0);
+    m.upsert_mine(on_time, t(61));
+    assert_eq!(m.revocations_to_ask(), [1]);
+    assert!(m.revocations_to_ask().is_empty());
+    assert_eq!(m.history()[1].revoked, None);
+    m.set_revocation(
+        1,
+        Some(Revocation {
+            by: "bob".into(),
+            at: t(20),
+        }),
+    );
+    let history = m.history();
+    assert_eq!(history[0].request.id, 2);
+    assert_eq!(
+        history[1].revoked.as_ref().map(|r| r.by.as_str()),
+        Some("bob")
+    );
+}
+
+#[test]
+fn a_grant_ending_on_time_is_not_called_revoked() {
+    assert!(!closed_early(&req(1, RequestState::Ended, 60)));
+    // Extended from 60 to 90 minutes and run to the end.
+    let mut extended = req(1, RequestState::Ended, 90);
+    extended.end_at = t(90);
+    extended.duration_secs = 90 * 60;
+    assert!(!closed_early(&extended));
+    // Approved for later, revoked before it started.
+    let mut before = req(1, RequestState::Ended, -1);
+    before.start_at = t(30);
+    before.end_at = t(90);
+    assert!(closed_early(&before));
 }
 
 #[test]
@@ -166,10 +208,14 @@ fn an_idle_app_has_no_timer_and_an_active_one_wakes_on_minute_boundaries() {
     m.replace(vec![req(1, RequestState::Ended, -1)], vec![], t(0));
     assert_eq!(m.next_wakeup(t(0)), None);
 
+    let mut m = Model::new();
     m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
     let now = t(10) + Duration::seconds(20);
-    // 49 min 40 s left: the label changes in 40 s.
-    assert_eq!(m.next_wakeup(now), Some(now + Duration::seconds(40)));
+    // 49 min 40 s left: the label changes once less than 49 min is left, in 40 s.
+    assert_eq!(
+        m.next_wakeup(now),
+        Some(now + Duration::milliseconds(40_001))
+    );
     // At minute 54:30 the five-minute warning (55:00) comes first.
     let now = t(54) + Duration::seconds(30);
     assert_eq!(m.next_wakeup(now), Some(t(55)));
@@ -325,4 +371,54 @@ fn extend_is_offered_only_within_the_policy_maximum() {
     assert!(m.active()[0].extend_steps.is_empty());
     m.set_limits(&[eligible(8 * 3600)]);
     assert_eq!(m.active()[0].extend_steps, EXTEND_STEPS.to_vec());
+}
+
+/// The tray's label between two wakes is the label the window's countdown reads at every
+/// instant of that stretch: the timer wakes where the minutes change, not a second late.
+#[test]
+fn the_tray_label_changes_exactly_when_the_window_countdown_does() {
+    let mut m = Model::new();
+    let mut grant = req(1, RequestState::Active, 0);
+    // A window that does not end on a whole second, as real ones do.
+    grant.end_at = t(20) + Duration::milliseconds(437);
+    let end = grant.end_at;
+    m.replace(vec![grant], vec![], t(0));
+    // The tray's words at `at` (labels::left of the whole seconds left), and the minutes
+    // the window shows (`formatCountdown(secondsUntil(end))`: whole seconds, floored).
+    let tray = |at: DateTime<Utc>| crate::labels::left((end - at).num_seconds());
+    let window = |at: DateTime<Utc>| {
+        let seconds = (end - at).num_milliseconds().max(0) / 1000;
+        (seconds, seconds / 60)
+    };
+    let mut now = t(0) + Duration::milliseconds(901);
+    let mut wakes = 0;
+    while now < end {
+        m.due_warnings(now);
+        let shown = tray(now);
+        let next = m.next_wakeup(now).expect("a grant counts down");
+        assert!(next > now);
+        // The timer's grain is the millisecond: within the first one after a boundary the
+        // label may still be the minute before.
+        let middle = now + Duration::milliseconds((next - now).num_milliseconds() / 2);
+        for at in [now, middle, next - Duration::milliseconds(1)] {
+            assert_eq!(
+                tray(at),
+                shown,
+                "the tray is stale at {at} (woke {now}, next {next})"
+            );
+            let (seconds, minutes) = window(at);
+            let expected = match (seconds, minutes) {
+                (0, _) => "ended".to_owned(),
+                (_, 0) => "less than a minute left".to_owned(),
+                (_, m) => crate::labels::left(m * 60),
+            };
+            assert_eq!(shown, expected, "tray and window disagree at {at}");
+        }
+        now = next;
+        wakes += 1;
+    }
+    assert!(
+        (20..=22).contains(&wakes),
+        "{wakes} wakes for a 20-minute countdown"
+    );
 }

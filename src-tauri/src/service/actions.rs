@@ -1,13 +1,15 @@
 //! What the person does: request, decide, extend, revoke, open the console, copy
 //! credentials. Each is a call into the client core plus an update of the model.
 
+use chrono::{DateTime, Utc};
 use stint_api::{AccessRequest, CreateRequest, Decision, EligibleAccess, ExtendRequest};
 use stint_client::export::{self, ExportFormat};
 use stint_client::{ConsoleRequest, ResolvedTarget, Stint, Target};
 
 use super::Service;
+use super::standing::{role_of, target_of};
 use crate::error::{CommandError, CommandResult, UiErrorCode};
-use crate::view::{Copied, CopyFormat};
+use crate::view::{ConsoleChoice, Copied, CopyFormat, RoleKey};
 
 impl Service {
     pub async fn eligibility(&self) -> CommandResult<Vec<EligibleAccess>> {
@@ -99,49 +101,89 @@ impl Service {
         Ok(extended)
     }
 
-    /// Opens the AWS console as the grant's role, through a federation sign-in URL.
-    pub async fn open_console(&self, id: i64) -> CommandResult<()> {
+    /// Opens the AWS console as the grant's role, through a federation sign-in URL, where
+    /// `choice` says (the last choice for this role when `None`).
+    pub async fn open_console(&self, id: i64, choice: Option<ConsoleChoice>) -> CommandResult<()> {
         let stint = self.signed_in()?;
         let request = self.known_request(id)?;
+        self.open_console_as(&stint, role_of(&request), choice)
+            .await
+    }
+
+    /// Opens the console as `role`; a `choice` given is remembered for the role (in
+    /// `app.toml`) once the console opened with it.
+    pub(super) async fn open_console_as(
+        &self,
+        stint: &Stint,
+        role: RoleKey,
+        choice: Option<ConsoleChoice>,
+    ) -> CommandResult<()> {
+        let remembered = self.state().prefs.console_for(&role);
+        let chosen = match choice {
+            Some(choice) => tidy(choice),
+            None => remembered.clone(),
+        };
         let url = stint
-            .console_url(&target(&request), &ConsoleRequest::default())
+            .console_url(
+                &target_of(&role),
+                &ConsoleRequest {
+                    service: chosen.service.clone(),
+                    region: chosen.region.clone(),
+                    portal: false,
+                },
+            )
             .await?;
         self.inner.shell.open_url(url.expose()).map_err(|why| {
             CommandError::new(
                 UiErrorCode::Internal,
                 format!("Cannot open the browser: {why}."),
             )
-        })
+        })?;
+        if chosen != remembered {
+            self.remember_console(&role, chosen);
+        }
+        Ok(())
+    }
+
+    /// Keeps the console choice in `app.toml`; a file that cannot be written costs the
+    /// memory of the choice, not the console.
+    fn remember_console(&self, role: &RoleKey, choice: ConsoleChoice) {
+        let mut prefs = self.state().prefs.clone();
+        prefs.remember_console(role, choice);
+        let path = crate::prefs::path_beside(&self.inner.paths.config_file);
+        if let Err(e) = prefs.save(&path) {
+            tracing::warn!(error = %e, "console choice not saved");
+        }
+        self.state().prefs = prefs;
+        self.publish();
     }
 
     /// Puts the grant's credentials (or a profile that fetches them) on the clipboard.
     pub async fn copy_credentials(&self, id: i64, format: CopyFormat) -> CommandResult<Copied> {
         let stint = self.signed_in()?;
         let request = self.known_request(id)?;
-        let (text, expires_at) = match format {
-            CopyFormat::ProfileLine => (profile_lines(&request), None),
-            shell_format => {
-                let creds = stint.credentials(&target(&request)).await?;
-                let export_format = match shell_format {
-                    CopyFormat::Fish => ExportFormat::Fish,
-                    CopyFormat::Powershell => ExportFormat::Powershell,
-                    _ => ExportFormat::Env,
-                };
-                let text = export::render(&creds, export_format, Some(&region(&stint)))?;
-                (text, Some(creds.expiration))
-            }
-        };
-        self.inner.shell.copy_text(&text).map_err(|why| {
-            CommandError::new(
-                UiErrorCode::Internal,
-                format!("Cannot use the clipboard: {why}."),
-            )
-        })?;
+        let (text, expires_at) = credentials_text(
+            &stint,
+            &target_of(&role_of(&request)),
+            &request.account.name,
+            format,
+        )
+        .await?;
+        self.copy_to_clipboard(&text)?;
         if let Some(at) = expires_at {
             self.state().model.credentials_issued(id, at);
             self.publish();
         }
         Ok(Copied { format, expires_at })
+    }
+
+    pub(super) fn copy_to_clipboard(&self, text: &str) -> CommandResult<()> {
+        self.inner.shell.copy_text(text).map_err(|why| {
+            CommandError::new(
+                UiErrorCode::Internal,
+                format!("Cannot use the clipboard: {why}."),
+            )
+        })
     }
 
     fn known_request(&self, id: i64) -> CommandResult<AccessRequest> {
@@ -165,10 +207,33 @@ impl Service {
     }
 }
 
-fn target(r: &AccessRequest) -> Target {
-    Target {
-        account: r.account.id.clone(),
-        permission_set: r.permission_set.name.clone(),
+/// What Copy credentials puts on the clipboard for `target`, and when those credentials
+/// expire (none for a profile, which fetches fresh ones each time).
+pub(super) async fn credentials_text(
+    stint: &Stint,
+    target: &Target,
+    account_name: &str,
+    format: CopyFormat,
+) -> CommandResult<(String, Option<DateTime<Utc>>)> {
+    if format == CopyFormat::ProfileLine {
+        return Ok((profile_lines(account_name, target), None));
+    }
+    let creds = stint.credentials(target).await?;
+    let export_format = match format {
+        CopyFormat::Fish => ExportFormat::Fish,
+        CopyFormat::Powershell => ExportFormat::Powershell,
+        _ => ExportFormat::Env,
+    };
+    let text = export::render(&creds, export_format, Some(&region(stint)))?;
+    Ok((text, Some(creds.expiration)))
+}
+
+/// Blank fields are the defaults; names are trimmed (the client checks what is left).
+fn tidy(choice: ConsoleChoice) -> ConsoleChoice {
+    let clean = |s: Option<String>| s.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    ConsoleChoice {
+        region: clean(choice.region),
+        service: clean(choice.service).map(|s| s.to_ascii_lowercase()),
     }
 }
 
@@ -194,7 +259,7 @@ fn non_empty(s: Option<String>) -> Option<String> {
 }
 
 /// A profile for `~/.aws/config` that runs `stint` for fresh credentials each time.
-fn profile_lines(r: &AccessRequest) -> String {
+fn profile_lines(account_name: &str, target: &Target) -> String {
     let clean = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -208,9 +273,9 @@ fn profile_lines(r: &AccessRequest) -> String {
     };
     format!(
         "[profile {}-{}]\ncredential_process = stint credential-process {}/{}\n",
-        clean(&r.account.name),
-        clean(&r.permission_set.name),
-        r.account.id,
-        r.permission_set.name
+        clean(account_name),
+        clean(&target.permission_set),
+        target.account,
+        target.permission_set
     )
 }

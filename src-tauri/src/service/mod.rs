@@ -5,12 +5,15 @@
 
 mod actions;
 mod activity;
+mod revocations;
 mod session;
 mod settings;
+mod standing;
 mod stream;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use stint_api::AccessRequest;
 use stint_client::clock::SharedClock;
 use stint_client::{Paths, Stint};
 use tokio::sync::Notify;
@@ -44,6 +47,8 @@ struct State {
     session: SessionView,
     link: BrokerLink,
     model: Model,
+    /// The roles the portal listed, cached between readings (see `standing.rs`).
+    standing: standing::Standing,
     prefs: AppPrefs,
     sign_in: Option<JoinHandle<()>>,
     stream: Option<JoinHandle<()>>,
@@ -71,6 +76,7 @@ impl Service {
                     session: SessionView::SignedOut { reason: None },
                     link: BrokerLink::Offline,
                     model: Model::new(),
+                    standing: standing::Standing::default(),
                     prefs,
                     sign_in: None,
                     stream: None,
@@ -101,13 +107,26 @@ impl Service {
 
     pub fn snapshot(&self) -> Snapshot {
         let state = self.state();
+        let mut active = state.model.active();
+        for grant in &mut active {
+            grant.console = state.prefs.console_for(&standing::role_of(&grant.request));
+        }
+        let pending = state.model.pending();
+        let history = state.model.history();
+        let running: Vec<AccessRequest> = pending
+            .iter()
+            .chain(history.iter().map(|h| &h.request))
+            .cloned()
+            .collect();
+        let granted = standing::granted(&active, &running);
         Snapshot {
             session: state.session.clone(),
             broker: state.link.clone(),
-            active: state.model.active(),
-            pending: state.model.pending(),
+            standing: state.standing.view(&granted, &state.prefs),
+            active,
+            pending,
             approvals: state.model.approvals(),
-            history: state.model.history(),
+            history,
         }
     }
 

@@ -17,6 +17,7 @@ impl Service {
             let mut state = self.state();
             Self::stop_tasks(&mut state);
             state.model.clear();
+            state.standing = Default::default();
             state.stint = None;
             state.link = BrokerLink::Offline;
             state.prefs = super::load_prefs(&self.inner.paths);
@@ -200,6 +201,7 @@ impl Service {
             let mut state = self.state();
             Self::stop_tasks(&mut state);
             state.model.clear();
+            state.standing = Default::default();
             state.link = BrokerLink::Offline;
             state.generation
         };

@@ -3,12 +3,13 @@
 //! and the one timer the countdowns need.
 
 use futures::StreamExt;
-use stint_api::{ListRequestsQuery, RequestScope};
+use stint_api::{EventKind, ListRequestsQuery, RequestScope, RequestState};
 use stint_client::broker::EventStreamItem;
 use stint_client::{ErrorKind, Stint};
 
 use super::Service;
 use super::session::user_view;
+use super::standing::role_of;
 use crate::error::{CommandError, broker_unreachable};
 use crate::view::{BrokerLink, SessionView};
 
@@ -16,6 +17,8 @@ impl Service {
     /// Starts following the broker for the signed-in person (no-op without a broker).
     pub(super) fn follow(&self, stint: Stint, generation: u64) {
         let Ok(broker) = stint.broker().cloned() else {
+            // No broker: the roles held without a request are all there is to show.
+            self.read_standing(stint, generation);
             return;
         };
         let service = self.clone();
@@ -34,18 +37,32 @@ impl Service {
                         if let Err(e) = service.resync(&stint, generation).await {
                             tracing::warn!(error = %e, "resync after connecting failed");
                         }
+                        // What the portal lists may have changed while we were away.
+                        service.read_standing(stint.clone(), generation);
+                        service.read_revocations(stint.clone(), generation);
                     }
                     Ok(EventStreamItem::Event(event)) => {
+                        // One of the person's grants ended: its assignment has left the
+                        // portal's list, unless the role is also standing.
+                        let ended = event.kind == EventKind::RequestChanged
+                            && event.request.state == RequestState::Ended;
                         let notices = {
                             let mut state = service.state();
                             if state.generation != generation {
                                 return;
                             }
                             let now = service.now();
+                            if ended {
+                                state.standing.forget(&role_of(&event.request));
+                            }
                             state.model.apply(&event, now)
                         };
                         service.deliver(notices);
                         service.publish();
+                        if ended {
+                            service.read_standing(stint.clone(), generation);
+                            service.read_revocations(stint.clone(), generation);
+                        }
                     }
                     Ok(EventStreamItem::Reconnecting { reason, after }) => {
                         tracing::info!(%reason, ?after, "event stream dropped; reconnecting");

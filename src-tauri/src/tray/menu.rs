@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::labels;
-use crate::view::{BrokerLink, CopyFormat, SessionView, Snapshot, View};
+use crate::view::{BrokerLink, CopyFormat, RoleKey, SessionView, Snapshot, View};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
@@ -37,13 +37,16 @@ fn note(label: impl Into<String>) -> Entry {
 }
 
 /// What a click on a menu item does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Open(View),
     SignIn,
     SignOut,
     Console(i64),
     Copy(i64, CopyFormat),
+    /// A role held without a request (standing access).
+    RoleConsole(RoleKey),
+    RoleCopy(RoleKey, CopyFormat),
     Extend(i64, u32),
     Revoke(i64),
     Cancel(i64),
@@ -123,6 +126,39 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
             entries.push(Entry::Submenu {
                 label: labels::grant_line(r, now),
                 entries: actions,
+            });
+        }
+        if !snapshot.standing.roles.is_empty() {
+            // Every role in one menu: what the person holds without asking, beside the grants.
+            let roles = snapshot
+                .standing
+                .roles
+                .iter()
+                .map(|r| {
+                    let key = format!("{}:{}", r.account_id, r.permission_set);
+                    Entry::Submenu {
+                        label: format!("{} / {}", r.account_name, r.permission_set),
+                        entries: vec![
+                            item(format!("role-console:{key}"), "Open console"),
+                            item(format!("role-copy:{key}:env"), "Copy credentials"),
+                            Entry::Submenu {
+                                label: "Copy credentials as".into(),
+                                entries: vec![
+                                    item(format!("role-copy:{key}:fish"), "fish"),
+                                    item(format!("role-copy:{key}:powershell"), "PowerShell"),
+                                    item(
+                                        format!("role-copy:{key}:profile_line"),
+                                        "credential_process profile",
+                                    ),
+                                ],
+                            },
+                        ],
+                    }
+                })
+                .collect();
+            entries.push(Entry::Submenu {
+                label: format!("Standing access ({})", snapshot.standing.roles.len()),
+                entries: roles,
             });
         }
         if !snapshot.pending.is_empty() {
@@ -212,6 +248,19 @@ impl Action {
     pub fn parse(id: &str) -> Option<Self> {
         let parts: Vec<&str> = id.split(':').collect();
         let num = |i: usize| parts.get(i).and_then(|p| p.parse::<i64>().ok());
+        let format = |f: &str| {
+            Some(match f {
+                "env" => CopyFormat::Env,
+                "fish" => CopyFormat::Fish,
+                "powershell" => CopyFormat::Powershell,
+                "profile_line" => CopyFormat::ProfileLine,
+                _ => return None,
+            })
+        };
+        let role = |account: &str, permission_set: &str| RoleKey {
+            account_id: account.to_owned(),
+            permission_set: permission_set.to_owned(),
+        };
         Some(match parts.as_slice() {
             ["quit"] => Action::Quit,
             ["signin"] => Action::SignIn,
@@ -220,16 +269,9 @@ impl Action {
             ["request"] => Action::Open(View::Request),
             ["open", "access"] | ["open", "access", _] => Action::Open(View::Access),
             ["console", _] => Action::Console(num(1)?),
-            ["copy", _, format] => Action::Copy(
-                num(1)?,
-                match *format {
-                    "env" => CopyFormat::Env,
-                    "fish" => CopyFormat::Fish,
-                    "powershell" => CopyFormat::Powershell,
-                    "profile_line" => CopyFormat::ProfileLine,
-                    _ => return None,
-                },
-            ),
+            ["copy", _, f] => Action::Copy(num(1)?, format(f)?),
+            ["role-console", account, set] => Action::RoleConsole(role(account, set)),
+            ["role-copy", account, set, f] => Action::RoleCopy(role(account, set), format(f)?),
             ["extend", _, by] => Action::Extend(num(1)?, by.parse().ok()?),
             ["revoke", _] => Action::Revoke(num(1)?),
             ["cancel", _] => Action::Cancel(num(1)?),

@@ -7,10 +7,12 @@ import type { AccessRequest } from "./bindings/AccessRequest";
 import type { ActivityPage } from "./bindings/ActivityPage";
 import type { BrokerProbe } from "./bindings/BrokerProbe";
 import type { Copied } from "./bindings/Copied";
+import type { ConsoleChoice } from "./bindings/ConsoleChoice";
 import type { CopyFormat } from "./bindings/CopyFormat";
 import type { CreateRequest } from "./bindings/CreateRequest";
 import type { EligibleAccess } from "./bindings/EligibleAccess";
 import type { Navigate } from "./bindings/Navigate";
+import type { RoleKey } from "./bindings/RoleKey";
 import type { SettingsView } from "./bindings/SettingsView";
 import type { Snapshot } from "./bindings/Snapshot";
 import type { UiErrorCode } from "./bindings/UiErrorCode";
@@ -26,7 +28,9 @@ export class BackendError extends Error {
   }
 }
 
-function toBackendError(e: unknown): BackendError {
+/** Any failure as a BackendError; a `CommandError` in a snapshot keeps its code and detail. */
+export function toBackendError(e: unknown): BackendError {
+  if (e instanceof BackendError) return e;
   if (e && typeof e === "object" && "code" in e && "message" in e) {
     const detail = "detail" in e && typeof e.detail === "string" ? e.detail : null;
     return new BackendError(e.code as UiErrorCode, String(e.message), detail);
@@ -58,9 +62,17 @@ export const backend = {
   cancel: (id: number) => call<AccessRequest>("cancel_request", { id }),
   revoke: (id: number) => call<AccessRequest>("revoke", { id }),
   extend: (id: number, bySecs: number) => call<AccessRequest>("extend", { id, bySecs }),
-  openConsole: (id: number) => call<void>("open_console", { id }),
+  /** `choice` null: where it opened last for this role. */
+  openConsole: (id: number, choice: ConsoleChoice | null = null) =>
+    call<void>("open_console", { id, choice }),
   copyCredentials: (id: number, format: CopyFormat) =>
     call<Copied>("copy_credentials", { id, format }),
+  /** A role held without a request (standing access). */
+  openRoleConsole: (role: RoleKey, choice: ConsoleChoice | null = null) =>
+    call<void>("open_role_console", { role, choice }),
+  copyRoleCredentials: (role: RoleKey, format: CopyFormat) =>
+    call<Copied>("copy_role_credentials", { role, format }),
+  refreshRoles: () => call<void>("refresh_roles"),
   settings: () => call<SettingsView>("get_settings"),
   saveSettings: (settings: SettingsView) => call<SettingsView>("save_settings", { settings }),
   probeBroker: (url: string) => call<BrokerProbe>("probe_broker", { url }),

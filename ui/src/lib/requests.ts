@@ -1,6 +1,7 @@
 // Words for a request's state, as the window lists them.
 
 import type { AccessRequest } from "./bindings/AccessRequest";
+import type { Revocation } from "./bindings/Revocation";
 import { formatDuration } from "./duration";
 import { formatWhen } from "./time";
 
@@ -8,8 +9,11 @@ export function target(r: AccessRequest): string {
   return `${r.account.name} / ${r.permissionSet.name}`;
 }
 
-/** One line on where a request stands: `waiting for approval`, `starts at 14:00`... */
-export function status(r: AccessRequest, now: number): string {
+/**
+ * One line on where a request stands: `waiting for approval`, `starts at 14:00`...; for a
+ * grant revoked, who did it when the app has read its history (`revoked`).
+ */
+export function status(r: AccessRequest, now: number, revoked: Revocation | null = null): string {
   switch (r.state) {
     case "pending":
       return r.approvalDeadline
@@ -24,7 +28,7 @@ export function status(r: AccessRequest, now: number): string {
     case "ending":
       return "ending…";
     case "ended":
-      return endedStatus(r, now);
+      return endedStatus(r, now, revoked);
     case "rejected":
       return r.decidedBy ? `rejected by ${r.decidedBy.displayName}` : "rejected";
     case "cancelled":
@@ -53,17 +57,23 @@ export function askedFor(r: AccessRequest, now: number): string {
 }
 
 /**
- * How a grant ended, told apart: `revoked at 14:05 after 12 min of 1 h` when it closed
- * early (a revoke moves its end to that moment), `ended at 15:00 after 1 h` on time.
+ * How a grant ended, told apart: `revoked by bob at 14:05 after 12 min of 1 h` when it
+ * closed early (a revoke moves its end to that moment; who did it comes from the
+ * request's history, `revoked`), `revoked before it started`, `ended at 15:00 after 1 h`
+ * on time.
  */
-export function endedStatus(r: AccessRequest, now: number): string {
+export function endedStatus(r: AccessRequest, now: number, revoked: Revocation | null = null): string {
   const start = Date.parse(r.startAt);
   const closed = Math.min(Date.parse(r.endAt), Date.parse(r.updatedAt));
   const ranSecs = Math.max(0, Math.round((closed - start) / 1000));
   const at = formatWhen(new Date(closed).toISOString(), now);
+  const by = revoked ? ` by ${revoked.by === r.requester.userName ? "you" : revoked.by}` : "";
+  if (Date.parse(r.updatedAt) < start) {
+    return `revoked${by} before it started`;
+  }
   // Thirty seconds of slack: the broker closes a window on its own schedule.
   if (ranSecs + 30 < r.durationSecs) {
-    return `revoked at ${at} after ${formatDuration(ranSecs)} of ${formatDuration(r.durationSecs)}`;
+    return `revoked${by} at ${at} after ${formatDuration(ranSecs)} of ${formatDuration(r.durationSecs)}`;
   }
   return `ended at ${at} after ${formatDuration(ranSecs)}`;
 }

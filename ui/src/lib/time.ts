@@ -1,5 +1,6 @@
 // How the window talks about time left. The tray menu's wording comes from Rust
-// (src-tauri/src/tray/labels.rs) and the two agree: "42 min left", "1 h 5 min left".
+// (src-tauri/src/labels.rs) and the two agree: both are held to the same cases,
+// src-tauri/src/time_left_cases.json ("41 min left" while the countdown shows 41:07).
 
 /** Seconds from `now` until `iso`, never negative. */
 export function secondsUntil(iso: string, now: number): number {
@@ -19,14 +20,14 @@ export function formatCountdown(seconds: number): string {
 }
 
 /**
- * Time left in words, rounded up to the minute so "1 min left" lasts until the end:
- * `42 min left`, `1 h left`, `1 h 5 min left`, `less than a minute left`, `ended`.
+ * Time left in words, in the whole minutes the countdown shows (at 41:07, 41), as the
+ * tray says it: `41 min left`, `1 h left`, `1 h 5 min left`, `less than a minute left`, `ended`.
  */
 export function formatLeft(seconds: number): string {
   const s = Math.floor(seconds);
   if (s <= 0) return "ended";
   if (s < 60) return "less than a minute left";
-  const minutes = Math.ceil(s / 60);
+  const minutes = Math.floor(s / 60);
   const h = Math.floor(minutes / 60);
   const m = minutes % 60;
   if (h === 0) return `${m} min left`;
@@ -78,10 +79,14 @@ export function outlivesGrant(credentialsIso: string, grantEndIso: string, now: 
   return `, ${span} after your access ends at ${formatWhen(grantEndIso, now)}`;
 }
 
-/** The sentence after "Copied.": until when the credentials work, and whether past the grant. */
-export function copiedWording(credentialsIso: string, grantEndIso: string, now: number): string {
-  const past = outlivesGrant(credentialsIso, grantEndIso, now);
+/**
+ * The sentence after "Copied.": until when the credentials work, and whether past the
+ * grant (`grantEndIso` null: a role held without a request, which has no end).
+ */
+export function copiedWording(credentialsIso: string, grantEndIso: string | null, now: number): string {
   const until = `These credentials work until ${formatWhen(credentialsIso, now)}`;
+  if (grantEndIso === null) return `${until}.`;
+  const past = outlivesGrant(credentialsIso, grantEndIso, now);
   return past
     ? `${until}${past}: revoking or ending the access does not stop them.`
     : `${until}, when your access ends.`;

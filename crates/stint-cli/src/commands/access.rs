@@ -41,8 +41,21 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
     let rows: Vec<Vec<String>> = access
         .iter()
         .map(|a| {
+            // Held now: through one of the person's grants, or standing (the portal lists
+            // both; the broker's grants tell them apart).
+            let grant = grants.iter().find(|g| {
+                g.account.id == a.account_id && g.permission_set.name == a.permission_set
+            });
             let status = match (a.assigned, a.eligible, a.approval_required) {
-                (true, _, _) => "assigned now".to_owned(),
+                (true, _, _) if !stint.has_broker() => "assigned now".to_owned(),
+                (true, _, _) => match grant {
+                    Some(g) => format!(
+                        "assigned now, grant {} until {}",
+                        g.request_id,
+                        output::local(g.end_at)
+                    ),
+                    None => "assigned now, standing".to_owned(),
+                },
                 (false, true, Some(true)) => "requestable, needs approval".to_owned(),
                 (false, true, _) => "requestable, no approval".to_owned(),
                 (false, false, _) => String::new(),

@@ -1,6 +1,7 @@
 //! What the person holds now (the access portal) and may request (the broker), and
 //! account names resolved to ids.
 
+use futures::{StreamExt, TryStreamExt};
 use serde::{Deserialize, Serialize};
 use stint_api::EligibleAccess;
 
@@ -26,7 +27,59 @@ pub struct AccessEntry {
     pub approval_required: Option<bool>,
 }
 
+/// A role the person holds in Identity Center right now, as the access portal lists it:
+/// standing access, or the assignment of an active grant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HeldRole {
+    pub account_id: String,
+    pub account_name: String,
+    pub permission_set: String,
+}
+
+/// How many accounts' roles are asked for at once: a person may see dozens of accounts,
+/// and one `ListAccountRoles` each in turn would take seconds.
+const ROLE_LISTS_AT_ONCE: usize = 6;
+
 impl Stint {
+    /// Every role the person holds now (portal `ListAccounts`, then `ListAccountRoles` per
+    /// account, a few at once), sorted by account name and role, without Stint's baseline
+    /// role: it grants nothing and only proves who the person is to the broker.
+    pub async fn held_roles(&self) -> Result<Vec<HeldRole>> {
+        let baseline = self.core.config.baseline().ok();
+        let accounts = self.portal_accounts().await?;
+        let per_account: Vec<Vec<HeldRole>> = futures::stream::iter(accounts)
+            .map(|account| async move {
+                let roles = self.portal_roles(&account.id).await?;
+                Ok::<_, Error>(
+                    roles
+                        .into_iter()
+                        .map(|role| HeldRole {
+                            account_id: account.id.clone(),
+                            account_name: account.name.clone(),
+                            permission_set: role,
+                        })
+                        .collect(),
+                )
+            })
+            .buffered(ROLE_LISTS_AT_ONCE)
+            .try_collect()
+            .await?;
+        let mut roles: Vec<HeldRole> = per_account
+            .into_iter()
+            .flatten()
+            .filter(|r| {
+                !baseline.as_ref().is_some_and(|b| {
+                    b.account_id == r.account_id && b.role_name == r.permission_set
+                })
+            })
+            .collect();
+        roles.sort_by(|a, b| {
+            (&a.account_name, &a.permission_set).cmp(&(&b.account_name, &b.permission_set))
+        });
+        Ok(roles)
+    }
+
     /// The accounts the person holds any role in right now.
     pub async fn portal_accounts(&self) -> Result<Vec<PortalAccount>> {
         let core = &self.core;

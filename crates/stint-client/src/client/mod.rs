@@ -13,7 +13,7 @@ mod login;
 mod overview;
 mod profiles;
 
-pub use access::AccessEntry;
+pub use access::{AccessEntry, HeldRole};
 pub use console::ConsoleRequest;
 pub use overview::Overview;
 pub use profiles::ProfileStyle;

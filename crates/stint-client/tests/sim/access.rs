@@ -253,3 +253,25 @@ async fn profiles_are_written_into_the_aws_files() {
         "{config}"
     );
 }
+
+#[tokio::test]
+async fn held_roles_list_what_the_portal_gives_without_the_baseline() {
+    let h = Harness::start().await;
+    let stint = h.client().await;
+    h.login(&stint, "alice").await.unwrap();
+    let held = stint.held_roles().await.unwrap();
+    let names: Vec<String> = held
+        .iter()
+        .map(|r| format!("{}:{}/{}", r.account_id, r.account_name, r.permission_set))
+        .collect();
+    // alice is an engineer: standing ReadOnlyAccess in dev, and the baseline, left out.
+    assert_eq!(names, [format!("{DEV_ACCOUNT}:dev/ReadOnlyAccess")]);
+    assert!(
+        !held.iter().any(|r| r.account_id == BASELINE_ACCOUNT),
+        "{held:?}"
+    );
+    // bob holds nothing but the baseline: nothing to show.
+    let bob = h.client_with(stint_client::store::MemoryStore::new()).await;
+    h.login(&bob, "bob").await.unwrap();
+    assert_eq!(bob.held_roles().await.unwrap(), []);
+}

@@ -24,6 +24,7 @@ fn snapshot(session: SessionView) -> Snapshot {
         pending: vec![],
         approvals: vec![],
         history: vec![],
+        standing: Default::default(),
     }
 }
 
@@ -34,6 +35,7 @@ fn active_grants_read_with_time_left_and_their_actions() {
         request: req(7, RequestState::Active, 0),
         credentials_expire_at: None,
         extend_steps: crate::model::EXTEND_STEPS.to_vec(),
+        console: Default::default(),
     });
     let mut pending = req(8, RequestState::Pending, 0);
     pending.account.name = "staging".into();
@@ -114,6 +116,7 @@ fn an_extension_reads_as_one_and_its_approve_says_what_it_approves() {
         request: r,
         credentials_expire_at: None,
         extend_steps: crate::model::EXTEND_STEPS.to_vec(),
+        console: Default::default(),
     });
     let text = render_text(&build(&mine, t(10)));
     assert!(
@@ -158,9 +161,11 @@ fn every_item_id_parses_to_its_action() {
         request: req(7, RequestState::Active, 0),
         credentials_expire_at: None,
         extend_steps: crate::model::EXTEND_STEPS.to_vec(),
+        console: Default::default(),
     });
     s.pending.push(req(8, RequestState::Pending, 0));
     s.approvals.push(req(9, RequestState::Pending, 0));
+    s.standing.roles.push(dev_read_only());
     fn ids(entries: &[Entry], out: &mut Vec<String>) {
         for e in entries {
             match e {
@@ -185,7 +190,50 @@ fn every_item_id_parses_to_its_action() {
         Action::parse("extend:7:1800"),
         Some(Action::Extend(7, 1800))
     );
+    let dev = RoleKey {
+        account_id: "555555555555".into(),
+        permission_set: "ReadOnlyAccess".into(),
+    };
+    assert_eq!(
+        Action::parse("role-console:555555555555:ReadOnlyAccess"),
+        Some(Action::RoleConsole(dev.clone()))
+    );
+    assert_eq!(
+        Action::parse("role-copy:555555555555:ReadOnlyAccess:fish"),
+        Some(Action::RoleCopy(dev, CopyFormat::Fish))
+    );
+    assert_eq!(
+        Action::parse("role-copy:555555555555:ReadOnlyAccess:yaml"),
+        None
+    );
     assert_eq!(Action::parse("approve:9"), Some(Action::Approve(9)));
     assert_eq!(Action::parse("copy:7:yaml"), None);
     assert_eq!(Action::parse("note"), None);
+}
+
+fn dev_read_only() -> crate::view::RoleView {
+    crate::view::RoleView {
+        account_id: "555555555555".into(),
+        account_name: "dev".into(),
+        permission_set: "ReadOnlyAccess".into(),
+        console: Default::default(),
+    }
+}
+
+#[test]
+fn standing_roles_sit_beside_the_grants_with_console_and_credentials() {
+    let mut s = snapshot(signed_in(false));
+    s.standing.roles.push(dev_read_only());
+    let text = render_text(&build(&s, t(0)));
+    assert!(
+        text.contains(
+            "No active access\n\
+             Standing access (1) ▸\n\
+             \x20   dev / ReadOnlyAccess ▸\n\
+             \x20       Open console\n\
+             \x20       Copy credentials\n\
+             \x20       Copy credentials as ▸\n"
+        ),
+        "{text}"
+    );
 }

@@ -2,7 +2,9 @@
 import type { AccessRequest } from "./AccessRequest";
 import type { BrokerLink } from "./BrokerLink";
 import type { GrantView } from "./GrantView";
+import type { HistoryItem } from "./HistoryItem";
 import type { SessionView } from "./SessionView";
+import type { StandingView } from "./StandingView";
 
 /**
  * Everything the window and the tray show, pushed on every change (`stint://state`).
@@ -24,4 +26,8 @@ approvals: Array<AccessRequest>,
 /**
  * The person's finished requests, newest first.
  */
-history: Array<AccessRequest>, };
+history: Array<HistoryItem>, 
+/**
+ * The roles the person holds without a request (standing access in the portal).
+ */
+standing: StandingView, };
