@@ -89,6 +89,7 @@ async fn main() {
                 description: None,
                 session_duration_secs: 3600,
             },
+            group: None,
             duration: settle + Duration::from_millis((i % 1000) as u64 * 20),
             start_at: None,
             reason: "bench".into(),

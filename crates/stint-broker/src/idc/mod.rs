@@ -29,7 +29,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-pub use crate::model::{AssignmentKey, PrincipalType};
+pub use crate::model::{AssignmentKey, MembershipKey, PrincipalType};
 
 /// The request id AWS returns for an asynchronous create or delete.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -54,13 +54,6 @@ pub struct DirectoryUser {
 pub struct DirectoryGroup {
     pub group_id: String,
     pub display_name: String,
-}
-
-/// One person in one Identity Center group: the unit a group grant adds and removes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct MembershipKey {
-    pub group_id: String,
-    pub user_id: String,
 }
 
 /// The id Identity Store gives a membership; a membership made again gets a new one.

@@ -10,7 +10,7 @@ pub mod wire;
 
 pub use audit::{AuditEvent, AuditKind, NewEvent};
 pub use request::{
-    AccountInfo, Actor, BROKER_ACTOR, NewRequest, PermissionSetInfo, Person, Request, RequestId,
-    State,
+    AccountInfo, Actor, BROKER_ACTOR, GroupInfo, NewRequest, PermissionSetInfo, Person, Request,
+    RequestId, State,
 };
-pub use tuple::{Actual, AssignmentKey, Origin, PrincipalType, Step, Target, Tuple};
+pub use tuple::{Actual, AssignmentKey, MembershipKey, Origin, PrincipalType, Step, Target, Tuple};

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::tuple::{AssignmentKey, PrincipalType, Target};
+use super::tuple::{AssignmentKey, MembershipKey, PrincipalType, Target};
 
 /// A request's id; people type it (`stint approve 42`).
 pub type RequestId = i64;
@@ -113,13 +113,29 @@ pub struct PermissionSetInfo {
     pub session_duration_secs: u32,
 }
 
+/// An Identity Center group a grant adds its requester to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    pub id: String,
+    /// The group's display name, as the policy names it.
+    pub name: String,
+}
+
 /// A request for access and, once approved, the grant it becomes: one record.
+///
+/// A grant is given through one target: an account assignment (`account` and
+/// `permission_set`), or, when `group` is set, membership of that group. A group gives
+/// whatever the group is assigned, in as many accounts as it is, so a group grant has no
+/// account or permission set of its own: both are empty, and [`Request::target`] is what
+/// every side effect is decided from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     pub id: RequestId,
     pub requester: Person,
     pub account: AccountInfo,
     pub permission_set: PermissionSetInfo,
+    /// The group a group-membership grant adds the requester to.
+    pub group: Option<GroupInfo>,
     pub state: State,
     /// For `Failed`: the state it failed from (`activating` or `ending`). A failed ending
     /// means access may still be in place, which reconciliation keeps trying to remove.
@@ -150,16 +166,25 @@ pub struct Request {
 impl Request {
     /// What this request grants access through.
     pub fn target(&self) -> Target {
-        Target::AccountAssignment(self.tuple())
+        match &self.group {
+            Some(group) => Target::GroupMembership(MembershipKey {
+                group_id: group.id.clone(),
+                user_id: self.requester.user_id.clone(),
+            }),
+            None => Target::AccountAssignment(AssignmentKey {
+                principal_type: PrincipalType::User,
+                principal_id: self.requester.user_id.clone(),
+                account_id: self.account.id.clone(),
+                permission_set_arn: self.permission_set.arn.clone(),
+            }),
+        }
     }
 
-    /// The account assignment this request is granted through.
-    pub fn tuple(&self) -> AssignmentKey {
-        AssignmentKey {
-            principal_type: PrincipalType::User,
-            principal_id: self.requester.user_id.clone(),
-            account_id: self.account.id.clone(),
-            permission_set_arn: self.permission_set.arn.clone(),
+    /// What the grant gives, in a few words: "prod / ReadOnlyAccess" or "group oncall-admins".
+    pub fn target_label(&self) -> String {
+        match &self.group {
+            Some(group) => format!("group {}", group.name),
+            None => format!("{} / {}", self.account.name, self.permission_set.name),
         }
     }
 }
@@ -170,6 +195,7 @@ pub struct NewRequest {
     pub requester: Person,
     pub account: AccountInfo,
     pub permission_set: PermissionSetInfo,
+    pub group: Option<GroupInfo>,
     pub state: State,
     pub reason: String,
     pub ticket: Option<String>,

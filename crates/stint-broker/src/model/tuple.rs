@@ -20,13 +20,49 @@ pub struct AssignmentKey {
     pub permission_set_arn: String,
 }
 
-/// What a grant is given through. One kind today; an Identity Center group membership
-/// (issue 14) becomes a second variant, and each place that must treat it differently is a
-/// `match` the compiler points at.
+/// One person in one Identity Center group: the unit a group grant adds and removes.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MembershipKey {
+    pub group_id: String,
+    pub user_id: String,
+}
+
+/// What a grant is given through: the unit Stint converges in Identity Center. Each place
+/// that must treat the two kinds differently is a `match` the compiler points at.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Target {
-    /// A (user, account, permission set) account assignment.
+    /// A (user, account, permission set) account assignment, created and deleted through
+    /// asynchronous sso-admin operations.
     AccountAssignment(AssignmentKey),
+    /// A (group, user) membership in Identity Store, which changes at once.
+    GroupMembership(MembershipKey),
+}
+
+impl Target {
+    /// The Identity Center user the target gives access to (a group principal, for a
+    /// standing group assignment).
+    pub fn principal_id(&self) -> &str {
+        match self {
+            Target::AccountAssignment(k) => &k.principal_id,
+            Target::GroupMembership(k) => &k.user_id,
+        }
+    }
+}
+
+/// Names the target in logs: which assignment or membership, never anything secret.
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::AccountAssignment(k) => write!(
+                f,
+                "assignment of {} for {} in {}",
+                k.permission_set_arn, k.principal_id, k.account_id
+            ),
+            Target::GroupMembership(k) => {
+                write!(f, "membership of {} in group {}", k.user_id, k.group_id)
+            }
+        }
+    }
 }
 
 /// What Identity Center holds for a tuple, as far as Stint knows.
@@ -120,10 +156,12 @@ impl Step {
     }
 }
 
-/// One (principal, account, permission set) assignment and its convergence state.
+/// One target (an account assignment or a group membership) and its convergence state.
+/// Both kinds keep the same invariants; a membership has no asynchronous operation, so
+/// its `step` is never `Poll` and `operation_id`, `polls` stay empty.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Tuple {
-    pub key: AssignmentKey,
+    pub key: Target,
     pub actual: Actual,
     pub origin: Option<Origin>,
     pub step: Option<Step>,
@@ -146,7 +184,7 @@ pub struct Tuple {
 }
 
 impl Tuple {
-    pub fn absent(key: AssignmentKey, now: DateTime<Utc>) -> Self {
+    pub fn absent(key: Target, now: DateTime<Utc>) -> Self {
         Tuple {
             key,
             actual: Actual::Absent,

@@ -30,8 +30,7 @@ use chrono::{DateTime, Utc};
 
 use crate::audit::{AuditFilter, AuditRecord};
 use crate::auth::TokenHash;
-use crate::idc::AssignmentKey;
-use crate::model::{NewEvent, NewRequest, Request, RequestId, State, Tuple};
+use crate::model::{NewEvent, NewRequest, Request, RequestId, State, Target, Tuple};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -67,7 +66,7 @@ pub struct Change {
     pub requests: Vec<Request>,
     pub tuple: Option<Tuple>,
     /// Make these tuples due now, creating their rows if they do not exist.
-    pub wake: Vec<AssignmentKey>,
+    pub wake: Vec<Target>,
     pub events: Vec<NewEvent>,
 }
 
@@ -132,7 +131,7 @@ pub trait Store: Send + Sync + 'static {
     async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError>;
     /// The requests of one tuple that are not final, and failed ones that may still hold
     /// access (failed while ending).
-    async fn requests_on_tuple(&self, key: &AssignmentKey) -> Result<Vec<Request>, StoreError>;
+    async fn requests_on_tuple(&self, target: &Target) -> Result<Vec<Request>, StoreError>;
     /// Requests whose time-driven step is due, earliest first.
     async fn due_requests(
         &self,
@@ -141,7 +140,7 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Request>, StoreError>;
     async fn count_by_state(&self) -> Result<Vec<(State, i64)>, StoreError>;
 
-    async fn tuple(&self, key: &AssignmentKey) -> Result<Option<Tuple>, StoreError>;
+    async fn tuple(&self, target: &Target) -> Result<Option<Tuple>, StoreError>;
     /// Claims up to `limit` due tuples (woken, or past `next_check_at`) whose lease is free
     /// or expired, for `owner` until `until`. Each claim bumps the tuple's version and clears
     /// its wake flag. PostgreSQL skips rows another replica is claiming at the same moment.
@@ -155,9 +154,13 @@ pub trait Store: Send + Sync + 'static {
     /// Drops every lease (SQLite at start: one process owns the file, and a lease left by
     /// a crashed run of it must not delay resuming).
     async fn release_all_claims(&self) -> Result<(), StoreError>;
-    /// Every tuple Stint manages: not absent, suspected leaked, or needed by a request.
+    /// Every tuple Stint manages (assignments, then memberships): not absent, suspected
+    /// leaked, or needed by a request.
     async fn managed_tuples(&self) -> Result<Vec<Tuple>, StoreError>;
-    /// The (account, permission set) pairs of the tuples Stint manages, in order: how
+    /// The group memberships Stint manages. Reconciliation asks Identity Store about each
+    /// (there is no listing of one user's memberships by group that would be cheaper).
+    async fn managed_memberships(&self) -> Result<Vec<Tuple>, StoreError>;
+    /// The (account, permission set) pairs of the assignments Stint manages, in order: how
     /// reconciliation walks them one pair at a time, never holding every tuple at once.
     async fn managed_pairs(&self) -> Result<Vec<(String, String)>, StoreError>;
     /// The tuples Stint manages in one (account, permission set) pair.

@@ -16,8 +16,7 @@ use super::{
 };
 use crate::audit::{AuditFilter, AuditRecord};
 use crate::auth::TokenHash;
-use crate::idc::AssignmentKey;
-use crate::model::{NewEvent, NewRequest, Request, RequestId, State, Tuple};
+use crate::model::{NewEvent, NewRequest, Request, RequestId, State, Target, Tuple};
 
 /// How long a write that failed for want of write access or space is reported.
 pub const FAULT_MEMORY: Duration = Duration::from_secs(30);
@@ -83,7 +82,7 @@ impl Store for Watched {
         self.inner.list_requests(filter).await
     }
 
-    async fn requests_on_tuple(&self, key: &AssignmentKey) -> Result<Vec<Request>, StoreError> {
+    async fn requests_on_tuple(&self, key: &Target) -> Result<Vec<Request>, StoreError> {
         self.inner.requests_on_tuple(key).await
     }
 
@@ -99,7 +98,7 @@ impl Store for Watched {
         self.inner.count_by_state().await
     }
 
-    async fn tuple(&self, key: &AssignmentKey) -> Result<Option<Tuple>, StoreError> {
+    async fn tuple(&self, key: &Target) -> Result<Option<Tuple>, StoreError> {
         self.inner.tuple(key).await
     }
 
@@ -119,6 +118,10 @@ impl Store for Watched {
 
     async fn managed_tuples(&self) -> Result<Vec<Tuple>, StoreError> {
         self.inner.managed_tuples().await
+    }
+
+    async fn managed_memberships(&self) -> Result<Vec<Tuple>, StoreError> {
+        self.inner.managed_memberships().await
     }
 
     async fn managed_pairs(&self) -> Result<Vec<(String, String)>, StoreError> {

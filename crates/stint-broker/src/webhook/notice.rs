@@ -31,6 +31,10 @@ pub struct Notice {
     pub alert: bool,
     /// For drift: the assignment concerned.
     pub assignment: Option<AssignmentRef>,
+    /// For drift of a group membership: the membership concerned (absent otherwise, so
+    /// bodies about assignments are as they were before group grants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub membership: Option<MembershipRef>,
     /// The request as it is when the notice is sent (its state may have moved on since
     /// the event; `state` is the state the event left it in).
     pub request: Option<AccessRequest>,
@@ -45,6 +49,14 @@ pub struct AssignmentRef {
     pub principal_id: String,
     pub account_id: String,
     pub permission_set_arn: String,
+}
+
+/// One person's membership of one Identity Center group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipRef {
+    pub group_id: String,
+    pub user_id: String,
 }
 
 /// The typed event a record holds. A record that does not decode (written by a broker
@@ -70,6 +82,7 @@ impl Notice {
         let event = event_of(record);
         let event = event.as_ref();
         let drift = event.and_then(AuditEvent::drift);
+        let membership_drift = event.and_then(AuditEvent::membership_drift);
         Notice {
             seq: record.seq,
             kind: record.kind.clone(),
@@ -77,12 +90,16 @@ impl Notice {
             actor: record.actor.clone(),
             state: event.and_then(AuditEvent::state).map(state_to_api),
             detail: event.and_then(AuditEvent::detail).map(str::to_owned),
-            drift: drift.is_some(),
+            drift: drift.is_some() || membership_drift.is_some(),
             alert: event.is_some_and(AuditEvent::alert),
             assignment: drift.map(|d| AssignmentRef {
                 principal_id: d.principal_id.clone(),
                 account_id: d.account_id.clone(),
                 permission_set_arn: d.permission_set_arn.clone(),
+            }),
+            membership: membership_drift.map(|d| MembershipRef {
+                group_id: d.group_id.clone(),
+                user_id: d.user_id.clone(),
             }),
             request: request.map(Request::to_api),
             broker: broker.to_owned(),
@@ -159,6 +176,30 @@ mod tests {
         assert_eq!(n.kind, "leaked_assignment_found");
         assert_eq!(n.seq, 7);
         assert_eq!(n.broker, "https://stint.example");
+    }
+
+    #[test]
+    fn membership_drift_names_its_membership_and_no_assignment() {
+        let r = stored(AuditKind::LeakedMembershipFound);
+        let n = Notice::new(&r, None, "https://stint.example");
+        assert!(n.drift && n.alert && n.assignment.is_none());
+        let m = n.membership.clone().unwrap();
+        assert_eq!(
+            (m.group_id.as_str(), m.user_id.as_str()),
+            ("g-oncall-admins", "u-alice")
+        );
+        assert!(n.detail.unwrap().contains("removing it"));
+        assert!(is_delivered(&stored(AuditKind::MembershipRemovedOutside)));
+        assert!(!is_delivered(&stored(AuditKind::MembershipCreated)));
+        assert!(!is_delivered(&stored(AuditKind::MembershipRetryScheduled)));
+        // A body about an assignment has no membership key at all, as before.
+        let body = serde_json::to_value(Notice::new(
+            &stored(AuditKind::LeakedAssignmentFound),
+            None,
+            "https://stint.example",
+        ))
+        .unwrap();
+        assert!(body.get("membership").is_none(), "{body}");
     }
 
     #[test]

@@ -11,14 +11,13 @@ use stint_api::rules::TextField;
 use super::backoff::to_chrono;
 use super::machine::{event, next_due, transition};
 use super::{Engine, EngineError};
-use crate::idc::AssignmentKey;
 use crate::model::audit::{
     Approved, Commented, ExtensionRejected, ExtensionRequested, Moved, Rejected, RequestStep,
     Requested,
 };
 use crate::model::{
-    AccountInfo, Actor, AuditEvent, BROKER_ACTOR, NewEvent, NewRequest, PermissionSetInfo, Request,
-    RequestId, State,
+    AccountInfo, Actor, AuditEvent, BROKER_ACTOR, GroupInfo, NewEvent, NewRequest,
+    PermissionSetInfo, Request, RequestId, State, Target,
 };
 use crate::store::{Change, StoreError};
 
@@ -35,11 +34,13 @@ pub struct ApprovalDecision {
     pub approval_timeout: Option<Duration>,
 }
 
-/// A new request for access, checked by the policy.
+/// A new request for access, checked by the policy: an account assignment, or, with
+/// `group` set, membership of that group (`account` and `permission_set` then empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewGrant {
     pub account: AccountInfo,
     pub permission_set: PermissionSetInfo,
+    pub group: Option<GroupInfo>,
     pub duration: Duration,
     /// When the window should open; now if absent or past.
     pub start_at: Option<DateTime<Utc>>,
@@ -75,7 +76,7 @@ fn groups_list(request: &Request) -> String {
 /// What a command does to one request: its events and the tuples it makes due.
 struct Effect {
     events: Vec<NewEvent>,
-    wake: Vec<AssignmentKey>,
+    wake: Vec<Target>,
 }
 
 impl Effect {
@@ -86,7 +87,7 @@ impl Effect {
         }
     }
 
-    fn waking(mut self, key: AssignmentKey) -> Self {
+    fn waking(mut self, key: Target) -> Self {
         self.wake.push(key);
         self
     }
@@ -146,8 +147,11 @@ impl Engine {
         let decision = grant.decision;
         if decision.approval_required && decision.approver_groups.is_empty() {
             return Err(EngineError::NoApprover(format!(
-                "nobody could approve {} in {}: the policy names no approver group for it",
-                grant.permission_set.name, grant.account.name
+                "nobody could approve {}: the policy names no approver group for it",
+                match &grant.group {
+                    Some(group) => format!("membership of group {}", group.name),
+                    None => format!("{} in {}", grant.permission_set.name, grant.account.name),
+                }
             )));
         }
         let start_at = crate::store::time_truncate(grant.start_at.unwrap_or(now).max(now));
@@ -165,6 +169,7 @@ impl Engine {
             requester: actor.person.clone(),
             account: grant.account,
             permission_set: grant.permission_set,
+            group: grant.group,
             state,
             reason,
             ticket,
@@ -191,6 +196,8 @@ impl Engine {
                 account_name: new.account.name.clone(),
                 permission_set: new.permission_set.name.clone(),
                 permission_set_arn: new.permission_set.arn.clone(),
+                group_id: new.group.as_ref().map(|g| g.id.clone()),
+                group: new.group.as_ref().map(|g| g.name.clone()),
                 duration_secs: new.duration_secs,
                 start_at: new.start_at,
                 reason: new.reason.clone(),
@@ -439,7 +446,7 @@ impl Engine {
                 }
                 State::Activating | State::Active => {
                     r.end_at = now.max(r.start_at);
-                    let key = r.tuple();
+                    let key = r.target();
                     let e = transition(r, State::Ending, now, who, Some(&detail), |step| {
                         AuditEvent::Revoked(Commented {
                             step,

@@ -151,9 +151,8 @@ impl Engine {
                 if let Err(e) = engine.work_tuple(t).await {
                     tracing::warn!(
                         error = %e,
-                        account = %key.account_id,
-                        permission_set = %key.permission_set_arn,
-                        "assignment step failed; it is retried when its lease runs out"
+                        tuple = %key,
+                        "tuple step failed; it is retried when its lease runs out"
                     );
                 }
                 drop(permit);
@@ -262,9 +261,8 @@ impl Engine {
                     if let Err(e) = self.work_tuple(t).await {
                         tracing::warn!(
                             error = %e,
-                            account = %key.account_id,
-                            permission_set = %key.permission_set_arn,
-                            "assignment step failed; it is retried when its lease runs out"
+                            tuple = %key,
+                            "tuple step failed; it is retried when its lease runs out"
                         );
                     }
                 })
@@ -293,7 +291,7 @@ fn plan_request(mut r: Request, now: DateTime<Utc>) -> Result<Change, EngineErro
             AuditEvent::Expired,
         ),
         State::Approved if r.start_at <= now => {
-            change.wake.push(r.tuple());
+            change.wake.push(r.target());
             transition(
                 &mut r,
                 State::Activating,
@@ -304,7 +302,7 @@ fn plan_request(mut r: Request, now: DateTime<Utc>) -> Result<Change, EngineErro
             )
         }
         State::Active if r.end_at <= now => {
-            change.wake.push(r.tuple());
+            change.wake.push(r.target());
             transition(
                 &mut r,
                 State::Ending,

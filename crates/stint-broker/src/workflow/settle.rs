@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 
 use super::machine::transition;
 use crate::model::audit::RequestStep;
-use crate::model::{Actual, AuditEvent, BROKER_ACTOR, NewEvent, Origin, Request, State, Tuple};
+use crate::model::{
+    Actual, AuditEvent, BROKER_ACTOR, NewEvent, Origin, Request, State, Target, Tuple,
+};
 
 /// Why requests on a tuple cannot have what they want.
 #[derive(Debug, Clone)]
@@ -26,6 +28,17 @@ pub(super) fn settle(
 ) -> (Vec<Request>, Vec<NewEvent>) {
     let mut changed = Vec::new();
     let mut events = Vec::new();
+    // The words for what the grant is given through, in the requests' history.
+    let (thing, standing) = match t.key {
+        Target::AccountAssignment(_) => (
+            "assignment",
+            "the user already holds this assignment (standing access)",
+        ),
+        Target::GroupMembership(_) => (
+            "group membership",
+            "the user is already in this group (standing membership)",
+        ),
+    };
     let mut push =
         |r: &mut Request, to: State, kind: fn(RequestStep) -> AuditEvent, detail: &str| {
             match transition(r, to, now, BROKER_ACTOR, Some(detail), kind) {
@@ -39,7 +52,7 @@ pub(super) fn settle(
     if let Some(Failure::Create(reason)) = failure {
         for r in requests.iter_mut() {
             if r.state.needs_assignment() {
-                let detail = format!("Identity Center could not create the assignment: {reason}");
+                let detail = format!("Identity Center could not create the {thing}: {reason}");
                 push(r, State::Failed, AuditEvent::Failed, &detail);
             }
         }
@@ -56,55 +69,38 @@ pub(super) fn settle(
                 r.start_at = now;
                 r.end_at = now + chrono::Duration::seconds(i64::from(r.duration_secs));
                 let detail = match t.origin {
-                    Some(Origin::Standing) => {
-                        "the user already holds this assignment (standing access)"
-                    }
-                    _ => "the assignment is in place",
+                    Some(Origin::Standing) => standing.to_string(),
+                    _ => format!("the {thing} is in place"),
                 };
-                push(r, State::Active, AuditEvent::Active, detail);
+                push(r, State::Active, AuditEvent::Active, &detail);
             }
             State::Ending => {
                 if let Some(other) = needs.iter().find(|id| **id != r.id) {
                     let detail = format!(
-                        "grant ended; the assignment stays because request {other} still needs it"
+                        "grant ended; the {thing} stays because request {other} still needs it"
                     );
                     push(r, State::Ended, AuditEvent::Ended, &detail);
                 } else if t.actual == Actual::Absent {
-                    push(
-                        r,
-                        State::Ended,
-                        AuditEvent::Ended,
-                        "grant ended and the assignment was removed",
-                    );
+                    let detail = format!("grant ended and the {thing} was removed");
+                    push(r, State::Ended, AuditEvent::Ended, &detail);
                 } else if t.actual == Actual::Present && t.origin == Some(Origin::Standing) {
-                    push(
-                        r,
-                        State::Ended,
-                        AuditEvent::Ended,
-                        "grant ended; the user's standing assignment was kept",
-                    );
+                    let detail = format!("grant ended; the user's standing {thing} was kept");
+                    push(r, State::Ended, AuditEvent::Ended, &detail);
                 } else if let Some(Failure::Delete(reason)) = failure {
                     let detail = format!(
-                        "Stint could not remove the assignment ({reason}); reconciliation keeps trying"
+                        "Stint could not remove the {thing} ({reason}); reconciliation keeps trying"
                     );
                     push(r, State::Failed, AuditEvent::RevocationFailed, &detail);
                 }
             }
             State::Failed if r.failed_from == Some(State::Ending) => {
                 if t.actual == Actual::Absent && t.step.is_none() {
-                    push(
-                        r,
-                        State::Ended,
-                        AuditEvent::Repaired,
-                        "the assignment left in place by an earlier failure was removed",
-                    );
+                    let detail =
+                        format!("the {thing} left in place by an earlier failure was removed");
+                    push(r, State::Ended, AuditEvent::Repaired, &detail);
                 } else if !needs.is_empty() && t.actual == Actual::Present {
-                    push(
-                        r,
-                        State::Ended,
-                        AuditEvent::Repaired,
-                        "the assignment left in place is now held by another grant",
-                    );
+                    let detail = format!("the {thing} left in place is now held by another grant");
+                    push(r, State::Ended, AuditEvent::Repaired, &detail);
                 }
             }
             _ => {}
@@ -114,11 +110,10 @@ pub(super) fn settle(
 }
 
 #[cfg(test)]
-#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::idc::{AssignmentKey, PrincipalType};
     use crate::model::{AccountInfo, PermissionSetInfo, Person};
+    use crate::model::{AssignmentKey, PrincipalType, Target};
 
     fn now() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
@@ -153,6 +148,7 @@ mod tests {
                 description: None,
                 session_duration_secs: 3600,
             },
+            group: None,
             state,
             failed_from: None,
             reason: "debug".into(),
@@ -175,7 +171,7 @@ mod tests {
     }
 
     fn tuple(actual: Actual, origin: Option<Origin>) -> Tuple {
-        let mut t = Tuple::absent(key(), now());
+        let mut t = Tuple::absent(Target::AccountAssignment(key()), now());
         t.actual = actual;
         t.origin = origin;
         t

@@ -8,7 +8,7 @@ use futures::StreamExt;
 use stint_api::ErrorCode;
 use stint_broker::audit::AuditFilter;
 use stint_broker::idc::IdcError;
-use stint_broker::model::{Actor, Actual, Origin, State};
+use stint_broker::model::{Actor, Actual, Origin, State, Target};
 use stint_broker::workflow::{EngineError, ListQuery, Scope};
 
 use crate::support::databases::*;
@@ -452,7 +452,12 @@ async fn a_grant_starting_during_a_deletion_waits_then_creates_again() {
         // grant of the same tuple opens.
         h.idc.set_polls_before_done(1000);
         h.drive(Span::minutes(10)).await;
-        let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
+        let t = h
+            .store
+            .tuple(&Target::AccountAssignment(alice_key()))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(t.actual, Actual::Deleting);
         assert_eq!(state(&h, first.id).await, State::Ending);
         let second = h.engine.create(&alice(), grant(10, false)).await.unwrap();
@@ -484,7 +489,12 @@ async fn standing_access_is_never_deleted() {
         h.drive(Span::seconds(5)).await;
         assert_eq!(state(&h, r.id).await, State::Active);
         assert_eq!(h.idc.calls("create_assignment", None), 0);
-        let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
+        let t = h
+            .store
+            .tuple(&Target::AccountAssignment(alice_key()))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(t.origin, Some(Origin::Standing));
         assert!(
             kinds(&h, r.id)
@@ -609,7 +619,12 @@ async fn a_failed_deletion_is_alerted_and_repaired_by_reconciliation() {
             h.idc.has(&alice_key()),
             "the fake deletion failed, so access is still there"
         );
-        let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
+        let t = h
+            .store
+            .tuple(&Target::AccountAssignment(alice_key()))
+            .await
+            .unwrap()
+            .unwrap();
         assert!(t.leaked);
         assert!(
             kinds(&h, r.id)
@@ -708,7 +723,12 @@ async fn a_restart_resumes_what_was_in_flight() {
         let r = h.engine.create(&alice(), grant(30, false)).await.unwrap();
         // Run until the create call has been made and its status not yet seen.
         h.settle().await;
-        let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
+        let t = h
+            .store
+            .tuple(&Target::AccountAssignment(alice_key()))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(t.actual, Actual::Creating);
         assert!(t.operation_id.is_some());
         // The broker stops; time passes; a new one starts on the same database.
@@ -745,7 +765,12 @@ async fn a_crash_during_the_create_call_adopts_what_was_created() {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         stuck.abort();
-        let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
+        let t = h
+            .store
+            .tuple(&Target::AccountAssignment(alice_key()))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(t.actual, Actual::Creating);
         assert_eq!(t.operation_id, None);
         assert!(t.claimed_by.is_some());
@@ -760,7 +785,12 @@ async fn a_crash_during_the_create_call_adopts_what_was_created() {
                 .await
                 .contains(&"assignment_adopted".to_string())
         );
-        let t = h.store.tuple(&alice_key()).await.unwrap().unwrap();
+        let t = h
+            .store
+            .tuple(&Target::AccountAssignment(alice_key()))
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(
             t.origin,
             Some(Origin::Stint),

@@ -14,13 +14,13 @@ use stint_broker::clock::SystemClock;
 use stint_broker::idc::{
     AssignmentKey, AwsIdentityCenter, IdcSettings, IdentityCenter, PrincipalType,
 };
-use stint_broker::model::{AccountInfo, Actor, PermissionSetInfo, Person, State};
+use stint_broker::model::{AccountInfo, Actor, GroupInfo, PermissionSetInfo, Person, State};
 use stint_broker::store;
 use stint_broker::workflow::{ApprovalDecision, Engine, EngineSettings, NewGrant};
 use stint_sim::{ApiFaults, Faults, ForceFailed, RunningSim};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::databases::{TestDb, postgres_db, sqlite_db};
+use crate::support::databases::{TestDb, databases, postgres_db, sqlite_db};
 
 const WAIT: Duration = Duration::from_secs(90);
 
@@ -207,6 +207,7 @@ impl World {
         NewGrant {
             account: account.clone(),
             permission_set: set.clone(),
+            group: None,
             duration: Duration::from_secs(secs),
             start_at: None,
             reason: "incident response".into(),
@@ -747,4 +748,159 @@ async fn late_deletion_ends_honestly(db: TestDb) {
         "{kinds:?}"
     );
     w.finish().await;
+}
+
+/// Group-membership grants against the simulator's Identity Store, through the real
+/// adapter, with 15 % throttling, 10 % 5xx and 10 % `CONCURRENT_MODIFICATION` conflicts on
+/// identitystore: five people get oncall-admins for a few seconds (alice twice, overlapping),
+/// alice also asks for engineers, which she holds standing. At the end nobody Stint added is
+/// left in a group, each membership was added exactly once and removed exactly once, and
+/// alice is still in engineers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn group_grants_end_correct_under_identitystore_faults() {
+    for db in databases().await {
+        group_grants_under_faults(db).await;
+    }
+}
+
+async fn group_grants_under_faults(db: TestDb) {
+    let w = world(db, 1, ApiFaults::default()).await;
+    let oncall = w.group("oncall-admins").await;
+    let engineers = w.group("engineers").await;
+    let mut faults = w.sim.faults();
+    faults.identitystore = ApiFaults {
+        throttle_rate: 0.15,
+        error_rate: 0.10,
+        conflict_rate: 0.10,
+        ..ApiFaults::default()
+    };
+    w.sim.set_faults(faults).expect("faults accepted");
+
+    let mut requests = Vec::new();
+    let mut members = Vec::new();
+    for (i, name) in ["alice", "carol", "dave", "erin", "grace"]
+        .iter()
+        .enumerate()
+    {
+        let actor = w.actor(name, &["everyone"]).await;
+        let secs = 3 + (i % 3) as u64;
+        let r = w
+            .engine()
+            .create(&actor, w.group_grant(&oncall, secs))
+            .await
+            .unwrap();
+        requests.push(r.id);
+        members.push((actor.person.user_id.clone(), r.id));
+        if i == 0 {
+            let again = w
+                .engine()
+                .create(&actor, w.group_grant(&oncall, secs + 3))
+                .await
+                .unwrap();
+            requests.push(again.id);
+            w.wait_state(r.id, State::Active).await;
+            assert!(
+                w.member("oncall-admins", name),
+                "active without the membership"
+            );
+            let standing = w
+                .engine()
+                .create(&actor, w.group_grant(&engineers, 2))
+                .await
+                .unwrap();
+            requests.push(standing.id);
+        }
+    }
+    for id in &requests {
+        w.wait_state(*id, State::Ended).await;
+    }
+    let left: Vec<_> = w
+        .sim
+        .memberships()
+        .memberships
+        .into_iter()
+        .filter(|m| m.origin == "api")
+        .collect();
+    assert!(
+        left.is_empty(),
+        "memberships Stint added are left: {left:?}"
+    );
+    assert!(
+        w.member("engineers", "alice"),
+        "standing membership removed"
+    );
+    let calls = w.sim.calls_since(0).calls;
+    for (user_id, _) in &members {
+        let added = calls
+            .iter()
+            .filter(|c| {
+                c.operation == "CreateGroupMembership"
+                    && c.outcome == "ok"
+                    && c.fields.get("groupId") == Some(&oncall.id)
+                    && c.fields.get("userId") == Some(user_id)
+            })
+            .count();
+        assert_eq!(added, 1, "{user_id} added {added} times");
+    }
+    let removed = calls
+        .iter()
+        .filter(|c| c.operation == "DeleteGroupMembership" && c.outcome == "ok")
+        .count();
+    assert_eq!(removed, members.len(), "removals");
+    let engineers_writes = calls
+        .iter()
+        .filter(|c| {
+            c.operation == "CreateGroupMembership" && c.fields.get("groupId") == Some(&engineers.id)
+        })
+        .count();
+    assert_eq!(
+        engineers_writes, 0,
+        "Stint wrote to a group alice holds standing"
+    );
+    let refused = calls
+        .iter()
+        .filter(|c| c.outcome != "ok" && c.operation.contains("GroupMembership"))
+        .count();
+    assert!(refused > 0, "no identitystore fault was injected");
+    w.finish().await;
+}
+
+impl World {
+    async fn group(&self, name: &str) -> GroupInfo {
+        let group = loop {
+            if let Ok(group) = self.idc.find_group(name).await {
+                break group.expect("demo group");
+            }
+        };
+        GroupInfo {
+            id: group.group_id,
+            name: group.display_name,
+        }
+    }
+
+    fn group_grant(&self, group: &GroupInfo, secs: u64) -> NewGrant {
+        NewGrant {
+            account: AccountInfo {
+                id: String::new(),
+                name: String::new(),
+            },
+            permission_set: PermissionSetInfo {
+                arn: String::new(),
+                name: String::new(),
+                description: None,
+                session_duration_secs: 0,
+            },
+            group: Some(group.clone()),
+            ..self.grant(&self.prod, &self.power, secs, false)
+        }
+    }
+
+    /// Whether the simulator holds the user in the group (read from its own state).
+    fn member(&self, group: &str, user: &str) -> bool {
+        self.sim
+            .memberships()
+            .memberships
+            .iter()
+            .any(|m| m.group_name == group && m.user_name == user)
+    }
 }

@@ -26,6 +26,7 @@ mod database_faults;
 mod doctor;
 mod edge_http;
 mod engine;
+mod engine_groups;
 mod engine_sim;
 mod faults;
 mod idc_error_mapping;

@@ -8,7 +8,7 @@ use stint_broker::audit::AuditFilter;
 use stint_broker::model::audit::{AssignmentStep, CallStarted, RequestStep, Requested};
 use stint_broker::model::{
     AccountInfo, Actual, AuditEvent, AuditKind, NewEvent, NewRequest, PermissionSetInfo, State,
-    Step,
+    Step, Target,
 };
 use stint_broker::store::{self, Change, RequestFilter, Store, StoreError};
 
@@ -29,6 +29,7 @@ fn new_request(user: &str, state: State) -> NewRequest {
             description: None,
             session_duration_secs: 3600,
         },
+        group: None,
         state,
         reason: "story".into(),
         ticket: None,
@@ -54,6 +55,8 @@ fn event(kind: AuditKind) -> NewEvent {
             account_name: "dev".into(),
             permission_set: "Admin".into(),
             permission_set_arn: "arn:ps".into(),
+            group_id: None,
+            group: None,
             duration_secs: 3600,
             start_at: t0(),
             reason: note,
@@ -221,7 +224,7 @@ async fn story(store: Arc<dyn Store>, name: &str) {
 
     // Tuples: a wake creates the row and makes it due now; one owner claims it, a second
     // cannot until the lease runs out; a claim bumps the version.
-    let key = key_for("u-alice", PROD);
+    let key = Target::AccountAssignment(key_for("u-alice", PROD));
     store
         .commit(&Change {
             at: t0(),

@@ -90,6 +90,7 @@ pub async fn create(
             description: ps.description.clone(),
             session_duration_secs: secs(ps.session_duration),
         },
+        group: None,
         duration: decision.duration,
         start_at: body.start_at,
         reason: body.reason,

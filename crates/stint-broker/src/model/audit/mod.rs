@@ -14,6 +14,7 @@
 
 mod activity;
 mod assignment;
+mod membership;
 mod request;
 mod session;
 
@@ -21,6 +22,10 @@ pub use activity::{ActivityAfterWindow, CallAfterWindow};
 pub use assignment::{
     Adopted, AssignmentStep, CallRequested, CallStarted, Completed, Deleted, Drift, Explained,
     GaveUp, LateDeletion, Overdue, RetryScheduled,
+};
+pub use membership::{
+    MembershipAdopted, MembershipCall, MembershipChanged, MembershipDrift, MembershipExplained,
+    MembershipGaveUp, MembershipRetry, MembershipStep,
 };
 pub use request::{
     Approved, Commented, ExtensionRejected, ExtensionRequested, Moved, Rejected, RequestStep,
@@ -124,6 +129,24 @@ audit_events! {
     AssignmentAddedOutside(Drift) = "assignment_added_outside",
     LeakCleared(Drift) = "leak_cleared",
 
+    MembershipAdopted(MembershipAdopted) = "membership_adopted",
+    StandingMembershipFound(MembershipExplained) = "standing_membership_found",
+    MembershipCreateRequested(MembershipCall) = "membership_create_requested",
+    MembershipCreated(MembershipChanged) = "membership_created",
+    MembershipCreateAbandoned(MembershipExplained) = "membership_create_abandoned",
+    MembershipCreateFailed(MembershipGaveUp) = "membership_create_failed",
+    MembershipDeleteRequested(MembershipCall) = "membership_delete_requested",
+    MembershipDeleted(MembershipChanged) = "membership_deleted",
+    MembershipAlreadyGone(MembershipChanged) = "membership_already_gone",
+    MembershipDeleteAbandoned(MembershipExplained) = "membership_delete_abandoned",
+    MembershipDeleteFailed(MembershipGaveUp) = "membership_delete_failed",
+    MembershipRetryScheduled(MembershipRetry) = "membership_retry_scheduled",
+
+    LeakedMembershipFound(MembershipDrift) = "leaked_membership_found",
+    MembershipRemovedOutside(MembershipDrift) = "membership_removed_outside",
+    MembershipAddedOutside(MembershipDrift) = "membership_added_outside",
+    MembershipLeakCleared(MembershipDrift) = "membership_leak_cleared",
+
     /// A grant's credentials were used after its window (alerted).
     ActivityAfterWindow(ActivityAfterWindow) = "activity_after_window",
 }
@@ -180,7 +203,23 @@ impl AuditKind {
             | LeakedAssignmentFound
             | AssignmentRemovedOutside
             | AssignmentAddedOutside
-            | LeakCleared => false,
+            | LeakCleared
+            | MembershipAdopted
+            | StandingMembershipFound
+            | MembershipCreateRequested
+            | MembershipCreated
+            | MembershipCreateAbandoned
+            | MembershipCreateFailed
+            | MembershipDeleteRequested
+            | MembershipDeleted
+            | MembershipAlreadyGone
+            | MembershipDeleteAbandoned
+            | MembershipDeleteFailed
+            | MembershipRetryScheduled
+            | LeakedMembershipFound
+            | MembershipRemovedOutside
+            | MembershipAddedOutside
+            | MembershipLeakCleared => false,
         }
     }
 
@@ -224,6 +263,22 @@ impl AuditKind {
             | AssignmentRemovedOutside
             | AssignmentAddedOutside
             | LeakCleared
+            | MembershipAdopted
+            | StandingMembershipFound
+            | MembershipCreateRequested
+            | MembershipCreated
+            | MembershipCreateAbandoned
+            | MembershipCreateFailed
+            | MembershipDeleteRequested
+            | MembershipDeleted
+            | MembershipAlreadyGone
+            | MembershipDeleteAbandoned
+            | MembershipDeleteFailed
+            | MembershipRetryScheduled
+            | LeakedMembershipFound
+            | MembershipRemovedOutside
+            | MembershipAddedOutside
+            | MembershipLeakCleared
             | ActivityAfterWindow => false,
         }
     }
@@ -276,6 +331,12 @@ impl AuditEvent {
         if let Some(at) = self.assignment_step() {
             return at.state;
         }
+        if let Some(at) = self.membership_step() {
+            return at.state;
+        }
+        if let Some(d) = self.membership_drift() {
+            return d.state;
+        }
         match self {
             AuditEvent::Requested(r) => Some(r.state),
             AuditEvent::ActivityAfterWindow(a) => Some(a.state),
@@ -291,7 +352,17 @@ impl AuditEvent {
         if let Some(d) = self.drift() {
             return Some(&d.detail);
         }
+        if let Some(d) = self.membership_drift() {
+            return Some(&d.detail);
+        }
         match self {
+            AuditEvent::MembershipAdopted(MembershipAdopted::Converged(e))
+            | AuditEvent::StandingMembershipFound(e)
+            | AuditEvent::MembershipCreateAbandoned(e)
+            | AuditEvent::MembershipDeleteAbandoned(e) => Some(&e.detail),
+            AuditEvent::MembershipCreateFailed(e) | AuditEvent::MembershipDeleteFailed(e) => {
+                Some(&e.reason)
+            }
             AuditEvent::AssignmentAdopted(Adopted::Converged(e))
             | AuditEvent::StandingAssignmentFound(e)
             | AuditEvent::AssignmentCreateAbandoned(e)
@@ -311,7 +382,13 @@ impl AuditEvent {
             AuditEvent::AssignmentCreateFailed(e) | AuditEvent::AssignmentDeleteFailed(e) => {
                 e.alert
             }
-            _ => self.drift().is_some_and(|d| d.alert),
+            AuditEvent::MembershipCreateFailed(e) | AuditEvent::MembershipDeleteFailed(e) => {
+                e.alert
+            }
+            _ => {
+                self.drift().is_some_and(|d| d.alert)
+                    || self.membership_drift().is_some_and(|d| d.alert)
+            }
         }
     }
 
@@ -327,9 +404,22 @@ impl AuditEvent {
         }
     }
 
+    /// Reconciliation found Identity Store's group membership differing from what Stint
+    /// recorded (an external IdP's sync removing a member Stint added, for one).
+    pub fn membership_drift(&self) -> Option<&MembershipDrift> {
+        match self {
+            AuditEvent::MembershipAdopted(MembershipAdopted::Drift(d))
+            | AuditEvent::LeakedMembershipFound(d)
+            | AuditEvent::MembershipRemovedOutside(d)
+            | AuditEvent::MembershipAddedOutside(d)
+            | AuditEvent::MembershipLeakCleared(d) => Some(d).filter(|d| d.drift),
+            _ => None,
+        }
+    }
+
     /// Whether the event is sent to webhooks: a request event of interest, or drift.
     pub fn delivered(&self) -> bool {
-        self.kind().delivered() || self.drift().is_some()
+        self.kind().delivered() || self.drift().is_some() || self.membership_drift().is_some()
     }
 
     /// What every request lifecycle event carries.
@@ -397,6 +487,48 @@ impl AuditEvent {
             }
             AuditEvent::AssignmentOperationOverdue(e) => Some(&e.at),
             AuditEvent::RetryScheduled(e) => Some(&e.at),
+            _ => None,
+        }
+    }
+
+    fn membership_step(&self) -> Option<&MembershipStep> {
+        match self {
+            AuditEvent::MembershipAdopted(MembershipAdopted::Converged(e))
+            | AuditEvent::StandingMembershipFound(e)
+            | AuditEvent::MembershipCreateAbandoned(e)
+            | AuditEvent::MembershipDeleteAbandoned(e) => Some(&e.at),
+            AuditEvent::MembershipCreateRequested(e) | AuditEvent::MembershipDeleteRequested(e) => {
+                Some(&e.at)
+            }
+            AuditEvent::MembershipCreated(e)
+            | AuditEvent::MembershipDeleted(e)
+            | AuditEvent::MembershipAlreadyGone(e) => Some(&e.at),
+            AuditEvent::MembershipCreateFailed(e) | AuditEvent::MembershipDeleteFailed(e) => {
+                Some(&e.at)
+            }
+            AuditEvent::MembershipRetryScheduled(e) => Some(&e.at),
+            _ => None,
+        }
+    }
+
+    /// Which membership a tuple worker's event is about: the worker fills it in when it
+    /// commits the event with the tuple's new state.
+    pub fn membership_step_mut(&mut self) -> Option<&mut MembershipStep> {
+        match self {
+            AuditEvent::MembershipAdopted(MembershipAdopted::Converged(e))
+            | AuditEvent::StandingMembershipFound(e)
+            | AuditEvent::MembershipCreateAbandoned(e)
+            | AuditEvent::MembershipDeleteAbandoned(e) => Some(&mut e.at),
+            AuditEvent::MembershipCreateRequested(e) | AuditEvent::MembershipDeleteRequested(e) => {
+                Some(&mut e.at)
+            }
+            AuditEvent::MembershipCreated(e)
+            | AuditEvent::MembershipDeleted(e)
+            | AuditEvent::MembershipAlreadyGone(e) => Some(&mut e.at),
+            AuditEvent::MembershipCreateFailed(e) | AuditEvent::MembershipDeleteFailed(e) => {
+                Some(&mut e.at)
+            }
+            AuditEvent::MembershipRetryScheduled(e) => Some(&mut e.at),
             _ => None,
         }
     }

@@ -27,6 +27,13 @@ pub struct Requested {
     pub account_name: String,
     pub permission_set: String,
     pub permission_set_arn: String,
+    /// For a group-membership grant: the group's id (the account and permission set are
+    /// then empty). Absent for an account assignment, as before group grants existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_id: Option<String>,
+    /// The group's display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     pub duration_secs: u32,
     pub start_at: DateTime<Utc>,
     pub reason: String,

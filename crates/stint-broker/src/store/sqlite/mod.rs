@@ -20,10 +20,11 @@ use crate::audit::{AuditFilter, AuditRecord, event_hash};
 use crate::auth::TokenHash;
 use crate::idc::{AssignmentKey, PrincipalType};
 use crate::model::{
-    AccountInfo, Actual, NewEvent, NewRequest, Origin, PermissionSetInfo, Person, Request,
-    RequestId, State, Step, Tuple,
+    AccountInfo, Actual, GroupInfo, NewEvent, NewRequest, Origin, PermissionSetInfo, Person,
+    Request, RequestId, State, Step, Target, Tuple,
 };
 
+mod memberships;
 mod sessions;
 mod webhooks;
 
@@ -72,7 +73,7 @@ const REQUEST_COLUMNS: &str = "id, requester_id, requester_name, requester_displ
     permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, failed_from, \
     reason, ticket, duration_secs, start_at, end_at, pending_end_at, approval_required, approver_groups, \
     approval_deadline, decided_by_id, decided_by_name, decided_by_display, decision_comment, outcome, created_at, \
-    updated_at, next_due_at, version";
+    updated_at, next_due_at, version, group_id, group_name";
 
 const TUPLE_COLUMNS: &str = "principal_type, principal_id, account_id, permission_set_arn, actual, origin, step, \
     operation_id, attempt, polls, op_started_at, deadline, leaked, next_check_at, claimed_by, claimed_until, \
@@ -101,8 +102,18 @@ fn request_from_row(row: &SqliteRow) -> Result<Request, StoreError> {
         }),
         None => None,
     };
+    let group = match row.try_get::<Option<String>, _>("group_id")? {
+        Some(id) => Some(GroupInfo {
+            id,
+            name: row
+                .try_get::<Option<String>, _>("group_name")?
+                .unwrap_or_default(),
+        }),
+        None => None,
+    };
     Ok(Request {
         id: row.try_get("id")?,
+        group,
         requester: Person {
             user_id: row.try_get("requester_id")?,
             user_name: row.try_get("requester_name")?,
@@ -148,20 +159,26 @@ fn request_from_row(row: &SqliteRow) -> Result<Request, StoreError> {
 
 fn tuple_from_row(row: &SqliteRow) -> Result<Tuple, StoreError> {
     let principal_type: String = row.try_get("principal_type")?;
+    let key = AssignmentKey {
+        principal_type: match principal_type.as_str() {
+            "USER" => PrincipalType::User,
+            "GROUP" => PrincipalType::Group,
+            other => return Err(corrupt("principal type", other)),
+        },
+        principal_id: row.try_get("principal_id")?,
+        account_id: row.try_get("account_id")?,
+        permission_set_arn: row.try_get("permission_set_arn")?,
+    };
+    converged_from_row(row, Target::AccountAssignment(key))
+}
+
+/// The convergence columns every target's row has, around the key already read.
+fn converged_from_row(row: &SqliteRow, key: Target) -> Result<Tuple, StoreError> {
     let actual: String = row.try_get("actual")?;
     let origin: Option<String> = row.try_get("origin")?;
     let step: Option<String> = row.try_get("step")?;
     Ok(Tuple {
-        key: AssignmentKey {
-            principal_type: match principal_type.as_str() {
-                "USER" => PrincipalType::User,
-                "GROUP" => PrincipalType::Group,
-                other => return Err(corrupt("principal type", other)),
-            },
-            principal_id: row.try_get("principal_id")?,
-            account_id: row.try_get("account_id")?,
-            permission_set_arn: row.try_get("permission_set_arn")?,
-        },
+        key,
         actual: Actual::parse(&actual).ok_or_else(|| corrupt("assignment state", &actual))?,
         origin: origin
             .map(|o| Origin::parse(&o).ok_or_else(|| corrupt("origin", &o)))
@@ -194,6 +211,10 @@ fn audit_from_row(row: &SqliteRow) -> Result<AuditRecord, StoreError> {
         prev_hash: row.try_get("prev_hash")?,
         hash: row.try_get("hash")?,
     })
+}
+
+fn count(tuples: &[Tuple]) -> u32 {
+    u32::try_from(tuples.len()).unwrap_or(u32::MAX)
 }
 
 fn principal_type_str(t: PrincipalType) -> &'static str {
@@ -295,6 +316,10 @@ async fn update_request(conn: &mut SqliteConnection, r: &Request) -> Result<(), 
 }
 
 async fn update_tuple(conn: &mut SqliteConnection, t: &Tuple) -> Result<(), StoreError> {
+    let key = match &t.key {
+        Target::AccountAssignment(key) => key,
+        Target::GroupMembership(key) => return memberships::update(conn, key, t).await,
+    };
     let done = sqlx::query(
         "UPDATE assignments SET actual = ?, origin = ?, step = ?, operation_id = ?, attempt = ?, polls = ?, \
          op_started_at = ?, deadline = ?, leaked = ?, next_check_at = ?, claimed_by = ?, claimed_until = ?, \
@@ -314,9 +339,9 @@ async fn update_tuple(conn: &mut SqliteConnection, t: &Tuple) -> Result<(), Stor
     .bind(t.claimed_by.as_deref())
     .bind(opt_to_sqlite(t.claimed_until))
     .bind(to_sqlite(t.updated_at))
-    .bind(&t.key.principal_id)
-    .bind(&t.key.account_id)
-    .bind(&t.key.permission_set_arn)
+    .bind(&key.principal_id)
+    .bind(&key.account_id)
+    .bind(&key.permission_set_arn)
     .bind(t.version)
     .execute(&mut *conn)
     .await?;
@@ -329,9 +354,13 @@ async fn update_tuple(conn: &mut SqliteConnection, t: &Tuple) -> Result<(), Stor
 
 async fn wake_tuple(
     conn: &mut SqliteConnection,
-    key: &AssignmentKey,
+    target: &Target,
     now: DateTime<Utc>,
 ) -> Result<(), StoreError> {
+    let key = match target {
+        Target::AccountAssignment(key) => key,
+        Target::GroupMembership(key) => return memberships::wake(conn, key, now).await,
+    };
     sqlx::query(
         "INSERT INTO assignments (principal_type, principal_id, account_id, permission_set_arn, actual, wake, updated_at) \
          VALUES (?, ?, ?, ?, 'absent', 1, ?) \
@@ -374,8 +403,8 @@ impl Store for SqliteStore {
             "INSERT INTO requests (requester_id, requester_name, requester_display, account_id, account_name, \
              permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, \
              reason, ticket, duration_secs, start_at, end_at, approval_required, approver_groups, approval_deadline, \
-             created_at, updated_at, next_due_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             created_at, updated_at, next_due_at, group_id, group_name) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(&r.requester.user_id)
         .bind(&r.requester.user_name)
@@ -398,6 +427,8 @@ impl Store for SqliteStore {
         .bind(to_sqlite(r.created_at))
         .bind(to_sqlite(r.created_at))
         .bind(opt_to_sqlite(r.next_due_at))
+        .bind(r.group.as_ref().map(|g| g.id.as_str()))
+        .bind(r.group.as_ref().map(|g| g.name.as_str()))
         .fetch_one(&mut *tx)
         .await?;
         let id: i64 = row.try_get("id")?;
@@ -434,7 +465,7 @@ impl Store for SqliteStore {
         if let Some(t) = &change.tuple {
             update_tuple(&mut tx, t).await?;
         }
-        let mut wake: Vec<&AssignmentKey> = change.wake.iter().collect();
+        let mut wake: Vec<&Target> = change.wake.iter().collect();
         wake.sort();
         wake.dedup();
         for key in wake {
@@ -498,10 +529,14 @@ impl Store for SqliteStore {
         rows.iter().map(request_from_row).collect()
     }
 
-    async fn requests_on_tuple(&self, key: &AssignmentKey) -> Result<Vec<Request>, StoreError> {
+    async fn requests_on_tuple(&self, target: &Target) -> Result<Vec<Request>, StoreError> {
+        let key = match target {
+            Target::AccountAssignment(key) => key,
+            Target::GroupMembership(key) => return memberships::requests_on(&self.pool, key).await,
+        };
         let rows = sqlx::query(&format!(
             "SELECT {REQUEST_COLUMNS} FROM requests WHERE requester_id = ? AND account_id = ? \
-             AND permission_set_arn = ? AND (state IN ('activating', 'active', 'ending') \
+             AND permission_set_arn = ? AND group_id IS NULL AND (state IN ('activating', 'active', 'ending') \
              OR (state = 'failed' AND failed_from = 'ending')) ORDER BY id"
         ))
         .bind(&key.principal_id)
@@ -544,7 +579,11 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn tuple(&self, key: &AssignmentKey) -> Result<Option<Tuple>, StoreError> {
+    async fn tuple(&self, target: &Target) -> Result<Option<Tuple>, StoreError> {
+        let key = match target {
+            Target::AccountAssignment(key) => key,
+            Target::GroupMembership(key) => return memberships::get(&self.pool, key).await,
+        };
         let row = sqlx::query(&format!(
             "SELECT {TUPLE_COLUMNS} FROM assignments WHERE principal_id = ? AND account_id = ? AND permission_set_arn = ?"
         ))
@@ -564,6 +603,12 @@ impl Store for SqliteStore {
         limit: u32,
     ) -> Result<Vec<Tuple>, StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        // Memberships take at most half the batch first, so a burst of assignments never
+        // holds back a membership's removal; assignments then take the room left, and
+        // memberships whatever assignments did not need.
+        let half = limit.div_ceil(2);
+        let mut claimed = memberships::claim_due(&mut tx, now, owner, until, half).await?;
+        let room = limit.saturating_sub(count(&claimed));
         let rows = sqlx::query(&format!(
             "UPDATE assignments SET claimed_by = ?, claimed_until = ?, wake = 0, version = version + 1 \
              WHERE rowid IN (SELECT rowid FROM assignments \
@@ -575,11 +620,19 @@ impl Store for SqliteStore {
         .bind(to_sqlite(until))
         .bind(to_sqlite(now))
         .bind(to_sqlite(now))
-        .bind(i64::from(limit))
+        .bind(i64::from(room))
         .fetch_all(&mut *tx)
         .await?;
+        let memberships_filled = count(&claimed) == half;
+        for row in &rows {
+            claimed.push(tuple_from_row(row)?);
+        }
+        let room = limit.saturating_sub(count(&claimed));
+        if memberships_filled && room > 0 {
+            claimed.extend(memberships::claim_due(&mut tx, now, owner, until, room).await?);
+        }
         tx.commit().await?;
-        rows.iter().map(tuple_from_row).collect()
+        Ok(claimed)
     }
 
     async fn release_all_claims(&self) -> Result<(), StoreError> {
@@ -589,7 +642,7 @@ impl Store for SqliteStore {
         )
         .execute(&self.pool)
         .await?;
-        Ok(())
+        memberships::release_all(&self.pool).await
     }
 
     async fn managed_tuples(&self) -> Result<Vec<Tuple>, StoreError> {
@@ -602,7 +655,16 @@ impl Store for SqliteStore {
         ))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(tuple_from_row).collect()
+        let mut managed = rows
+            .iter()
+            .map(tuple_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        managed.extend(self.managed_memberships().await?);
+        Ok(managed)
+    }
+
+    async fn managed_memberships(&self) -> Result<Vec<Tuple>, StoreError> {
+        memberships::managed(&self.pool).await
     }
 
     async fn managed_pairs(&self) -> Result<Vec<(String, String)>, StoreError> {
@@ -653,7 +715,10 @@ impl Store for SqliteStore {
                (SELECT MIN(next_due_at) FROM requests WHERE next_due_at IS NOT NULL) AS requests_due, \
                (SELECT MIN(next_check_at) FROM assignments WHERE next_check_at IS NOT NULL AND claimed_until IS NULL) AS tuples_due, \
                (SELECT MIN(claimed_until) FROM assignments WHERE claimed_until IS NOT NULL) AS lease_due, \
-               EXISTS (SELECT 1 FROM assignments WHERE wake = 1 AND claimed_until IS NULL) AS woken",
+               (SELECT MIN(next_check_at) FROM memberships WHERE next_check_at IS NOT NULL AND claimed_until IS NULL) AS memberships_due, \
+               (SELECT MIN(claimed_until) FROM memberships WHERE claimed_until IS NOT NULL) AS membership_lease_due, \
+               EXISTS (SELECT 1 FROM assignments WHERE wake = 1 AND claimed_until IS NULL) \
+               OR EXISTS (SELECT 1 FROM memberships WHERE wake = 1 AND claimed_until IS NULL) AS woken",
         )
         .fetch_one(&self.pool)
         .await?;
@@ -662,7 +727,13 @@ impl Store for SqliteStore {
             return Ok(Some(now));
         }
         let mut due: Option<DateTime<Utc>> = None;
-        for column in ["requests_due", "tuples_due", "lease_due"] {
+        for column in [
+            "requests_due",
+            "tuples_due",
+            "lease_due",
+            "memberships_due",
+            "membership_lease_due",
+        ] {
             if let Some(at) = opt_from_sqlite(row.try_get(column)?)? {
                 due = Some(due.map_or(at, |d| d.min(at)));
             }

@@ -7,9 +7,13 @@
 //! step found on resume lists the tuple's assignments first, then adopts what exists or
 //! calls again. Only the holder of the tuple's lease calls Identity Center for it.
 //!
-//! `step.rs` takes one step of the convergence; `retry.rs` decides what a failed call or a
-//! slow operation leads to; `super::settle` moves the tuple's requests along.
+//! A tuple is an account assignment or a group membership (`Target`): the same invariants
+//! hold for both. `step.rs` takes one step of an assignment's convergence, `membership.rs`
+//! one of a membership's (no operation to poll: a membership changes at once); `retry.rs`
+//! decides what a failed call or a slow operation leads to; `super::settle` moves the
+//! tuple's requests along.
 
+mod membership;
 mod retry;
 mod step;
 
@@ -22,16 +26,16 @@ use super::backoff::to_chrono;
 use super::settle::{Failure, settle};
 use super::{Engine, EngineError};
 use crate::idc::IdcError;
-use crate::model::audit::AssignmentStep;
-use crate::model::{AuditEvent, BROKER_ACTOR, NewEvent, State, Tuple};
+use crate::model::audit::{AssignmentStep, MembershipStep};
+use crate::model::{AssignmentKey, AuditEvent, BROKER_ACTOR, NewEvent, State, Target, Tuple};
 use crate::store::{Change, StoreError};
 
 use retry::retry_reason;
 
 /// The assignment a tuple worker's event is about; `apply` completes it with the tuple's
 /// new state and the request it is told to.
-fn at(t: &Tuple) -> AssignmentStep {
-    AssignmentStep::new(&t.key, t.actual, None)
+fn at(key: &AssignmentKey, t: &Tuple) -> AssignmentStep {
+    AssignmentStep::new(key, t.actual, None)
 }
 
 /// Steps one claim may take before it lets other tuples have a turn.
@@ -99,12 +103,18 @@ impl Engine {
                 .iter()
                 .map(|event| {
                     let mut event = event.clone();
-                    if let Some(step) = event.assignment_step_mut() {
-                        *step = AssignmentStep::new(
-                            &t.key,
-                            next.actual,
-                            primary.map(|(_, state)| state),
-                        );
+                    let state = primary.map(|(_, state)| state);
+                    match &t.key {
+                        Target::AccountAssignment(key) => {
+                            if let Some(step) = event.assignment_step_mut() {
+                                *step = AssignmentStep::new(key, next.actual, state);
+                            }
+                        }
+                        Target::GroupMembership(key) => {
+                            if let Some(step) = event.membership_step_mut() {
+                                *step = MembershipStep::new(key, next.actual, state);
+                            }
+                        }
                     }
                     NewEvent {
                         at: now,
@@ -137,9 +147,8 @@ impl Engine {
                     });
                     if !still_ours {
                         tracing::warn!(
-                            account = %t.key.account_id,
-                            permission_set = %t.key.permission_set_arn,
-                            "lost the lease on an assignment; its new holder carries on"
+                            tuple = %t.key,
+                            "lost the lease on a tuple; its new holder carries on"
                         );
                         return Ok(false);
                     }
@@ -191,15 +200,16 @@ impl Engine {
         result
     }
 
-    async fn listed(&self, t: &Tuple) -> Result<bool, IdcError> {
+    /// Whether Identity Center holds the assignment now.
+    async fn listed(&self, key: &AssignmentKey) -> Result<bool, IdcError> {
         let keys = self
             .call(
                 "list_assignments",
                 self.inner
                     .idc
-                    .list_assignments(&t.key.account_id, &t.key.permission_set_arn),
+                    .list_assignments(&key.account_id, &key.permission_set_arn),
             )
             .await?;
-        Ok(keys.contains(&t.key))
+        Ok(keys.contains(key))
     }
 }

@@ -1,10 +1,14 @@
 //! What a failed call or a slow operation leads to: a retry after backoff, following an
 //! operation Stint started past its deadline, or giving up (alerted).
 
+use chrono::{DateTime, Utc};
+
 use super::{Flow, at};
 use crate::idc::IdcError;
-use crate::model::audit::{GaveUp, Overdue, RetryScheduled};
-use crate::model::{Actual, AuditEvent, AuditKind, Origin, Step, Tuple};
+use crate::model::audit::{
+    GaveUp, MembershipGaveUp, MembershipRetry, MembershipStep, Overdue, RetryScheduled,
+};
+use crate::model::{Actual, AssignmentKey, AuditEvent, AuditKind, Origin, Step, Target, Tuple};
 use crate::workflow::backoff::{exponential, full_jitter, to_chrono};
 use crate::workflow::settle::Failure;
 use crate::workflow::{Engine, EngineError};
@@ -36,7 +40,9 @@ impl Engine {
         let settings = &self.inner.settings;
         let mut events = Vec::new();
         let wait = if t.deadline.is_some_and(|d| now >= d) {
-            events.push(self.overdue(t, &mut next));
+            if let Target::AccountAssignment(key) = &t.key {
+                events.push(self.overdue(t, key, &mut next));
+            }
             settings.poll_max
         } else if t.deadline.is_none() {
             settings.poll_max
@@ -49,8 +55,9 @@ impl Engine {
     }
 
     /// The operation Stint started outlived its deadline without an answer either way: the
-    /// alert, once (the deadline is spent; the operation is followed until it ends).
-    fn overdue(&self, t: &Tuple, next: &mut Tuple) -> AuditEvent {
+    /// alert, once (the deadline is spent; the operation is followed until it ends). Only
+    /// assignments have operations to follow.
+    fn overdue(&self, t: &Tuple, key: &AssignmentKey, next: &mut Tuple) -> AuditEvent {
         next.deadline = None;
         let kind = AuditKind::AssignmentOperationOverdue.as_str();
         let detail = if t.actual == Actual::Deleting {
@@ -60,14 +67,12 @@ impl Engine {
         };
         self.inner.metrics.count_failure(kind);
         tracing::warn!(
-            account = %t.key.account_id,
-            permission_set = %t.key.permission_set_arn,
-            principal = %t.key.principal_id,
+            tuple = %t.key,
             operation = t.operation_id.as_deref().unwrap_or_default(),
             "{detail}"
         );
         AuditEvent::AssignmentOperationOverdue(Overdue {
-            at: at(t),
+            at: at(key, t),
             operation_id: t.operation_id.clone(),
             detail: detail.to_string(),
             alert: true,
@@ -102,7 +107,9 @@ impl Engine {
                     )
                     .await;
             }
-            events.push(self.overdue(t, &mut next));
+            if let Target::AccountAssignment(key) = &t.key {
+                events.push(self.overdue(t, key, &mut next));
+            }
         }
         let settings = &self.inner.settings;
         next.attempt = t.attempt.saturating_add(1);
@@ -110,14 +117,7 @@ impl Engine {
         let retry_at = now + to_chrono(wait);
         self.release(&mut next, Some(retry_at));
         self.inner.metrics.count_retry(reason);
-        events.push(AuditEvent::RetryScheduled(RetryScheduled {
-            at: at(t),
-            operation: op.to_string(),
-            reason: reason.to_string(),
-            error: error.to_string(),
-            attempt: next.attempt,
-            retry_at,
-        }));
+        events.push(retry_event(t, op, reason, &error, next.attempt, retry_at));
         self.then(t, next, events, None, Flow::Done).await
     }
 
@@ -141,36 +141,80 @@ impl Engine {
         next.attempt = 0;
         next.leaked = true;
         self.release(&mut next, None);
-        let gave_up = GaveUp {
-            at: at(t),
-            reason: reason.to_string(),
-            alert: true,
-        };
-        let (ev, failure) = if t.actual == Actual::Deleting {
+        let deleting = t.actual == Actual::Deleting;
+        let ev = gave_up_event(t, deleting, reason);
+        let failure = if deleting {
             next.actual = Actual::Present;
             next.origin = Some(Origin::Stint);
-            (
-                AuditEvent::AssignmentDeleteFailed(gave_up),
-                Failure::Delete(reason.to_string()),
-            )
+            Failure::Delete(reason.to_string())
         } else {
             next.actual = Actual::Absent;
             next.origin = None;
-            (
-                AuditEvent::AssignmentCreateFailed(gave_up),
-                Failure::Create(reason.to_string()),
-            )
+            Failure::Create(reason.to_string())
         };
         let kind = ev.kind().as_str();
         self.inner.metrics.count_failure(kind);
-        tracing::warn!(
-            account = %t.key.account_id,
-            permission_set = %t.key.permission_set_arn,
-            principal = %t.key.principal_id,
-            reason,
-            "{kind}"
-        );
+        tracing::warn!(tuple = %t.key, reason, "{kind}");
         self.then(t, next, vec![ev], Some(failure), Flow::Done)
             .await
+    }
+}
+
+/// `retry_scheduled` for an assignment, `membership_retry_scheduled` for a membership.
+fn retry_event(
+    t: &Tuple,
+    op: &str,
+    reason: &str,
+    error: &IdcError,
+    attempt: u32,
+    retry_at: DateTime<Utc>,
+) -> AuditEvent {
+    match &t.key {
+        Target::AccountAssignment(key) => AuditEvent::RetryScheduled(RetryScheduled {
+            at: at(key, t),
+            operation: op.to_string(),
+            reason: reason.to_string(),
+            error: error.to_string(),
+            attempt,
+            retry_at,
+        }),
+        Target::GroupMembership(key) => AuditEvent::MembershipRetryScheduled(MembershipRetry {
+            at: MembershipStep::new(key, t.actual, None),
+            operation: op.to_string(),
+            reason: reason.to_string(),
+            error: error.to_string(),
+            attempt,
+            retry_at,
+        }),
+    }
+}
+
+/// The alerted event of a creation or deletion given up, of the target's kind.
+fn gave_up_event(t: &Tuple, deleting: bool, reason: &str) -> AuditEvent {
+    match &t.key {
+        Target::AccountAssignment(key) => {
+            let gave_up = GaveUp {
+                at: at(key, t),
+                reason: reason.to_string(),
+                alert: true,
+            };
+            if deleting {
+                AuditEvent::AssignmentDeleteFailed(gave_up)
+            } else {
+                AuditEvent::AssignmentCreateFailed(gave_up)
+            }
+        }
+        Target::GroupMembership(key) => {
+            let gave_up = MembershipGaveUp {
+                at: MembershipStep::new(key, t.actual, None),
+                reason: reason.to_string(),
+                alert: true,
+            };
+            if deleting {
+                AuditEvent::MembershipDeleteFailed(gave_up)
+            } else {
+                AuditEvent::MembershipCreateFailed(gave_up)
+            }
+        }
     }
 }

@@ -4,15 +4,29 @@
 use super::{Flow, at};
 use crate::idc::{IdcError, OperationId, OperationStatus};
 use crate::model::audit::{Adopted, CallRequested, CallStarted, Completed, Deleted, Explained};
-use crate::model::{Actual, AuditEvent, Origin, Step, Tuple};
+use crate::model::{Actual, AssignmentKey, AuditEvent, Origin, Step, Target, Tuple};
 use crate::workflow::backoff::to_chrono;
 use crate::workflow::{Engine, EngineError};
 
 impl Engine {
-    /// One step of the convergence.
+    /// One step of the convergence, of whichever kind the target is.
     pub(super) async fn step(
         &self,
         t: &mut Tuple,
+        desired: bool,
+        fresh: &mut bool,
+    ) -> Result<Flow, EngineError> {
+        match t.key.clone() {
+            Target::AccountAssignment(key) => self.step_assignment(t, &key, desired, fresh).await,
+            Target::GroupMembership(key) => self.step_membership(t, &key, desired, fresh).await,
+        }
+    }
+
+    /// One step of an account assignment's convergence.
+    async fn step_assignment(
+        &self,
+        t: &mut Tuple,
+        key: &AssignmentKey,
         desired: bool,
         fresh: &mut bool,
     ) -> Result<Flow, EngineError> {
@@ -39,9 +53,9 @@ impl Engine {
             }
             (Actual::Creating, None | Some(Step::Check)) => {
                 if !desired {
-                    return self.abandon_create(t, next).await;
+                    return self.abandon_create(t, key, next).await;
                 }
-                match self.listed(t).await {
+                match self.listed(key).await {
                     Ok(true) if t.leaked => {
                         // Left behind by an earlier creation that ended in doubt: Stint's own.
                         next.actual = Actual::Present;
@@ -49,7 +63,7 @@ impl Engine {
                         next.step = None;
                         next.leaked = false;
                         let ev = AuditEvent::AssignmentAdopted(Adopted::Converged(Explained {
-                            at: at(t),
+                            at: at(key, t),
                             detail: "the assignment an earlier attempt asked for exists".into(),
                         }));
                         self.then(t, next, vec![ev], None, Flow::Continue).await
@@ -60,7 +74,7 @@ impl Engine {
                         next.step = None;
                         next.leaked = false;
                         let ev = AuditEvent::StandingAssignmentFound(Explained {
-                            at: at(t),
+                            at: at(key, t),
                             detail: "the user already holds this assignment and Stint did not create it: it will never be deleted by Stint".into(),
                         });
                         self.then(t, next, vec![ev], None, Flow::Continue).await
@@ -69,7 +83,7 @@ impl Engine {
                         next.step = Some(Step::Call);
                         *fresh = true;
                         let ev = AuditEvent::AssignmentCreateRequested(CallRequested {
-                            at: at(t),
+                            at: at(key, t),
                             attempt: t.attempt + 1,
                         });
                         self.then(t, next, vec![ev], None, Flow::Continue).await
@@ -79,29 +93,26 @@ impl Engine {
             }
             (Actual::Creating, Some(Step::Call)) => {
                 if !*fresh || !desired {
-                    match self.listed(t).await {
+                    match self.listed(key).await {
                         Ok(true) => {
                             next.actual = Actual::Present;
                             next.origin = Some(Origin::Stint);
                             next.step = None;
                             next.operation_id = None;
                             let ev = AuditEvent::AssignmentAdopted(Adopted::Converged(Explained {
-                                at: at(t),
+                                at: at(key, t),
                                 detail: "the assignment Stint had asked for exists".into(),
                             }));
                             return self.then(t, next, vec![ev], None, Flow::Continue).await;
                         }
-                        Ok(false) if !desired => return self.abandon_create(t, next).await,
+                        Ok(false) if !desired => return self.abandon_create(t, key, next).await,
                         Ok(false) => {}
                         Err(e) => return self.failed_call(t, next, "list_assignments", e).await,
                     }
                 }
                 *fresh = false;
                 match self
-                    .call(
-                        "create_assignment",
-                        self.inner.idc.create_assignment(&t.key),
-                    )
+                    .call("create_assignment", self.inner.idc.create_assignment(key))
                     .await
                 {
                     Ok(OperationId(op)) => {
@@ -111,7 +122,7 @@ impl Engine {
                         let check = now + to_chrono(settings.poll_initial);
                         self.release(&mut next, Some(check));
                         let ev = AuditEvent::AssignmentCreateStarted(CallStarted {
-                            at: at(t),
+                            at: at(key, t),
                             operation_id: op,
                             attempt: t.attempt + 1,
                         });
@@ -141,7 +152,7 @@ impl Engine {
                         next.leaked = false;
                         let took = t.op_started_at.map(|s| (now - s).num_milliseconds());
                         let ev = AuditEvent::AssignmentCreated(Completed {
-                            at: at(t),
+                            at: at(key, t),
                             operation_id: Some(op),
                             took_ms: took,
                         });
@@ -182,7 +193,7 @@ impl Engine {
                     next.deadline = Some(now + to_chrono(settings.retry_deadline));
                     *fresh = true;
                     let ev = AuditEvent::AssignmentDeleteRequested(CallRequested {
-                        at: at(t),
+                        at: at(key, t),
                         attempt: 1,
                     });
                     self.then(t, next, vec![ev], None, Flow::Continue).await
@@ -191,24 +202,21 @@ impl Engine {
             (Actual::Deleting, None | Some(Step::Check) | Some(Step::Call)) => {
                 if desired && *fresh {
                     // Nothing was called yet: keep the assignment for the grant that needs it.
-                    return self.keep_present(t, next).await;
+                    return self.keep_present(t, key, next).await;
                 }
                 if !*fresh || desired {
-                    match self.listed(t).await {
+                    match self.listed(key).await {
                         Ok(false) => {
-                            return self.gone(t, next, None).await;
+                            return self.gone(t, key, next, None).await;
                         }
-                        Ok(true) if desired => return self.keep_present(t, next).await,
+                        Ok(true) if desired => return self.keep_present(t, key, next).await,
                         Ok(true) => {}
                         Err(e) => return self.failed_call(t, next, "list_assignments", e).await,
                     }
                 }
                 *fresh = false;
                 match self
-                    .call(
-                        "delete_assignment",
-                        self.inner.idc.delete_assignment(&t.key),
-                    )
+                    .call("delete_assignment", self.inner.idc.delete_assignment(key))
                     .await
                 {
                     Ok(OperationId(op)) => {
@@ -218,13 +226,13 @@ impl Engine {
                         let check = now + to_chrono(settings.poll_initial);
                         self.release(&mut next, Some(check));
                         let ev = AuditEvent::AssignmentDeleteStarted(CallStarted {
-                            at: at(t),
+                            at: at(key, t),
                             operation_id: op,
                             attempt: t.attempt + 1,
                         });
                         self.then(t, next, vec![ev], None, Flow::Done).await
                     }
-                    Err(IdcError::NotFound(_)) => self.gone(t, next, None).await,
+                    Err(IdcError::NotFound(_)) => self.gone(t, key, next, None).await,
                     Err(e) => self.failed_call(t, next, "delete_assignment", e).await,
                 }
             }
@@ -240,7 +248,7 @@ impl Engine {
                     )
                     .await
                 {
-                    Ok(OperationStatus::Succeeded) => self.gone(t, next, Some(op)).await,
+                    Ok(OperationStatus::Succeeded) => self.gone(t, key, next, Some(op)).await,
                     Ok(OperationStatus::Failed { reason }) => {
                         self.give_up(t, next, &format!("the deletion failed: {reason}"))
                             .await
@@ -258,25 +266,35 @@ impl Engine {
         }
     }
 
-    async fn abandon_create(&self, t: &mut Tuple, mut next: Tuple) -> Result<Flow, EngineError> {
+    async fn abandon_create(
+        &self,
+        t: &mut Tuple,
+        key: &AssignmentKey,
+        mut next: Tuple,
+    ) -> Result<Flow, EngineError> {
         next.actual = Actual::Absent;
         next.origin = None;
         next.step = None;
         next.operation_id = None;
         let ev = AuditEvent::AssignmentCreateAbandoned(Explained {
-            at: at(t),
+            at: at(key, t),
             detail: "no grant needs the assignment any more, and it does not exist".into(),
         });
         self.then(t, next, vec![ev], None, Flow::Continue).await
     }
 
-    async fn keep_present(&self, t: &mut Tuple, mut next: Tuple) -> Result<Flow, EngineError> {
+    async fn keep_present(
+        &self,
+        t: &mut Tuple,
+        key: &AssignmentKey,
+        mut next: Tuple,
+    ) -> Result<Flow, EngineError> {
         next.actual = Actual::Present;
         next.origin = Some(Origin::Stint);
         next.step = None;
         next.operation_id = None;
         let ev = AuditEvent::AssignmentDeleteAbandoned(Explained {
-            at: at(t),
+            at: at(key, t),
             detail: "a grant needs the assignment again before it was deleted".into(),
         });
         self.then(t, next, vec![ev], None, Flow::Continue).await
@@ -285,6 +303,7 @@ impl Engine {
     async fn gone(
         &self,
         t: &mut Tuple,
+        key: &AssignmentKey,
         mut next: Tuple,
         op: Option<String>,
     ) -> Result<Flow, EngineError> {
@@ -299,7 +318,7 @@ impl Engine {
         // Gone by the deletion Stint asked for, or found gone before it asked.
         let deleted = op.is_some();
         let done = Completed {
-            at: at(t),
+            at: at(key, t),
             operation_id: op,
             took_ms: took,
         };

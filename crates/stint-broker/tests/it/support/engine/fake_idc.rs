@@ -55,6 +55,13 @@ struct State {
     overlaps: Vec<AssignmentKey>,
     /// Calls that were accepted (returned an operation id), per operation and tuple.
     accepted: Vec<(String, AssignmentKey)>,
+    /// Membership calls, per operation and membership, in order.
+    member_calls: Vec<(String, MembershipKey)>,
+    /// Membership adds and removes in flight; more than one at once is a violation.
+    member_in_flight: HashMap<MembershipKey, u32>,
+    member_overlaps: Vec<MembershipKey>,
+    /// Add calls that apply their effect and then never return.
+    hang_adds: u32,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -97,6 +104,67 @@ impl FakeIdc {
     /// Someone deletes the assignment outside Stint.
     pub fn remove_outside(&self, key: &AssignmentKey) {
         self.lock().assignments.remove(key);
+    }
+
+    /// Whether the user is in the group now.
+    pub fn is_member(&self, key: &MembershipKey) -> bool {
+        self.lock().memberships.contains_key(key)
+    }
+
+    /// Someone adds the user to the group outside Stint.
+    pub fn add_member_outside(&self, key: &MembershipKey) {
+        let mut s = self.lock();
+        s.next_op += 1;
+        let id = format!("m-outside-{}", s.next_op);
+        s.memberships.insert(key.clone(), id);
+    }
+
+    /// Someone (or an external IdP's sync) removes the user from the group outside Stint.
+    pub fn remove_member_outside(&self, key: &MembershipKey) {
+        self.lock().memberships.remove(key);
+    }
+
+    /// How many times membership operation `op` was called for `key`.
+    pub fn member_calls(&self, op: &str, key: &MembershipKey) -> usize {
+        self.lock()
+            .member_calls
+            .iter()
+            .filter(|(o, k)| o == op && k == key)
+            .count()
+    }
+
+    /// Memberships that had two add or remove calls in flight at once.
+    pub fn member_overlaps(&self) -> Vec<MembershipKey> {
+        self.lock().member_overlaps.clone()
+    }
+
+    /// The next add call adds the user, then never answers (a crash mid-call).
+    pub fn hang_next_add(&self) {
+        self.lock().hang_adds += 1;
+    }
+
+    /// A membership call: logged, checked for overlap (writes only), delayed, and failed
+    /// as scripted.
+    async fn enter_member(&self, op: &str, key: &MembershipKey) -> Result<(), IdcError> {
+        let write = op != "membership";
+        {
+            let mut s = self.lock();
+            s.member_calls.push((op.to_string(), key.clone()));
+            if write {
+                let n = s.member_in_flight.entry(key.clone()).or_default();
+                *n += 1;
+                if *n > 1 {
+                    s.member_overlaps.push(key.clone());
+                }
+            }
+        }
+        let result = self.enter(op, None).await;
+        if write {
+            if let Some(n) = self.lock().member_in_flight.get_mut(key) {
+                *n -= 1;
+            }
+        }
+        result
     }
 
     /// The next calls of `op` fail with these errors, in order.
@@ -364,22 +432,32 @@ impl IdentityCenter for FakeIdc {
     }
 
     async fn membership(&self, key: &MembershipKey) -> Result<Option<MembershipId>, IdcError> {
-        self.enter("membership", None).await?;
+        self.enter_member("membership", key).await?;
         Ok(self.lock().memberships.get(key).cloned().map(MembershipId))
     }
 
     async fn add_membership(&self, key: &MembershipKey) -> Result<MembershipId, IdcError> {
-        self.enter("add_membership", None).await?;
-        let mut s = self.lock();
-        s.next_op += 1;
-        let fresh = format!("m-{}", s.next_op);
-        Ok(MembershipId(
-            s.memberships.entry(key.clone()).or_insert(fresh).clone(),
-        ))
+        self.enter_member("add_membership", key).await?;
+        let (id, hang) = {
+            let mut s = self.lock();
+            s.next_op += 1;
+            let fresh = format!("m-{}", s.next_op);
+            let id = s.memberships.entry(key.clone()).or_insert(fresh).clone();
+            let hang = s.hang_adds > 0;
+            if hang {
+                s.hang_adds -= 1;
+            }
+            (id, hang)
+        };
+        if hang {
+            // The user was added; the caller never hears of it.
+            futures::future::pending::<()>().await;
+        }
+        Ok(MembershipId(id))
     }
 
     async fn remove_membership(&self, key: &MembershipKey) -> Result<(), IdcError> {
-        self.enter("remove_membership", None).await?;
+        self.enter_member("remove_membership", key).await?;
         self.lock().memberships.remove(key);
         Ok(())
     }
@@ -393,5 +471,15 @@ pub fn key_for(user_id: &str, account_id: &str) -> AssignmentKey {
         principal_id: user_id.into(),
         account_id: account_id.into(),
         permission_set_arn: PS_ARN.into(),
+    }
+}
+
+pub const ONCALL_GROUP_ID: &str = "g-oncall-admins-0001";
+
+/// Alice's (or another user's) membership of the on-call admins group.
+pub fn member_key(user_id: &str) -> MembershipKey {
+    MembershipKey {
+        group_id: ONCALL_GROUP_ID.into(),
+        user_id: user_id.into(),
     }
 }

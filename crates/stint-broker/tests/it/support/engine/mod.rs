@@ -9,12 +9,12 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use stint_broker::clock::{Clock, ManualClock};
 use stint_broker::idc::IdentityCenter;
-use stint_broker::model::{AccountInfo, Actor, PermissionSetInfo, Person};
+use stint_broker::model::{AccountInfo, Actor, GroupInfo, PermissionSetInfo, Person};
 use stint_broker::store::{self, Store};
 use stint_broker::workflow::{ApprovalDecision, Engine, EngineSettings, NewGrant};
 
 use super::databases::TestDb;
-use fake_idc::{FakeIdc, PS_ARN};
+use fake_idc::{FakeIdc, ONCALL_GROUP_ID, PS_ARN};
 
 pub fn t0() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-03-02T09:00:00Z")
@@ -78,6 +78,7 @@ pub fn grant(minutes: u64, approval: bool) -> NewGrant {
             description: Some("Everything but IAM".into()),
             session_duration_secs: 4 * 3600,
         },
+        group: None,
         duration: Duration::from_secs(minutes * 60),
         start_at: None,
         reason: "investigate the checkout latency alarm".into(),
@@ -87,6 +88,28 @@ pub fn grant(minutes: u64, approval: bool) -> NewGrant {
             approver_groups: vec!["sre-leads".into()],
             approval_timeout: Some(Duration::from_secs(3600)),
         },
+    }
+}
+
+/// A grant of membership of the on-call admins group: no account or permission set of its
+/// own (the group gives what it is assigned).
+pub fn group_grant(minutes: u64, approval: bool) -> NewGrant {
+    NewGrant {
+        account: AccountInfo {
+            id: String::new(),
+            name: String::new(),
+        },
+        permission_set: PermissionSetInfo {
+            arn: String::new(),
+            name: String::new(),
+            description: None,
+            session_duration_secs: 0,
+        },
+        group: Some(GroupInfo {
+            id: ONCALL_GROUP_ID.into(),
+            name: "oncall-admins".into(),
+        }),
+        ..grant(minutes, approval)
     }
 }
 
