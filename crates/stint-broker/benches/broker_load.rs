@@ -23,26 +23,25 @@
 //! smoke run. The simulator completes assignment operations at once, so the lag is the
 //! broker's own; real Identity Center adds its provisioning time on top.
 
+#[path = "support/broker_process.rs"]
+#[allow(dead_code)]
+mod broker_process;
 #[path = "../tests/it/support/identity.rs"]
 #[allow(dead_code)]
 mod identity;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use broker_process::{AUDIENCE, BrokerProcess, status_mib};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use stint_api::{AccessRequest, Page};
 use stint_sim::{RunningSim, World};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 use tokio::sync::Semaphore;
 
-const BIN: &str = env!("CARGO_BIN_EXE_stint-broker");
-const AUDIENCE: &str = "https://stint.bench.example";
 const GRANT_SETS: [&str; 4] = [
     "ReadOnlyAccess",
     "PowerUserAccess",
@@ -202,105 +201,21 @@ max_duration = "8h"
 approval_required = false
 "#;
 
-struct Broker {
-    child: Child,
-    pid: u32,
-    url: String,
-    _dir: tempfile::TempDir,
+/// (VmRSS, VmHWM) in MiB.
+fn memory_mib(pid: u32) -> (f64, f64) {
+    (status_mib(pid, "VmRSS:"), status_mib(pid, "VmHWM:"))
 }
 
-impl Broker {
-    async fn start(sim: &RunningSim) -> Broker {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("policies.toml"), POLICY).expect("policy");
-        let config = format!(
-            r#"
-listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1:8700"
-audience = "{AUDIENCE}"
-database_url = "sqlite://{db}"
-policy_file = "policies.toml"
-
-[identity_center]
-region = "{region}"
-instance_arn = "{instance}"
-identity_store_id = "{store}"
-start_url = "{start}"
-baseline_account = "222222222222"
-sts_hosts = ["{sim}"]
-"#,
-            db = dir.path().join("stint.db").display(),
-            region = sim.region(),
-            instance = sim.instance_arn(),
-            store = sim.identity_store_id(),
-            start = sim.start_url(),
-            sim = sim.url(),
-        );
-        let config_path = dir.path().join("broker.toml");
-        std::fs::write(&config_path, config).expect("config");
-        let log = std::fs::File::create(dir.path().join("broker.log")).expect("log file");
-        let op = sim.operator_credentials();
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--config",
-                config_path.to_str().unwrap_or_default(),
-            ])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", sim.url())
-            .env("AWS_ACCESS_KEY_ID", &op.access_key_id)
-            .env("AWS_SECRET_ACCESS_KEY", op.secret_access_key.expose())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("STINT_LOG", "info")
-            .envs(std::env::var("MALLOC_ARENA_MAX").map(|v| ("MALLOC_ARENA_MAX", v)))
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the broker starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let line = tokio::time::timeout(Duration::from_secs(60), stdout.next_line())
-            .await
-            .expect("a ready line within a minute")
-            .expect("stdout")
-            .expect("the broker printed its ready line");
-        let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
-        Broker {
-            pid: child.id().expect("running"),
-            child,
-            url: ready["url"].as_str().expect("url").to_owned(),
-            _dir: dir,
-        }
-    }
-
-    /// (VmRSS, VmHWM) in MiB.
-    fn memory_mib(&self) -> (f64, f64) {
-        let status =
-            std::fs::read_to_string(format!("/proc/{}/status", self.pid)).unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-                / 1024.0
-        };
-        (field("VmRSS:"), field("VmHWM:"))
-    }
-
-    async fn count(&self, http: &reqwest::Client, state: &str) -> u64 {
-        let text = match http.get(format!("{}/metrics", self.url)).send().await {
-            Ok(r) => r.text().await.unwrap_or_default(),
-            Err(_) => return 0,
-        };
-        let series = format!("stint_requests{{state=\"{state}\"}}");
-        text.lines()
-            .find_map(|l| l.strip_prefix(series.as_str())?.trim().parse::<f64>().ok())
-            .unwrap_or(0.0) as u64
-    }
+/// How many requests are in `state`, from the broker's metrics.
+async fn count(broker: &BrokerProcess, http: &reqwest::Client, state: &str) -> u64 {
+    let text = match http.get(format!("{}/metrics", broker.url)).send().await {
+        Ok(r) => r.text().await.unwrap_or_default(),
+        Err(_) => return 0,
+    };
+    let series = format!("stint_requests{{state=\"{state}\"}}");
+    text.lines()
+        .find_map(|l| l.strip_prefix(series.as_str())?.trim().parse::<f64>().ok())
+        .unwrap_or(0.0) as u64
 }
 
 async fn login(sim: &RunningSim, http: &reqwest::Client, base: &str, user: &str) -> String {
@@ -354,14 +269,7 @@ impl Memory {
     }
 
     fn sample(&self, pid: u32) {
-        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let rss = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / 1024.0;
+        let rss = status_mib(pid, "VmRSS:");
         if let Ok(mut m) = self.0.lock() {
             let phase = m.phase.clone();
             m.taken.push((phase, rss));
@@ -405,7 +313,7 @@ async fn main() {
     );
     let world = World::from_toml_str(&world_toml(&k), "bench-world.toml").expect("bench world");
     let sim = stint_sim::spawn(world).await.expect("simulator");
-    let mut broker = Broker::start(&sim).await;
+    let broker = BrokerProcess::start(&sim, POLICY, "info").await;
     let memory = Memory::default();
     memory.phase("start and sign-in");
     {
@@ -484,14 +392,14 @@ async fn main() {
     );
     memory.phase("activating");
     let deadline = Instant::now() + Duration::from_secs(lead);
-    while broker.count(&http, "active").await < k.grants as u64 {
+    while count(&broker, &http, "active").await < k.grants as u64 {
         assert!(
             Instant::now() < deadline,
             "the grants were not all active before the first window's end: make STINT_BENCH_LEAD_SECS longer"
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    let (rss_active, _) = broker.memory_mib();
+    let (rss_active, _) = memory_mib(broker.pid);
     println!(
         "all {} active after {:.1}s; broker VmRSS {rss_active:.1} MiB",
         k.grants,
@@ -554,8 +462,8 @@ async fn main() {
         by_kind.entry(kind).or_default().push(ms);
     }
     let achieved = total as f64 / load_started.elapsed().as_secs_f64();
-    let still_active = broker.count(&http, "active").await;
-    let (rss_load, _) = broker.memory_mib();
+    let still_active = count(&broker, &http, "active").await;
+    let (rss_load, _) = memory_mib(broker.pid);
     let sort =
         |v: &mut Vec<f64>| v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
     sort(&mut all);
@@ -590,7 +498,7 @@ async fn main() {
     memory.phase("windows closing");
     let ends_by = first_end + step * k.grants as i32 + chrono::Duration::seconds(120);
     loop {
-        let ended = broker.count(&http, "ended").await;
+        let ended = count(&broker, &http, "ended").await;
         if ended >= k.grants as u64 {
             break;
         }
@@ -600,7 +508,7 @@ async fn main() {
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
-    let (rss_end, hwm) = broker.memory_mib();
+    let (rss_end, hwm) = memory_mib(broker.pid);
 
     let mut end_at: HashMap<TupleKey, DateTime<Utc>> = HashMap::with_capacity(k.grants);
     for token in tokens.iter() {
@@ -700,6 +608,5 @@ async fn main() {
         .collect();
     println!("    peak VmRSS by phase, MiB: {}", peaks.join(", "));
 
-    let _ = broker.child.start_kill();
-    let _ = broker.child.wait().await;
+    broker.stop().await;
 }

@@ -18,104 +18,25 @@
 //! Knobs: STINT_LORIS_TRICKLERS (300), STINT_LORIS_HALF_SENT (3000). The run needs about
 //! 3,400 file descriptors (`ulimit -n`).
 
-use std::process::Stdio;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-use stint_sim::{RunningSim, World};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use broker_process::{BIN, BrokerProcess, status_mib};
+use stint_sim::World;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_stint-broker");
 const POLICY: &str = include_str!("../demo/policies.toml");
+
+#[path = "support/broker_process.rs"]
+mod broker_process;
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-struct Broker {
-    child: Child,
-    pid: u32,
-    addr: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Broker {
-    async fn start(sim: &RunningSim) -> Broker {
-        let dir = tempfile::tempdir().expect("temp dir");
-        std::fs::write(dir.path().join("policies.toml"), POLICY).expect("policy");
-        let config = format!(
-            r#"
-listen = "127.0.0.1:0"
-public_url = "http://127.0.0.1:8700"
-audience = "https://stint.bench.example"
-database_url = "sqlite://{db}"
-policy_file = "policies.toml"
-
-[identity_center]
-region = "{region}"
-instance_arn = "{instance}"
-identity_store_id = "{store}"
-start_url = "{start}"
-baseline_account = "222222222222"
-sts_hosts = ["{sim}"]
-"#,
-            db = dir.path().join("stint.db").display(),
-            region = sim.region(),
-            instance = sim.instance_arn(),
-            store = sim.identity_store_id(),
-            start = sim.start_url(),
-            sim = sim.url(),
-        );
-        let config_path = dir.path().join("broker.toml");
-        std::fs::write(&config_path, config).expect("config");
-        let log = std::fs::File::create(dir.path().join("broker.log")).expect("log file");
-        let op = sim.operator_credentials();
-        let mut child = Command::new(BIN)
-            .args([
-                "serve",
-                "--config",
-                config_path.to_str().unwrap_or_default(),
-            ])
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("AWS_ENDPOINT_URL", sim.url())
-            .env("AWS_ACCESS_KEY_ID", &op.access_key_id)
-            .env("AWS_SECRET_ACCESS_KEY", op.secret_access_key.expose())
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("STINT_LOG", "warn")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::from(log))
-            .kill_on_drop(true)
-            .spawn()
-            .expect("the broker starts");
-        let mut stdout = BufReader::new(child.stdout.take().expect("stdout")).lines();
-        let line = tokio::time::timeout(Duration::from_secs(120), stdout.next_line())
-            .await
-            .expect("a ready line within two minutes")
-            .expect("stdout")
-            .expect("the broker printed its ready line");
-        let ready: Value = serde_json::from_str(&line).expect("the ready line is JSON");
-        let url = ready["url"].as_str().expect("url");
-        Broker {
-            pid: child.id().expect("running"),
-            child,
-            addr: url.trim_start_matches("http://").to_owned(),
-            _dir: dir,
-        }
-    }
-
-    /// VmRSS in MiB.
-    fn rss_mib(&self) -> f64 {
-        Broker::rss_of(self.pid)()
-    }
 }
 
 /// How the attacking connections ended, counted.
@@ -228,27 +149,29 @@ async fn run() {
     let sim = stint_sim::spawn(World::demo())
         .await
         .expect("the simulator starts");
-    let mut broker = Broker::start(&sim).await;
+    let broker = BrokerProcess::start(&sim, POLICY, "warn").await;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("client");
-    let health = format!("http://{}/healthz", broker.addr);
+    let health = format!("{}/healthz", broker.url);
     // Warm: the allocator's arenas and the pool's connections exist before the baseline.
     for _ in 0..50 {
         let _ = http.get(&health).send().await;
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let before = broker.rss_mib();
+    let before = status_mib(broker.pid, "VmRSS:");
 
     let peak = Arc::new(AtomicU64::new(0));
     let sampling = Arc::new(AtomicBool::new(true));
     let sampler = {
         let (peak, sampling, pid) = (peak.clone(), sampling.clone(), broker.pid);
         tokio::spawn(async move {
-            let probe = Broker::rss_of(pid);
             while sampling.load(Ordering::Relaxed) {
-                peak.fetch_max((probe() * 1024.0) as u64, Ordering::Relaxed);
+                peak.fetch_max(
+                    (status_mib(pid, "VmRSS:") * 1024.0) as u64,
+                    Ordering::Relaxed,
+                );
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         })
@@ -286,12 +209,15 @@ async fn run() {
     let mut tasks = Vec::with_capacity(tricklers + half_sent);
     for _ in 0..tricklers {
         tasks.push(tokio::spawn(trickle(
-            broker.addr.clone(),
+            broker.addr().to_owned(),
             trickling.clone(),
         )));
     }
     for _ in 0..half_sent {
-        tasks.push(tokio::spawn(half_send(broker.addr.clone(), halves.clone())));
+        tasks.push(tokio::spawn(half_send(
+            broker.addr().to_owned(),
+            halves.clone(),
+        )));
     }
     for t in tasks {
         let _ = t.await;
@@ -302,7 +228,7 @@ async fn run() {
     let _ = ordinary.await;
     // Give the broker a moment to drop what the closed connections held.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let after = broker.rss_mib();
+    let after = status_mib(broker.pid, "VmRSS:");
     let peak = peak.load(Ordering::Relaxed) as f64 / 1024.0;
 
     println!(
@@ -321,24 +247,7 @@ async fn run() {
         peak - before,
         after - before
     );
-    let _ = broker.child.start_kill();
-    let _ = broker.child.wait().await;
-}
-
-impl Broker {
-    /// A reader of `pid`'s VmRSS in MiB, for the sampling task.
-    fn rss_of(pid: u32) -> impl Fn() -> f64 {
-        move || {
-            std::fs::read_to_string(format!("/proc/{pid}/status"))
-                .unwrap_or_default()
-                .lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse::<f64>().ok())
-                .unwrap_or(0.0)
-                / 1024.0
-        }
-    }
+    broker.stop().await;
 }
 
 fn main() {

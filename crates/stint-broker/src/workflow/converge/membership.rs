@@ -14,7 +14,6 @@ use crate::model::audit::{
     MembershipAdopted, MembershipCall, MembershipChanged, MembershipExplained, MembershipStep,
 };
 use crate::model::{Actual, AuditEvent, MembershipKey, Origin, Step, Tuple};
-use crate::workflow::backoff::to_chrono;
 use crate::workflow::{Engine, EngineError};
 
 /// The membership an event is about; `apply` completes it with the tuple's new state.
@@ -38,26 +37,9 @@ impl Engine {
         fresh: &mut bool,
     ) -> Result<Flow, EngineError> {
         let now = self.now();
-        let settings = &self.inner.settings;
         let mut next = t.clone();
         match (t.actual, t.step) {
-            (Actual::Absent, _) => {
-                if desired {
-                    next.actual = Actual::Creating;
-                    next.step = Some(Step::Check);
-                    next.origin = None;
-                    next.operation_id = None;
-                    next.attempt = 0;
-                    next.polls = 0;
-                    next.op_started_at = Some(now);
-                    next.deadline = Some(now + to_chrono(settings.retry_deadline));
-                    self.then(t, next, vec![], None, Flow::Continue).await
-                } else {
-                    next.step = None;
-                    self.release(&mut next, None);
-                    self.then(t, next, vec![], None, Flow::Done).await
-                }
-            }
+            (Actual::Absent, _) => self.step_absent(t, desired).await,
             (Actual::Creating, None | Some(Step::Check)) => {
                 if !desired {
                     return self.abandon_add(t, key, next).await;
@@ -138,30 +120,16 @@ impl Engine {
                 }
             }
             (Actual::Present, _) => {
-                if desired || t.origin == Some(Origin::Standing) {
-                    next.leaked = false;
-                    next.step = None;
-                    self.release(&mut next, None);
-                    self.then(t, next, vec![], None, Flow::Done).await
-                } else if t.leaked {
-                    // A removal already failed; reconciliation schedules the next attempt.
-                    self.release(&mut next, None);
-                    self.then(t, next, vec![], None, Flow::Done).await
-                } else {
-                    next.actual = Actual::Deleting;
-                    next.step = Some(Step::Call);
-                    next.operation_id = None;
-                    next.attempt = 0;
-                    next.polls = 0;
-                    next.op_started_at = Some(now);
-                    next.deadline = Some(now + to_chrono(settings.retry_deadline));
-                    *fresh = true;
-                    let ev = AuditEvent::MembershipDeleteRequested(MembershipCall {
-                        at: at(key, t),
-                        attempt: 1,
-                    });
-                    self.then(t, next, vec![ev], None, Flow::Continue).await
+                if let Some(kept) = self.keep_if_kept(t, desired).await {
+                    return kept;
                 }
+                self.begin(&mut next, Actual::Deleting, Step::Call, now);
+                *fresh = true;
+                let ev = AuditEvent::MembershipDeleteRequested(MembershipCall {
+                    at: at(key, t),
+                    attempt: 1,
+                });
+                self.then(t, next, vec![ev], None, Flow::Continue).await
             }
             (Actual::Deleting, _) => {
                 if desired && *fresh {

@@ -8,11 +8,12 @@
 //! calls again. Only the holder of the tuple's lease calls Identity Center for it.
 //!
 //! A tuple is an account assignment or a group membership (`Target`): the same invariants
-//! hold for both. `step.rs` takes one step of an assignment's convergence, `membership.rs`
+//! hold for both. `common.rs` holds the steps that are the same for both, `step.rs` takes one step of an assignment's convergence, `membership.rs`
 //! one of a membership's (no operation to poll: a membership changes at once); `retry.rs`
 //! decides what a failed call or a slow operation leads to; `super::settle` moves the
 //! tuple's requests along.
 
+mod common;
 mod membership;
 mod retry;
 mod step;

@@ -34,23 +34,7 @@ impl Engine {
         let settings = &self.inner.settings;
         let mut next = t.clone();
         match (t.actual, t.step) {
-            (Actual::Absent, _) => {
-                if desired {
-                    next.actual = Actual::Creating;
-                    next.step = Some(Step::Check);
-                    next.origin = None;
-                    next.operation_id = None;
-                    next.attempt = 0;
-                    next.polls = 0;
-                    next.op_started_at = Some(now);
-                    next.deadline = Some(now + to_chrono(settings.retry_deadline));
-                    self.then(t, next, vec![], None, Flow::Continue).await
-                } else {
-                    next.step = None;
-                    self.release(&mut next, None);
-                    self.then(t, next, vec![], None, Flow::Done).await
-                }
-            }
+            (Actual::Absent, _) => self.step_absent(t, desired).await,
             (Actual::Creating, None | Some(Step::Check)) => {
                 if !desired {
                     return self.abandon_create(t, key, next).await;
@@ -174,30 +158,16 @@ impl Engine {
                 }
             }
             (Actual::Present, _) => {
-                if desired || t.origin == Some(Origin::Standing) {
-                    next.leaked = false;
-                    next.step = None;
-                    self.release(&mut next, None);
-                    self.then(t, next, vec![], None, Flow::Done).await
-                } else if t.leaked {
-                    // A deletion already failed; reconciliation schedules the next attempt.
-                    self.release(&mut next, None);
-                    self.then(t, next, vec![], None, Flow::Done).await
-                } else {
-                    next.actual = Actual::Deleting;
-                    next.step = Some(Step::Call);
-                    next.operation_id = None;
-                    next.attempt = 0;
-                    next.polls = 0;
-                    next.op_started_at = Some(now);
-                    next.deadline = Some(now + to_chrono(settings.retry_deadline));
-                    *fresh = true;
-                    let ev = AuditEvent::AssignmentDeleteRequested(CallRequested {
-                        at: at(key, t),
-                        attempt: 1,
-                    });
-                    self.then(t, next, vec![ev], None, Flow::Continue).await
+                if let Some(kept) = self.keep_if_kept(t, desired).await {
+                    return kept;
                 }
+                self.begin(&mut next, Actual::Deleting, Step::Call, now);
+                *fresh = true;
+                let ev = AuditEvent::AssignmentDeleteRequested(CallRequested {
+                    at: at(key, t),
+                    attempt: 1,
+                });
+                self.then(t, next, vec![ev], None, Flow::Continue).await
             }
             (Actual::Deleting, None | Some(Step::Check) | Some(Step::Call)) => {
                 if desired && *fresh {
