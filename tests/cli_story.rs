@@ -377,6 +377,15 @@ async fn escape_sequences_are_refused_and_stored_ones_print_escaped() {
             && l.contains("needs approval")),
         "{text}"
     );
+    // dev/PowerUserAccess is self-service for 4 h and needs approval up to 8 h: the list
+    // says both, not a flat "needs approval".
+    assert!(
+        text.lines().any(|l| l.starts_with("dev ")
+            && l.contains("PowerUserAccess")
+            && l.contains("8h")
+            && l.contains("no approval up to 4h 00m")),
+        "{text}"
+    );
     let ls = json(&alice, &["ls", "--json"]).await;
     assert_eq!(ls["groups"][0]["name"], "oncall-admins", "{ls}");
     assert!(!stdout(&bob.run(&["ls"]).await).contains("GROUPS"));

@@ -221,6 +221,7 @@ mod tests {
             eligible: false,
             max_duration_secs: None,
             approval_required: None,
+            max_without_approval_secs: None,
         };
         Overview {
             access: vec![entry; n],

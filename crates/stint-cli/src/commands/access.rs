@@ -15,6 +15,20 @@ use crate::output;
 /// Finished requests shown after the open ones.
 const RECENT_FINISHED: usize = 10;
 
+/// The status of something requestable: whether a request needs an approver, and, when
+/// policy waives approval for shorter windows, up to how long it does not (a self-service
+/// 4 h that needs approval beyond is neither "needs approval" nor "no approval").
+fn requestable(approval_required: bool, max_without_approval_secs: Option<u32>) -> String {
+    match (approval_required, max_without_approval_secs) {
+        (false, _) => "requestable, no approval".to_owned(),
+        (true, Some(free)) if free > 0 => format!(
+            "requestable, no approval up to {}",
+            output::span(Duration::seconds(i64::from(free)))
+        ),
+        (true, _) => "requestable, needs approval".to_owned(),
+    }
+}
+
 pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
     let Overview {
         access,
@@ -56,8 +70,8 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                     ),
                     None => "assigned now, standing".to_owned(),
                 },
-                (false, true, Some(true)) => "requestable, needs approval".to_owned(),
-                (false, true, _) => "requestable, no approval".to_owned(),
+                (false, true, Some(true)) => requestable(true, a.max_without_approval_secs),
+                (false, true, _) => requestable(false, None),
                 (false, false, _) => String::new(),
             };
             let max = a
@@ -95,11 +109,7 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                     g.name.clone(),
                     gives.join(", "),
                     output::span(Duration::seconds(i64::from(g.max_duration_secs))),
-                    if g.approval_required {
-                        "requestable, needs approval".to_owned()
-                    } else {
-                        "requestable, no approval".to_owned()
-                    },
+                    requestable(g.approval_required, g.max_without_approval_secs),
                 ]
             })
             .collect();
@@ -198,4 +208,21 @@ pub fn request_row(r: &AccessRequest) -> Vec<String> {
         ),
         r.reason.clone(),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requestable;
+
+    #[test]
+    fn approval_status_says_how_long_is_self_service() {
+        assert_eq!(requestable(false, None), "requestable, no approval");
+        assert_eq!(requestable(true, None), "requestable, needs approval");
+        assert_eq!(
+            requestable(true, Some(4 * 3600)),
+            "requestable, no approval up to 4h 00m"
+        );
+        // A waiver of nothing is no waiver.
+        assert_eq!(requestable(true, Some(0)), "requestable, needs approval");
+    }
 }

@@ -25,6 +25,10 @@ pub struct AccessEntry {
     pub max_duration_secs: Option<u32>,
     /// Whether a request needs someone's approval, when requestable.
     pub approval_required: Option<bool>,
+    /// The longest window that needs no approval, when policy waives it for windows
+    /// shorter than the maximum (so "needs approval" is not the whole truth).
+    #[serde(default)]
+    pub max_without_approval_secs: Option<u32>,
 }
 
 /// A role the person holds in Identity Center right now, as the access portal lists it:
@@ -125,6 +129,7 @@ impl Stint {
                     eligible: false,
                     max_duration_secs: None,
                     approval_required: None,
+                    max_without_approval_secs: None,
                 });
             }
         }
@@ -136,6 +141,7 @@ impl Stint {
                     e.eligible = true;
                     e.max_duration_secs = Some(item.max_duration_secs);
                     e.approval_required = Some(item.approval_required);
+                    e.max_without_approval_secs = item.max_without_approval_secs;
                 }
                 None => entries.push(AccessEntry {
                     account_id: item.account.id,
@@ -145,6 +151,7 @@ impl Stint {
                     eligible: true,
                     max_duration_secs: Some(item.max_duration_secs),
                     approval_required: Some(item.approval_required),
+                    max_without_approval_secs: item.max_without_approval_secs,
                 }),
             }
         }
