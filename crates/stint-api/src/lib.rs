@@ -13,6 +13,7 @@ mod events;
 mod explain;
 mod identity;
 mod request;
+mod request_set;
 pub mod routes;
 pub mod rules;
 
@@ -28,6 +29,7 @@ pub use request::{
     ExtendRequest, Grant, GrantsQuery, GroupAccessRef, HistoryEntry, ListRequestsQuery, Page,
     PermissionSetRef, RequestScope, RequestState,
 };
+pub use request_set::{CreateRequestSet, FailedTarget, RequestSet};
 
 /// The API's version prefix; every route but `/healthz`, `/metrics` and `/openapi.json` lives under it.
 pub const API_PREFIX: &str = "/v1";

@@ -190,6 +190,11 @@ pub struct AccessRequest {
     pub requester: UserRef,
     pub account: AccountRef,
     pub permission_set: PermissionSetRef,
+    /// The request set this request belongs to (several accounts asked for at once and
+    /// decided together, `GET /v1/request-sets/{id}`); absent for a request on its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
+    pub set_id: Option<i64>,
     pub state: RequestState,
     pub reason: String,
     pub ticket: Option<String>,

@@ -31,6 +31,12 @@ pub const APPROVERS: &str = "/v1/requests/{id}/approvers";
 /// `GET` with [`crate::ActivityQuery`] → [`crate::ActivityPage`]: the CloudTrail events of
 /// the request's role session (same visibility as the request).
 pub const ACTIVITY: &str = "/v1/requests/{id}/activity";
+/// `POST` [`crate::CreateRequestSet`] → [`crate::RequestSet`] (201): one permission set in
+/// several accounts, approved once. Approve, reject, cancel, extend and revoke any member
+/// (`/v1/requests/{id}/...`) to decide every member.
+pub const REQUEST_SETS: &str = "/v1/request-sets";
+/// `GET` → [`crate::RequestSet`]; `{id}` is the set's id (its first member's).
+pub const REQUEST_SET: &str = "/v1/request-sets/{id}";
 /// `GET` with [`crate::GrantsQuery`] → `Page<Grant>`: active grants (the caller's; all for
 /// auditors and admins with `scope=all`).
 pub const GRANTS: &str = "/v1/grants";
@@ -75,6 +81,8 @@ pub const ENDPOINTS: &[(&str, &str)] = &[
     ("POST", EXTEND),
     ("GET", APPROVERS),
     ("GET", ACTIVITY),
+    ("POST", REQUEST_SETS),
+    ("GET", REQUEST_SET),
     ("GET", GRANTS),
     ("GET", EXPLAIN),
     ("GET", AUDIT),

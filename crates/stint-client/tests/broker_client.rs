@@ -154,6 +154,7 @@ fn request(id: i64, state: RequestState) -> AccessRequest {
             description: None,
             session_duration_secs: 3600,
         },
+        set_id: None,
         state,
         reason: "incident".into(),
         ticket: None,

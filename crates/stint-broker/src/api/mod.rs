@@ -36,7 +36,7 @@ use axum::routing::{get, post};
 use stint_api::routes;
 use tokio::net::TcpListener;
 
-use handlers::{actions, activity, admin, audit, explain, grants, me, ops, requests};
+use handlers::{actions, activity, admin, audit, explain, grants, me, ops, request_sets, requests};
 
 /// Every route this module serves, with the API's middleware. The authentication routes
 /// come from `auth::routes`; pass them to [`router_with`] so they share the middleware.
@@ -59,6 +59,8 @@ pub fn router_with(state: AppState, extra: Router) -> Router {
         .route(routes::EXTEND, post(actions::extend))
         .route(routes::APPROVERS, get(requests::approvers))
         .route(routes::ACTIVITY, get(activity::activity))
+        .route(routes::REQUEST_SETS, post(request_sets::create))
+        .route(routes::REQUEST_SET, get(request_sets::get))
         .route(routes::GRANTS, get(grants::list))
         .route(routes::EXPLAIN, get(explain::explain))
         .route(routes::AUDIT, get(audit::events))

@@ -9,7 +9,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use super::events;
-use super::handlers::{actions, activity, admin, audit, explain, grants, me, ops, requests};
+use super::handlers::{
+    actions, activity, admin, audit, explain, grants, me, ops, request_sets, requests,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,6 +31,8 @@ use super::handlers::{actions, activity, admin, audit, explain, grants, me, ops,
         requests::list,
         requests::get,
         requests::approvers,
+        request_sets::create,
+        request_sets::get,
         activity::activity,
         actions::approve,
         actions::reject,

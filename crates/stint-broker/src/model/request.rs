@@ -136,6 +136,10 @@ pub struct Request {
     pub permission_set: PermissionSetInfo,
     /// The group a group-membership grant adds the requester to.
     pub group: Option<GroupInfo>,
+    /// The request set this request belongs to: the id of the set's first member. The
+    /// members of a set are one permission set in several accounts, asked for at once and
+    /// decided together (`workflow/commands.rs`); each converges its own tuple.
+    pub set_id: Option<RequestId>,
     pub state: State,
     /// For `Failed`: the state it failed from (`activating` or `ending`). A failed ending
     /// means access may still be in place, which reconciliation keeps trying to remove.

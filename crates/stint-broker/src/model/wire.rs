@@ -54,6 +54,7 @@ impl Request {
                 name: self.account.name.clone(),
             },
             permission_set: self.permission_set_ref(),
+            set_id: self.set_id,
             state: state_to_api(self.state),
             reason: self.reason.clone(),
             ticket: self.ticket.clone(),

@@ -89,6 +89,41 @@ impl<'t> Fields<'t> {
         }
     }
 
+    /// A whole number within `min..=max`.
+    pub(crate) fn integer(
+        &mut self,
+        key: &'static str,
+        min: i64,
+        max: i64,
+        rep: &mut Reporter<'_>,
+    ) -> Option<i64> {
+        let entry = self.entry(key)?;
+        match &entry.node.value {
+            NodeValue::Integer(n) if (min..=max).contains(n) => Some(*n),
+            NodeValue::Integer(n) => {
+                rep.error(
+                    &entry.node.span,
+                    format!(
+                        "`{key}` in {} is {n}, outside the allowed range {min} to {max}",
+                        self.what
+                    ),
+                );
+                None
+            }
+            other => {
+                rep.error(
+                    &entry.node.span,
+                    format!(
+                        "`{key}` in {} must be a whole number, not {}",
+                        self.what,
+                        other.type_name()
+                    ),
+                );
+                None
+            }
+        }
+    }
+
     pub(crate) fn bool(&mut self, key: &'static str, rep: &mut Reporter<'_>) -> Option<bool> {
         let entry = self.entry(key)?;
         match &entry.node.value {

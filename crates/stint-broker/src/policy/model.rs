@@ -38,6 +38,11 @@ pub struct Policy {
     pub approval: Vec<ApprovalRule>,
 }
 
+/// How many accounts one request may name unless `[settings] max_targets` says otherwise.
+pub const DEFAULT_MAX_TARGETS: u32 = 10;
+/// The most `max_targets` may be: one decision should not open more than this at once.
+pub const MAX_TARGETS_LIMIT: u32 = 100;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// No grant is longer than this, whatever a rule says.
@@ -54,6 +59,9 @@ pub struct Settings {
     /// Warn when role credentials of a permission set can outlive the longest grant a
     /// rule allows of it by more than this.
     pub session_overhang_warning: Duration,
+    /// The most accounts one request may name (a request set): each is its own grant,
+    /// all approved by one decision.
+    pub max_targets: u32,
 }
 
 impl Default for Settings {
@@ -67,6 +75,7 @@ impl Default for Settings {
             admin_groups: Vec::new(),
             webhook_url: None,
             session_overhang_warning: Duration::from_secs(3600),
+            max_targets: DEFAULT_MAX_TARGETS,
         }
     }
 }

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::fields::{Fields, human};
-use super::model::{ApprovalRule, EligibilityRule, Policy, Settings, Targets, TicketPattern};
+use super::model::{
+    ApprovalRule, EligibilityRule, MAX_TARGETS_LIMIT, Policy, Settings, Targets, TicketPattern,
+};
 use super::source::{
     self, Diagnostic, Diagnostics, Location, NodeValue, Reporter, Severity, SourceMap, Table,
 };
@@ -22,6 +24,7 @@ const SETTINGS_KEYS: &[&str] = &[
     "admin_groups",
     "webhook_url",
     "session_overhang_warning",
+    "max_targets",
 ];
 
 const ELIGIBILITY_KEYS: &[&str] = &[
@@ -282,6 +285,10 @@ fn read_settings(table: &Table, rep: &mut Reporter<'_>) -> Settings {
             rep,
         )
         .map_or(defaults.session_overhang_warning, |d| d.value);
+    let max_targets = f
+        .integer("max_targets", 1, i64::from(MAX_TARGETS_LIMIT), rep)
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(defaults.max_targets);
     f.finish(rep);
     Settings {
         max_duration,
@@ -292,6 +299,7 @@ fn read_settings(table: &Table, rep: &mut Reporter<'_>) -> Settings {
         admin_groups,
         webhook_url,
         session_overhang_warning,
+        max_targets,
     }
 }
 

@@ -123,12 +123,24 @@ pub trait Store: Send + Sync + 'static {
         events: Vec<NewEvent>,
     ) -> Result<(Request, i64), StoreError>;
 
+    /// Writes the members of a request set and their first events in one transaction, in
+    /// order; the first member's id becomes every member's `set_id` (and the `set_id` of
+    /// their `requested` events). `events[i]` belong to `requests[i]`. Returns the members
+    /// and the last audit seq.
+    async fn insert_request_set(
+        &self,
+        requests: &[NewRequest],
+        events: Vec<Vec<NewEvent>>,
+    ) -> Result<(Vec<Request>, i64), StoreError>;
+
     /// Applies a change atomically. [`StoreError::Conflict`] when any row's version moved.
     /// Returns the last audit seq written, if any event was.
     async fn commit(&self, change: &Change) -> Result<Option<i64>, StoreError>;
 
     async fn request(&self, id: RequestId) -> Result<Option<Request>, StoreError>;
     async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError>;
+    /// The members of a request set, in id order (empty when there is no such set).
+    async fn requests_in_set(&self, set_id: RequestId) -> Result<Vec<Request>, StoreError>;
     /// The requests of one tuple that are not final, and failed ones that may still hold
     /// access (failed while ending).
     async fn requests_on_tuple(&self, target: &Target) -> Result<Vec<Request>, StoreError>;

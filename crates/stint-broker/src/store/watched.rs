@@ -70,6 +70,14 @@ impl Store for Watched {
         self.seen(self.inner.insert_request(request, events).await)
     }
 
+    async fn insert_request_set(
+        &self,
+        requests: &[NewRequest],
+        events: Vec<Vec<NewEvent>>,
+    ) -> Result<(Vec<Request>, i64), StoreError> {
+        self.seen(self.inner.insert_request_set(requests, events).await)
+    }
+
     async fn commit(&self, change: &Change) -> Result<Option<i64>, StoreError> {
         self.seen(self.inner.commit(change).await)
     }
@@ -80,6 +88,10 @@ impl Store for Watched {
 
     async fn list_requests(&self, filter: &RequestFilter) -> Result<Vec<Request>, StoreError> {
         self.inner.list_requests(filter).await
+    }
+
+    async fn requests_in_set(&self, set_id: RequestId) -> Result<Vec<Request>, StoreError> {
+        self.inner.requests_in_set(set_id).await
     }
 
     async fn requests_on_tuple(&self, key: &Target) -> Result<Vec<Request>, StoreError> {

@@ -95,32 +95,66 @@ impl Effect {
 
 impl Engine {
     /// Reads the request, lets `decide` change it, commits; re-reads and decides again if
-    /// the request changed in between.
+    /// the request changed in between. A member of a request set is decided with its set:
+    /// `decide` runs on every member and the change commits them all at once; a member the
+    /// action does not apply to (an `InvalidState` refusal: a failed member, say) is passed
+    /// over, and the action is refused only when it applies to none. Returns the request
+    /// asked about.
     async fn update_request<F>(&self, id: RequestId, mut decide: F) -> Result<Request, EngineError>
     where
         F: FnMut(&mut Request, DateTime<Utc>) -> Result<Effect, EngineError>,
     {
         for _ in 0..CONFLICT_RETRIES {
-            let mut request = self
+            let asked = self
                 .inner
                 .store
                 .request(id)
                 .await?
                 .ok_or(EngineError::NotFound(id))?;
-            let now = self.now();
-            let effect = decide(&mut request, now)?;
-            let change = Change {
-                at: now,
-                requests: vec![request.clone()],
-                tuple: None,
-                wake: effect.wake,
-                events: effect.events,
+            let members = match asked.set_id {
+                Some(set) => self.inner.store.requests_in_set(set).await?,
+                None => Vec::new(),
             };
+            let members = if members.iter().any(|m| m.id == id) {
+                members
+            } else {
+                vec![asked.clone()]
+            };
+            let now = self.now();
+            let mut change = Change {
+                at: now,
+                ..Change::default()
+            };
+            let mut refusal = None;
+            for mut request in members {
+                match decide(&mut request, now) {
+                    Ok(effect) => {
+                        change.events.extend(effect.events);
+                        change.wake.extend(effect.wake);
+                        change.requests.push(request);
+                    }
+                    Err(e @ EngineError::InvalidState { .. }) => {
+                        if request.id == id {
+                            refusal = Some(e);
+                        }
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if change.requests.is_empty() {
+                return Err(refusal.unwrap_or(EngineError::NotFound(id)));
+            }
             match self.commit(&change).await {
                 Ok(_) => {
-                    request.version += 1;
                     self.inner.wake.notify_one();
-                    return Ok(request);
+                    // The asked member as committed, or as read when the action passed it over.
+                    return Ok(change.requests.into_iter().find(|r| r.id == id).map_or(
+                        asked,
+                        |mut r| {
+                            r.version += 1;
+                            r
+                        },
+                    ));
                 }
                 Err(StoreError::Conflict) => continue,
                 Err(e) => return Err(e.into()),
@@ -131,7 +165,21 @@ impl Engine {
 
     /// Records a new request: `pending` when approval is required, else `approved` at once.
     pub async fn create(&self, actor: &Actor, grant: NewGrant) -> Result<Request, EngineError> {
-        let now = self.now();
+        let (new, events) = self.prepare(actor, grant, self.now())?;
+        let (request, seq) = self.inner.store.insert_request(&new, events).await?;
+        self.published(seq);
+        self.inner.wake.notify_one();
+        Ok(request)
+    }
+
+    /// A new request checked and as it will be written, with its first events: for
+    /// [`Engine::create`] and each member of a request set.
+    pub(super) fn prepare(
+        &self,
+        actor: &Actor,
+        grant: NewGrant,
+        now: DateTime<Utc>,
+    ) -> Result<(NewRequest, Vec<NewEvent>), EngineError> {
         let reason = grant.reason.trim().to_string();
         check_text(TextField::Reason, &reason)?;
         let ticket = trimmed(grant.ticket);
@@ -205,6 +253,7 @@ impl Engine {
                 approval_required: new.approval_required,
                 approver_groups: new.approver_groups.clone(),
                 approval_deadline: new.approval_deadline,
+                set_id: None,
             }),
         }];
         if !new.approval_required {
@@ -221,10 +270,7 @@ impl Engine {
                 }),
             });
         }
-        let (request, seq) = self.inner.store.insert_request(&new, events).await?;
-        self.published(seq);
-        self.inner.wake.notify_one();
-        Ok(request)
+        Ok((new, events))
     }
 
     /// Approves a pending request, or an extension waiting for approval.

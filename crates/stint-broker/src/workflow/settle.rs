@@ -149,6 +149,7 @@ mod tests {
                 session_duration_secs: 3600,
             },
             group: None,
+            set_id: None,
             state,
             failed_from: None,
             reason: "debug".into(),

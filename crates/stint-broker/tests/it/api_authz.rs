@@ -43,6 +43,8 @@ enum Target {
     Pending,
     /// Approved; its window is not open yet (the engine does not run here).
     Approved,
+    /// alice's request set (ReadOnlyAccess in prod and staging), waiting for approval.
+    PendingSet,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +87,15 @@ fn reject_body() -> Value {
 
 fn extend_body() -> Value {
     json!({ "bySecs": 600 })
+}
+
+fn create_set_body() -> Value {
+    json!({
+        "accounts": ["prod", "staging"],
+        "permissionSet": "PowerUserAccess",
+        "durationSecs": 3600,
+        "reason": "compare the two",
+    })
 }
 
 fn create_body() -> Value {
@@ -264,6 +275,31 @@ fn table() -> Vec<Row> {
                 ok(200),
             ],
         ),
+        // Only engineers may ask for PowerUserAccess in prod and staging.
+        row(
+            "POST",
+            routes::REQUEST_SETS,
+            "",
+            Nothing,
+            Some(create_set_body),
+            [
+                UNAUTH,
+                UNAUTH,
+                ok(201),
+                err(403, "not_eligible"),
+                err(403, "not_eligible"),
+                err(403, "not_eligible"),
+                err(403, "not_eligible"),
+            ],
+        ),
+        row(
+            "GET",
+            routes::REQUEST_SET,
+            "",
+            PendingSet,
+            None,
+            signed_in(ok(200)),
+        ),
         row(
             "GET",
             routes::APPROVERS,
@@ -366,6 +402,13 @@ struct People {
 async fn target(api: &Api, p: &People, who: Who, target: Target) -> Option<i64> {
     if target == Target::Nothing {
         return None;
+    }
+    if target == Target::PendingSet {
+        let (status, set) = api
+            .post(&p.alice, routes::REQUEST_SETS, create_set_body())
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{set}");
+        return set["id"].as_i64();
     }
     let request = if who == Who::SelfApprover {
         api.request_with(

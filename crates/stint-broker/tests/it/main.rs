@@ -14,6 +14,7 @@ mod api_lifecycle;
 mod api_logs;
 mod api_openapi;
 mod api_policy;
+mod api_request_sets;
 mod api_serve;
 mod api_stream_cap;
 mod audit_tamper;

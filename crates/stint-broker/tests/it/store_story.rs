@@ -64,6 +64,7 @@ fn event(kind: AuditKind) -> NewEvent {
             approval_required: true,
             approver_groups: vec![],
             approval_deadline: None,
+            set_id: None,
         }),
         AuditKind::AssignmentCreateStarted => AuditEvent::AssignmentCreateStarted(CallStarted {
             at: AssignmentStep {

@@ -8,7 +8,12 @@ import type { UserRef } from "./UserRef";
 /**
  * A request for access and, once approved, the grant it becomes.
  */
-export type AccessRequest = { id: number, requester: UserRef, account: AccountRef, permissionSet: PermissionSetRef, state: RequestState, reason: string, ticket: string | null, durationSecs: number, 
+export type AccessRequest = { id: number, requester: UserRef, account: AccountRef, permissionSet: PermissionSetRef, 
+/**
+ * The request set this request belongs to (several accounts asked for at once and
+ * decided together, `GET /v1/request-sets/{id}`); absent for a request on its own.
+ */
+setId?: number, state: RequestState, reason: string, ticket: string | null, durationSecs: number, 
 /**
  * When the window opens (requested start; actual once active).
  */

@@ -206,17 +206,13 @@ pub async fn extend(
         },
         directory.as_ref(),
     )?;
+    let by_span = chrono::Duration::seconds(i64::from(body.by_secs));
+    let approval =
+        super::request_sets::extension_approval(&state, &viewer, &request, by_span, decision)
+            .await?;
     let extended = state
         .engine()
-        .extend(
-            id,
-            &viewer.actor(),
-            by,
-            body.reason,
-            decision
-                .approval_required
-                .then(|| decision.approver_groups.clone()),
-        )
+        .extend(id, &viewer.actor(), by, body.reason, approval)
         .await?;
     Ok(axum::Json(extended.to_api()))
 }

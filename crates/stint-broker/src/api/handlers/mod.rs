@@ -9,4 +9,5 @@ pub mod explain;
 pub mod grants;
 pub mod me;
 pub mod ops;
+pub mod request_sets;
 pub mod requests;

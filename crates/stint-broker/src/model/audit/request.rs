@@ -41,6 +41,10 @@ pub struct Requested {
     pub approval_required: bool,
     pub approver_groups: Vec<String>,
     pub approval_deadline: Option<DateTime<Utc>>,
+    /// For a member of a request set: the set's id (its first member's). Absent for a
+    /// request on its own, as before sets existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub set_id: Option<i64>,
 }
 
 /// A pending request was approved: the window it got (a late approval moves it).
@@ -92,4 +96,14 @@ pub struct ExtensionRejected {
     #[serde(flatten)]
     pub step: RequestStep,
     pub asked_end_at: DateTime<Utc>,
+}
+
+impl super::AuditEvent {
+    /// Marks a `requested` event as a set member's: the store learns the set's id (its
+    /// first member's) only as it writes the set. Other events are left as they are.
+    pub fn mark_set(&mut self, set_id: i64) {
+        if let super::AuditEvent::Requested(requested) = self {
+            requested.set_id = Some(set_id);
+        }
+    }
 }

@@ -64,7 +64,7 @@ const REQUEST_COLUMNS: &str = "id, requester_id, requester_name, requester_displ
     permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, failed_from, \
     reason, ticket, duration_secs, start_at, end_at, pending_end_at, approval_required, approver_groups, \
     approval_deadline, decided_by_id, decided_by_name, decided_by_display, decision_comment, outcome, created_at, \
-    updated_at, next_due_at, version, group_id, group_name";
+    updated_at, next_due_at, version, group_id, group_name, set_id";
 
 const TUPLE_COLUMNS: &str = "principal_type, principal_id, account_id, permission_set_arn, actual, origin, step, \
     operation_id, attempt, polls, op_started_at, deadline, leaked, next_check_at, claimed_by, claimed_until, \
@@ -109,6 +109,7 @@ fn request_from_row(row: &PgRow) -> Result<Request, StoreError> {
     Ok(Request {
         id: row.try_get("id")?,
         group,
+        set_id: row.try_get("set_id")?,
         requester: Person {
             user_id: row.try_get("requester_id")?,
             user_name: row.try_get("requester_name")?,
@@ -265,6 +266,69 @@ async fn append_events(
     Ok(Some(seq))
 }
 
+/// Inserts one request row (and its approver-group index rows); returns its id.
+async fn insert_request_row(
+    conn: &mut PgConnection,
+    r: &NewRequest,
+    set_id: Option<RequestId>,
+) -> Result<RequestId, StoreError> {
+    let groups = serde_json::to_string(&r.approver_groups)
+        .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
+    let row = sqlx::query(
+        "INSERT INTO requests (requester_id, requester_name, requester_display, account_id, account_name, \
+         permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, \
+         reason, ticket, duration_secs, start_at, end_at, approval_required, approver_groups, approval_deadline, \
+         created_at, updated_at, next_due_at, group_id, group_name, set_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+         $22, $23, $24) RETURNING id",
+    )
+    .bind(&r.requester.user_id)
+    .bind(&r.requester.user_name)
+    .bind(&r.requester.display_name)
+    .bind(&r.account.id)
+    .bind(&r.account.name)
+    .bind(&r.permission_set.arn)
+    .bind(&r.permission_set.name)
+    .bind(r.permission_set.description.as_deref())
+    .bind(i64::from(r.permission_set.session_duration_secs))
+    .bind(r.state.as_str())
+    .bind(&r.reason)
+    .bind(r.ticket.as_deref())
+    .bind(i64::from(r.duration_secs))
+    .bind(truncate(r.start_at))
+    .bind(truncate(r.end_at))
+    .bind(r.approval_required)
+    .bind(&groups)
+    .bind(r.approval_deadline.map(truncate))
+    .bind(truncate(r.created_at))
+    .bind(truncate(r.created_at))
+    .bind(r.next_due_at.map(truncate))
+    .bind(r.group.as_ref().map(|g| g.id.as_str()))
+    .bind(r.group.as_ref().map(|g| g.name.as_str()))
+    .bind(set_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let id: i64 = row.try_get("id")?;
+    for group in &r.approver_groups {
+        sqlx::query("INSERT INTO request_approver_groups (request_id, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(id)
+            .bind(group)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(id)
+}
+
+async fn read_request(conn: &mut PgConnection, id: RequestId) -> Result<Request, StoreError> {
+    let row = sqlx::query(&format!(
+        "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    request_from_row(&row)
+}
+
 async fn update_request(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> {
     let groups = serde_json::to_string(&r.approver_groups)
         .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
@@ -392,62 +456,49 @@ impl Store for PostgresStore {
         mut events: Vec<NewEvent>,
     ) -> Result<(Request, i64), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let groups = serde_json::to_string(&r.approver_groups)
-            .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
-        let row = sqlx::query(
-            "INSERT INTO requests (requester_id, requester_name, requester_display, account_id, account_name, \
-             permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, \
-             reason, ticket, duration_secs, start_at, end_at, approval_required, approver_groups, approval_deadline, \
-             created_at, updated_at, next_due_at, group_id, group_name) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-             $22, $23) RETURNING id",
-        )
-        .bind(&r.requester.user_id)
-        .bind(&r.requester.user_name)
-        .bind(&r.requester.display_name)
-        .bind(&r.account.id)
-        .bind(&r.account.name)
-        .bind(&r.permission_set.arn)
-        .bind(&r.permission_set.name)
-        .bind(r.permission_set.description.as_deref())
-        .bind(i64::from(r.permission_set.session_duration_secs))
-        .bind(r.state.as_str())
-        .bind(&r.reason)
-        .bind(r.ticket.as_deref())
-        .bind(i64::from(r.duration_secs))
-        .bind(truncate(r.start_at))
-        .bind(truncate(r.end_at))
-        .bind(r.approval_required)
-        .bind(&groups)
-        .bind(r.approval_deadline.map(truncate))
-        .bind(truncate(r.created_at))
-        .bind(truncate(r.created_at))
-        .bind(r.next_due_at.map(truncate))
-        .bind(r.group.as_ref().map(|g| g.id.as_str()))
-        .bind(r.group.as_ref().map(|g| g.name.as_str()))
-        .fetch_one(&mut *tx)
-        .await?;
-        let id: i64 = row.try_get("id")?;
-        for group in &r.approver_groups {
-            sqlx::query("INSERT INTO request_approver_groups (request_id, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(group)
-                .execute(&mut *tx)
-                .await?;
-        }
+        let id = insert_request_row(&mut tx, r, None).await?;
         for event in &mut events {
             event.request_id = Some(id);
         }
         let seq = append_events(&mut tx, &events).await?.unwrap_or(0);
-        let row = sqlx::query(&format!(
-            "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1"
-        ))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        let request = request_from_row(&row)?;
+        let request = read_request(&mut tx, id).await?;
         tx.commit().await?;
         Ok((request, seq))
+    }
+
+    async fn insert_request_set(
+        &self,
+        requests: &[NewRequest],
+        events: Vec<Vec<NewEvent>>,
+    ) -> Result<(Vec<Request>, i64), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        let mut set_id = None;
+        let mut ids = Vec::with_capacity(requests.len());
+        let mut all_events = Vec::new();
+        for (r, events) in requests.iter().zip(events) {
+            let id = insert_request_row(&mut tx, r, set_id).await?;
+            let set = *set_id.get_or_insert(id);
+            ids.push(id);
+            for mut event in events {
+                event.request_id = Some(id);
+                event.event.mark_set(set);
+                all_events.push(event);
+            }
+        }
+        if let Some(set) = set_id {
+            // The first member learns its set's id, its own, once it has one.
+            sqlx::query("UPDATE requests SET set_id = $1 WHERE id = $1")
+                .bind(set)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let seq = append_events(&mut tx, &all_events).await?.unwrap_or(0);
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(read_request(&mut tx, id).await?);
+        }
+        tx.commit().await?;
+        Ok((out, seq))
     }
 
     async fn commit(&self, change: &Change) -> Result<Option<i64>, StoreError> {
@@ -522,6 +573,16 @@ impl Store for PostgresStore {
         q.push(" ORDER BY id DESC LIMIT ")
             .push_bind(i64::from(filter.limit));
         let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
+    async fn requests_in_set(&self, set_id: RequestId) -> Result<Vec<Request>, StoreError> {
+        let rows = sqlx::query(&format!(
+            "SELECT {REQUEST_COLUMNS} FROM requests WHERE set_id = $1 ORDER BY id"
+        ))
+        .bind(set_id)
+        .fetch_all(&self.pool)
+        .await?;
         rows.iter().map(request_from_row).collect()
     }
 

@@ -1,0 +1,215 @@
+//! Request sets through the HTTP API (issue 14, "several targets in one request"): the
+//! same permission set in an OU's three accounts, asked for in one call, approved once,
+//! each account's assignment made and removed in `stint-sim`; and every refusal — the
+//! policy's `max_targets`, an account the person may not have, an unknown OU — with the
+//! words that say what to do.
+
+use reqwest::StatusCode;
+use serde_json::json;
+use stint_api::{RequestSet, RequestState, routes};
+
+use crate::support::api::{Api, DEMO_POLICY, Options};
+
+fn minutes(n: i64) -> chrono::Duration {
+    chrono::Duration::minutes(n)
+}
+
+async fn fetch_set(api: &Api, token: &str, id: i64) -> RequestSet {
+    let (status, body) = api
+        .get(token, &routes::with_id(routes::REQUEST_SET, id))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_ous_three_accounts_are_approved_once_and_their_assignments_come_and_go() {
+    let api = Api::start(Options::default()).await;
+    let alice = api.login("alice").await;
+    let bob = api.login("bob").await;
+    let carol = api.login("carol").await;
+
+    let (status, body) = api
+        .post(
+            &alice,
+            routes::REQUEST_SETS,
+            json!({
+                "ou": "Workloads",
+                "permissionSet": "ReadOnlyAccess",
+                "durationSecs": 600,
+                "reason": "compare the three environments",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let set: RequestSet = serde_json::from_value(body).unwrap();
+    let mut names = set.account_names();
+    names.sort_unstable();
+    assert_eq!(names, ["dev", "prod", "staging"]);
+    assert_eq!(set.state, RequestState::Pending);
+    assert_eq!(set.id, set.members[0].id);
+    assert!(set.members.iter().all(|m| m.set_id == Some(set.id)));
+
+    // bob sees three requests waiting for him; one approval decides them all.
+    let (_, page) = api.get(&bob, "/v1/requests?scope=approvable").await;
+    let waiting = page["items"].as_array().unwrap();
+    assert_eq!(waiting.len(), 3, "{page}");
+    assert!(waiting.iter().all(|i| i["setId"] == set.id), "{page}");
+    api.act(&bob, routes::APPROVE, set.members[1].id, json!({}))
+        .await;
+    let approved = fetch_set(&api, &alice, set.id).await;
+    assert!(
+        approved
+            .members
+            .iter()
+            .all(|m| m.decided_by.as_ref().is_some_and(|d| d.user_name == "bob")),
+        "{approved:?}"
+    );
+    let (_, page) = api.get(&bob, "/v1/requests?scope=approvable").await;
+    assert!(page["items"].as_array().unwrap().is_empty(), "{page}");
+
+    for m in &set.members {
+        api.wait_state(&alice, m.id, RequestState::Active).await;
+    }
+    assert_eq!(
+        fetch_set(&api, &alice, set.id).await.state,
+        RequestState::Active
+    );
+    for m in &set.members {
+        assert!(api.holds_grant(m), "no assignment in {}", m.account.name);
+    }
+    // Visible to its approver; to someone who is neither, it does not exist.
+    fetch_set(&api, &bob, set.id).await;
+    let (status, _) = api
+        .get(&carol, &routes::with_id(routes::REQUEST_SET, set.id))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    api.clock.jump(minutes(11));
+    for m in &set.members {
+        api.wait_state(&alice, m.id, RequestState::Ended).await;
+    }
+    assert_eq!(
+        fetch_set(&api, &alice, set.id).await.state,
+        RequestState::Ended
+    );
+    for m in &set.members {
+        assert!(!api.holds_grant(m), "{} outlived the set", m.account.name);
+        assert_eq!(api.accepted("CreateAccountAssignment", m), 1);
+        assert_eq!(api.accepted("DeleteAccountAssignment", m), 1);
+    }
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sets_are_refused_with_what_to_do() {
+    let api = Api::start(Options {
+        run_engine: false,
+        ..Options::default()
+    })
+    .await;
+    let alice = api.login("alice").await;
+    let erin = api.login("erin").await;
+    let body = |accounts: serde_json::Value| {
+        json!({
+            "accounts": accounts,
+            "permissionSet": "ReadOnlyAccess",
+            "durationSecs": 3600,
+            "reason": "compare",
+        })
+    };
+    let refused =
+        |status: StatusCode, code: &str, needle: &str, answer: (StatusCode, serde_json::Value)| {
+            assert_eq!(answer.0, status, "{}", answer.1);
+            assert_eq!(answer.1["code"], code, "{}", answer.1);
+            let message = answer.1["message"].as_str().unwrap();
+            assert!(message.contains(needle), "{needle:?} not in {message}");
+        };
+    let creates = api.calls("CreateAccountAssignment");
+
+    refused(
+        StatusCode::FORBIDDEN,
+        "not_eligible",
+        "management",
+        api.post(
+            &alice,
+            routes::REQUEST_SETS,
+            body(json!(["prod", "management"])),
+        )
+        .await,
+    );
+    refused(
+        StatusCode::FORBIDDEN,
+        "not_eligible",
+        "no account \"qa\"",
+        api.post(&alice, routes::REQUEST_SETS, body(json!(["prod", "qa"])))
+            .await,
+    );
+    refused(
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+        "at least two accounts",
+        api.post(&alice, routes::REQUEST_SETS, body(json!(["prod"])))
+            .await,
+    );
+    refused(
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+        "named twice",
+        api.post(
+            &alice,
+            routes::REQUEST_SETS,
+            body(json!(["prod", "333333333333"])),
+        )
+        .await,
+    );
+    let mut both = body(json!(["prod", "dev"]));
+    both["ou"] = json!("Workloads");
+    refused(
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+        "not both",
+        api.post(&alice, routes::REQUEST_SETS, both).await,
+    );
+    let mut unknown = body(json!([]));
+    unknown["ou"] = json!("Workload");
+    refused(
+        StatusCode::BAD_REQUEST,
+        "invalid_input",
+        "OUs are Development, Production, Sandbox, Security, Staging, Workloads",
+        api.post(&alice, routes::REQUEST_SETS, unknown).await,
+    );
+
+    // The policy limits how many accounts one request may name.
+    let limited = DEMO_POLICY.replace(
+        "session_overhang_warning = \"1h\"",
+        "session_overhang_warning = \"1h\"\nmax_targets = 2",
+    );
+    assert_ne!(limited, DEMO_POLICY);
+    std::fs::write(api.policy_path(), limited).unwrap();
+    let (status, summary) = api.post(&erin, routes::ADMIN_RELOAD, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{summary}");
+    let mut ou = body(json!([]));
+    ou["ou"] = json!("Workloads");
+    refused(
+        StatusCode::FORBIDDEN,
+        "not_eligible",
+        "names 3 accounts; the policy allows at most 2 in one request",
+        api.post(&alice, routes::REQUEST_SETS, ou).await,
+    );
+    let (status, two) = api
+        .post(
+            &alice,
+            routes::REQUEST_SETS,
+            body(json!(["prod", "staging"])),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{two}");
+    assert_eq!(two["members"].as_array().unwrap().len(), 2);
+
+    // Nothing refused reached Identity Center, and no request was recorded for it.
+    assert_eq!(api.calls("CreateAccountAssignment"), creates);
+    let (_, mine) = api.get(&alice, routes::REQUESTS).await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 2, "{mine}");
+    api.stop().await;
+}
