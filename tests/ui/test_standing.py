@@ -128,6 +128,8 @@ def test_standing_role_opens_the_console_copies_credentials_and_is_searched_with
     wait_for("the search to keep only the grant", lambda: not app.driver.find_elements(
         "css selector", f'[data-testid="{CARD}"]'))
     assert app.find(f"grant-{request_id}")
+    # The standing section says why it is empty rather than showing a bare heading.
+    assert app.find("standing-none-match").text == "No standing role matches “power”."
     app.shot("access-search")
     retype(search, "dev read")
     wait_for("the search to keep only the standing role", lambda: not app.driver.find_elements(

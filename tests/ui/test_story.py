@@ -159,6 +159,8 @@ def test_request_approve_use_and_expire(sim, broker, launch, recorder, notificat
     assert names[2].startswith("GetCallerIdentity") and "after window" in names[2], names
     # The console sign-in and the first call may share a second, which orders them by id.
     assert sorted(names[:2]) == ["ConsoleLogin", "GetCallerIdentity"], names
+    # The history sits below the standing roles: bring the grant's activity into view.
+    app.driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", box)
     app.shot("access-activity")
 
     # Each notification once: the replayed events and the resync after connecting
