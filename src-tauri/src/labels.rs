@@ -5,9 +5,12 @@
 use chrono::{DateTime, Local, Utc};
 use stint_api::AccessRequest;
 
-/// `prod / AdministratorAccess`.
+/// `prod / AdministratorAccess`, or `group oncall-admins` for a group-membership grant.
 pub fn target(request: &AccessRequest) -> String {
-    format!("{} / {}", request.account.name, request.permission_set.name)
+    match &request.group {
+        Some(group) => format!("group {}", group.name),
+        None => format!("{} / {}", request.account.name, request.permission_set.name),
+    }
 }
 
 /// Time left in words, in the whole minutes the window's countdown shows (at 41:07 both
@@ -102,6 +105,18 @@ mod tests {
         assert_eq!(left_now(3600), "1 h left");
         assert_eq!(left_now(29 * 60 + 31), "30 min left");
         assert_eq!(left_now(20), "ended");
+    }
+
+    #[test]
+    fn a_group_grant_is_named_by_its_group() {
+        let mut r = crate::testing::req(7, stint_api::RequestState::Active, 0);
+        assert_eq!(target(&r), "prod / AdministratorAccess");
+        r.group = Some(stint_api::GroupRef {
+            id: "g-1".into(),
+            name: "oncall-admins".into(),
+            gives: Vec::new(),
+        });
+        assert_eq!(target(&r), "group oncall-admins");
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub fn req(id: i64, state: RequestState, updated: i64) -> AccessRequest {
             session_duration_secs: 3600,
         },
         set_id: None,
+        group: None,
         state,
         reason: "Investigating INC-42".into(),
         ticket: None,

@@ -141,6 +141,7 @@ mod tests {
                 description: None,
                 session_duration_secs: 3600,
             },
+            group: None,
             started_at: end - Duration::hours(1),
             end_at: end,
         }

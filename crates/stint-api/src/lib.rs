@@ -26,8 +26,8 @@ pub use explain::{ApproverExplanation, ExplainQuery, Explanation, RuleRef};
 pub use identity::{AuthAwsRequest, AuthConfig, Me, Persona, SessionGrant, SignedHeader, UserRef};
 pub use request::{
     AccessRequest, AccountRef, CreateRequest, Decision, Eligibility, EligibleAccess, EligibleGroup,
-    ExtendRequest, Grant, GrantsQuery, GroupAccessRef, HistoryEntry, ListRequestsQuery, Page,
-    PermissionSetRef, RequestScope, RequestState,
+    ExtendRequest, Grant, GrantsQuery, GroupAccessRef, GroupRef, HistoryEntry, ListRequestsQuery,
+    Page, PermissionSetRef, RequestScope, RequestState,
 };
 pub use request_set::{CreateRequestSet, FailedTarget, RequestSet};
 

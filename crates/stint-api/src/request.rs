@@ -133,15 +133,22 @@ pub struct EligibleGroup {
     pub external_idp: bool,
 }
 
-/// `POST /v1/requests`.
+/// `POST /v1/requests`: an account and permission set, or a group.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct CreateRequest {
-    /// Account id or account name.
+    /// Account id or account name (empty when asking for a group).
+    #[serde(default)]
     pub account: String,
-    /// Permission set name.
+    /// Permission set name (empty when asking for a group).
+    #[serde(default)]
     pub permission_set: String,
+    /// A grantable group's display name: asks for membership of it for the window,
+    /// instead of an account assignment.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub group: Option<String>,
     pub duration_secs: u32,
     /// When the window should open; now if absent.
     pub start_at: Option<DateTime<Utc>>,
@@ -180,6 +187,21 @@ pub struct HistoryEntry {
     pub detail: Option<String>,
 }
 
+/// An Identity Center group a grant adds its requester to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
+#[serde(rename_all = "camelCase")]
+pub struct GroupRef {
+    pub id: String,
+    /// The group's display name.
+    pub name: String,
+    /// What membership gives: the group's account assignments as the broker last read
+    /// them (at start, on reload and on each directory refresh). Empty when the broker
+    /// does not know them (the group is no longer grantable, or in a webhook notice).
+    #[serde(default)]
+    pub gives: Vec<GroupAccessRef>,
+}
+
 /// A request for access and, once approved, the grant it becomes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -188,13 +210,21 @@ pub struct AccessRequest {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     pub requester: UserRef,
+    /// Empty for a group-membership grant (see `group`).
     pub account: AccountRef,
+    /// Empty for a group-membership grant (see `group`).
     pub permission_set: PermissionSetRef,
     /// The request set this request belongs to (several accounts asked for at once and
     /// decided together, `GET /v1/request-sets/{id}`); absent for a request on its own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional, type = "number"))]
     pub set_id: Option<i64>,
+    /// The group a group-membership grant adds the requester to: its members get what
+    /// the group is assigned (absent for an account assignment, and from brokers that
+    /// predate group grants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub group: Option<GroupRef>,
     pub state: RequestState,
     pub reason: String,
     pub ticket: Option<String>,
@@ -228,10 +258,80 @@ pub struct Grant {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub request_id: i64,
     pub user: UserRef,
+    /// Empty for a group-membership grant (see `group`).
     pub account: AccountRef,
+    /// Empty for a group-membership grant (see `group`).
     pub permission_set: PermissionSetRef,
+    /// The group a group-membership grant adds the user to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub group: Option<GroupRef>,
     pub started_at: DateTime<Utc>,
     pub end_at: DateTime<Utc>,
+}
+
+/// What a grant is given through, in a few words: `prod/ReadOnlyAccess`, or
+/// `group:oncall-admins` (as `stint request` takes it).
+fn target_label(group: Option<&GroupRef>, account: &AccountRef, set: &PermissionSetRef) -> String {
+    match group {
+        Some(group) => format!("group:{}", group.name),
+        None => format!("{}/{}", account.name, set.name),
+    }
+}
+
+/// Whether a target gives the role (account id, permission set name): its own assignment,
+/// or one of its group's.
+fn gives_role(
+    group: Option<&GroupRef>,
+    account: &AccountRef,
+    set: &PermissionSetRef,
+    account_id: &str,
+    permission_set: &str,
+) -> bool {
+    match group {
+        Some(group) => group
+            .gives
+            .iter()
+            .any(|a| a.account.id == account_id && a.permission_set == permission_set),
+        None => account.id == account_id && set.name == permission_set,
+    }
+}
+
+impl AccessRequest {
+    /// What the request is for: `prod/ReadOnlyAccess` or `group:oncall-admins`.
+    pub fn target_label(&self) -> String {
+        target_label(self.group.as_ref(), &self.account, &self.permission_set)
+    }
+
+    /// Whether, once active, it gives this role (account id, permission set name).
+    pub fn gives_role(&self, account_id: &str, permission_set: &str) -> bool {
+        gives_role(
+            self.group.as_ref(),
+            &self.account,
+            &self.permission_set,
+            account_id,
+            permission_set,
+        )
+    }
+}
+
+impl Grant {
+    /// What the grant gives: `prod/ReadOnlyAccess` or `group:oncall-admins`.
+    pub fn target_label(&self) -> String {
+        target_label(self.group.as_ref(), &self.account, &self.permission_set)
+    }
+
+    /// Whether it gives this role (account id, permission set name): its assignment, or
+    /// one its group is assigned.
+    pub fn gives_role(&self, account_id: &str, permission_set: &str) -> bool {
+        gives_role(
+            self.group.as_ref(),
+            &self.account,
+            &self.permission_set,
+            account_id,
+            permission_set,
+        )
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

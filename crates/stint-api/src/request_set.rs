@@ -140,6 +140,7 @@ mod tests {
                 session_duration_secs: 3600,
             },
             set_id: Some(1),
+            group: None,
             state,
             reason: "r".into(),
             ticket: None,

@@ -1,7 +1,7 @@
 //! The command line, as clap sees it.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use stint_client::Target;
+use stint_client::{RequestTarget, Target};
 
 pub const EXIT_CODES: &str = "\
 Exit codes:
@@ -188,8 +188,9 @@ pub struct TargetArg {
 
 #[derive(Debug, Args)]
 pub struct RequestArgs {
-    /// ACCOUNT/PERMISSION_SET: the account by id or name.
-    pub target: Target,
+    /// ACCOUNT/PERMISSION_SET (the account by id or name), or group:NAME for membership of
+    /// a grantable group (its name as `stint ls` lists it).
+    pub target: RequestTarget,
     /// How long, for example 1h or 90m.
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub duration: std::time::Duration,
@@ -410,6 +411,24 @@ mod tests {
         assert_eq!(args.duration.as_secs(), 3600);
         assert!(args.wait);
         assert!(Cli::try_parse_from(["stint", "creds", "prod"]).is_err());
+        let group = Cli::try_parse_from([
+            "stint",
+            "request",
+            "group:oncall-admins",
+            "--for",
+            "1h",
+            "--reason",
+            "paged",
+        ])
+        .unwrap();
+        let Command::Request(args) = group.command else {
+            panic!("not a request")
+        };
+        assert_eq!(args.target, RequestTarget::Group("oncall-admins".into()));
+        assert!(
+            Cli::try_parse_from(["stint", "creds", "group:oncall-admins"]).is_err(),
+            "credentials are for a role, not a group"
+        );
         assert!(
             Cli::try_parse_from(["stint", "reject", "7"]).is_err(),
             "reject needs a comment"

@@ -63,7 +63,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use export::ExportFormat;
 pub use paths::Paths;
 pub use secret::Secret;
-pub use target::{ResolvedTarget, Target};
+pub use target::{RequestTarget, ResolvedTarget, Target};
 
 /// The exit code for an error of `kind` (see the table above).
 pub fn exit_code(kind: ErrorKind) -> u8 {

@@ -1,5 +1,5 @@
 //! `ACCOUNT/PERMISSION_SET` as people type it: the account by id or name, the
-//! permission set (the portal's role name) by name.
+//! permission set (the portal's role name) by name; and, for a request, `group:NAME`.
 
 use std::str::FromStr;
 
@@ -47,6 +47,49 @@ impl FromStr for Target {
     }
 }
 
+/// What a request asks for: an account assignment, or membership of a group.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RequestTarget {
+    Assignment(Target),
+    /// A grantable group, by the display name the policy names it by.
+    Group(String),
+}
+
+/// The prefix that asks for a group: `group:oncall-admins`.
+pub const GROUP_PREFIX: &str = "group:";
+
+impl std::fmt::Display for RequestTarget {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RequestTarget::Assignment(t) => t.fmt(f),
+            RequestTarget::Group(name) => write!(f, "{GROUP_PREFIX}{name}"),
+        }
+    }
+}
+
+impl FromStr for RequestTarget {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let Some(name) = s.strip_prefix(GROUP_PREFIX) else {
+            return Target::from_str(s).map(RequestTarget::Assignment).map_err(|_| {
+                Error::InvalidInput(format!(
+                    "`{s}` is neither ACCOUNT/PERMISSION_SET (prod/ReadOnlyAccess) nor group:NAME (group:oncall-admins)"
+                ))
+            });
+        };
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(Error::InvalidInput(
+                "`group:` needs the group's name, as `stint ls` lists it (group:oncall-admins)"
+                    .into(),
+            ));
+        }
+        Ok(RequestTarget::Group(name.to_owned()))
+    }
+}
+
 pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
 }
@@ -71,6 +114,22 @@ impl ResolvedTarget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_names_an_assignment_or_a_group() {
+        let t: RequestTarget = "prod/ReadOnlyAccess".parse().unwrap();
+        assert!(matches!(t, RequestTarget::Assignment(ref a) if a.account == "prod"));
+        let g: RequestTarget = " group: On-call Admins ".parse().unwrap();
+        assert_eq!(g, RequestTarget::Group("On-call Admins".into()));
+        assert_eq!(g.to_string(), "group:On-call Admins");
+        let empty = "group:".parse::<RequestTarget>().unwrap_err().to_string();
+        assert!(empty.contains("group's name"), "{empty}");
+        let neither = "oncall-admins"
+            .parse::<RequestTarget>()
+            .unwrap_err()
+            .to_string();
+        assert!(neither.contains("group:NAME"), "{neither}");
+    }
 
     #[test]
     fn parses_ids_and_names() {

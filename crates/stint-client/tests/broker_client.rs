@@ -155,6 +155,7 @@ fn request(id: i64, state: RequestState) -> AccessRequest {
             session_duration_secs: 3600,
         },
         set_id: None,
+        group: None,
         state,
         reason: "incident".into(),
         ticket: None,

@@ -24,6 +24,7 @@ use super::caller::{Viewer, bearer_token};
 use super::error::AppError;
 use super::state::AppState;
 use super::stream_slots::StreamSlot;
+use super::wire::Wire;
 use crate::audit::AuditFilter;
 use crate::auth::AuthError;
 use crate::model::{AuditKind, RequestId};
@@ -158,7 +159,7 @@ fn follow(
                             let since = flagged.insert(request.id, change.seq).unwrap_or(after);
                             match used_after_window(&state, &change, since).await {
                                 Ok(true) => {
-                                    if let Some(event) = sse_event(&change, EventKind::UsedAfterWindow) {
+                                    if let Some(event) = sse_event(&Wire::now(&state), &change, EventKind::UsedAfterWindow) {
                                         yield Ok(event);
                                     }
                                     continue;
@@ -172,7 +173,7 @@ fn follow(
                         }
                         match relevance(&state, &viewer, &change, since).await {
                             Ok(Some(kind)) => {
-                                if let Some(event) = sse_event(&change, kind) {
+                                if let Some(event) = sse_event(&Wire::now(&state), &change, kind) {
                                     yield Ok(event);
                                 }
                             }
@@ -239,11 +240,11 @@ async fn used_after_window(
     Ok(events.iter().any(|e| e.seq <= change.seq))
 }
 
-fn sse_event(change: &RequestChange, kind: EventKind) -> Option<Event> {
+fn sse_event(wire: &Wire, change: &RequestChange, kind: EventKind) -> Option<Event> {
     let payload = BrokerEvent {
         seq: change.seq,
         kind,
-        request: change.request.to_api(),
+        request: wire.request(&change.request),
     };
     match serde_json::to_string(&payload) {
         Ok(data) => Some(Event::default().id(change.seq.to_string()).data(data)),

@@ -18,6 +18,7 @@ mod openapi;
 mod reload;
 mod state;
 mod stream_slots;
+mod wire;
 
 pub use directory::{
     Directory, DirectorySnapshot, approver_groups, fetch_grantable_groups, fetch_members,

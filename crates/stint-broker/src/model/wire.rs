@@ -1,6 +1,8 @@
 //! Conversions of the model's types to the API's wire types, at the edge.
 
-use stint_api::{AccessRequest, AccountRef, Grant, PermissionSetRef, RequestState, UserRef};
+use stint_api::{
+    AccessRequest, AccountRef, Grant, GroupRef, PermissionSetRef, RequestState, UserRef,
+};
 
 use super::{Person, Request, State};
 
@@ -55,6 +57,7 @@ impl Request {
             },
             permission_set: self.permission_set_ref(),
             set_id: self.set_id,
+            group: self.group_ref(),
             state: state_to_api(self.state),
             reason: self.reason.clone(),
             ticket: self.ticket.clone(),
@@ -82,9 +85,20 @@ impl Request {
                 name: self.account.name.clone(),
             },
             permission_set: self.permission_set_ref(),
+            group: self.group_ref(),
             started_at: self.start_at,
             end_at: self.end_at,
         }
+    }
+
+    fn group_ref(&self) -> Option<GroupRef> {
+        self.group.as_ref().map(|g| GroupRef {
+            id: g.id.clone(),
+            name: g.name.clone(),
+            // What the group gives is the policy's knowledge, not the request's: the API
+            // layer fills it in (`api::wire`).
+            gives: Vec::new(),
+        })
     }
 
     fn permission_set_ref(&self) -> PermissionSetRef {

@@ -4,10 +4,11 @@
 use std::time::Duration;
 
 use stint_api::{
-    AccountRef, ApproverExplanation, EligibleAccess, PermissionSetRef, RuleRef, UserRef,
+    AccountRef, ApproverExplanation, EligibleAccess, GroupAccessRef, PermissionSetRef, RuleRef,
+    UserRef,
 };
 
-use crate::idc::{Account, DirectoryUser, PermissionSet};
+use crate::idc::{Account, DirectoryUser, GroupDetails, PermissionSet};
 
 use super::evaluate::Eligible;
 use super::explain::{Approvers, Explanation};
@@ -59,25 +60,7 @@ pub fn eligible_access(item: &Eligible, settings: &Settings) -> EligibleAccess {
 pub fn eligible_group(item: &EligibleGroup, policy: &ResolvedPolicy) -> stint_api::EligibleGroup {
     stint_api::EligibleGroup {
         name: item.group.display_name.clone(),
-        gives: item
-            .group
-            .access
-            .iter()
-            .map(|a| stint_api::GroupAccessRef {
-                account: policy.find_account(&a.account_id).map_or_else(
-                    || stint_api::AccountRef {
-                        id: a.account_id.clone(),
-                        name: a.account_id.clone(),
-                    },
-                    account_ref,
-                ),
-                permission_set: policy
-                    .permission_sets
-                    .iter()
-                    .find(|p| p.arn == a.permission_set_arn)
-                    .map_or_else(|| a.permission_set_arn.clone(), |p| p.name.clone()),
-            })
-            .collect(),
+        gives: group_gives(&item.group, policy),
         max_duration_secs: secs(item.max_duration),
         approval_required: item.approval_required,
         max_without_approval_secs: item.max_without_approval.map(secs),
@@ -89,6 +72,39 @@ pub fn eligible_group(item: &EligibleGroup, policy: &ResolvedPolicy) -> stint_ap
             .map(|p| p.source.clone()),
         external_idp: !item.group.external_ids.is_empty(),
     }
+}
+
+/// What membership of a group gives, named from the policy's snapshot (ids where it does
+/// not know the account or permission set).
+pub fn group_gives(group: &GroupDetails, policy: &ResolvedPolicy) -> Vec<GroupAccessRef> {
+    group
+        .access
+        .iter()
+        .map(|a| GroupAccessRef {
+            account: policy.find_account(&a.account_id).map_or_else(
+                || AccountRef {
+                    id: a.account_id.clone(),
+                    name: a.account_id.clone(),
+                },
+                account_ref,
+            ),
+            permission_set: policy
+                .permission_sets
+                .iter()
+                .find(|p| p.arn == a.permission_set_arn)
+                .map_or_else(|| a.permission_set_arn.clone(), |p| p.name.clone()),
+        })
+        .collect()
+}
+
+/// What the group of this id gives, if the policy in force makes it grantable.
+pub fn grantable_group_gives(group_id: &str, policy: &ResolvedPolicy) -> Vec<GroupAccessRef> {
+    policy
+        .grantable_groups
+        .iter()
+        .find(|g| g.group_id == group_id)
+        .map(|g| group_gives(g, policy))
+        .unwrap_or_default()
 }
 
 pub fn explanation(e: &Explanation) -> stint_api::Explanation {

@@ -53,7 +53,7 @@ pub(crate) mod source;
 
 pub use api::{
     account_ref, approver_explanation, eligible_access, eligible_group, explanation,
-    group_explanation, permission_set_ref, rule_ref, secs,
+    grantable_group_gives, group_explanation, group_gives, permission_set_ref, rule_ref, secs,
 };
 pub use evaluate::{
     ApprovalRefusal, Ask, Decision, Eligible, GroupDirectory, Refusal, RefusalKind, Subject, Terms,

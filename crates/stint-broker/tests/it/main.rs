@@ -10,6 +10,7 @@ mod api_authz;
 mod api_events;
 mod api_explain_groups;
 mod api_free_text;
+mod api_groups;
 mod api_lifecycle;
 mod api_logs;
 mod api_openapi;

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use chrono::{Duration, Utc};
 use serde_json::json;
-use stint_api::AccessRequest;
+use stint_api::{AccessRequest, Grant};
 use stint_client::{Overview, Stint};
 
 use crate::output;
@@ -57,12 +57,18 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
         .map(|a| {
             // Held now: through one of the person's grants, or standing (the portal lists
             // both; the broker's grants tell them apart).
-            let grant = grants.iter().find(|g| {
-                g.account.id == a.account_id && g.permission_set.name == a.permission_set
-            });
+            let grant = grants
+                .iter()
+                .find(|g| g.gives_role(&a.account_id, &a.permission_set));
             let status = match (a.assigned, a.eligible, a.approval_required) {
                 (true, _, _) if !stint.has_broker() => "assigned now".to_owned(),
                 (true, _, _) => match grant {
+                    Some(g) if g.group.is_some() => format!(
+                        "assigned now, grant {} ({}) until {}",
+                        g.request_id,
+                        g.target_label(),
+                        output::local(g.end_at)
+                    ),
                     Some(g) => format!(
                         "assigned now, grant {} until {}",
                         g.request_id,
@@ -127,7 +133,7 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
             .map(|g| {
                 vec![
                     g.request_id.to_string(),
-                    format!("{}/{}", g.account.name, g.permission_set.name),
+                    grant_target(g),
                     output::local(g.end_at),
                     format!("{} left", output::span(g.end_at - now)),
                 ]
@@ -158,7 +164,7 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                 vec![
                     r.id.to_string(),
                     r.requester.user_name.clone(),
-                    format!("{}/{}", r.account.name, r.permission_set.name),
+                    r.target_label(),
                     asked_for(r),
                     r.reason.clone(),
                 ]
@@ -186,6 +192,22 @@ fn asked_for(r: &AccessRequest) -> String {
     }
 }
 
+/// A grant's target, with the roles a group grant gives: `group:oncall-admins (gives
+/// prod/AdministratorAccess, staging/AdministratorAccess)`.
+fn grant_target(g: &Grant) -> String {
+    match &g.group {
+        Some(group) if !group.gives.is_empty() => {
+            let gives: Vec<String> = group
+                .gives
+                .iter()
+                .map(|a| format!("{}/{}", a.account.name, a.permission_set))
+                .collect();
+            format!("{} (gives {})", g.target_label(), gives.join(", "))
+        }
+        _ => g.target_label(),
+    }
+}
+
 /// Open requests, then the most recent finished ones.
 fn shown_requests(mut requests: Vec<AccessRequest>) -> Vec<AccessRequest> {
     requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
@@ -199,7 +221,7 @@ fn shown_requests(mut requests: Vec<AccessRequest>) -> Vec<AccessRequest> {
 pub fn request_row(r: &AccessRequest) -> Vec<String> {
     vec![
         r.id.to_string(),
-        format!("{}/{}", r.account.name, r.permission_set.name),
+        r.target_label(),
         r.state.to_string(),
         format!(
             "{} to {}",

@@ -8,16 +8,21 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use stint_api::{AccessRequest, CreateRequest, Decision, ExtendRequest, RequestState};
 use stint_client::broker::EventStreamItem;
-use stint_client::{Error, Stint};
+use stint_client::{Error, RequestTarget, Stint};
 
 use crate::cli::{DecisionArgs, ExtendArgs, RejectArgs, RequestArgs};
 use crate::output;
 
 pub async fn request(stint: &Stint, args: RequestArgs) -> Result<ExitCode> {
     let broker = stint.broker()?;
+    let (account, permission_set, group) = match &args.target {
+        RequestTarget::Assignment(t) => (t.account.clone(), t.permission_set.clone(), None),
+        RequestTarget::Group(name) => (String::new(), String::new(), Some(name.clone())),
+    };
     let body = CreateRequest {
-        account: args.target.account.clone(),
-        permission_set: args.target.permission_set.clone(),
+        account,
+        permission_set,
+        group,
         duration_secs: secs(args.duration)?,
         start_at: args.start.as_deref().map(parse_start).transpose()?,
         reason: args.reason,
@@ -123,13 +128,27 @@ pub async fn revoke(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
             },
         )
         .await?;
-    let target = stint_client::ResolvedTarget {
-        account_id: decided.account.id.clone(),
-        account_name: decided.account.name.clone(),
-        permission_set: decided.permission_set.name.clone(),
+    // Cached credentials of a revoked grant are not handed out again: its role, or each
+    // role its group gives.
+    let roles: Vec<stint_client::ResolvedTarget> = match &decided.group {
+        None => vec![stint_client::ResolvedTarget {
+            account_id: decided.account.id.clone(),
+            account_name: decided.account.name.clone(),
+            permission_set: decided.permission_set.name.clone(),
+        }],
+        Some(group) => group
+            .gives
+            .iter()
+            .map(|a| stint_client::ResolvedTarget {
+                account_id: a.account.id.clone(),
+                account_name: a.account.name.clone(),
+                permission_set: a.permission_set.clone(),
+            })
+            .collect(),
     };
-    // Cached credentials of a revoked grant are not handed out again.
-    stint.forget_credentials(&target).await?;
+    for role in &roles {
+        stint.forget_credentials(role).await?;
+    }
     report(&decided, args.json)
 }
 
@@ -147,7 +166,13 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
         output::json(r)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let target = output::printable(&format!("{}/{}", r.account.name, r.permission_set.name));
+    let target = output::printable(&r.target_label());
+    // What to run next: a group's roles are its accounts' (`stint ls` lists them).
+    let next = if r.group.is_some() {
+        "`stint ls` lists the accounts and roles the group gives".to_string()
+    } else {
+        format!("`stint creds {target}` or `stint console {target}`")
+    };
     let line = match r.state {
         RequestState::Pending => format!(
             "Request {} for {target} is pending approval{}.",
@@ -163,7 +188,7 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
         ),
         RequestState::Activating => format!("Request {} for {target} is being activated.", r.id),
         RequestState::Active => format!(
-            "Request {} for {target} is active until {} ({} left). `stint creds {target}` or `stint console {target}`.",
+            "Request {} for {target} is active until {} ({} left). {next}.",
             r.id,
             output::local(r.end_at),
             output::span(r.end_at - Utc::now())

@@ -34,10 +34,7 @@ pub async fn watch(stint: &Stint, as_json: bool) -> Result<ExitCode> {
                         r.requester.user_name, r.id
                     ),
                 };
-                let line = format!(
-                    "{whose} {} for {}/{} is {}",
-                    r.id, r.account.name, r.permission_set.name, r.state
-                );
+                let line = format!("{whose} {} for {} is {}", r.id, r.target_label(), r.state);
                 println!(
                     "{}  {}",
                     output::local(r.updated_at),

@@ -22,7 +22,7 @@ pub const BROKER_BUDGET: Duration = Duration::from_millis(1500);
 /// What the broker says about a target, when the client must decide about credentials.
 enum GrantCheck {
     NoBroker,
-    Active(Grant),
+    Active(Box<Grant>),
     NotActive,
     Unknown(Error),
 }
@@ -155,7 +155,7 @@ impl Stint {
                     g.account.id == target.account_id
                         && g.permission_set.name == target.permission_set
                 })
-                .map_or(GrantCheck::NotActive, GrantCheck::Active),
+                .map_or(GrantCheck::NotActive, |g| GrantCheck::Active(Box::new(g))),
             Ok(Err(e)) => GrantCheck::Unknown(e),
             Err(_) => GrantCheck::Unknown(broker.silent(BROKER_BUDGET)),
         }

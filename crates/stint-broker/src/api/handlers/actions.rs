@@ -13,8 +13,9 @@ use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::{Json, OptionalJson, Path};
 use crate::api::state::AppState;
+use crate::api::wire::Wire;
 use crate::model::RequestId;
-use crate::policy::Ask;
+use crate::policy::{Ask, GroupAsk};
 
 type Answer = Result<axum::Json<AccessRequest>, AppError>;
 
@@ -46,7 +47,7 @@ pub async fn approve(
         .engine()
         .approve(id, &viewer.actor(), body.comment)
         .await?;
-    Ok(axum::Json(request.to_api()))
+    Ok(axum::Json(Wire::of(&viewer).request(&request)))
 }
 
 /// Rejects a pending request, or an extension waiting for approval. A comment is required.
@@ -78,7 +79,7 @@ pub async fn reject(
         .engine()
         .reject(id, &viewer.actor(), body.comment)
         .await?;
-    Ok(axum::Json(request.to_api()))
+    Ok(axum::Json(Wire::of(&viewer).request(&request)))
 }
 
 /// The requester withdraws a request whose window has not opened.
@@ -109,7 +110,7 @@ pub async fn cancel(
         .engine()
         .cancel(id, &viewer.actor(), body.comment)
         .await?;
-    Ok(axum::Json(request.to_api()))
+    Ok(axum::Json(Wire::of(&viewer).request(&request)))
 }
 
 /// Ends a grant now (or one approved but not started): its requester, an approver of it,
@@ -141,7 +142,7 @@ pub async fn revoke(
         .engine()
         .revoke(id, &viewer.actor(), body.comment)
         .await?;
-    Ok(axum::Json(request.to_api()))
+    Ok(axum::Json(Wire::of(&viewer).request(&request)))
 }
 
 /// Lengthens the window in place. The policy is asked about the new length: beyond the
@@ -196,23 +197,43 @@ pub async fn extend(
     let new_end = request.end_at + chrono::Duration::seconds(i64::from(body.by_secs));
     let length = (new_end - request.start_at).to_std().unwrap_or(by);
     let directory = state.directory().current();
-    let decision = viewer.policy.check(
-        &viewer.subject,
-        &Ask {
-            account: &request.account.id,
-            permission_set: &request.permission_set.name,
-            duration: length,
-            ticket: request.ticket.as_deref(),
-        },
-        directory.as_ref(),
-    )?;
-    let by_span = chrono::Duration::seconds(i64::from(body.by_secs));
-    let approval =
-        super::request_sets::extension_approval(&state, &viewer, &request, by_span, decision)
-            .await?;
+    // Approval needed for the new length, and from whom: a group grant by its group's
+    // rule (a group is never part of a request set), an assignment as a set member would be.
+    let approval = match &request.group {
+        Some(group) => {
+            let terms = viewer
+                .policy
+                .check_group(
+                    &viewer.subject,
+                    &GroupAsk {
+                        group: &group.name,
+                        duration: length,
+                        ticket: request.ticket.as_deref(),
+                    },
+                    directory.as_ref(),
+                )?
+                .terms;
+            terms.approval_required.then_some(terms.approver_groups)
+        }
+        None => {
+            let decision = viewer.policy.check(
+                &viewer.subject,
+                &Ask {
+                    account: &request.account.id,
+                    permission_set: &request.permission_set.name,
+                    duration: length,
+                    ticket: request.ticket.as_deref(),
+                },
+                directory.as_ref(),
+            )?;
+            let by_span = chrono::Duration::seconds(i64::from(body.by_secs));
+            super::request_sets::extension_approval(&state, &viewer, &request, by_span, decision)
+                .await?
+        }
+    };
     let extended = state
         .engine()
         .extend(id, &viewer.actor(), by, body.reason, approval)
         .await?;
-    Ok(axum::Json(extended.to_api()))
+    Ok(axum::Json(Wire::of(&viewer).request(&extended)))
 }

@@ -52,6 +52,12 @@ pub async fn activity(
         })?),
     };
     let request = visible_request(&state, &viewer, id).await?;
+    if let Some(group) = &request.group {
+        return Err(AppError::invalid(format!(
+            "request {id} is membership of group {}: session activity is read for account and permission set grants only (a group's roles span its accounts; not read yet)",
+            group.name
+        )));
+    }
     let source = state.activity();
     let now = state.clock().now();
     let lag = source.delivery_lag();

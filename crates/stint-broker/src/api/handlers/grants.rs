@@ -7,7 +7,7 @@ use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::Query;
 use crate::api::state::AppState;
-use crate::model::Request;
+use crate::api::wire::Wire;
 
 /// Active grants, newest first: the caller's, or everyone's with `scope=all` (auditors and
 /// admins).
@@ -50,8 +50,9 @@ pub async fn list(
             query.limit,
         )
         .await?;
+    let wire = Wire::of(&viewer);
     Ok(axum::Json(Page {
-        items: page.items.iter().map(Request::to_grant).collect(),
+        items: page.items.iter().map(|r| wire.grant(r)).collect(),
         next_cursor: page.next_cursor,
     }))
 }

@@ -14,8 +14,11 @@ use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::{Json, Path, Query};
 use crate::api::state::AppState;
-use crate::model::{AccountInfo, PermissionSetInfo, Request, RequestId, State as RequestState};
-use crate::policy::{Ask, rule_ref, secs};
+use crate::api::wire::Wire;
+use crate::model::{
+    AccountInfo, GroupInfo, PermissionSetInfo, Request, RequestId, State as RequestState,
+};
+use crate::policy::{Ask, GroupAsk, GroupDirectory, rule_ref, secs};
 use crate::workflow::{ApprovalDecision, ListQuery, NewGrant, Scope};
 
 /// The request, if the caller may know it exists; otherwise the same answer as for a
@@ -33,8 +36,9 @@ pub async fn visible_request(
     }
 }
 
-/// Asks for access. The policy decides at once whether it is allowed, whether it needs
-/// approval and who could give it; a request nobody could approve is refused here.
+/// Asks for access: an (account, permission set), or membership of a grantable group. The
+/// policy decides at once whether it is allowed, whether it needs approval and who could
+/// give it; a request nobody could approve is refused here.
 #[utoipa::path(
     post,
     path = routes::REQUESTS,
@@ -44,7 +48,7 @@ pub async fn visible_request(
     request_body = CreateRequest,
     responses(
         (status = 201, description = "Recorded: `pending`, or `approved` when no approval is needed", body = AccessRequest),
-        (status = 400, description = "Bad input, a duration out of range, or a missing or malformed ticket (`invalid_input`, `ticket_required`)", body = ApiError),
+        (status = 400, description = "Bad input (both a group and an account, or neither), a duration out of range, or a missing or malformed ticket (`invalid_input`, `ticket_required`)", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
         (status = 403, description = "Not eligible, or nobody could approve it (`not_eligible`, `no_approver`)", body = ApiError),
     )
@@ -67,19 +71,94 @@ pub async fn create(
             return Err(AppError::invalid(format!("startAt: {problem}")));
         }
     }
-    let directory = state.directory().current();
+    // The policy's answer, in a block: what it reads need not live across the await.
+    let (target, decision) = {
+        let directory = state.directory().current();
+        let asked = Asked {
+            duration: Duration::from_secs(u64::from(body.duration_secs)),
+            ticket: body.ticket.as_deref(),
+            directory: directory.as_ref(),
+        };
+        match body.group.as_deref() {
+            Some(group) => {
+                if !body.account.is_empty() || !body.permission_set.is_empty() {
+                    return Err(AppError::invalid(
+                        "name either a group or an account and permission set, not both: a group gives what it is assigned",
+                    ));
+                }
+                group_target(&viewer, group.trim(), &asked)?
+            }
+            None => assignment_target(&viewer, &body.account, &body.permission_set, &asked)?,
+        }
+    };
+    let rule = decision.rule.clone();
+    let grant = NewGrant {
+        account: target.account,
+        permission_set: target.permission_set,
+        group: target.group,
+        duration: decision.duration,
+        start_at: body.start_at,
+        reason: body.reason,
+        ticket: body.ticket,
+        decision: decision.approval,
+    };
+    let request = state.engine().create(&viewer.actor(), grant).await?;
+    let out = Wire::of(&viewer).request(&request);
+    tracing::info!(
+        request_id = request.id,
+        target = %out.target_label(),
+        state = %request.state,
+        rule = %rule,
+        "request created"
+    );
+    Ok((StatusCode::CREATED, axum::Json(out)))
+}
+
+/// What every kind of target is checked with.
+struct Asked<'a> {
+    duration: Duration,
+    ticket: Option<&'a str>,
+    directory: &'a dyn GroupDirectory,
+}
+
+/// What a request is for, as the engine records it: an (account, permission set), or a
+/// group (the account and permission set then empty).
+struct TargetInfo {
+    account: AccountInfo,
+    permission_set: PermissionSetInfo,
+    group: Option<GroupInfo>,
+}
+
+/// The policy's terms for one target: how long, who approves, by which rule.
+struct Granted {
+    duration: Duration,
+    approval: ApprovalDecision,
+    rule: String,
+}
+
+fn assignment_target(
+    viewer: &Viewer,
+    account: &str,
+    permission_set: &str,
+    asked: &Asked<'_>,
+) -> Result<(TargetInfo, Granted), AppError> {
+    if account.is_empty() || permission_set.is_empty() {
+        return Err(AppError::invalid(
+            "name the account and the permission set (or a group): for example account \"prod\" and permissionSet \"ReadOnlyAccess\"",
+        ));
+    }
     let decision = viewer.policy.check(
         &viewer.subject,
         &Ask {
-            account: &body.account,
-            permission_set: &body.permission_set,
-            duration: Duration::from_secs(u64::from(body.duration_secs)),
-            ticket: body.ticket.as_deref(),
+            account,
+            permission_set,
+            duration: asked.duration,
+            ticket: asked.ticket,
         },
-        directory.as_ref(),
+        asked.directory,
     )?;
     let ps = &decision.permission_set;
-    let grant = NewGrant {
+    let target = TargetInfo {
         account: AccountInfo {
             id: decision.account.id.clone(),
             name: decision.account.name.clone(),
@@ -91,26 +170,65 @@ pub async fn create(
             session_duration_secs: secs(ps.session_duration),
         },
         group: None,
+    };
+    let granted = Granted {
         duration: decision.duration,
-        start_at: body.start_at,
-        reason: body.reason,
-        ticket: body.ticket,
-        decision: ApprovalDecision {
+        approval: ApprovalDecision {
             approval_required: decision.approval_required,
             approver_groups: decision.approver_groups.clone(),
             approval_timeout: Some(decision.approval_timeout),
         },
+        rule: decision.rule.name.clone(),
     };
-    let request = state.engine().create(&viewer.actor(), grant).await?;
-    tracing::info!(
-        request_id = request.id,
-        account = %request.account.name,
-        permission_set = %request.permission_set.name,
-        state = %request.state,
-        rule = %decision.rule.name,
-        "request created"
-    );
-    Ok((StatusCode::CREATED, axum::Json(request.to_api())))
+    Ok((target, granted))
+}
+
+fn group_target(
+    viewer: &Viewer,
+    group: &str,
+    asked: &Asked<'_>,
+) -> Result<(TargetInfo, Granted), AppError> {
+    if group.is_empty() {
+        return Err(AppError::invalid(
+            "group: name the group, as GET /v1/eligibility lists it (for example \"oncall-admins\")",
+        ));
+    }
+    let decision = viewer.policy.check_group(
+        &viewer.subject,
+        &GroupAsk {
+            group,
+            duration: asked.duration,
+            ticket: asked.ticket,
+        },
+        asked.directory,
+    )?;
+    let terms = decision.terms;
+    let target = TargetInfo {
+        account: AccountInfo {
+            id: String::new(),
+            name: String::new(),
+        },
+        permission_set: PermissionSetInfo {
+            arn: String::new(),
+            name: String::new(),
+            description: None,
+            session_duration_secs: 0,
+        },
+        group: Some(GroupInfo {
+            id: decision.group.group_id,
+            name: decision.group.display_name,
+        }),
+    };
+    let granted = Granted {
+        duration: terms.duration,
+        approval: ApprovalDecision {
+            approval_required: terms.approval_required,
+            approver_groups: terms.approver_groups,
+            approval_timeout: Some(terms.approval_timeout),
+        },
+        rule: terms.rule.name,
+    };
+    Ok((target, granted))
 }
 
 /// Checks free text as the engine will store it (trimmed; an empty ticket is none).
@@ -190,8 +308,9 @@ pub async fn list(
             },
         )
         .await?;
+    let wire = Wire::of(&viewer);
     Ok(axum::Json(Page {
-        items: page.items.iter().map(Request::to_api).collect(),
+        items: page.items.iter().map(|r| wire.request(r)).collect(),
         next_cursor: page.next_cursor,
     }))
 }
@@ -220,7 +339,7 @@ pub async fn get(
     if !viewer.can_see(&details.request) {
         return Err(crate::workflow::EngineError::NotFound(id).into());
     }
-    Ok(axum::Json(details.to_api()))
+    Ok(axum::Json(Wire::of(&viewer).details(&details)))
 }
 
 /// Who may approve a request: the groups fixed when it was made, their members other than
@@ -266,12 +385,13 @@ pub async fn approvers(
             }
         }
     }
-    let rules = viewer
-        .policy
-        .approval_rules_for(&request.account.id, &request.permission_set.name)
-        .iter()
-        .map(|(rule, _)| rule_ref(rule))
-        .collect();
+    let covering = match &request.group {
+        Some(group) => viewer.policy.approval_rules_for_group(&group.name),
+        None => viewer
+            .policy
+            .approval_rules_for(&request.account.id, &request.permission_set.name),
+    };
+    let rules = covering.iter().map(|(rule, _)| rule_ref(rule)).collect();
     Ok(axum::Json(ApproverExplanation {
         request_id: request.id,
         rules,

@@ -93,6 +93,8 @@ pub struct Options {
     /// Read session activity from the simulator's trail through Logs Insights, each
     /// reading within this deadline; `None`: activity is not configured.
     pub activity_timeout: Option<Duration>,
+    /// The database's URL; `None`: a SQLite file in the test's temp dir.
+    pub database: Option<String>,
 }
 
 impl Default for Options {
@@ -107,6 +109,7 @@ impl Default for Options {
                 ..EventSettings::default()
             },
             activity_timeout: None,
+            database: None,
         }
     }
 }
@@ -209,7 +212,10 @@ impl Api {
             }
         };
         let clock = JumpClock::default();
-        let db_url = format!("sqlite://{}", dir.path().join("stint.db").display());
+        let db_url = options
+            .database
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("stint.db").display()));
         let engine = Engine::new(
             store::open(&db_url).await.expect("store"),
             idc.clone() as Arc<dyn IdentityCenter>,
