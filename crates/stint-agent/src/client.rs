@@ -1,7 +1,8 @@
 //! How the CLI asks the agent. Every question has a short deadline, and anything short of
 //! an answer — no socket, an agent for another login or protocol version, a refusal to
 //! connect, silence — reads as "no agent": the caller then does the work itself, as it
-//! would without one.
+//! would without one. One exception is said out loud: an address served by another
+//! user's process (`Asked::Impostor`), which is refused before anything is sent.
 
 use std::time::Duration;
 
@@ -25,6 +26,10 @@ const ANSWER_DEADLINE: Duration = Duration::from_secs(15);
 pub enum Asked<T> {
     Answered(T),
     NoAgent(String),
+    /// Something of another user serves the agent's address (a named pipe created first
+    /// by someone else): nothing was sent to it. The caller works without the agent, but
+    /// tells the person, who should end that program.
+    Impostor(String),
 }
 
 #[derive(Debug, Clone)]
@@ -56,6 +61,12 @@ impl AgentClient {
         .await
         {
             Ok(Ok(conn)) => conn,
+            Ok(Err(e))
+                if e.get_ref()
+                    .is_some_and(|e| e.is::<transport::ServedByAnother>()) =>
+            {
+                return Asked::Impostor(e.to_string());
+            }
             Ok(Err(e)) => return Asked::NoAgent(format!("no agent at {}: {e}", self.where_())),
             Err(_) => {
                 return Asked::NoAgent(format!("the agent at {} did not accept", self.where_()));
@@ -136,6 +147,7 @@ impl Asked<Response> {
     fn then<T>(self, pick: impl FnOnce(Response) -> Option<Result<T>>) -> Asked<Result<T>> {
         match self {
             Asked::NoAgent(why) => Asked::NoAgent(why),
+            Asked::Impostor(why) => Asked::Impostor(why),
             Asked::Answered(Response::Error(failure)) => Asked::Answered(Err(failure.into())),
             Asked::Answered(other) => {
                 let shown = format!("{other:?}");

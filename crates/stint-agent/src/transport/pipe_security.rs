@@ -1,5 +1,6 @@
 //! The named pipe's access control: a security descriptor whose DACL grants the user the
-//! agent runs as, and nobody else, passed to every `CreateNamedPipeW` of the agent's pipe.
+//! agent runs as, and nobody else, passed to every `CreateNamedPipeW` of the agent's pipe;
+//! and, for the client, the user the process serving a pipe runs as.
 //!
 //! This is the one module of Stint allowed `unsafe` (ARCHITECTURE.md, "Unsafe code"):
 //! tokio takes security attributes only as a raw pointer, and the user's SID and the
@@ -12,13 +13,19 @@
 //! whoever they are. There is deliberately no deny entry for the NETWORK logon SID: a
 //! person signed in over Windows' OpenSSH may carry it, and `stint agent` on an SSH box
 //! is one of the agent's uses.
+//!
+//! The DACL keeps others out of the agent's pipe, but not off its name: any local user may
+//! create `\\.\pipe\stint-agent-…` before the agent starts. So the client asks who serves
+//! the pipe it opened (`server_user`) before it sends anything.
 #![allow(unsafe_code)]
 
 use std::ffi::{OsStr, c_void};
 use std::io;
 use std::ptr;
 
-use tokio::net::windows::named_pipe::{NamedPipeServer, ServerOptions};
+use std::os::windows::io::AsRawHandle;
+
+use tokio::net::windows::named_pipe::{NamedPipeClient, NamedPipeServer, ServerOptions};
 use windows_sys::Win32::Foundation::{CloseHandle, HANDLE, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
     ConvertSidToStringSidW, ConvertStringSecurityDescriptorToSecurityDescriptorW, SDDL_REVISION_1,
@@ -27,7 +34,10 @@ use windows_sys::Win32::Security::{
     GetTokenInformation, PSECURITY_DESCRIPTOR, SECURITY_ATTRIBUTES, TOKEN_QUERY, TOKEN_USER,
     TokenUser,
 };
-use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
+use windows_sys::Win32::System::Pipes::GetNamedPipeServerProcessId;
+use windows_sys::Win32::System::Threading::{
+    GetCurrentProcess, OpenProcess, OpenProcessToken, PROCESS_QUERY_LIMITED_INFORMATION,
+};
 
 use super::user_only_sddl;
 
@@ -98,14 +108,43 @@ impl Drop for UserOnly {
 }
 
 /// The SID of the user this process runs as, as text (`S-1-5-21-…`).
-fn current_user_sid() -> io::Result<String> {
-    let mut token: HANDLE = ptr::null_mut();
-    // SAFETY: GetCurrentProcess returns a pseudo-handle that needs no closing; `token` is
-    // a valid place for the out handle.
-    if unsafe { OpenProcessToken(GetCurrentProcess(), TOKEN_QUERY, &mut token) } == 0 {
+pub fn current_user_sid() -> io::Result<String> {
+    // SAFETY: GetCurrentProcess returns a pseudo-handle, valid for the whole life of the
+    // process and needing no closing.
+    process_user_sid(unsafe { GetCurrentProcess() })
+}
+
+/// The process serving the pipe `client` is connected to: its id and the SID its token
+/// names as its user. Fails when either cannot be read, which the caller treats as "not
+/// ours" (Windows lets a user query their own processes, elevated ones included).
+pub fn server_user(client: &NamedPipeClient) -> io::Result<(u32, String)> {
+    let mut pid = 0u32;
+    // SAFETY: the handle is the open client end of a pipe, owned by `client`, which the
+    // borrow keeps open for the call; `pid` is a valid place for the out value.
+    let ok = unsafe { GetNamedPipeServerProcessId(client.as_raw_handle().cast(), &mut pid) };
+    if ok == 0 {
         return Err(io::Error::last_os_error());
     }
-    let token = Token(token);
+    // SAFETY: OpenProcess takes any pid and returns null when it cannot open it; the
+    // handle it returns is ours to close (`Handle`). Query-limited access suffices for
+    // OpenProcessToken with TOKEN_QUERY.
+    let process = unsafe { OpenProcess(PROCESS_QUERY_LIMITED_INFORMATION, 0, pid) };
+    if process.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    let process = Handle(process);
+    Ok((pid, process_user_sid(process.0)?))
+}
+
+/// The SID of the user `process`'s token names, as text.
+fn process_user_sid(process: HANDLE) -> io::Result<String> {
+    let mut token: HANDLE = ptr::null_mut();
+    // SAFETY: `process` is a process handle valid for the call (the callers' pseudo-handle
+    // or an open handle they own); `token` is a valid place for the out handle.
+    if unsafe { OpenProcessToken(process, TOKEN_QUERY, &mut token) } == 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let token = Handle(token);
     let mut needed = 0u32;
     // SAFETY: asking for the size only: a null buffer of length 0 is allowed, and the call
     // fails with ERROR_INSUFFICIENT_BUFFER after writing the size to `needed`.
@@ -147,12 +186,13 @@ fn current_user_sid() -> io::Result<String> {
     Ok(sid)
 }
 
-/// A token handle, closed on drop.
-struct Token(HANDLE);
+/// A process or token handle, closed on drop.
+struct Handle(HANDLE);
 
-impl Drop for Token {
+impl Drop for Handle {
     fn drop(&mut self) {
-        // SAFETY: the handle came from OpenProcessToken and is closed only here.
+        // SAFETY: the handle came from OpenProcess or OpenProcessToken, is owned by this
+        // value alone and is closed only here.
         unsafe {
             CloseHandle(self.0);
         }

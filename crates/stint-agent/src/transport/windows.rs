@@ -2,6 +2,9 @@
 //! first instance must be ours (`first_pipe_instance`), so another program cannot squat
 //! the name before the agent starts, and every instance is created with a DACL that grants
 //! only the user the agent runs as (`pipe_security`): another local user cannot open it.
+//! A client checks that the pipe it opened is served by its own user before it writes a
+//! byte: a pipe made first by another user (squatting the name while no agent ran) is
+//! refused, whatever it would answer.
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +15,7 @@ use tokio::net::windows::named_pipe::{
 use tokio::sync::Mutex;
 
 use super::Accepted;
-use super::pipe_security::UserOnly;
+use super::pipe_security::{self, UserOnly};
 use crate::location::Location;
 
 pub enum Conn {
@@ -65,7 +68,14 @@ impl Listener {
 }
 
 pub async fn connect(location: &Location) -> std::io::Result<Conn> {
-    ClientOptions::new().open(&location.path).map(Conn::Client)
+    let client = ClientOptions::new().open(&location.path)?;
+    let own = pipe_security::current_user_sid()?;
+    super::check_server(
+        &location.path.display().to_string(),
+        &own,
+        pipe_security::server_user(&client),
+    )?;
+    Ok(Conn::Client(client))
 }
 
 impl tokio::io::AsyncRead for Conn {

@@ -28,6 +28,10 @@ pub async fn agent(stint: &Stint, args: AgentArgs) -> Result<ExitCode> {
                 eprintln!("No agent runs: {why}. Start one with `stint agent`.");
                 Ok(ExitCode::from(1))
             }
+            Asked::Impostor(why) => {
+                eprintln!("Not the agent: {why}.");
+                Ok(ExitCode::from(1))
+            }
         },
         AgentCommand::Stop => match client.ask(Request::Stop).await {
             Asked::Answered(Response::Stopping) => {
@@ -38,6 +42,10 @@ pub async fn agent(stint: &Stint, args: AgentArgs) -> Result<ExitCode> {
             Asked::NoAgent(why) => {
                 eprintln!("No agent runs: {why}.");
                 Ok(ExitCode::SUCCESS)
+            }
+            Asked::Impostor(why) => {
+                eprintln!("Not the agent: {why}.");
+                Ok(ExitCode::from(1))
             }
         },
     }
@@ -93,6 +101,7 @@ pub async fn credentials(stint: &Stint, target: &Target) -> stint_client::Result
         match client.credentials(&target.to_string()).await {
             Asked::Answered(answer) => return answer,
             Asked::NoAgent(why) => no_agent(stint, &why),
+            Asked::Impostor(why) => impostor(&why),
         }
     }
     stint.credentials(target).await
@@ -104,6 +113,7 @@ pub async fn overview(stint: &Stint) -> stint_client::Result<Overview> {
         match client.overview().await {
             Asked::Answered(answer) => return answer,
             Asked::NoAgent(why) => no_agent(stint, &why),
+            Asked::Impostor(why) => impostor(&why),
         }
     }
     stint.overview().await
@@ -118,6 +128,7 @@ pub async fn console_url(
         match client.console(&target.to_string(), request).await {
             Asked::Answered(answer) => return answer,
             Asked::NoAgent(why) => no_agent(stint, &why),
+            Asked::Impostor(why) => impostor(&why),
         }
     }
     stint.console_url(target, request).await
@@ -126,10 +137,18 @@ pub async fn console_url(
 /// After a login or logout: a running agent drops what it holds (best effort).
 pub async fn forget(stint: &Stint) {
     if let Some(client) = client(stint) {
-        if let Asked::NoAgent(why) = client.ask(Request::Forget).await {
-            tracing::debug!(%why, "no agent to tell");
+        match client.ask(Request::Forget).await {
+            Asked::Answered(_) => {}
+            Asked::NoAgent(why) => tracing::debug!(%why, "no agent to tell"),
+            Asked::Impostor(why) => impostor(&why),
         }
     }
+}
+
+/// Said on every call, not only in the log: the person should end that program, and
+/// starting an agent cannot help while it holds the name.
+fn impostor(why: &str) {
+    eprintln!("warning: not the agent: {why}. Working without the agent.");
 }
 
 fn no_agent(stint: &Stint, why: &str) {
