@@ -25,6 +25,21 @@ pub fn broker_bin() -> Option<PathBuf> {
     None
 }
 
+/// The demo policy, found from whichever package's directory cargo runs this in (the
+/// tests' `tests/`, or `crates/stint-cli/` for its benchmark).
+fn demo_policy() -> PathBuf {
+    let start = PathBuf::from(
+        std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned()),
+    );
+    let relative = Path::new("crates/stint-broker/demo/policies.toml");
+    start
+        .ancestors()
+        .map(|dir| dir.join(relative))
+        .find(|path| path.exists())
+        .unwrap_or_else(|| panic!("no {} above {}", relative.display(), start.display()))
+}
+
 pub struct Broker {
     _child: tokio::process::Child,
     pub url: String,
@@ -59,12 +74,7 @@ sts_hosts = ["{sim}"]
 {extra}
 "#,
         db = dir.path().join("stint.db").display(),
-        policy = PathBuf::from(
-            std::env::var("CARGO_MANIFEST_DIR")
-                .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned())
-        )
-        .join("../crates/stint-broker/demo/policies.toml")
-        .display(),
+        policy = demo_policy().display(),
         region = sim.region(),
         instance = sim.instance_arn(),
         store = sim.identity_store_id(),

@@ -40,6 +40,8 @@ pub struct Env {
     pub session: String,
     /// Give the Identity Center settings as `STINT_*` overrides (no broker, no config).
     overrides: bool,
+    /// `STINT_CA_FILE` for every command: a broker behind a test certificate.
+    ca_file: Option<PathBuf>,
 }
 
 /// `None` (after a loud message) when no Secret Service is reachable.
@@ -67,6 +69,7 @@ pub async fn env_in(world: World) -> Option<Env> {
         home: Arc::new(home),
         session,
         overrides: true,
+        ca_file: None,
     })
 }
 
@@ -98,6 +101,7 @@ impl Env {
             home: Arc::new(tempfile::tempdir().unwrap()),
             session: format!("{}-{name}", other.session),
             overrides: other.overrides,
+            ca_file: other.ca_file.clone(),
         }
     }
 
@@ -106,6 +110,15 @@ impl Env {
     pub fn without_overrides(&self) -> Env {
         Env {
             overrides: false,
+            ..self.clone()
+        }
+    }
+
+    /// The same person, trusting the certificates in `ca_file` (`STINT_CA_FILE`) in every
+    /// command, the login included.
+    pub fn trusting(&self, ca_file: &Path) -> Env {
+        Env {
+            ca_file: Some(ca_file.to_owned()),
             ..self.clone()
         }
     }
@@ -138,6 +151,9 @@ impl Env {
             .env("STINT_LOG", "trace")
             .env("STINT_BROWSER", self.browser_script())
             .kill_on_drop(true);
+        if let Some(ca_file) = &self.ca_file {
+            cmd.env("STINT_CA_FILE", ca_file);
+        }
         if self.overrides {
             cmd.env("STINT_START_URL", self.sim.start_url())
                 .env("STINT_SSO_REGION", self.sim.region())
