@@ -27,7 +27,8 @@ use stint_e2e::{Env, stderr, stdout};
 
 /// Granted to alice without approval by the demo policy.
 const GRANTED: &str = "dev/PowerUserAccess";
-const GRANTED_ACCOUNT: &str = "444444444444";
+/// dev's account id (444444444444 is staging).
+const GRANTED_ACCOUNT: &str = "555555555555";
 /// Held by alice as a standing assignment (engineers).
 const STANDING: &str = "dev/ReadOnlyAccess";
 
@@ -209,6 +210,11 @@ async fn the_agent_answers_from_memory_and_hears_a_revoke_through_the_event_stre
     // ...the next ones come from memory: no broker request, no portal call.
     let broker_before = w.proxy.requests().len();
     let portal_before = portal_calls(alice, GRANTED_ACCOUNT);
+    // The count sees the first call's portal request, so a warm call's would show.
+    assert!(
+        portal_before >= 1,
+        "the first call asked the portal nothing"
+    );
     for _ in 0..3 {
         let out = alice.run(&["credential-process", GRANTED]).await;
         assert!(out.status.success(), "{}", stderr(&out));
