@@ -191,6 +191,14 @@ pub struct RequestArgs {
     /// ACCOUNT/PERMISSION_SET (the account by id or name), or group:NAME for membership of
     /// a grantable group (its name as `stint ls` lists it).
     pub target: RequestTarget,
+    /// More accounts for the same permission set, comma-separated: one request for all of
+    /// them, approved once (a request set).
+    #[arg(long = "account", value_name = "ACCOUNTS", value_delimiter = ',')]
+    pub accounts: Vec<String>,
+    /// The target's ACCOUNT names an OU: ask for the permission set in every account
+    /// below it (`stint request Workloads/ReadOnlyAccess --ou`), approved once.
+    #[arg(long, conflicts_with = "accounts")]
+    pub ou: bool,
     /// How long, for example 1h or 90m.
     #[arg(long = "for", value_name = "DURATION", value_parser = parse_duration)]
     pub duration: std::time::Duration,

@@ -10,6 +10,7 @@ use serde_json::json;
 use stint_api::{AccessRequest, Grant};
 use stint_client::{Overview, Stint};
 
+use super::request_sets::{Listed, fold_sets, set_state, set_target};
 use crate::output;
 
 /// Finished requests shown after the open ones.
@@ -149,7 +150,22 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
     if mine.is_empty() {
         println!("none");
     } else {
-        let rows: Vec<Vec<String>> = mine.iter().map(request_row).collect();
+        // A request set (several accounts approved once) is one line: `set 40`.
+        let rows: Vec<Vec<String>> = fold_sets(&mine)
+            .iter()
+            .map(|listed| match listed {
+                Listed::One(r) => request_row(r),
+                Listed::Set(set) => {
+                    let mut row = set.members.first().map(request_row).unwrap_or_default();
+                    if row.len() == 5 {
+                        row[0] = format!("set {}", set.id);
+                        row[1] = set_target(set);
+                        row[2] = set_state(set);
+                    }
+                    row
+                }
+            })
+            .collect();
         print!(
             "{}",
             output::table(&["ID", "TARGET", "STATE", "WINDOW", "REASON"], &rows)
@@ -158,16 +174,21 @@ pub async fn ls(stint: &Stint, as_json: bool) -> Result<ExitCode> {
 
     if !approvable.is_empty() {
         println!("\nWAITING FOR YOUR APPROVAL");
-        let rows: Vec<Vec<String>> = approvable
+        // A set waits as one line; deciding its first member's id decides all of them.
+        let rows: Vec<Vec<String>> = fold_sets(&approvable)
             .iter()
-            .map(|r| {
-                vec![
+            .filter_map(|listed| {
+                let (r, target) = match listed {
+                    Listed::One(r) => (*r, r.target_label()),
+                    Listed::Set(set) => (set.members.first()?, set_target(set)),
+                };
+                Some(vec![
                     r.id.to_string(),
                     r.requester.user_name.clone(),
-                    r.target_label(),
+                    target,
                     asked_for(r),
                     r.reason.clone(),
-                ]
+                ])
             })
             .collect();
         print!(

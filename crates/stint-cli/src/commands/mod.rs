@@ -8,6 +8,7 @@ mod configure;
 mod creds;
 mod login;
 mod profiles;
+mod request_sets;
 mod requests;
 mod watch;
 

@@ -14,6 +14,9 @@ use crate::cli::{DecisionArgs, ExtendArgs, RejectArgs, RequestArgs};
 use crate::output;
 
 pub async fn request(stint: &Stint, args: RequestArgs) -> Result<ExitCode> {
+    if args.ou || !args.accounts.is_empty() {
+        return super::request_sets::request(stint, args).await;
+    }
     let broker = stint.broker()?;
     let (account, permission_set, group) = match &args.target {
         RequestTarget::Assignment(t) => (t.account.clone(), t.permission_set.clone(), None),
@@ -149,6 +152,10 @@ pub async fn revoke(stint: &Stint, args: DecisionArgs) -> Result<ExitCode> {
     for role in &roles {
         stint.forget_credentials(role).await?;
     }
+    if let Some(set) = decided.set_id {
+        // Revoking a member of a set revoked every member.
+        super::request_sets::forget_credentials(stint, set).await?;
+    }
     report(&decided, args.json)
 }
 
@@ -209,13 +216,13 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn secs(d: StdDuration) -> Result<u32> {
+pub(super) fn secs(d: StdDuration) -> Result<u32> {
     u32::try_from(d.as_secs())
         .map_err(|_| Error::InvalidInput("that duration is far too long".into()).into())
 }
 
 /// RFC 3339, or `+DURATION` from now.
-fn parse_start(text: &str) -> Result<DateTime<Utc>> {
+pub(super) fn parse_start(text: &str) -> Result<DateTime<Utc>> {
     let text = text.trim();
     if let Some(rel) = text.strip_prefix('+') {
         let d = crate::cli::parse_duration(rel).map_err(Error::InvalidInput)?;

@@ -5,6 +5,7 @@
 mod activity;
 mod checks;
 mod events;
+mod request_sets;
 mod requests;
 pub mod sse;
 
