@@ -1,6 +1,6 @@
 """The measuring half of scripts/measure-app.sh, run inside its Xvfb session: starts the
 app, times it to the tray menu on the session bus, and reads the memory and CPU of all its
-processes as a tray alone, with the window open, and after the closed window is released;
+processes as a tray alone, with the window open, and a minute after the window is closed;
 then once more as a tray alone, signed in (through the `stint` CLI, against stint-sim and
 the broker) with a grant counting down.
 
@@ -191,7 +191,7 @@ sts_hosts = ["{ready['url']}"]
            "AWS_ENDPOINT_URL": ready["url"]}
     cli = lambda *args, **kw: subprocess.run([str(DEBUG / "stint"), *args], env={**os.environ, **env},
                                              capture_output=True, text=True, timeout=120, **kw)
-    login = subprocess.Popen([str(DEBUG / "stint"), "login", "--no-browser"], env={**os.environ, **env},
+    login = subprocess.Popen([str(DEBUG / "stint"), "login", "--use-device-code", "--no-browser"], env={**os.environ, **env},
                              stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     for line in login.stderr:
         code = re.search(r"\b([A-Z]{4}-[A-Z]{4})\b", line)
@@ -237,9 +237,10 @@ time.sleep(10)
 memory("window open        ", process.pid)
 
 close_window()
-wait("the window to be released", lambda: "releasing it" in Path(log).read_text(), timeout=60)
-time.sleep(10)
-pids = memory("window released    ", process.pid)
+time.sleep(60)  # the issue's bound: small again within a minute of hiding
+released = "releasing it" in Path(log).read_text()
+pids = memory("1 min after hiding ", process.pid)
+print("window released    " + ("yes (the webview and its window destroyed)" if released else "NO: still held"))
 print(f"idle CPU           {cpu(pids):.1f} ms per second over 30 s")
 
 # And it comes back: a released window is made again when asked for.

@@ -2,7 +2,7 @@
 # Measures the desktop app and prints the numbers the README reports: the release
 # binary and bundle sizes (`tauri build`), the time from launch to the tray menu being on
 # the session bus, and the memory of all its processes (the app and WebKit's): signed out
-# as a tray alone, with the window open, and once the closed window has been released;
+# as a tray alone, with the window open, and one minute after the window was closed;
 # then signed in with a grant counting down, as a tray alone. Under Xvfb with a private
 # session bus. Not a test: the machine is shared and noisy, so the figures are printed,
 # never asserted.
@@ -59,9 +59,10 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
     mkdir -p "$XDG_DATA_HOME/keyrings"
     eval "$(printf measure | gnome-keyring-daemon --unlock --components=secrets)"
     # A configured app, signed out: what a person sees before their first sign-in. The
-    # window, once closed, is released after 5 s instead of 10 min.
+    # window, once closed, is released after 30 s instead of 10 min, and measured a minute
+    # after it was hidden (issue 11: small again within a minute).
     export STINT_START_URL=http://127.0.0.1:9/start STINT_SSO_REGION=us-east-1 STINT_LOG=info \
-        NO_COLOR=1 STINT_WINDOW_RELEASE_SECS=5
+        NO_COLOR=1 STINT_WINDOW_RELEASE_SECS=30
     if [ "$STINT_MEASURE_GDK_GL" != unset ]; then export GDK_GL="$STINT_MEASURE_GDK_GL"; fi
     python3 "$STINT_ROOT/scripts/measure-app.py" "$STINT_MEASURE_APP" "$home/app.log"
 '
