@@ -71,8 +71,10 @@ pub struct ActivityPage {
 #[serde(rename_all = "camelCase")]
 #[into_params(parameter_in = Query)]
 pub struct ActivityQuery {
-    /// Opaque cursor from a previous page.
+    /// Opaque cursor from a previous page (its `nextCursor`); empty for the first page.
+    #[param(pattern = r"^(-?[0-9]{1,11}\.[A-Za-z0-9-]{1,128})?$")]
     pub cursor: Option<String>,
     /// Events per page, 1–1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }

@@ -34,6 +34,8 @@ pub struct AuditQuery {
     /// Return events with `seq` greater than this.
     #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub after: Option<i64>,
+    /// Events per page, 1–1000 (default 200).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<u32>,
 }
 

@@ -8,6 +8,7 @@
 mod activity;
 mod admin;
 mod audit;
+mod blank;
 mod error;
 mod events;
 mod explain;
@@ -16,6 +17,7 @@ mod request;
 mod request_set;
 pub mod routes;
 pub mod rules;
+mod whole;
 
 pub use activity::{ActivityEvent, ActivityPage, ActivityQuery};
 pub use admin::{Health, PolicySummary, Readiness};
@@ -26,8 +28,8 @@ pub use explain::{ApproverExplanation, ExplainQuery, Explanation, RuleRef};
 pub use identity::{AuthAwsRequest, AuthConfig, Me, Persona, SessionGrant, SignedHeader, UserRef};
 pub use request::{
     AccessRequest, AccountRef, CreateRequest, Decision, Eligibility, EligibleAccess, EligibleGroup,
-    ExtendRequest, Grant, GrantsQuery, GroupAccessRef, GroupRef, HistoryEntry, ListRequestsQuery,
-    Page, PermissionSetRef, RequestScope, RequestState,
+    ExtendRequest, Grant, GrantScope, GrantsQuery, GroupAccessRef, GroupRef, HistoryEntry,
+    ListRequestsQuery, Page, PermissionSetRef, RequestScope, RequestState,
 };
 pub use request_set::{CreateRequestSet, FailedTarget, RequestSet};
 

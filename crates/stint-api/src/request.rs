@@ -149,10 +149,26 @@ pub struct CreateRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub group: Option<String>,
+    /// `rules::MIN_DURATION_SECS` to `rules::MAX_DURATION_SECS`; the policy may allow less.
+    #[serde(with = "crate::whole::u32")]
+    #[cfg_attr(feature = "ts", ts(as = "u32"))]
+    #[schema(minimum = 60, maximum = 2592000)]
     pub duration_secs: u32,
-    /// When the window should open; now if absent.
+    /// When the window should open; now if absent, null or empty.
+    #[serde(default, with = "crate::blank::optional_time")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<DateTime<Utc>>"))]
     pub start_at: Option<DateTime<Utc>>,
+    /// Why, for the approver: 1 to 2,000 characters, no control characters but line
+    /// breaks and tabs, not only spaces.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
+    /// A reference such as `INC-123`: one line, up to 2,000 characters. The policy may
+    /// require one or hold it to a pattern.
+    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub ticket: Option<String>,
 }
 
@@ -161,6 +177,11 @@ pub struct CreateRequest {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
+    /// Up to 2,000 characters, no control characters but line breaks and tabs.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     pub comment: Option<String>,
 }
 
@@ -169,7 +190,16 @@ pub struct Decision {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
 #[serde(rename_all = "camelCase")]
 pub struct ExtendRequest {
+    /// How much longer, in seconds; the policy decides how long the whole window may be.
+    #[serde(with = "crate::whole::u32")]
+    #[cfg_attr(feature = "ts", ts(as = "u32"))]
+    #[schema(minimum = 1)]
     pub by_secs: u32,
+    /// Up to 2,000 characters, no control characters but line breaks and tabs.
+    #[schema(
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: Option<String>,
 }
 
@@ -347,6 +377,17 @@ pub enum RequestScope {
     All,
 }
 
+/// The scopes `GET /v1/grants` takes. It documents the parameter: the handler reads a
+/// `RequestScope` and refuses `approvable`, which is for requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantScope {
+    /// The caller's grants.
+    Mine,
+    /// Everyone's grants (auditors and admins).
+    All,
+}
+
 /// Query string of `GET /v1/requests`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema, IntoParams)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(export))]
@@ -355,12 +396,16 @@ pub enum RequestScope {
 pub struct ListRequestsQuery {
     #[serde(default)]
     pub scope: RequestScope,
-    /// Comma-separated states to keep.
+    /// States to keep, comma-separated; every state when left out.
+    #[param(value_type = Option<Vec<RequestState>>, style = Form, explode = false, min_items = 1)]
     pub state: Option<String>,
     /// Account id to keep.
     pub account: Option<String>,
-    /// Opaque cursor from a previous page.
+    /// Opaque cursor from a previous page (its `nextCursor`); empty for the first page.
+    #[param(pattern = r"^(r[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
+    /// Requests per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 
@@ -372,9 +417,13 @@ pub struct ListRequestsQuery {
 pub struct GrantsQuery {
     /// `mine` (the default) or `all` (auditors and admins).
     #[serde(default)]
+    #[param(value_type = Option<GrantScope>)]
     pub scope: RequestScope,
-    /// Opaque cursor from a previous page.
+    /// Opaque cursor from a previous page (its `nextCursor`); empty for the first page.
+    #[param(pattern = r"^(r[1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
+    /// Grants per page, 1–500 (default 50).
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<u32>,
 }
 

@@ -24,10 +24,22 @@ pub struct CreateRequestSet {
     pub ou: Option<String>,
     /// Permission set name.
     pub permission_set: String,
+    // The bounds, leniencies and text rules of `CreateRequest`'s fields, for the same reasons.
+    #[serde(with = "crate::whole::u32")]
+    #[cfg_attr(feature = "ts", ts(as = "u32"))]
+    #[schema(minimum = 60, maximum = 2592000)]
     pub duration_secs: u32,
     /// When the window should open; now if absent.
+    #[serde(default, with = "crate::blank::optional_time")]
+    #[cfg_attr(feature = "ts", ts(as = "Option<DateTime<Utc>>"))]
     pub start_at: Option<DateTime<Utc>>,
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
     pub reason: String,
+    #[schema(max_length = 2000, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub ticket: Option<String>,
 }
 

@@ -121,7 +121,7 @@ pub struct TrailBatch {
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ActivityError {
     #[error(
-        "session activity is not configured: set [activity] log_group to the organization trail's CloudWatch Logs log group"
+        "session activity is not configured on this broker: set [activity] log_group to the organization trail's CloudWatch Logs log group"
     )]
     NotConfigured,
     #[error(

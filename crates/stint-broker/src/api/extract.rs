@@ -5,12 +5,35 @@ use axum::body::Bytes;
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
 
 use super::error::AppError;
 
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(AppError))]
+/// A JSON body, which must be an object: serde alone would also read an array as a
+/// struct's fields in order, a body the OpenAPI document does not allow.
+#[derive(Debug)]
 pub struct Json<T>(pub T);
+
+impl<S, T> FromRequest<S> for Json<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(object) = axum::Json::<Map<String, Value>>::from_request(req, state).await?;
+        from_object(object).map(Json)
+    }
+}
+
+fn from_object<T: DeserializeOwned>(object: Map<String, Value>) -> Result<T, AppError> {
+    serde_json::from_value(Value::Object(object)).map_err(|e| {
+        AppError::invalid(format!(
+            "the request body is not what this endpoint takes: {e}"
+        ))
+    })
+}
 
 #[derive(Debug, FromRequestParts)]
 #[from_request(via(axum::extract::Query), rejection(AppError))]
@@ -72,12 +95,11 @@ where
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(OptionalJson(T::default()));
         }
-        serde_json::from_slice(&body)
-            .map(OptionalJson)
-            .map_err(|e| {
-                AppError::invalid(format!(
-                    "the request body is not valid JSON for this endpoint: {e}"
-                ))
-            })
+        let object: Map<String, Value> = serde_json::from_slice(&body).map_err(|e| {
+            AppError::invalid(format!(
+                "the request body is not a JSON object, or not valid JSON: {e}"
+            ))
+        })?;
+        from_object(object).map(OptionalJson)
     }
 }

@@ -15,6 +15,7 @@ mod handlers;
 mod metrics;
 mod observe;
 mod openapi;
+mod page_limit;
 mod reload;
 mod state;
 mod stream_slots;

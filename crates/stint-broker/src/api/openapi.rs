@@ -2,8 +2,8 @@
 //! attributes and the `stint-api` types. Served at `/openapi.json`.
 
 use stint_api::{
-    AccessRequest, ApiError, AuthAwsRequest, AuthConfig, ErrorCode, Persona, RequestScope,
-    RequestState, SessionGrant, routes,
+    AccessRequest, ApiError, AuthAwsRequest, AuthConfig, ErrorCode, GrantScope, Persona,
+    RequestScope, RequestState, SessionGrant, routes,
 };
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -50,8 +50,8 @@ use super::handlers::{
         ops::readyz,
         ops::metrics,
     ),
-    components(schemas(ApiError, ErrorCode, AccessRequest, RequestState, RequestScope, Persona)),
-    modifiers(&BearerAuth, &CommonErrors),
+    components(schemas(ApiError, ErrorCode, AccessRequest, RequestState, RequestScope, GrantScope, Persona)),
+    modifiers(&BearerAuth, &CommonErrors, &OptionalBodies),
     tags(
         (name = "auth", description = "Proving who you are and broker sessions"),
         (name = "people", description = "The caller and what they may request"),
@@ -120,6 +120,29 @@ impl Modify for CommonErrors {
                     responses.entry("413".into()).or_insert_with(|| {
                         error("The body is larger than the broker accepts (`too_large`)").into()
                     });
+                }
+            }
+        }
+    }
+}
+
+/// Approve, cancel and revoke read their body with `OptionalJson`: it may be left out
+/// (`curl -X POST .../cancel`), and the document says so.
+struct OptionalBodies;
+
+/// The operations whose body is optional.
+const OPTIONAL_BODY: [&str; 3] = ["approveRequest", "cancelRequest", "revokeRequest"];
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::Required;
+        for item in openapi.paths.paths.values_mut() {
+            let Some(operation) = item.post.as_mut() else {
+                continue;
+            };
+            if OPTIONAL_BODY.contains(&operation.operation_id.as_deref().unwrap_or_default()) {
+                if let Some(body) = operation.request_body.as_mut() {
+                    body.required = Some(Required::False);
                 }
             }
         }

@@ -12,7 +12,7 @@ use super::duration;
 #[serde(default, deny_unknown_fields)]
 pub struct ActivityConfig {
     /// The log group the organization trail delivers to. Unset: session activity is off
-    /// (the activity endpoint answers 503 `activity_unavailable`, nothing is watched).
+    /// (the activity endpoint answers 404 "not configured on this broker", nothing is watched).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub log_group: Option<String>,
     /// The log group's region; Identity Center's when unset.

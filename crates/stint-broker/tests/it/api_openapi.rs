@@ -156,3 +156,98 @@ async fn the_served_document_covers_every_route_and_nothing_else() {
     assert_eq!(security["scheme"], "bearer");
     api.stop().await;
 }
+
+fn operation<'a>(doc: &'a Value, method: &str, route: &str) -> &'a Value {
+    &doc["paths"][route][method]
+}
+
+fn param<'a>(operation: &'a Value, name: &str) -> &'a Value {
+    operation["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == name))
+        .unwrap_or_else(|| panic!("no parameter {name} in {operation}"))
+}
+
+/// The bounds the broker enforces are the ones the document states (tests/it/api_contract.rs
+/// holds the broker to them): schemathesis generates requests from these.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_states_the_bounds_the_broker_enforces() {
+    let api = Api::start(Options {
+        run_engine: false,
+        ..Options::default()
+    })
+    .await;
+    let (_, doc) = api
+        .call(reqwest::Method::GET, routes::OPENAPI, None, None)
+        .await;
+    for (route, max) in [
+        (routes::REQUESTS, 500),
+        (routes::GRANTS, 500),
+        (routes::AUDIT, 1000),
+        (routes::ACTIVITY, 1000),
+    ] {
+        let limit = &param(operation(&doc, "get", route), "limit")["schema"];
+        assert_eq!(limit["minimum"], 1, "{route}: {limit}");
+        assert_eq!(limit["maximum"], max, "{route}: {limit}");
+    }
+    let grants_scope = &param(operation(&doc, "get", routes::GRANTS), "scope")["schema"];
+    let scope_schema = match grants_scope["$ref"].as_str() {
+        Some(r) => &doc["components"]["schemas"][r.rsplit('/').next().unwrap()],
+        None => grants_scope,
+    };
+    let scopes = scope_schema["enum"].as_array().cloned().unwrap_or_else(|| {
+        // `Option<GrantScope>` is a oneOf of null and the reference.
+        let text = grants_scope.to_string();
+        assert!(text.contains("GrantScope"), "{grants_scope}");
+        doc["components"]["schemas"]["GrantScope"]["enum"]
+            .as_array()
+            .cloned()
+            .unwrap()
+    });
+    assert_eq!(scopes, vec![Value::from("mine"), Value::from("all")]);
+
+    let state = param(operation(&doc, "get", routes::REQUESTS), "state");
+    assert_eq!(state["explode"], false, "{state}");
+    assert_eq!(state["schema"]["minItems"], 1, "{state}");
+
+    let body = |route: &str| operation(&doc, "post", route)["requestBody"].clone();
+    for route in [routes::APPROVE, routes::CANCEL, routes::REVOKE] {
+        assert_eq!(
+            body(route)["required"],
+            false,
+            "{route}: the body may be left out"
+        );
+    }
+    let reject = body(routes::REJECT);
+    assert_ne!(reject["required"], false, "{reject}");
+    let rejection = &doc["components"]["schemas"]["Rejection"];
+    assert_eq!(
+        rejection["required"],
+        serde_json::json!(["comment"]),
+        "{rejection}"
+    );
+    assert_eq!(
+        rejection["properties"]["comment"]["minLength"], 1,
+        "{rejection}"
+    );
+
+    let create = &doc["components"]["schemas"]["CreateRequest"]["properties"];
+    assert_eq!(
+        create["durationSecs"]["minimum"],
+        stint_api::rules::MIN_DURATION_SECS,
+        "{create}"
+    );
+    assert_eq!(
+        create["durationSecs"]["maximum"],
+        stint_api::rules::MAX_DURATION_SECS,
+        "{create}"
+    );
+    assert_eq!(
+        create["reason"]["maxLength"],
+        stint_api::rules::MAX_REASON_CHARS,
+        "{create}"
+    );
+    let extend = &doc["components"]["schemas"]["ExtendRequest"]["properties"];
+    assert_eq!(extend["bySecs"]["minimum"], 1, "{extend}");
+    api.stop().await;
+}

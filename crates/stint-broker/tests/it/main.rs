@@ -7,6 +7,7 @@
 
 mod activity;
 mod api_authz;
+mod api_contract;
 mod api_events;
 mod api_explain_groups;
 mod api_free_text;

@@ -16,8 +16,22 @@ permissionSet: string,
  * A grantable group's display name: asks for membership of it for the window,
  * instead of an account assignment.
  */
-group?: string, durationSecs: number, 
+group?: string, 
 /**
- * When the window should open; now if absent.
+ * `rules::MIN_DURATION_SECS` to `rules::MAX_DURATION_SECS`; the policy may allow less.
  */
-startAt: string | null, reason: string, ticket: string | null, };
+durationSecs: number, 
+/**
+ * When the window should open; now if absent, null or empty.
+ */
+startAt: string | null, 
+/**
+ * Why, for the approver: 1 to 2,000 characters, no control characters but line
+ * breaks and tabs, not only spaces.
+ */
+reason: string, 
+/**
+ * A reference such as `INC-123`: one line, up to 2,000 characters. The policy may
+ * require one or hold it to a pattern.
+ */
+ticket: string | null, };

@@ -19,6 +19,22 @@ use crate::policy::{Ask, GroupAsk};
 
 type Answer = Result<axum::Json<AccessRequest>, AppError>;
 
+/// The body of a rejection as the OpenAPI document gives it: like a [`Decision`], but the
+/// comment is required and says something. The handler reads a `Decision` so that a
+/// missing comment gets the engine's sentence rather than serde's.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Rejection {
+    /// Why, for the requester: 1 to 2,000 characters, no control characters but line
+    /// breaks and tabs, not only spaces.
+    #[schema(
+        min_length = 1,
+        max_length = 2000,
+        pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+    )]
+    comment: String,
+}
+
 /// Approves a pending request, or an extension waiting for approval.
 #[utoipa::path(
     post,
@@ -58,10 +74,10 @@ pub async fn approve(
     tag = "requests",
     security(("bearer" = [])),
     params(("id" = i64, Path, description = "The request id")),
-    request_body(content = Decision, description = "`comment` is required: tell the requester why"),
+    request_body(content = Rejection, description = "`comment` is required: tell the requester why"),
     responses(
         (status = 200, description = "Rejected", body = AccessRequest),
-        (status = 400, description = "No comment", body = ApiError),
+        (status = 400, description = "No comment, or one that is not plain text", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
         (status = 403, description = "Not an approver of it, or the caller's own request", body = ApiError),
         (status = 404, description = "No such request, or not one the caller may see", body = ApiError),

@@ -29,8 +29,8 @@ const MAX_LIMIT: u32 = 1000;
         (status = 200, description = "One page, oldest first; empty when the request never gave access", body = ActivityPage),
         (status = 400, description = "A limit out of range or a cursor this broker did not give", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
-        (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
-        (status = 503, description = "The organization trail could not be read, or activity is not configured (`activity_unavailable`): the activity is unknown, not empty", body = ApiError),
+        (status = 404, description = "No such request, or not one the caller may see; or session activity is not configured on this broker (`not_found`, the message says which)", body = ApiError),
+        (status = 503, description = "The organization trail could not be read (`activity_unavailable`): the activity is unknown, not empty", body = ApiError),
     )
 )]
 pub async fn activity(
@@ -45,7 +45,7 @@ pub async fn activity(
             "limit {limit} is out of range: ask for 1 to {MAX_LIMIT} events"
         )));
     }
-    let after = match query.cursor.as_deref().map(str::trim) {
+    let after = match query.cursor.as_deref() {
         None | Some("") => None,
         Some(text) => Some(Cursor::decode(text).ok_or_else(|| {
             AppError::invalid("cursor is not one this broker gave; start again without it")
@@ -131,10 +131,14 @@ fn to_api(m: Matched) -> ActivityEvent {
     }
 }
 
+/// A broker without `[activity]` has no activity to show, for good: 404, not a 5xx, which
+/// would say the broker is failing and invite retries. A trail that cannot be read now
+/// is 503: the activity is unknown, not empty.
 fn activity_error(e: ActivityError) -> AppError {
-    let message = match &e {
-        ActivityError::NotConfigured => e.to_string(),
-        _ => format!("session activity is unknown right now: {e}"),
-    };
-    AppError::activity_unavailable(message, e)
+    match &e {
+        ActivityError::NotConfigured => AppError::not_found(e.to_string()),
+        _ => {
+            AppError::activity_unavailable(format!("session activity is unknown right now: {e}"), e)
+        }
+    }
 }

@@ -6,11 +6,11 @@ use stint_api::{ApiError, AuditEvent, AuditQuery, AuditVerification, Page, route
 use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::Query;
+use crate::api::page_limit::{MAX_AUDIT_EVENTS, page_limit};
 use crate::api::state::AppState;
 use crate::audit::AuditFilter;
 
 const DEFAULT_LIMIT: u32 = 200;
-const MAX_LIMIT: u32 = 1000;
 
 /// Audit events in order, filtered; pass a page's `nextCursor` as `after` for the next.
 #[utoipa::path(
@@ -22,6 +22,7 @@ const MAX_LIMIT: u32 = 1000;
     params(AuditQuery),
     responses(
         (status = 200, description = "One page of events, oldest first", body = Page<AuditEvent>),
+        (status = 400, description = "A limit out of range", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
         (status = 403, description = "Neither auditor nor admin", body = ApiError),
     )
@@ -32,7 +33,7 @@ pub async fn events(
     Query(query): Query<AuditQuery>,
 ) -> Result<axum::Json<Page<AuditEvent>>, AppError> {
     viewer.require_auditor("the audit log")?;
-    let limit = query.limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT);
+    let limit = page_limit(query.limit, DEFAULT_LIMIT, MAX_AUDIT_EVENTS)?;
     let records = state
         .engine()
         .audit(AuditFilter {

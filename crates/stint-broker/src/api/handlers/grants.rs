@@ -6,6 +6,7 @@ use stint_api::{ApiError, Grant, GrantsQuery, Page, RequestScope, routes};
 use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::Query;
+use crate::api::page_limit::{MAX_REQUESTS, page_limit};
 use crate::api::state::AppState;
 use crate::api::wire::Wire;
 
@@ -20,7 +21,7 @@ use crate::api::wire::Wire;
     params(GrantsQuery),
     responses(
         (status = 200, description = "One page of active grants", body = Page<Grant>),
-        (status = 400, description = "`scope=approvable` (grants are `mine` or `all`), or a bad cursor", body = ApiError),
+        (status = 400, description = "`scope=approvable` (grants are `mine` or `all`), a limit out of range, or a bad cursor", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
         (status = 403, description = "`scope=all` by someone who is neither auditor nor admin", body = ApiError),
     )
@@ -30,6 +31,7 @@ pub async fn list(
     viewer: Viewer,
     Query(query): Query<GrantsQuery>,
 ) -> Result<axum::Json<Page<Grant>>, AppError> {
+    let limit = page_limit(query.limit, 50, MAX_REQUESTS)?;
     let user_id = match query.scope {
         RequestScope::Mine => Some(viewer.caller.person.user_id.as_str()),
         RequestScope::All => {
@@ -44,11 +46,7 @@ pub async fn list(
     };
     let page = state
         .engine()
-        .active_grants(
-            user_id,
-            query.cursor.filter(|c| !c.trim().is_empty()),
-            query.limit,
-        )
+        .active_grants(user_id, query.cursor.filter(|c| !c.is_empty()), Some(limit))
         .await?;
     let wire = Wire::of(&viewer);
     Ok(axum::Json(Page {

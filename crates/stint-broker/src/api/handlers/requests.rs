@@ -13,6 +13,7 @@ use stint_api::{
 use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::{Json, Path, Query};
+use crate::api::page_limit::{MAX_REQUESTS, page_limit};
 use crate::api::state::AppState;
 use crate::api::wire::Wire;
 use crate::model::{
@@ -20,6 +21,9 @@ use crate::model::{
 };
 use crate::policy::{Ask, GroupAsk, GroupDirectory, rule_ref, secs};
 use crate::workflow::{ApprovalDecision, ListQuery, NewGrant, Scope};
+
+/// Requests a page when the query does not say.
+const DEFAULT_PAGE: u32 = 50;
 
 /// The request, if the caller may know it exists; otherwise the same answer as for a
 /// request that does not exist.
@@ -240,12 +244,16 @@ fn free_text(field: rules::TextField, text: Option<&str>) -> Result<(), AppError
     }
 }
 
+/// `state=pending,active`: a list of state names, every state when the parameter is left
+/// out. `state=` names none, and an empty name in a list (`pending,`) is no state either:
+/// both are refused like any other unknown name.
 fn parse_states(states: Option<&str>) -> Result<Vec<RequestState>, AppError> {
+    let Some(states) = states else {
+        return Ok(Vec::new());
+    };
     states
-        .unwrap_or_default()
         .split(',')
         .map(str::trim)
-        .filter(|s| !s.is_empty())
         .map(|s| {
             RequestState::parse(s).ok_or_else(|| {
                 AppError::invalid(format!(
@@ -268,7 +276,7 @@ fn parse_states(states: Option<&str>) -> Result<Vec<RequestState>, AppError> {
     params(ListRequestsQuery),
     responses(
         (status = 200, description = "One page", body = Page<AccessRequest>),
-        (status = 400, description = "An unknown state or a cursor this broker did not give", body = ApiError),
+        (status = 400, description = "An unknown state, a limit out of range or a cursor this broker did not give", body = ApiError),
         (status = 401, description = "No valid session", body = ApiError),
         (status = 403, description = "`scope=all` by someone who is neither auditor nor admin", body = ApiError),
     )
@@ -287,6 +295,7 @@ pub async fn list(
         }
     };
     let states = parse_states(query.state.as_deref())?;
+    let limit = page_limit(query.limit, DEFAULT_PAGE, MAX_REQUESTS)?;
     // An account may be named as people say it; the store keeps ids.
     let account_id = query.account.map(|a| {
         viewer
@@ -303,8 +312,8 @@ pub async fn list(
                 states,
                 account_id,
                 // `cursor=` with nothing after it is the first page, as when it is left out.
-                cursor: query.cursor.filter(|c| !c.trim().is_empty()),
-                limit: query.limit,
+                cursor: query.cursor.filter(|c| !c.is_empty()),
+                limit: Some(limit),
             },
         )
         .await?;
