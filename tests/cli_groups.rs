@@ -204,4 +204,25 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
     )
     .await;
     assert!(!alice_in_oncall(&alice), "membership outlived the grant");
+
+    // Her cached credentials came from the group grant: once the broker's grant check
+    // (at most every 15 s) says it is over, `creds` says the access ended, naming the grant.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let out = alice
+            .run(&["creds", "prod/AdministratorAccess", "--format", "json"])
+            .await;
+        if out.status.code() == Some(5) {
+            let err = stderr(&out);
+            assert!(err.contains(&format!("{id}")), "names the grant: {err}");
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "credentials of the revoked group grant still handed out: {} {}",
+            stdout(&out),
+            stderr(&out)
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }

@@ -5,13 +5,29 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use stint_api::{AccessRequest, Grant, RequestState};
+use stint_api::{AccessRequest, Grant, GroupRef, RequestState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Window {
-    account_id: String,
-    permission_set: String,
+    /// The (account id, permission set) roles it gives: its own, or its group's.
+    roles: Vec<(String, String)>,
     end_at: DateTime<Utc>,
+}
+
+/// The roles a request gives once active: its assignment, or what its group gives.
+pub fn roles_of(
+    group: Option<&GroupRef>,
+    account_id: &str,
+    permission_set: &str,
+) -> Vec<(String, String)> {
+    match group {
+        Some(group) => group
+            .gives
+            .iter()
+            .map(|a| (a.account.id.clone(), a.permission_set.clone()))
+            .collect(),
+        None => vec![(account_id.to_owned(), permission_set.to_owned())],
+    }
 }
 
 /// What the agent knows of the person's grants.
@@ -50,8 +66,7 @@ impl GrantBook {
                 (
                     g.request_id,
                     Window {
-                        account_id: g.account.id.clone(),
-                        permission_set: g.permission_set.name.clone(),
+                        roles: roles_of(g.group.as_ref(), &g.account.id, &g.permission_set.name),
                         end_at: g.end_at,
                     },
                 )
@@ -70,8 +85,11 @@ impl GrantBook {
             self.windows.insert(
                 request.id,
                 Window {
-                    account_id: request.account.id.clone(),
-                    permission_set: request.permission_set.name.clone(),
+                    roles: roles_of(
+                        request.group.as_ref(),
+                        &request.account.id,
+                        &request.permission_set.name,
+                    ),
                     end_at: request.end_at,
                 },
             );
@@ -104,7 +122,11 @@ impl GrantBook {
         }
         self.windows
             .values()
-            .filter(|w| w.account_id == account_id && w.permission_set == permission_set)
+            .filter(|w| {
+                w.roles
+                    .iter()
+                    .any(|(a, p)| a == account_id && p == permission_set)
+            })
             .filter(|w| w.end_at > now)
             .map(|w| w.end_at)
             .max()
@@ -173,6 +195,50 @@ mod tests {
 
     const PS: &str = "ReadOnlyAccess";
     const ACCOUNT: &str = "333333333333";
+
+    #[test]
+    fn a_group_grant_covers_the_roles_its_group_gives_until_it_ends() {
+        let now = Utc::now();
+        let mut g = grant(9, "alice", now + Duration::minutes(30));
+        g.account.id = String::new();
+        g.permission_set.name = String::new();
+        g.group = Some(GroupRef {
+            id: "g-1".into(),
+            name: "oncall-admins".into(),
+            gives: vec![
+                stint_api::GroupAccessRef {
+                    account: AccountRef {
+                        id: ACCOUNT.into(),
+                        name: "prod".into(),
+                    },
+                    permission_set: "AdministratorAccess".into(),
+                },
+                stint_api::GroupAccessRef {
+                    account: AccountRef {
+                        id: "444444444444".into(),
+                        name: "staging".into(),
+                    },
+                    permission_set: "AdministratorAccess".into(),
+                },
+            ],
+        });
+        let mut book = GrantBook::default();
+        book.replace("alice", std::slice::from_ref(&g));
+        for account in [ACCOUNT, "444444444444"] {
+            assert_eq!(
+                book.standing(account, "AdministratorAccess", now),
+                Standing::Granted { until: g.end_at }
+            );
+        }
+        assert_eq!(book.standing(ACCOUNT, PS, now), Standing::NotGranted);
+        let mut ended = request(&g, RequestState::Ending);
+        ended.group = g.group.clone();
+        book.apply(&ended);
+        assert_eq!(
+            book.standing(ACCOUNT, "AdministratorAccess", now),
+            Standing::NotGranted
+        );
+    }
 
     #[test]
     fn nothing_is_known_before_the_first_sync() {

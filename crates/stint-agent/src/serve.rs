@@ -155,7 +155,13 @@ async fn follow(agent: Arc<Agent>) {
                             .unwrap_or_else(std::sync::PoisonError::into_inner);
                         book.apply(request);
                     }
-                    agent.forget_target(&request.account.id, &request.permission_set.name);
+                    for (account, role) in crate::grants::roles_of(
+                        request.group.as_ref(),
+                        &request.account.id,
+                        &request.permission_set.name,
+                    ) {
+                        agent.forget_target(&account, &role);
+                    }
                 }
                 Ok(EventStreamItem::Reconnecting { reason, .. }) => {
                     tracing::info!(%reason, "event stream reconnecting");

@@ -151,38 +151,41 @@ impl Stint {
         match tokio::time::timeout_at(budget, broker.grants()).await {
             Ok(Ok(grants)) => grants
                 .into_iter()
-                .find(|g| {
-                    g.account.id == target.account_id
-                        && g.permission_set.name == target.permission_set
-                })
+                .find(|g| g.gives_role(&target.account_id, &target.permission_set))
                 .map_or(GrantCheck::NotActive, |g| GrantCheck::Active(Box::new(g))),
             Ok(Err(e)) => GrantCheck::Unknown(e),
             Err(_) => GrantCheck::Unknown(broker.silent(BROKER_BUDGET)),
         }
     }
 
-    /// The person's requests for `target`, newest first.
-    async fn requests_for(&self, target: &ResolvedTarget) -> Result<Vec<AccessRequest>> {
+    /// The person's requests that give `target` (its own, or a group's that gives it),
+    /// newest first.
+    /// `state` narrows the reading (comma-separated states, as the broker takes them).
+    async fn requests_for(
+        &self,
+        target: &ResolvedTarget,
+        state: Option<&str>,
+    ) -> Result<Vec<AccessRequest>> {
         let broker = self.broker()?;
+        // A group request names no account, so the broker's account filter would leave it
+        // out: the person's requests are read and matched here.
         let query = ListRequestsQuery {
             scope: RequestScope::Mine,
-            account: Some(target.account_id.clone()),
+            state: state.map(str::to_owned),
             ..Default::default()
         };
         let mut requests: Vec<AccessRequest> = broker
             .all_requests(&query)
             .await?
             .into_iter()
-            .filter(|r| {
-                r.account.id == target.account_id && r.permission_set.name == target.permission_set
-            })
+            .filter(|r| r.gives_role(&target.account_id, &target.permission_set))
             .collect();
         requests.sort_by_key(|r| std::cmp::Reverse(r.created_at));
         Ok(requests)
     }
 
     async fn ending_request(&self, target: &ResolvedTarget) -> Option<AccessRequest> {
-        let requests = self.requests_for(target).await.ok()?;
+        let requests = self.requests_for(target, Some("ending")).await.ok()?;
         let newest = requests.into_iter().next()?;
         (newest.state == RequestState::Ending).then_some(newest)
     }
@@ -195,7 +198,7 @@ impl Stint {
         let Some(broker) = &self.broker else {
             return no_access();
         };
-        if let Ok(requests) = self.requests_for(target).await {
+        if let Ok(requests) = self.requests_for(target, None).await {
             if let Some(newest) = requests.first() {
                 match newest.state {
                     RequestState::Pending
