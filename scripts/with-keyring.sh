@@ -14,7 +14,27 @@ if [ -z "${STINT_KEYRING_SESSION:-}" ]; then
     command -v dbus-run-session >/dev/null || { echo "error: dbus-run-session not found (apt-get install dbus)" >&2; exit 1; }
     command -v gnome-keyring-daemon >/dev/null || { echo "error: gnome-keyring-daemon not found (apt-get install gnome-keyring)" >&2; exit 1; }
     export STINT_KEYRING_SESSION=1
-    exec dbus-run-session -- "$0" "$@"
+    # The private bus may start every session service this machine has but the Secret
+    # Service: when gnome-keyring dies (see the watch below), D-Bus would otherwise start a
+    # fresh, locked one on the next call, and that call would fail for good; without
+    # activation it fails with a D-Bus error, which the client tries again, and meets the
+    # unlocked daemon the watch brings back.
+    bus_dir="$(mktemp -d -t stint-bus.XXXXXX)"
+    mkdir "$bus_dir/services"
+    for service in /usr/share/dbus-1/services/*.service; do
+        [ -e "$service" ] || continue
+        case "$(basename "$service")" in
+            org.freedesktop.secrets.service | org.gnome.keyring.service | org.freedesktop.impl.portal.Secret.service) ;;
+            *) ln -s "$service" "$bus_dir/services/" ;;
+        esac
+    done
+    sed -e "s|<standard_session_servicedirs */>|<servicedir>$bus_dir/services</servicedir>|" \
+        /usr/share/dbus-1/session.conf > "$bus_dir/session.conf"
+    # Not exec: the bus reads its directory until it ends, and then it is removed.
+    status=0
+    dbus-run-session --config-file="$bus_dir/session.conf" -- "$0" "$@" || status=$?
+    rm -rf "$bus_dir"
+    exit "$status"
 fi
 
 # Cargo and rustup find themselves through HOME; keep them where they are.
@@ -65,13 +85,13 @@ keyring_pid="$(await_owner)"
 export STINT_TEST_KEYRING=1
 
 # gnome-keyring-daemon has been seen to abort on a glib assertion under many concurrent
-# clients; D-Bus then activates a fresh daemon whose keyring is locked, and every later
-# test fails. Watch it, and bring back an unlocked one (same keyring file) if it goes.
+# clients. Watch it, and bring back an unlocked one (same keyring file) if it goes: the
+# calls that failed meanwhile are tried again by the client (stint-client's store/retry.rs).
 (
     set +e  # a failed probe must not end the watch
-    while sleep 0.5; do
+    while sleep 0.1; do
         owner="$(secrets_owner)"
-        # Gone (no owner), or replaced by a daemon D-Bus activated (locked): take over.
+        # Gone (no owner), or replaced by another daemon: take over.
         if [ "$owner" != "$keyring_pid" ]; then
             echo "with-keyring: the Secret Service ($keyring_pid) went away; restarting it unlocked" >&2
             start_keyring >/dev/null 2>&1

@@ -19,6 +19,7 @@ use crate::secret::Secret;
 mod chunked;
 #[cfg(any(test, feature = "test-support"))]
 mod memory;
+mod retry;
 pub use chunked::Chunked;
 #[cfg(any(test, feature = "test-support"))]
 pub use memory::MemoryStore;
@@ -145,8 +146,9 @@ impl SecretStore for OneEntry {
     fn get(&self, key: &str) -> Result<Option<Secret>> {
         // On Windows a password is stored as UTF-16, which halves what a credential holds;
         // the UTF-8 bytes go in as they are.
+        let entry = self.0.entry(key)?;
         #[cfg(target_os = "windows")]
-        let read = self.0.entry(key)?.get_secret().map(|bytes| {
+        let read = retry::retrying(&retry::PAUSES, || entry.get_secret()).map(|bytes| {
             String::from_utf8(bytes).map_err(|_| Error::Keyring {
                 message: format!(
                     "the keyring entry {key} is not text (written by another program?): \
@@ -155,7 +157,7 @@ impl SecretStore for OneEntry {
             })
         });
         #[cfg(not(target_os = "windows"))]
-        let read = self.0.entry(key)?.get_password().map(Ok);
+        let read = retry::retrying(&retry::PAUSES, || entry.get_password()).map(Ok);
         match read {
             Ok(value) => Ok(Some(Secret::new(value?))),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -166,14 +168,17 @@ impl SecretStore for OneEntry {
     fn set(&self, key: &str, value: &Secret) -> Result<()> {
         let entry = self.0.entry(key)?;
         #[cfg(target_os = "windows")]
-        let written = entry.set_secret(value.expose().as_bytes());
+        let written = retry::retrying(&retry::PAUSES, || {
+            entry.set_secret(value.expose().as_bytes())
+        });
         #[cfg(not(target_os = "windows"))]
-        let written = entry.set_password(value.expose());
+        let written = retry::retrying(&retry::PAUSES, || entry.set_password(value.expose()));
         written.map_err(keyring_error)
     }
 
     fn delete(&self, key: &str) -> Result<()> {
-        match self.0.entry(key)?.delete_credential() {
+        let entry = self.0.entry(key)?;
+        match retry::retrying(&retry::PAUSES, || entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(keyring_error(e)),
         }
