@@ -14,19 +14,12 @@ use stint_e2e::{Env, stderr, stdout};
 
 const LOG_GROUP: &str = "aws-cloudtrail-logs-stint-demo-org-trail";
 
-async fn json(env: &Env, args: &[&str]) -> Value {
-    let out = env.run(args).await;
-    assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stint {args:?} printed no JSON ({e}): {}", stdout(&out)))
-}
-
 /// Polls `stint activity ID --json` until it lists `count` events (60 s at most): the
 /// trail delivers late.
 async fn activity_with(env: &Env, id: &str, count: usize) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
-        let page = json(env, &["activity", id, "--json"]).await;
+        let page = env.json(&["activity", id, "--json"]).await;
         if page["items"].as_array().is_some_and(|i| i.len() >= count) {
             return page;
         }
@@ -97,9 +90,8 @@ async fn calls_and_console_sign_ins_are_listed_and_use_after_the_window_reaches_
     .await;
 
     // dev/PowerUserAccess needs no approval for engineers.
-    let grant = json(
-        &alice,
-        &[
+    let grant = alice
+        .json(&[
             "request",
             "dev/PowerUserAccess",
             "--for",
@@ -108,20 +100,17 @@ async fn calls_and_console_sign_ins_are_listed_and_use_after_the_window_reaches_
             "check the deploy",
             "--wait",
             "--json",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(grant["state"], "active", "{grant}");
     let id = grant["id"].to_string();
     let account = grant["account"]["id"].as_str().unwrap().to_owned();
 
     // A call with the exported credentials, then a console sign-in, a second apart
     // (CloudTrail's times are whole seconds).
-    let creds = json(
-        &alice,
-        &["creds", "dev/PowerUserAccess", "--format", "json"],
-    )
-    .await;
+    let creds = alice
+        .json(&["creds", "dev/PowerUserAccess", "--format", "json"])
+        .await;
     let key = creds["AccessKeyId"].as_str().unwrap().to_owned();
     let secret = creds["SecretAccessKey"].as_str().unwrap().to_owned();
     let token = creds["SessionToken"].as_str().unwrap().to_owned();
@@ -175,7 +164,7 @@ async fn calls_and_console_sign_ins_are_listed_and_use_after_the_window_reaches_
     let out = alice.run(&["revoke", &id, "--comment", "done"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    while json(&alice, &["ls", "--json"]).await["requests"]
+    while alice.json(&["ls", "--json"]).await["requests"]
         .as_array()
         .is_none_or(|a| {
             !a.iter()

@@ -68,18 +68,10 @@ async fn world() -> Option<World> {
     })
 }
 
-async fn json(env: &Env, args: &[&str]) -> Value {
-    let out = env.run(args).await;
-    assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stint {args:?} printed no JSON ({e}): {}", stdout(&out)))
-}
-
 /// alice asks for the granted target; policy needs no approval, so it is active.
 async fn grant(alice: &Env) -> i64 {
-    let active = json(
-        alice,
-        &[
+    let active = alice
+        .json(&[
             "request",
             GRANTED,
             "--for",
@@ -88,9 +80,8 @@ async fn grant(alice: &Env) -> i64 {
             "agent test",
             "--wait",
             "--json",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(active["state"], "active", "{active}");
     active["id"].as_i64().unwrap()
 }
@@ -148,7 +139,7 @@ impl Agent {
     }
 
     async fn status(env: &Env) -> Value {
-        json(env, &["agent", "status"]).await
+        env.json(&["agent", "status"]).await
     }
 
     /// Until the agent holds `stint ls`'s picture, read after the last change it heard of.
@@ -297,7 +288,7 @@ async fn ls_is_answered_from_the_agents_picture_and_shows_what_the_cli_alone_sho
     let served_before = Agent::status(alice).await["servedFromMemory"]
         .as_u64()
         .unwrap();
-    let agent_json = json(alice, &["ls", "--json"]).await;
+    let agent_json = alice.json(&["ls", "--json"]).await;
     let agent_text = alice.run(&["ls"]).await;
     assert!(agent_text.status.success(), "{}", stderr(&agent_text));
     let asked = broker_asked(before);
@@ -340,7 +331,7 @@ async fn ls_is_answered_from_the_agents_picture_and_shows_what_the_cli_alone_sho
             serde_json::from_slice(&without_agent(alice, &["ls", "--json"]).await.stdout).unwrap();
         let ended = alone["requests"][0]["state"] == "ended";
         if ended && Agent::status(alice).await["overview"] == "held" {
-            let agent = json(alice, &["ls", "--json"]).await;
+            let agent = alice.json(&["ls", "--json"]).await;
             if agent == alone {
                 assert_eq!(agent["grants"], serde_json::json!([]), "{agent}");
                 break;
@@ -355,7 +346,7 @@ async fn ls_is_answered_from_the_agents_picture_and_shows_what_the_cli_alone_sho
     // Held again, read after the last event: served without the broker.
     Agent::wait_for_picture(alice).await;
     let before = w.proxy.requests().len();
-    let agent_json = json(alice, &["ls", "--json"]).await;
+    let agent_json = alice.json(&["ls", "--json"]).await;
     let asked = broker_asked(before);
     assert!(asked.is_empty(), "the broker was asked for `ls`: {asked:?}");
     let alone_json: Value =

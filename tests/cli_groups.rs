@@ -12,29 +12,6 @@ use std::time::Duration;
 use serde_json::Value;
 use stint_e2e::{Env, stderr, stdout};
 
-async fn json(env: &Env, args: &[&str]) -> Value {
-    let out = env.run(args).await;
-    assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stint {args:?} printed no JSON ({e}): {}", stdout(&out)))
-}
-
-/// Polls `stint ls --json` until `check` holds (60 s at most).
-async fn until_ls(env: &Env, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let ls = json(env, &["ls", "--json"]).await;
-        if check(&ls) {
-            return ls;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what} never happened: {ls}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 /// Whether the simulator holds alice in oncall-admins (its own state, not Stint's word).
 fn alice_in_oncall(env: &Env) -> bool {
     env.sim
@@ -83,7 +60,7 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
         let out = who.login(name).await;
         assert!(out.status.success(), "login: {}", stderr(&out));
     }
-    let before = assigned(&json(&alice, &["ls", "--json"]).await);
+    let before = assigned(&alice.json(&["ls", "--json"]).await);
     assert!(!before.contains(&admin_in("prod")), "{before:?}");
 
     // A group the policy does not make grantable is refused, saying which ones are.
@@ -100,9 +77,8 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(stderr(&out).contains("oncall-admins"), "{}", stderr(&out));
 
-    let asked = json(
-        &alice,
-        &[
+    let asked = alice
+        .json(&[
             "request",
             "group:oncall-admins",
             "--for",
@@ -110,9 +86,8 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
             "--reason",
             "INC-77 paged for payments",
             "--json",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(asked["state"], "pending", "{asked}");
     assert_eq!(asked["group"]["name"], "oncall-admins", "{asked}");
     let id = asked["id"].as_i64().unwrap();
@@ -130,13 +105,14 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
     assert!(out.status.success(), "{}", stderr(&out));
 
     // Active: Identity Store holds her, and her portal lists the group's two accounts.
-    let ls = until_ls(&alice, "the group grant becoming active", |ls| {
-        assigned(ls).contains(&admin_in("staging"))
-            && ls["grants"]
-                .as_array()
-                .is_some_and(|g| g.iter().any(|g| g["requestId"] == id))
-    })
-    .await;
+    let ls = alice
+        .until_ls("the group grant becoming active", |ls| {
+            assigned(ls).contains(&admin_in("staging"))
+                && ls["grants"]
+                    .as_array()
+                    .is_some_and(|g| g.iter().any(|g| g["requestId"] == id))
+        })
+        .await;
     assert!(alice_in_oncall(&alice));
     let held = assigned(&ls);
     assert!(held.contains(&admin_in("prod")), "{held:?}");
@@ -167,7 +143,7 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
     // Credentials work in both accounts, as alice's AdministratorAccess role there.
     for (account, account_id) in [("prod", "333333333333"), ("staging", "444444444444")] {
         let target = format!("{account}/AdministratorAccess");
-        let creds = json(&alice, &["creds", &target, "--format", "json"]).await;
+        let creds = alice.json(&["creds", &target, "--format", "json"]).await;
         assert_eq!(creds["AccountId"], account_id, "{creds}");
         let arn = stint_e2e::caller_arn(
             &alice,
@@ -190,19 +166,16 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
     // (`ls` reads the portal before the broker: both must have moved on.)
-    until_ls(
-        &alice,
-        "the group grant ending and its roles leaving",
-        |ls| {
+    alice
+        .until_ls("the group grant ending and its roles leaving", |ls| {
             let after = assigned(ls);
             ls["requests"]
                 .as_array()
                 .is_some_and(|a| a.iter().any(|r| r["id"] == id && r["state"] == "ended"))
                 && !after.contains(&admin_in("prod"))
                 && !after.contains(&admin_in("staging"))
-        },
-    )
-    .await;
+        })
+        .await;
     assert!(!alice_in_oncall(&alice), "membership outlived the grant");
 
     // Her cached credentials came from the group grant: once the broker's grant check

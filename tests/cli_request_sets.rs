@@ -12,13 +12,6 @@ use std::time::Duration;
 use serde_json::Value;
 use stint_e2e::{Env, stderr, stdout};
 
-async fn json(env: &Env, args: &[&str]) -> Value {
-    let out = env.run(args).await;
-    assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stint {args:?} printed no JSON ({e}): {}", stdout(&out)))
-}
-
 /// The user's own (not a group's) assignments in prod, staging and dev, by account id, as
 /// the simulator holds them.
 fn held(env: &Env, user_id: &str) -> Vec<String> {
@@ -40,7 +33,7 @@ fn held(env: &Env, user_id: &str) -> Vec<String> {
 async fn until_members(env: &Env, set: i64, state: &str) {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
     loop {
-        let ls = json(env, &["ls", "--json"]).await;
+        let ls = env.json(&["ls", "--json"]).await;
         let members: Vec<&Value> = ls["requests"]
             .as_array()
             .unwrap()
@@ -75,12 +68,11 @@ async fn three_accounts_in_one_request_approved_once_through_the_cli() {
         let out = who.login(name).await;
         assert!(out.status.success(), "login: {}", stderr(&out));
     }
-    let me = json(&alice, &["whoami", "--json"]).await;
+    let me = alice.json(&["whoami", "--json"]).await;
     let alice_id = me["me"]["user"]["userId"].as_str().unwrap().to_owned();
 
-    let set = json(
-        &alice,
-        &[
+    let set = alice
+        .json(&[
             "request",
             "prod/ReadOnlyAccess",
             "--account",
@@ -90,9 +82,8 @@ async fn three_accounts_in_one_request_approved_once_through_the_cli() {
             "--reason",
             "compare the three environments",
             "--json",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(set["state"], "pending", "{set}");
     assert_eq!(set["members"].as_array().unwrap().len(), 3, "{set}");
     let id = set["id"].as_i64().unwrap();
@@ -148,9 +139,8 @@ async fn three_accounts_in_one_request_approved_once_through_the_cli() {
     );
 
     // An OU's accounts, rejected once: every member is rejected.
-    let ou = json(
-        &alice,
-        &[
+    let ou = alice
+        .json(&[
             "request",
             "Workloads/ReadOnlyAccess",
             "--ou",
@@ -159,9 +149,8 @@ async fn three_accounts_in_one_request_approved_once_through_the_cli() {
             "--reason",
             "the whole workload OU",
             "--json",
-        ],
-    )
-    .await;
+        ])
+        .await;
     let mut names: Vec<&str> = ou["members"]
         .as_array()
         .unwrap()

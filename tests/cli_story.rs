@@ -14,29 +14,6 @@ use std::time::Duration;
 use serde_json::Value;
 use stint_e2e::{Env, stderr, stdout};
 
-async fn json(env: &Env, args: &[&str]) -> Value {
-    let out = env.run(args).await;
-    assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("stint {args:?} printed no JSON ({e}): {}", stdout(&out)))
-}
-
-/// Polls `stint ls --json` until `check` holds (60 s at most).
-async fn until_ls(env: &Env, what: &str, check: impl Fn(&Value) -> bool) -> Value {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    loop {
-        let ls = json(env, &["ls", "--json"]).await;
-        if check(&ls) {
-            return ls;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{what} never happened: {ls}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn request_approve_use_and_lose_access_through_the_cli() {
     let Some(bin) = stint_e2e::broker::broker_bin() else {
@@ -63,7 +40,7 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
     }
 
     // Each CLI is signed in to the broker as its own person.
-    let who = json(&alice, &["whoami", "--json"]).await;
+    let who = alice.json(&["whoami", "--json"]).await;
     assert_eq!(who["me"]["user"]["userName"], "alice", "{who}");
     // Not eligible: one line, with what alice may ask for instead.
     let out = alice
@@ -89,9 +66,8 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
     assert!(line.contains("prod/ReadOnlyAccess"), "{line}");
 
     // Not approved yet.
-    let staging = json(
-        &alice,
-        &[
+    let staging = alice
+        .json(&[
             "request",
             "staging/ReadOnlyAccess",
             "--for",
@@ -99,9 +75,8 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
             "--reason",
             "look at logs",
             "--json",
-        ],
-    )
-    .await;
+        ])
+        .await;
     assert_eq!(staging["state"], "pending");
     let out = alice.run(&["creds", "staging/ReadOnlyAccess"]).await;
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
@@ -146,12 +121,13 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
         .stderr(std::fs::File::create(alice.home().join("wait.stderr")).unwrap())
         .spawn()
         .unwrap();
-    let ls = until_ls(&bob, "the request reaching bob", |ls| {
-        ls["approvable"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|r| r["account"]["name"] == "prod"))
-    })
-    .await;
+    let ls = bob
+        .until_ls("the request reaching bob", |ls| {
+            ls["approvable"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|r| r["account"]["name"] == "prod"))
+        })
+        .await;
     let id = ls["approvable"]
         .as_array()
         .unwrap()
@@ -208,11 +184,9 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
     );
 
     // Credentials that AWS says are alice's, in prod, as ReadOnlyAccess.
-    let creds = json(
-        &alice,
-        &["creds", "prod/ReadOnlyAccess", "--format", "json"],
-    )
-    .await;
+    let creds = alice
+        .json(&["creds", "prod/ReadOnlyAccess", "--format", "json"])
+        .await;
     assert_eq!(creds["AccountId"], "333333333333");
     let arn = stint_e2e::caller_arn(
         &alice,
@@ -250,12 +224,13 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
         .run(&["revoke", &id_arg, "--comment", "incident over"])
         .await;
     assert!(out.status.success(), "{}", stderr(&out));
-    until_ls(&alice, "the grant ending", |ls| {
-        ls["requests"]
-            .as_array()
-            .is_some_and(|a| a.iter().any(|r| r["id"] == id && r["state"] == "ended"))
-    })
-    .await;
+    alice
+        .until_ls("the grant ending", |ls| {
+            ls["requests"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|r| r["id"] == id && r["state"] == "ended"))
+        })
+        .await;
     // Without an agent the broker's word that a grant is active is trusted for
     // GRANT_CHECK_TTL: within that (plus slack) `creds` must say it ended.
     let revoked = tokio::time::Instant::now();
@@ -332,7 +307,7 @@ async fn escape_sequences_are_refused_and_stored_ones_print_escaped() {
         "a refused request was sent"
     );
 
-    let created = json(&alice, &ask("placeholder", "1h")).await;
+    let created = alice.json(&ask("placeholder", "1h")).await;
     let id = created["id"].as_i64().unwrap();
     let update = format!(
         "UPDATE requests SET reason = 'fix ' || char(27) || ']0;pwned' || char(7) || ' now' WHERE id = {id};"
@@ -346,7 +321,7 @@ async fn escape_sequences_are_refused_and_stored_ones_print_escaped() {
         .expect("sqlite3 runs (scripts/install-system.sh installs it)");
     assert!(sql.status.success(), "{}", stderr(&sql));
     // The stored text really holds the escape sequence.
-    let stored = json(&alice, &["ls", "--json"]).await;
+    let stored = alice.json(&["ls", "--json"]).await;
     assert_eq!(stored["requests"][0]["reason"], osc, "{stored}");
 
     for (who, section) in [(&alice, "MY REQUESTS"), (&bob, "WAITING FOR YOUR APPROVAL")] {
@@ -386,7 +361,7 @@ async fn escape_sequences_are_refused_and_stored_ones_print_escaped() {
             && l.contains("no approval up to 4h 00m")),
         "{text}"
     );
-    let ls = json(&alice, &["ls", "--json"]).await;
+    let ls = alice.json(&["ls", "--json"]).await;
     assert_eq!(ls["groups"][0]["name"], "oncall-admins", "{ls}");
     assert!(!stdout(&bob.run(&["ls"]).await).contains("GROUPS"));
 }

@@ -10,6 +10,7 @@ use std::time::Duration;
 pub mod broker;
 pub mod proxy;
 
+use serde_json::Value;
 use stint_sim::{RunningSim, World};
 use tokio::process::Command;
 
@@ -170,6 +171,30 @@ impl Env {
             .expect("stint runs");
         self.remember_stderr(&out);
         out
+    }
+
+    /// `stint ARGS` (which must print JSON) succeeded; what it printed.
+    pub async fn json(&self, args: &[&str]) -> Value {
+        let out = self.run(args).await;
+        assert!(out.status.success(), "stint {args:?}: {}", stderr(&out));
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("stint {args:?} printed no JSON ({e}): {}", stdout(&out)))
+    }
+
+    /// Polls `stint ls --json` until `check` holds (60 s at most); `what` names it if not.
+    pub async fn until_ls(&self, what: &str, check: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let ls = self.json(&["ls", "--json"]).await;
+            if check(&ls) {
+                return ls;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{what} never happened: {ls}"
+            );
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
     }
 
     /// A "browser" that records the URL it was asked to open.
