@@ -148,7 +148,7 @@ impl SecretStore for OneEntry {
         // the UTF-8 bytes go in as they are.
         let entry = self.0.entry(key)?;
         #[cfg(target_os = "windows")]
-        let read = retry::retrying(&retry::PAUSES, || entry.get_secret()).map(|bytes| {
+        let read = retry::patiently(|| entry.get_secret()).map(|bytes| {
             String::from_utf8(bytes).map_err(|_| Error::Keyring {
                 message: format!(
                     "the keyring entry {key} is not text (written by another program?): \
@@ -157,7 +157,7 @@ impl SecretStore for OneEntry {
             })
         });
         #[cfg(not(target_os = "windows"))]
-        let read = retry::retrying(&retry::PAUSES, || entry.get_password()).map(Ok);
+        let read = retry::patiently(|| entry.get_password()).map(Ok);
         match read {
             Ok(value) => Ok(Some(Secret::new(value?))),
             Err(keyring::Error::NoEntry) => Ok(None),
@@ -168,17 +168,15 @@ impl SecretStore for OneEntry {
     fn set(&self, key: &str, value: &Secret) -> Result<()> {
         let entry = self.0.entry(key)?;
         #[cfg(target_os = "windows")]
-        let written = retry::retrying(&retry::PAUSES, || {
-            entry.set_secret(value.expose().as_bytes())
-        });
+        let written = retry::patiently(|| entry.set_secret(value.expose().as_bytes()));
         #[cfg(not(target_os = "windows"))]
-        let written = retry::retrying(&retry::PAUSES, || entry.set_password(value.expose()));
+        let written = retry::patiently(|| entry.set_password(value.expose()));
         written.map_err(keyring_error)
     }
 
     fn delete(&self, key: &str) -> Result<()> {
         let entry = self.0.entry(key)?;
-        match retry::retrying(&retry::PAUSES, || entry.delete_credential()) {
+        match retry::patiently(|| entry.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => Ok(()),
             Err(e) => Err(keyring_error(e)),
         }

@@ -12,15 +12,21 @@ use std::time::Duration;
 
 /// The pauses between attempts: about 1.5 s in all, enough for D-Bus to start a new daemon,
 /// short enough that a machine with no Secret Service at all hears so promptly.
-pub(super) const PAUSES: [Duration; 4] = [
+const PAUSES: [Duration; 4] = [
     Duration::from_millis(100),
     Duration::from_millis(200),
     Duration::from_millis(400),
     Duration::from_millis(800),
 ];
 
+/// `call`, repeated after each of [`PAUSES`] while it fails with a platform failure: what
+/// every keyring call of the store goes through.
+pub(super) fn patiently<T>(call: impl FnMut() -> keyring::Result<T>) -> keyring::Result<T> {
+    retrying(&PAUSES, call)
+}
+
 /// `call`, repeated after each of `pauses` while it fails with a platform failure.
-pub(super) fn retrying<T>(
+fn retrying<T>(
     pauses: &[Duration],
     mut call: impl FnMut() -> keyring::Result<T>,
 ) -> keyring::Result<T> {
