@@ -8,48 +8,31 @@
 //! calls again. Only the holder of the tuple's lease calls Identity Center for it.
 //!
 //! A tuple is an account assignment or a group membership (`Target`): the same invariants
-//! hold for both. `common.rs` holds the steps that are the same for both, `step.rs` takes one step of an assignment's convergence, `membership.rs`
-//! one of a membership's (no operation to poll: a membership changes at once); `retry.rs`
-//! decides what a failed call or a slow operation leads to; `super::settle` moves the
-//! tuple's requests along.
+//! hold for both. What each step does is decided in `decide` without I/O; this module is
+//! the driver: it asks Identity Center what a decision needs, commits the outcome (with
+//! `super::settle` moving the tuple's requests along), and loops.
 
-mod common;
-mod membership;
-mod retry;
-mod step;
+mod decide;
 
 use std::future::Future;
 use std::time::Instant;
 
-use chrono::{DateTime, Utc};
-
-use super::backoff::to_chrono;
+use super::backoff::{full_jitter, to_chrono};
 use super::settle::{Failure, settle};
 use super::{Engine, EngineError};
-use crate::idc::IdcError;
+use crate::idc::{IdcError, MembershipId, OperationId};
 use crate::model::audit::{AssignmentStep, MembershipStep};
-use crate::model::{AssignmentKey, AuditEvent, BROKER_ACTOR, NewEvent, State, Target, Tuple};
+use crate::model::{
+    Actual, AssignmentKey, AuditEvent, BROKER_ACTOR, NewEvent, State, Target, Tuple,
+};
 use crate::store::{Change, StoreError};
 
-use retry::retry_reason;
-
-/// The assignment a tuple worker's event is about; `apply` completes it with the tuple's
-/// new state and the request it is told to.
-fn at(key: &AssignmentKey, t: &Tuple) -> AssignmentStep {
-    AssignmentStep::new(key, t.actual, None)
-}
+use decide::{Ask, Flow, Next, Outcome, Seen, Situation, Tally, decide, release, retry_reason};
 
 /// Steps one claim may take before it lets other tuples have a turn.
 const MAX_STEPS: usize = 24;
 /// Re-reads of the tuple's requests when they keep changing under a commit.
 const SETTLE_RETRIES: usize = 8;
-
-enum Flow {
-    /// Take the next step now.
-    Continue,
-    /// The claim was released (or lost); this run is over.
-    Done,
-}
 
 impl Engine {
     /// Works on a claimed tuple until it is stable or waiting, then releases it.
@@ -59,21 +42,104 @@ impl Engine {
         for _ in 0..MAX_STEPS {
             let requests = self.inner.store.requests_on_tuple(&t.key).await?;
             let desired = requests.iter().any(|r| r.state.needs_assignment());
-            match self.step(&mut t, desired, &mut fresh).await? {
-                Flow::Continue => continue,
-                Flow::Done => return Ok(()),
+            let outcome = self.decided(&t, desired, &mut fresh).await;
+            fresh = outcome.fresh;
+            self.tally(&t, &outcome.tallies);
+            let committed = self
+                .apply(&mut t, outcome.next, outcome.events, outcome.failure)
+                .await?;
+            if !committed || outcome.flow == Flow::Done {
+                return Ok(());
             }
         }
         let mut next = t.clone();
-        self.release(&mut next, Some(self.now()));
+        release(&mut next, Some(self.now()));
         self.apply(&mut t, next, Vec::new(), None).await?;
         Ok(())
     }
 
-    fn release(&self, next: &mut Tuple, check_at: Option<DateTime<Utc>>) {
-        next.claimed_by = None;
-        next.claimed_until = None;
-        next.next_check_at = check_at;
+    /// The tuple's next step, decided with what Identity Center answers to the questions
+    /// the decision asks.
+    async fn decided(&self, t: &Tuple, desired: bool, fresh: &mut bool) -> Outcome {
+        let mut seen = Seen::Nothing;
+        loop {
+            let situation = Situation {
+                t,
+                desired,
+                fresh: *fresh,
+                now: self.now(),
+                settings: &self.inner.settings,
+                jitter: full_jitter,
+            };
+            match decide(&situation, seen) {
+                Next::Commit(outcome) => return *outcome,
+                Next::Ask(ask) => {
+                    if matches!(ask, Ask::Create | Ask::Delete) {
+                        *fresh = false;
+                    }
+                    seen = self.ask(t, ask).await;
+                }
+            }
+        }
+    }
+
+    /// Asks Identity Center one question about the tuple's target.
+    async fn ask(&self, t: &Tuple, ask: Ask) -> Seen {
+        let idc = &self.inner.idc;
+        let operation = |OperationId(op)| op;
+        match (&t.key, ask) {
+            (Target::AccountAssignment(key), Ask::Look) => Seen::Looked(self.listed(key).await),
+            (Target::AccountAssignment(key), Ask::Create) => Seen::Started(
+                self.call("create_assignment", idc.create_assignment(key))
+                    .await
+                    .map(operation),
+            ),
+            (Target::AccountAssignment(key), Ask::Delete) => Seen::Started(
+                self.call("delete_assignment", idc.delete_assignment(key))
+                    .await
+                    .map(operation),
+            ),
+            (Target::AccountAssignment(_), Ask::Status(op)) => {
+                let op = OperationId(op);
+                Seen::Status(if t.actual == Actual::Deleting {
+                    self.call("deletion_status", idc.deletion_status(&op)).await
+                } else {
+                    self.call("creation_status", idc.creation_status(&op)).await
+                })
+            }
+            (Target::GroupMembership(key), Ask::Look) => Seen::Looked(
+                self.call("get_membership", idc.membership(key))
+                    .await
+                    .map(|id| id.is_some()),
+            ),
+            (Target::GroupMembership(key), Ask::Create) => Seen::Changed(
+                self.call("add_membership", idc.add_membership(key))
+                    .await
+                    .map(|MembershipId(id)| Some(id)),
+            ),
+            (Target::GroupMembership(key), Ask::Delete) => Seen::Changed(
+                self.call("remove_membership", idc.remove_membership(key))
+                    .await
+                    .map(|()| None),
+            ),
+            // `decide` never asks it: a membership changes at once, with no operation.
+            (Target::GroupMembership(_), Ask::Status(_)) => Seen::Status(Err(IdcError::Other(
+                "a group membership has no operation to follow".into(),
+            ))),
+        }
+    }
+
+    /// Counts and logs what the decision says happened besides its audit events.
+    fn tally(&self, t: &Tuple, tallies: &[Tally]) {
+        for tally in tallies {
+            match tally {
+                Tally::Retry(reason) => self.inner.metrics.count_retry(reason),
+                Tally::Failure { kind, detail } => {
+                    self.inner.metrics.count_failure(kind);
+                    tracing::warn!(tuple = %t.key, detail, "{kind}");
+                }
+            }
+        }
     }
 
     /// Commits the tuple's next state with its events, settling its requests in the same
@@ -158,22 +224,6 @@ impl Engine {
             }
         }
         Err(EngineError::Store(StoreError::Conflict))
-    }
-
-    /// `apply`, then continue or stop.
-    async fn then(
-        &self,
-        t: &mut Tuple,
-        next: Tuple,
-        events: Vec<AuditEvent>,
-        failure: Option<Failure>,
-        flow: Flow,
-    ) -> Result<Flow, EngineError> {
-        if self.apply(t, next, events, failure).await? {
-            Ok(flow)
-        } else {
-            Ok(Flow::Done)
-        }
     }
 
     /// Times one Identity Center call, bounds it, and records its latency.
