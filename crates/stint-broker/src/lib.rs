@@ -8,6 +8,7 @@ pub mod activity;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backoff;
 pub mod clock;
 pub mod config;
 pub mod doctor;

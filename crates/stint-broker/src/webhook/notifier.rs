@@ -13,10 +13,10 @@ use super::notice::{Notice, is_delivered};
 use super::sender::{Outcome, Sender, origin};
 use super::{WebhookError, WebhookSettings};
 use crate::audit::AuditFilter;
+use crate::backoff::{exponential, full_jitter, to_chrono};
 use crate::clock::SharedClock;
 use crate::config::Secret;
 use crate::store::Store;
-use crate::workflow::backoff::{exponential, full_jitter, to_chrono};
 
 /// How long a stopping process waits for the answer to a delivery already sent.
 pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_secs(2);

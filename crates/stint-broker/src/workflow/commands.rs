@@ -8,9 +8,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use stint_api::rules::TextField;
 
-use super::backoff::to_chrono;
 use super::machine::{event, next_due, transition};
 use super::{Engine, EngineError};
+use crate::backoff::to_chrono;
 use crate::model::audit::{
     Approved, Commented, ExtensionRejected, ExtensionRequested, Moved, Rejected, RequestStep,
     Requested,

@@ -7,7 +7,6 @@
 //! is done about it, so a crash at any point resumes from the database.
 
 mod after_window;
-pub(crate) mod backoff;
 mod changes;
 mod commands;
 mod converge;

@@ -20,8 +20,8 @@
 
 use std::collections::BTreeMap;
 
-use super::backoff::to_chrono;
 use super::{Engine, EngineError};
+use crate::backoff::to_chrono;
 use crate::idc::{OperationId, OperationStatus};
 use crate::model::audit::{
     Adopted, AssignmentStep, Deleted, Drift, LateDeletion, MembershipAdopted, MembershipDrift,

@@ -7,9 +7,9 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 use futures::StreamExt;
 
-use super::backoff::to_chrono;
 use super::machine::{next_due, transition};
 use super::{Engine, EngineError};
+use crate::backoff::to_chrono;
 use crate::model::{AuditEvent, BROKER_ACTOR, Request, State};
 use crate::store::{Backend, Change, StoreError};
 

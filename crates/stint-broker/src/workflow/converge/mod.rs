@@ -17,9 +17,9 @@ mod decide;
 use std::future::Future;
 use std::time::Instant;
 
-use super::backoff::{full_jitter, to_chrono};
 use super::settle::{Failure, settle};
 use super::{Engine, EngineError};
+use crate::backoff::{full_jitter, to_chrono};
 use crate::idc::{IdcError, MembershipId, OperationId};
 use crate::model::audit::{AssignmentStep, MembershipStep};
 use crate::model::{

@@ -4,10 +4,10 @@
 use super::{
     Ask, Flow, Next, Seen, Situation, absent, at, begin, kept, release, retry, took_ms, unasked,
 };
+use crate::backoff::to_chrono;
 use crate::idc::{IdcError, OperationStatus};
 use crate::model::audit::{Adopted, CallRequested, CallStarted, Completed, Deleted, Explained};
 use crate::model::{Actual, AssignmentKey, AuditEvent, Origin, Step, Tuple};
-use crate::workflow::backoff::to_chrono;
 
 pub(super) fn decide(s: &Situation<'_>, key: &AssignmentKey, seen: Seen) -> Next {
     let t = s.t;

@@ -17,10 +17,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
+use crate::backoff::to_chrono;
 use crate::idc::{IdcError, OperationStatus};
 use crate::model::audit::AssignmentStep;
 use crate::model::{Actual, AssignmentKey, AuditEvent, Origin, Step, Target, Tuple};
-use crate::workflow::backoff::to_chrono;
 use crate::workflow::settings::EngineSettings;
 use crate::workflow::settle::Failure;
 

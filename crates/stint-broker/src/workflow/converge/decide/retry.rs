@@ -4,10 +4,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{Flow, Next, Outcome, Situation, Tally, at, membership, release};
+use crate::backoff::{exponential, to_chrono};
 use crate::idc::IdcError;
 use crate::model::audit::{GaveUp, MembershipGaveUp, MembershipRetry, Overdue, RetryScheduled};
 use crate::model::{Actual, AssignmentKey, AuditEvent, AuditKind, Origin, Step, Target, Tuple};
-use crate::workflow::backoff::{exponential, to_chrono};
 use crate::workflow::settle::Failure;
 
 /// The reason a failed call is retried, as metrics and retry events name it.

@@ -9,8 +9,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use super::*;
+use crate::backoff::exponential;
 use crate::model::{AuditKind, MembershipKey, PrincipalType};
-use crate::workflow::backoff::exponential;
 
 pub(super) fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-01-01T10:00:00Z")
