@@ -9,6 +9,7 @@
 
 mod fault;
 mod postgres;
+mod rows;
 mod session;
 mod sqlite;
 mod status;

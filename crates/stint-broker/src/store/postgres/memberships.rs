@@ -7,8 +7,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, PgPool, Row};
 
 use super::super::StoreError;
+use super::super::rows::{REQUEST_COLUMNS, converged_from_row, request_from_row};
 use super::super::time::truncate;
-use super::{REQUEST_COLUMNS, converged_from_row, request_from_row};
 use crate::model::{MembershipKey, Origin, Request, Step, Target, Tuple};
 
 const COLUMNS: &str = "group_id, user_id, actual, origin, step, operation_id, attempt, polls, \

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
 
 use super::time::truncate;
@@ -18,10 +18,11 @@ use super::{
 };
 use crate::audit::{AuditFilter, AuditRecord, event_hash};
 use crate::auth::TokenHash;
-use crate::idc::{AssignmentKey, PrincipalType};
-use crate::model::{
-    AccountInfo, Actual, GroupInfo, NewEvent, NewRequest, Origin, PermissionSetInfo, Person,
-    Request, RequestId, State, Step, Target, Tuple,
+use crate::model::{NewEvent, NewRequest, Origin, Request, RequestId, State, Step, Target, Tuple};
+
+use super::rows::{
+    AUDIT_COLUMNS, REQUEST_COLUMNS, TUPLE_COLUMNS, audit_from_row, corrupt, count,
+    principal_type_str, request_from_row, tuple_from_row,
 };
 
 mod memberships;
@@ -60,165 +61,9 @@ impl PostgresStore {
     }
 }
 
-const REQUEST_COLUMNS: &str = "id, requester_id, requester_name, requester_display, account_id, account_name, \
-    permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, failed_from, \
-    reason, ticket, duration_secs, start_at, end_at, pending_end_at, approval_required, approver_groups, \
-    approval_deadline, decided_by_id, decided_by_name, decided_by_display, decision_comment, outcome, created_at, \
-    updated_at, next_due_at, version, group_id, group_name, set_id";
-
-const TUPLE_COLUMNS: &str = "principal_type, principal_id, account_id, permission_set_arn, actual, origin, step, \
-    operation_id, attempt, polls, op_started_at, deadline, leaked, next_check_at, claimed_by, claimed_until, \
-    version, updated_at";
-
 const TUPLE_COLUMNS_A: &str = "a.principal_type, a.principal_id, a.account_id, a.permission_set_arn, a.actual, \
     a.origin, a.step, a.operation_id, a.attempt, a.polls, a.op_started_at, a.deadline, a.leaked, a.next_check_at, \
     a.claimed_by, a.claimed_until, a.version, a.updated_at";
-
-const AUDIT_COLUMNS: &str = "seq, at, actor, kind, request_id, data, prev_hash, hash";
-
-fn corrupt(what: &str, value: &str) -> StoreError {
-    StoreError::Corrupt(format!("unknown {what} {value:?}"))
-}
-
-fn request_from_row(row: &PgRow) -> Result<Request, StoreError> {
-    let state: String = row.try_get("state")?;
-    let failed_from: Option<String> = row.try_get("failed_from")?;
-    let groups: String = row.try_get("approver_groups")?;
-    let decided_by_id: Option<String> = row.try_get("decided_by_id")?;
-    let decided_by = match decided_by_id {
-        Some(user_id) => Some(Person {
-            user_id,
-            user_name: row
-                .try_get::<Option<String>, _>("decided_by_name")?
-                .unwrap_or_default(),
-            display_name: row
-                .try_get::<Option<String>, _>("decided_by_display")?
-                .unwrap_or_default(),
-        }),
-        None => None,
-    };
-    let group = match row.try_get::<Option<String>, _>("group_id")? {
-        Some(id) => Some(GroupInfo {
-            id,
-            name: row
-                .try_get::<Option<String>, _>("group_name")?
-                .unwrap_or_default(),
-        }),
-        None => None,
-    };
-    Ok(Request {
-        id: row.try_get("id")?,
-        group,
-        set_id: row.try_get("set_id")?,
-        requester: Person {
-            user_id: row.try_get("requester_id")?,
-            user_name: row.try_get("requester_name")?,
-            display_name: row.try_get("requester_display")?,
-        },
-        account: AccountInfo {
-            id: row.try_get("account_id")?,
-            name: row.try_get("account_name")?,
-        },
-        permission_set: PermissionSetInfo {
-            arn: row.try_get("permission_set_arn")?,
-            name: row.try_get("permission_set_name")?,
-            description: row.try_get("permission_set_description")?,
-            session_duration_secs: u32::try_from(row.try_get::<i64, _>("session_duration_secs")?)
-                .map_err(|_| {
-                StoreError::Corrupt("session duration out of range".into())
-            })?,
-        },
-        state: State::parse(&state).ok_or_else(|| corrupt("state", &state))?,
-        failed_from: failed_from
-            .map(|s| State::parse(&s).ok_or_else(|| corrupt("state", &s)))
-            .transpose()?,
-        reason: row.try_get("reason")?,
-        ticket: row.try_get("ticket")?,
-        duration_secs: u32::try_from(row.try_get::<i64, _>("duration_secs")?)
-            .map_err(|_| StoreError::Corrupt("duration out of range".into()))?,
-        start_at: row.try_get("start_at")?,
-        end_at: row.try_get("end_at")?,
-        pending_end_at: row.try_get("pending_end_at")?,
-        approval_required: row.try_get("approval_required")?,
-        approver_groups: serde_json::from_str(&groups)
-            .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?,
-        approval_deadline: row.try_get("approval_deadline")?,
-        decided_by,
-        decision_comment: row.try_get("decision_comment")?,
-        outcome: row.try_get("outcome")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-        next_due_at: row.try_get("next_due_at")?,
-        version: row.try_get("version")?,
-    })
-}
-
-fn tuple_from_row(row: &PgRow) -> Result<Tuple, StoreError> {
-    let principal_type: String = row.try_get("principal_type")?;
-    let key = AssignmentKey {
-        principal_type: match principal_type.as_str() {
-            "USER" => PrincipalType::User,
-            "GROUP" => PrincipalType::Group,
-            other => return Err(corrupt("principal type", other)),
-        },
-        principal_id: row.try_get("principal_id")?,
-        account_id: row.try_get("account_id")?,
-        permission_set_arn: row.try_get("permission_set_arn")?,
-    };
-    converged_from_row(row, Target::AccountAssignment(key))
-}
-
-/// The convergence columns every target's row has, around the key already read.
-fn converged_from_row(row: &PgRow, key: Target) -> Result<Tuple, StoreError> {
-    let actual: String = row.try_get("actual")?;
-    let origin: Option<String> = row.try_get("origin")?;
-    let step: Option<String> = row.try_get("step")?;
-    Ok(Tuple {
-        key,
-        actual: Actual::parse(&actual).ok_or_else(|| corrupt("assignment state", &actual))?,
-        origin: origin
-            .map(|o| Origin::parse(&o).ok_or_else(|| corrupt("origin", &o)))
-            .transpose()?,
-        step: step
-            .map(|s| Step::parse(&s).ok_or_else(|| corrupt("step", &s)))
-            .transpose()?,
-        operation_id: row.try_get("operation_id")?,
-        attempt: u32::try_from(row.try_get::<i64, _>("attempt")?).unwrap_or(u32::MAX),
-        polls: u32::try_from(row.try_get::<i64, _>("polls")?).unwrap_or(u32::MAX),
-        op_started_at: row.try_get("op_started_at")?,
-        deadline: row.try_get("deadline")?,
-        leaked: row.try_get("leaked")?,
-        next_check_at: row.try_get("next_check_at")?,
-        claimed_by: row.try_get("claimed_by")?,
-        claimed_until: row.try_get("claimed_until")?,
-        version: row.try_get("version")?,
-        updated_at: row.try_get("updated_at")?,
-    })
-}
-
-fn audit_from_row(row: &PgRow) -> Result<AuditRecord, StoreError> {
-    Ok(AuditRecord {
-        seq: row.try_get("seq")?,
-        at: row.try_get("at")?,
-        actor: row.try_get("actor")?,
-        kind: row.try_get("kind")?,
-        request_id: row.try_get("request_id")?,
-        data: row.try_get("data")?,
-        prev_hash: row.try_get("prev_hash")?,
-        hash: row.try_get("hash")?,
-    })
-}
-
-fn count(tuples: &[Tuple]) -> u32 {
-    u32::try_from(tuples.len()).unwrap_or(u32::MAX)
-}
-
-fn principal_type_str(t: PrincipalType) -> &'static str {
-    match t {
-        PrincipalType::User => "USER",
-        PrincipalType::Group => "GROUP",
-    }
-}
 
 /// Appends events to the chain inside the caller's transaction. Returns the last seq.
 async fn append_events(

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::super::StoreError;
+use super::super::rows::{REQUEST_COLUMNS, converged_from_row, request_from_row};
 use super::super::time::{opt_to_sqlite, to_sqlite};
-use super::{REQUEST_COLUMNS, converged_from_row, request_from_row};
 use crate::model::{MembershipKey, Origin, Request, Step, Target, Tuple};
 
 pub(super) const COLUMNS: &str = "group_id, user_id, actual, origin, step, operation_id, attempt, polls, \
