@@ -106,14 +106,16 @@ pub async fn extend(
     service.extend(id, by_secs).await
 }
 
-/// Opens the console as the grant's role, where `choice` says (else where it went last).
+/// Opens the console as the grant's role (for a group grant, the `role` of its group's
+/// named), where `choice` says (else where it went last).
 #[tauri::command]
 pub async fn open_console(
     service: State<'_, Service>,
     id: i64,
+    role: Option<RoleKey>,
     choice: Option<ConsoleChoice>,
 ) -> CommandResult<()> {
-    service.open_console(id, choice).await
+    service.open_console(id, role, choice).await
 }
 
 #[tauri::command]
@@ -140,13 +142,15 @@ pub async fn refresh_roles(service: State<'_, Service>) -> CommandResult<()> {
     service.refresh_roles().await
 }
 
+/// Copies the credentials of the grant's role (for a group grant, of the `role` named).
 #[tauri::command]
 pub async fn copy_credentials(
     service: State<'_, Service>,
     id: i64,
+    role: Option<RoleKey>,
     format: CopyFormat,
 ) -> CommandResult<Copied> {
-    service.copy_credentials(id, format).await
+    service.copy_credentials(id, role, format).await
 }
 
 #[tauri::command]

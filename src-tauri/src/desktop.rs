@@ -230,13 +230,18 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
                 Box::pin(async move { service.sign_out().await }),
             );
         }
-        menu::Action::Console(id) => spawn(
+        menu::Action::Console(id, role) => spawn(
             "open console",
-            Box::pin(async move { service.open_console(id, None).await }),
+            Box::pin(async move { service.open_console(id, role, None).await }),
         ),
-        menu::Action::Copy(id, format) => spawn(
+        menu::Action::Copy(id, role, format) => spawn(
             "copy credentials",
-            Box::pin(async move { service.copy_credentials(id, format).await.map(|_| ()) }),
+            Box::pin(async move {
+                service
+                    .copy_credentials(id, role, format)
+                    .await
+                    .map(|_| ())
+            }),
         ),
         menu::Action::RoleConsole(role) => spawn(
             "open console",

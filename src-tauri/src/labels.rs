@@ -13,6 +13,26 @@ pub fn target(request: &AccessRequest) -> String {
     }
 }
 
+/// What a request set asks for, one item for all its members: `ReadOnlyAccess in 3
+/// accounts: dev, staging, prod` (the accounts in member order); a lone request reads as
+/// [`target`].
+pub fn set_target(members: &[&AccessRequest]) -> String {
+    match members {
+        [] => String::new(),
+        [one] => target(one),
+        [first, ..] => format!(
+            "{} in {} accounts: {}",
+            first.permission_set.name,
+            members.len(),
+            members
+                .iter()
+                .map(|m| m.account.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
 /// Time left in words, in the whole minutes the window's countdown shows (at 41:07 both
 /// say 41): `41 min left`, `1 h 5 min left`, `less than a minute left`, `ended`. The
 /// tray redraws on the end's minute boundaries (`Model::next_wakeup`), where it changes.
@@ -117,6 +137,22 @@ mod tests {
             gives: Vec::new(),
         });
         assert_eq!(target(&r), "group oncall-admins");
+    }
+
+    #[test]
+    fn a_request_set_names_every_account_once() {
+        let mut dev = crate::testing::req(7, stint_api::RequestState::Pending, 0);
+        dev.account.name = "dev".into();
+        dev.permission_set.name = "ReadOnlyAccess".into();
+        let mut staging = dev.clone();
+        staging.account.name = "staging".into();
+        let mut prod = dev.clone();
+        prod.account.name = "prod".into();
+        assert_eq!(
+            set_target(&[&dev, &staging, &prod]),
+            "ReadOnlyAccess in 3 accounts: dev, staging, prod"
+        );
+        assert_eq!(set_target(&[&dev]), "dev / ReadOnlyAccess");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use stint_api::{AccessRequest, BrokerEvent, EventKind, RequestState};
 
 use crate::notices::{Notice, NoticeKind};
-use crate::view::{GrantView, HistoryItem, Revocation};
+use crate::view::{GivenRole, GrantView, HistoryItem, Revocation, RoleKey};
 
 /// The "5 minutes left" warning, and the tray's expiring look.
 pub const EXPIRING_SOON: Duration = Duration::minutes(5);
@@ -32,8 +32,9 @@ pub enum TrayLook {
 pub struct Model {
     mine: BTreeMap<i64, AccessRequest>,
     approvable: BTreeMap<i64, AccessRequest>,
-    /// Credentials this app handed out, by request: when they expire.
-    credentials: BTreeMap<i64, DateTime<Utc>>,
+    /// Credentials this app handed out, by request and role (a group grant gives
+    /// several): when they expire.
+    credentials: BTreeMap<(i64, RoleKey), DateTime<Utc>>,
     /// Notices already produced, so a replayed event or a resync never repeats one.
     notified: HashSet<(i64, NoticeKind)>,
     /// False until the first full load: what was already true then is not news.
@@ -191,8 +192,30 @@ impl Model {
             .collect()
     }
 
-    pub fn credentials_issued(&mut self, request_id: i64, expires_at: DateTime<Utc>) {
-        self.credentials.insert(request_id, expires_at);
+    pub fn credentials_issued(
+        &mut self,
+        request_id: i64,
+        role: RoleKey,
+        expires_at: DateTime<Utc>,
+    ) {
+        self.credentials.insert((request_id, role), expires_at);
+    }
+
+    /// When the last credentials handed out for any role of the grant expire.
+    fn credentials_expire_at(&self, request_id: i64) -> Option<DateTime<Utc>> {
+        self.credentials
+            .iter()
+            .filter(|((id, _), _)| *id == request_id)
+            .map(|(_, at)| *at)
+            .max()
+    }
+
+    pub fn is_mine(&self, id: i64) -> bool {
+        self.mine.contains_key(&id)
+    }
+
+    pub fn is_approvable(&self, id: i64) -> bool {
+        self.approvable.contains_key(&id)
     }
 
     pub fn request(&self, id: i64) -> Option<&AccessRequest> {
@@ -286,10 +309,28 @@ impl Model {
             .active_requests()
             .map(|r| GrantView {
                 request: r.clone(),
-                credentials_expire_at: self.credentials.get(&r.id).copied(),
+                credentials_expire_at: self.credentials_expire_at(r.id),
                 extend_steps: self.extend_steps(r),
-                // The person's remembered choice is the service's to add.
+                // The person's remembered choices are the service's to add.
                 console: Default::default(),
+                gives: r
+                    .group
+                    .iter()
+                    .flat_map(|g| &g.gives)
+                    .map(|a| {
+                        let role = RoleKey {
+                            account_id: a.account.id.clone(),
+                            permission_set: a.permission_set.clone(),
+                        };
+                        GivenRole {
+                            credentials_expire_at: self.credentials.get(&(r.id, role)).copied(),
+                            account_id: a.account.id.clone(),
+                            account_name: a.account.name.clone(),
+                            permission_set: a.permission_set.clone(),
+                            console: Default::default(),
+                        }
+                    })
+                    .collect(),
             })
             .collect();
         v.sort_by_key(|g| (g.request.end_at, g.request.id));
@@ -445,6 +486,27 @@ impl Model {
             Vec::new()
         }
     }
+}
+
+/// Requests as one item per request set: each set's members gathered at the place of its
+/// first member, in order; a request on its own is an item of one. The broker acts on a
+/// set as one (an approve, reject, cancel, extend or revoke of any member does them all),
+/// so the tray and the window offer it as one.
+pub fn by_set(requests: &[AccessRequest]) -> Vec<Vec<&AccessRequest>> {
+    let mut items: Vec<Vec<&AccessRequest>> = Vec::new();
+    let mut at: BTreeMap<i64, usize> = BTreeMap::new();
+    for r in requests {
+        match r.set_id.and_then(|set| at.get(&set).copied()) {
+            Some(i) => items[i].push(r),
+            None => {
+                if let Some(set) = r.set_id {
+                    at.insert(set, items.len());
+                }
+                items.push(vec![r]);
+            }
+        }
+    }
+    items
 }
 
 /// Whether an approver has something to decide: a new request, or a longer window for

@@ -182,14 +182,33 @@ pub enum BrokerLink {
 #[serde(rename_all = "camelCase")]
 pub struct GrantView {
     pub request: AccessRequest,
-    /// When credentials this app handed out for this grant stop working. They outlive
-    /// the grant when it ends first: AWS cannot end a session early.
+    /// When credentials this app handed out for this grant stop working (for a group
+    /// grant, the last of its roles' to expire). They outlive the grant when it ends
+    /// first: AWS cannot end a session early.
     pub credentials_expire_at: Option<DateTime<Utc>>,
     /// How much Extend may add (seconds), within policy's longest window; empty when the
     /// grant is at its maximum.
     pub extend_steps: Vec<u32>,
     /// Where Open console went last time for this role.
     pub console: ConsoleChoice,
+    /// For a group grant, the roles membership gives (the group's account assignments as
+    /// the broker last read them), each with its own console and credentials; empty for a
+    /// grant of one role, which is the request's own account and permission set.
+    pub gives: Vec<GivenRole>,
+}
+
+/// One role a group grant gives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(test, derive(ts_rs::TS))]
+#[serde(rename_all = "camelCase")]
+pub struct GivenRole {
+    pub account_id: String,
+    pub account_name: String,
+    pub permission_set: String,
+    /// Where Open console went last time for this role.
+    pub console: ConsoleChoice,
+    /// When credentials this app handed out for this role stop working.
+    pub credentials_expire_at: Option<DateTime<Utc>>,
 }
 
 /// The window's views; notifications and the tray open one of them.

@@ -245,8 +245,58 @@ fn the_tray_look_follows_the_most_urgent_thing() {
 fn credentials_handed_out_show_with_their_grant() {
     let mut m = Model::new();
     m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
-    m.credentials_issued(1, t(120));
+    let role = crate::view::RoleKey {
+        account_id: "333333333333".into(),
+        permission_set: "AdministratorAccess".into(),
+    };
+    m.credentials_issued(1, role, t(120));
     assert_eq!(m.active()[0].credentials_expire_at, Some(t(120)));
+}
+
+#[test]
+fn a_group_grant_shows_each_role_it_gives_and_the_credentials_handed_out_for_it() {
+    let grant = crate::testing::group_req(1, RequestState::Active, 0);
+    let mut m = Model::new();
+    m.replace(vec![grant], vec![], t(0));
+    let staging = crate::view::RoleKey {
+        account_id: "444444444444".into(),
+        permission_set: "AdministratorAccess".into(),
+    };
+    m.credentials_issued(1, staging, t(70));
+    let shown = &m.active()[0];
+    let roles: Vec<(&str, &str, Option<DateTime<Utc>>)> = shown
+        .gives
+        .iter()
+        .map(|g| {
+            (
+                g.account_name.as_str(),
+                g.permission_set.as_str(),
+                g.credentials_expire_at,
+            )
+        })
+        .collect();
+    assert_eq!(
+        roles,
+        [
+            ("prod", "AdministratorAccess", None),
+            ("staging", "AdministratorAccess", Some(t(70)))
+        ]
+    );
+    assert_eq!(shown.credentials_expire_at, Some(t(70)));
+}
+
+#[test]
+fn request_sets_are_gathered_at_their_first_member() {
+    let mut a = req(1, RequestState::Pending, 0);
+    a.set_id = Some(1);
+    let b = req(2, RequestState::Pending, 0);
+    let mut c = req(3, RequestState::Pending, 0);
+    c.set_id = Some(1);
+    let ids: Vec<Vec<i64>> = by_set(&[a, b, c])
+        .iter()
+        .map(|item| item.iter().map(|r| r.id).collect())
+        .collect();
+    assert_eq!(ids, [vec![1, 3], vec![2]]);
 }
 
 fn extension_event(seq: i64, pending_end: Option<i64>, end: i64, updated: i64) -> BrokerEvent {

@@ -7,7 +7,7 @@ use stint_client::export::{self, ExportFormat};
 use stint_client::{ConsoleRequest, ResolvedTarget, Stint, Target};
 
 use super::Service;
-use super::standing::{role_of, target_of};
+use super::standing::{roles_given, target_of};
 use crate::error::{CommandError, CommandResult, UiErrorCode};
 use crate::view::{ConsoleChoice, Copied, CopyFormat, RoleKey};
 
@@ -42,6 +42,7 @@ impl Service {
             )
             .await?;
         self.decided(&decided);
+        self.follow_set(&stint, &decided).await;
         Ok(decided)
     }
 
@@ -63,6 +64,7 @@ impl Service {
             )
             .await?;
         self.decided(&decided);
+        self.follow_set(&stint, &decided).await;
         Ok(decided)
     }
 
@@ -71,17 +73,19 @@ impl Service {
         let stint = self.signed_in()?;
         let cancelled = stint.broker()?.cancel(id, &Decision::default()).await?;
         self.mine_changed(cancelled.clone());
+        self.follow_set(&stint, &cancelled).await;
         Ok(cancelled)
     }
 
-    /// Ends an active grant now, and forgets credentials cached for it.
+    /// Ends an active grant now, and forgets credentials cached for every role it gave.
     pub async fn revoke(&self, id: i64) -> CommandResult<AccessRequest> {
         let stint = self.signed_in()?;
         let revoked = stint.broker()?.revoke(id, &Decision::default()).await?;
-        if let Err(e) = stint.forget_credentials(&resolved(&revoked)).await {
-            tracing::warn!(error = %e, "cached credentials not forgotten");
-        }
+        forget_credentials(&stint, &revoked).await;
         self.mine_changed(revoked.clone());
+        for member in self.follow_set(&stint, &revoked).await {
+            forget_credentials(&stint, &member).await;
+        }
         Ok(revoked)
     }
 
@@ -98,16 +102,23 @@ impl Service {
             )
             .await?;
         self.mine_changed(extended.clone());
+        self.follow_set(&stint, &extended).await;
         Ok(extended)
     }
 
-    /// Opens the AWS console as the grant's role, through a federation sign-in URL, where
-    /// `choice` says (the last choice for this role when `None`).
-    pub async fn open_console(&self, id: i64, choice: Option<ConsoleChoice>) -> CommandResult<()> {
+    /// Opens the AWS console as a role the grant gives — its own, or for a group grant
+    /// the `role` named — through a federation sign-in URL, where `choice` says (the last
+    /// choice for this role when `None`).
+    pub async fn open_console(
+        &self,
+        id: i64,
+        role: Option<RoleKey>,
+        choice: Option<ConsoleChoice>,
+    ) -> CommandResult<()> {
         let stint = self.signed_in()?;
         let request = self.known_request(id)?;
-        self.open_console_as(&stint, role_of(&request), choice)
-            .await
+        let (role, _) = role_given(&request, role)?;
+        self.open_console_as(&stint, role, choice).await
     }
 
     /// Opens the console as `role`; a `choice` given is remembered for the role (in
@@ -158,20 +169,22 @@ impl Service {
         self.publish();
     }
 
-    /// Puts the grant's credentials (or a profile that fetches them) on the clipboard.
-    pub async fn copy_credentials(&self, id: i64, format: CopyFormat) -> CommandResult<Copied> {
+    /// Puts the credentials of a role the grant gives (its own, or for a group grant the
+    /// `role` named), or a profile that fetches them, on the clipboard.
+    pub async fn copy_credentials(
+        &self,
+        id: i64,
+        role: Option<RoleKey>,
+        format: CopyFormat,
+    ) -> CommandResult<Copied> {
         let stint = self.signed_in()?;
         let request = self.known_request(id)?;
-        let (text, expires_at) = credentials_text(
-            &stint,
-            &target_of(&role_of(&request)),
-            &request.account.name,
-            format,
-        )
-        .await?;
+        let (role, account_name) = role_given(&request, role)?;
+        let (text, expires_at) =
+            credentials_text(&stint, &target_of(&role), &account_name, format).await?;
         self.copy_to_clipboard(&text)?;
         if let Some(at) = expires_at {
-            self.state().model.credentials_issued(id, at);
+            self.state().model.credentials_issued(id, role, at);
             self.publish();
         }
         Ok(Copied { format, expires_at })
@@ -205,6 +218,113 @@ impl Service {
         self.state().model.decided(request);
         self.publish();
     }
+
+    /// An action on one member of a request set acts on every member (the broker decides,
+    /// cancels, extends and revokes them together): reads the set and records each member
+    /// as the broker has it now, so the window never shows a set half decided. Returns the
+    /// members. The event stream brings the same news; a failed read only waits for it.
+    async fn follow_set(&self, stint: &Stint, acted_on: &AccessRequest) -> Vec<AccessRequest> {
+        let Some(set_id) = acted_on.set_id else {
+            return Vec::new();
+        };
+        let read = match stint.broker() {
+            Ok(broker) => broker.request_set(set_id).await,
+            Err(e) => Err(e),
+        };
+        let members = match read {
+            Ok(set) => set.members,
+            Err(e) => {
+                tracing::warn!(error = %e, set_id, "request set not read after acting on it");
+                return Vec::new();
+            }
+        };
+        let now = self.now();
+        {
+            let mut state = self.state();
+            for member in members.iter().filter(|m| m.id != acted_on.id) {
+                if state.model.is_mine(member.id) {
+                    state.model.upsert_mine(member.clone(), now);
+                }
+                if state.model.is_approvable(member.id) {
+                    state.model.decided(member);
+                }
+            }
+        }
+        self.publish();
+        members
+    }
+}
+
+/// The role of `request` an action is for, and its account's name: the request's own, or
+/// for a group grant the one named, which the group must give.
+fn role_given(request: &AccessRequest, role: Option<RoleKey>) -> CommandResult<(RoleKey, String)> {
+    let Some(group) = &request.group else {
+        let own = super::standing::role_of(request);
+        return match role {
+            Some(asked) if asked != own => Err(CommandError::new(
+                UiErrorCode::InvalidInput,
+                format!(
+                    "Request {} is for {} / {}, not {} in account {}.",
+                    request.id,
+                    request.account.name,
+                    request.permission_set.name,
+                    asked.permission_set,
+                    asked.account_id
+                ),
+            )),
+            _ => Ok((own, request.account.name.clone())),
+        };
+    };
+    let Some(asked) = role else {
+        return Err(CommandError::new(
+            UiErrorCode::InvalidInput,
+            format!(
+                "Request {} is for group {}, which gives several roles: choose one of them.",
+                request.id, group.name
+            ),
+        ));
+    };
+    group
+        .gives
+        .iter()
+        .find(|a| a.account.id == asked.account_id && a.permission_set == asked.permission_set)
+        .map(|a| (asked.clone(), a.account.name.clone()))
+        .ok_or_else(|| {
+            CommandError::new(
+                UiErrorCode::NotFound,
+                format!(
+                    "Group {} does not give {} in account {} (as the broker last read its \
+                     assignments): refresh and try again.",
+                    group.name, asked.permission_set, asked.account_id
+                ),
+            )
+        })
+}
+
+/// Forgets the credentials cached for each role a grant gave.
+async fn forget_credentials(stint: &Stint, grant: &AccessRequest) {
+    for role in roles_given(grant) {
+        let target = ResolvedTarget {
+            account_id: role.account_id.clone(),
+            account_name: account_name_of(grant, &role),
+            permission_set: role.permission_set.clone(),
+        };
+        if let Err(e) = stint.forget_credentials(&target).await {
+            tracing::warn!(error = %e, "cached credentials not forgotten");
+        }
+    }
+}
+
+fn account_name_of(grant: &AccessRequest, role: &RoleKey) -> String {
+    match &grant.group {
+        Some(group) => group
+            .gives
+            .iter()
+            .find(|a| a.account.id == role.account_id)
+            .map(|a| a.account.name.clone())
+            .unwrap_or_default(),
+        None => grant.account.name.clone(),
+    }
 }
 
 /// What Copy credentials puts on the clipboard for `target`, and when those credentials
@@ -234,14 +354,6 @@ fn tidy(choice: ConsoleChoice) -> ConsoleChoice {
     ConsoleChoice {
         region: clean(choice.region),
         service: clean(choice.service).map(|s| s.to_ascii_lowercase()),
-    }
-}
-
-fn resolved(r: &AccessRequest) -> ResolvedTarget {
-    ResolvedTarget {
-        account_id: r.account.id.clone(),
-        account_name: r.account.name.clone(),
-        permission_set: r.permission_set.name.clone(),
     }
 }
 

@@ -24,7 +24,7 @@ use crate::model::Model;
 use crate::notices::Notice;
 use crate::prefs::AppPrefs;
 use crate::shell::Shell;
-use crate::view::{BrokerLink, SessionView, Snapshot};
+use crate::view::{BrokerLink, RoleKey, SessionView, Snapshot};
 
 #[derive(Clone)]
 pub struct Service {
@@ -110,6 +110,12 @@ impl Service {
         let mut active = state.model.active();
         for grant in &mut active {
             grant.console = state.prefs.console_for(&standing::role_of(&grant.request));
+            for given in &mut grant.gives {
+                given.console = state.prefs.console_for(&RoleKey {
+                    account_id: given.account_id.clone(),
+                    permission_set: given.permission_set.clone(),
+                });
+            }
         }
         let pending = state.model.pending();
         let history = state.model.history();

@@ -68,7 +68,23 @@ pub fn role_of(r: &AccessRequest) -> RoleKey {
     }
 }
 
-/// The roles the person's grants give while they run (activating to ending).
+/// The roles a request gives once active: its own, or each one its group is assigned.
+pub fn roles_given(r: &AccessRequest) -> Vec<RoleKey> {
+    match &r.group {
+        Some(group) => group
+            .gives
+            .iter()
+            .map(|a| RoleKey {
+                account_id: a.account.id.clone(),
+                permission_set: a.permission_set.clone(),
+            })
+            .collect(),
+        None => vec![role_of(r)],
+    }
+}
+
+/// The roles the person's grants give while they run (activating to ending): the portal
+/// lists a group's roles to its members, and they are shown as the group's grant.
 pub fn granted(grants: &[GrantView], others: &[AccessRequest]) -> Vec<RoleKey> {
     grants
         .iter()
@@ -79,7 +95,7 @@ pub fn granted(grants: &[GrantView], others: &[AccessRequest]) -> Vec<RoleKey> {
                 stint_api::RequestState::Activating | stint_api::RequestState::Ending
             )
         }))
-        .map(role_of)
+        .flat_map(roles_given)
         .collect()
 }
 

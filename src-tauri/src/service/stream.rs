@@ -9,7 +9,7 @@ use stint_client::{ErrorKind, Stint};
 
 use super::Service;
 use super::session::user_view;
-use super::standing::role_of;
+use super::standing::roles_given;
 use crate::error::{CommandError, broker_unreachable};
 use crate::view::{BrokerLink, SessionView};
 
@@ -53,7 +53,9 @@ impl Service {
                             }
                             let now = service.now();
                             if ended {
-                                state.standing.forget(&role_of(&event.request));
+                                for role in roles_given(&event.request) {
+                                    state.standing.forget(&role);
+                                }
                             }
                             state.model.apply(&event, now)
                         };

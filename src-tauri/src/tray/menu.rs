@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::labels;
-use crate::view::{BrokerLink, CopyFormat, RoleKey, SessionView, Snapshot, View};
+use crate::model::by_set;
+use crate::view::{BrokerLink, CopyFormat, GrantView, RoleKey, SessionView, Snapshot, View};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {
@@ -42,8 +43,9 @@ pub enum Action {
     Open(View),
     SignIn,
     SignOut,
-    Console(i64),
-    Copy(i64, CopyFormat),
+    /// A grant's role: its own, or for a group grant the one of its group's named.
+    Console(i64, Option<RoleKey>),
+    Copy(i64, Option<RoleKey>, CopyFormat),
     /// A role held without a request (standing access).
     RoleConsole(RoleKey),
     RoleCopy(RoleKey, CopyFormat),
@@ -90,43 +92,7 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
             entries.push(note("No active access"));
         }
         for grant in &snapshot.active {
-            let r = &grant.request;
-            let id = r.id;
-            let mut actions = vec![
-                item(format!("console:{id}"), "Open console"),
-                item(format!("copy:{id}:env"), "Copy credentials"),
-                Entry::Submenu {
-                    label: "Copy credentials as".into(),
-                    entries: vec![
-                        item(format!("copy:{id}:fish"), "fish"),
-                        item(format!("copy:{id}:powershell"), "PowerShell"),
-                        item(
-                            format!("copy:{id}:profile_line"),
-                            "credential_process profile",
-                        ),
-                    ],
-                },
-                Entry::Separator,
-            ];
-            if r.pending_end_at.is_none() {
-                actions.extend(grant.extend_steps.iter().map(|by| {
-                    item(
-                        format!("extend:{id}:{by}"),
-                        format!("Extend by {}", labels::duration(*by)),
-                    )
-                }));
-            }
-            if let Some(asked) = r.pending_end_at {
-                actions.push(note(format!(
-                    "Extension to {} waits for an approver",
-                    labels::clock(asked)
-                )));
-            }
-            actions.push(item(format!("revoke:{id}"), "Revoke…"));
-            entries.push(Entry::Submenu {
-                label: labels::grant_line(r, now),
-                entries: actions,
-            });
+            entries.extend(grant_entries(grant, now));
         }
         if !snapshot.standing.roles.is_empty() {
             // Every role in one menu: what the person holds without asking, beside the grants.
@@ -164,7 +130,9 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
         if !snapshot.pending.is_empty() {
             entries.push(Entry::Separator);
             entries.push(note("Pending"));
-            for r in &snapshot.pending {
+            for members in by_set(&snapshot.pending) {
+                // A set is one request to its requester: cancelling one member cancels all.
+                let r = members[0];
                 let status = match r.state {
                     stint_api::RequestState::Pending => "waiting for approval".to_owned(),
                     stint_api::RequestState::Approved => {
@@ -172,61 +140,29 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
                     }
                     _ => "starting…".to_owned(),
                 };
+                let cancel = match members.len() {
+                    1 => "Cancel request".to_owned(),
+                    n => format!("Cancel the request for all {n} accounts"),
+                };
                 entries.push(Entry::Submenu {
-                    label: format!("{} — {status}", labels::target(r)),
+                    label: format!("{} — {status}", labels::set_target(&members)),
                     entries: vec![
                         item(format!("open:access:{}", r.id), "Details…"),
-                        item(format!("cancel:{}", r.id), "Cancel request"),
+                        item(format!("cancel:{}", r.id), cancel),
                     ],
                 });
             }
         }
         if user.approver {
             entries.push(Entry::Separator);
-            let approvals: Vec<Entry> = if snapshot.approvals.is_empty() {
+            let items = by_set(&snapshot.approvals);
+            let approvals: Vec<Entry> = if items.is_empty() {
                 vec![note("Nothing to review")]
             } else {
-                snapshot
-                    .approvals
-                    .iter()
-                    .map(|r| {
-                        // The Approve item says what it approves: a click there decides.
-                        let (label, approve) = match labels::extension(r) {
-                            Some(ext) => (
-                                format!(
-                                    "{}: extend {} {ext}",
-                                    r.requester.display_name,
-                                    labels::target(r)
-                                ),
-                                format!("Approve the extension {ext}"),
-                            ),
-                            None => (
-                                format!(
-                                    "{}: {} for {}",
-                                    r.requester.display_name,
-                                    labels::target(r),
-                                    labels::duration(r.duration_secs)
-                                ),
-                                format!(
-                                    "Approve {} for {}",
-                                    labels::target(r),
-                                    labels::duration(r.duration_secs)
-                                ),
-                            ),
-                        };
-                        Entry::Submenu {
-                            label,
-                            entries: vec![
-                                note(format!("“{}”", r.reason)),
-                                item(format!("approve:{}", r.id), approve),
-                                item(format!("review:{}", r.id), "Review…"),
-                            ],
-                        }
-                    })
-                    .collect()
+                items.iter().map(|members| approval_entry(members)).collect()
             };
             entries.push(Entry::Submenu {
-                label: format!("Approvals ({})", snapshot.approvals.len()),
+                label: format!("Approvals ({})", items.len()),
                 entries: approvals,
             });
         }
@@ -242,6 +178,134 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
     entries.push(Entry::Separator);
     entries.push(item("quit", "Quit Stint"));
     entries
+}
+
+/// The tray's entries for an active grant: one for its role, or for a group grant one per
+/// role the group gives (each reads like a grant of that role, and says it comes through
+/// the group, whose Extend and Revoke act on every role).
+fn grant_entries(grant: &GrantView, now: DateTime<Utc>) -> Vec<Entry> {
+    let r = &grant.request;
+    let Some(group) = &r.group else {
+        let mut actions = role_actions(r.id, None);
+        actions.push(Entry::Separator);
+        actions.extend(window_actions(grant, None));
+        return vec![Entry::Submenu {
+            label: labels::grant_line(r, now),
+            entries: actions,
+        }];
+    };
+    let left = labels::left((r.end_at - now).num_seconds());
+    if grant.gives.is_empty() {
+        let mut actions = vec![note("The broker did not say what this group gives")];
+        actions.extend(window_actions(grant, Some(&group.name)));
+        return vec![Entry::Submenu {
+            label: labels::grant_line(r, now),
+            entries: actions,
+        }];
+    }
+    grant
+        .gives
+        .iter()
+        .map(|role| {
+            let key = RoleKey {
+                account_id: role.account_id.clone(),
+                permission_set: role.permission_set.clone(),
+            };
+            let mut actions = vec![note(format!("Through group {}", group.name))];
+            actions.extend(role_actions(r.id, Some(&key)));
+            actions.push(Entry::Separator);
+            actions.extend(window_actions(grant, Some(&group.name)));
+            Entry::Submenu {
+                label: format!("{} / {} — {left}", role.account_name, role.permission_set),
+                entries: actions,
+            }
+        })
+        .collect()
+}
+
+/// Open console and Copy credentials for one role of grant `id`.
+fn role_actions(id: i64, role: Option<&RoleKey>) -> Vec<Entry> {
+    let at = match role {
+        Some(k) => format!("{id}:{}:{}", k.account_id, k.permission_set),
+        None => id.to_string(),
+    };
+    vec![
+        item(format!("console:{at}"), "Open console"),
+        item(format!("copy:{at}:env"), "Copy credentials"),
+        Entry::Submenu {
+            label: "Copy credentials as".into(),
+            entries: vec![
+                item(format!("copy:{at}:fish"), "fish"),
+                item(format!("copy:{at}:powershell"), "PowerShell"),
+                item(
+                    format!("copy:{at}:profile_line"),
+                    "credential_process profile",
+                ),
+            ],
+        },
+    ]
+}
+
+/// Extend and Revoke, which act on the whole grant: named by the group for a group grant.
+fn window_actions(grant: &GrantView, group: Option<&str>) -> Vec<Entry> {
+    let r = &grant.request;
+    let id = r.id;
+    let whose = group.map(|g| format!(" group {g}")).unwrap_or_default();
+    let mut actions = Vec::new();
+    if r.pending_end_at.is_none() {
+        actions.extend(grant.extend_steps.iter().map(|by| {
+            item(
+                format!("extend:{id}:{by}"),
+                format!("Extend{whose} by {}", labels::duration(*by)),
+            )
+        }));
+    }
+    if let Some(asked) = r.pending_end_at {
+        actions.push(note(format!(
+            "Extension to {} waits for an approver",
+            labels::clock(asked)
+        )));
+    }
+    actions.push(item(format!("revoke:{id}"), format!("Revoke{whose}…")));
+    actions
+}
+
+/// One item to review: a request, or a request set's members as one decision.
+fn approval_entry(members: &[&stint_api::AccessRequest]) -> Entry {
+    let r = members[0];
+    let what = labels::set_target(members);
+    // The Approve item says what it approves: a click there decides, for every member.
+    let (label, approve) = match labels::extension(r) {
+        Some(ext) => (
+            format!("{}: extend {what} {ext}", r.requester.display_name),
+            match members.len() {
+                1 => format!("Approve the extension {ext}"),
+                n => format!("Approve the extension in all {n} accounts {ext}"),
+            },
+        ),
+        None => (
+            format!(
+                "{}: {what} for {}",
+                r.requester.display_name,
+                labels::duration(r.duration_secs)
+            ),
+            match members.len() {
+                1 => format!("Approve {what} for {}", labels::duration(r.duration_secs)),
+                n => format!(
+                    "Approve {} in all {n} accounts for {}",
+                    r.permission_set.name,
+                    labels::duration(r.duration_secs)
+                ),
+            },
+        ),
+    };
+    let mut entries = vec![note(format!("“{}”", r.reason))];
+    if members.len() > 1 {
+        entries.push(note("One decision for every account"));
+    }
+    entries.push(item(format!("approve:{}", r.id), approve));
+    entries.push(item(format!("review:{}", r.id), "Review…"));
+    Entry::Submenu { label, entries }
 }
 
 impl Action {
@@ -268,8 +332,12 @@ impl Action {
             ["settings"] => Action::Open(View::Settings),
             ["request"] => Action::Open(View::Request),
             ["open", "access"] | ["open", "access", _] => Action::Open(View::Access),
-            ["console", _] => Action::Console(num(1)?),
-            ["copy", _, f] => Action::Copy(num(1)?, format(f)?),
+            ["console", _] => Action::Console(num(1)?, None),
+            ["console", _, account, set] => Action::Console(num(1)?, Some(role(account, set))),
+            ["copy", _, f] => Action::Copy(num(1)?, None, format(f)?),
+            ["copy", _, account, set, f] => {
+                Action::Copy(num(1)?, Some(role(account, set)), format(f)?)
+            }
             ["role-console", account, set] => Action::RoleConsole(role(account, set)),
             ["role-copy", account, set, f] => Action::RoleCopy(role(account, set), format(f)?),
             ["extend", _, by] => Action::Extend(num(1)?, by.parse().ok()?),

@@ -62,11 +62,14 @@ export const backend = {
   cancel: (id: number) => call<AccessRequest>("cancel_request", { id }),
   revoke: (id: number) => call<AccessRequest>("revoke", { id }),
   extend: (id: number, bySecs: number) => call<AccessRequest>("extend", { id, bySecs }),
-  /** `choice` null: where it opened last for this role. */
-  openConsole: (id: number, choice: ConsoleChoice | null = null) =>
-    call<void>("open_console", { id, choice }),
-  copyCredentials: (id: number, format: CopyFormat) =>
-    call<Copied>("copy_credentials", { id, format }),
+  /**
+   * `choice` null: where it opened last for this role. `role`: for a group grant, which of
+   * the roles its group gives (null for a grant of one role).
+   */
+  openConsole: (id: number, choice: ConsoleChoice | null = null, role: RoleKey | null = null) =>
+    call<void>("open_console", { id, role, choice }),
+  copyCredentials: (id: number, format: CopyFormat, role: RoleKey | null = null) =>
+    call<Copied>("copy_credentials", { id, role, format }),
   /** A role held without a request (standing access). */
   openRoleConsole: (role: RoleKey, choice: ConsoleChoice | null = null) =>
     call<void>("open_role_console", { role, choice }),

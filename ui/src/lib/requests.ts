@@ -5,8 +5,43 @@ import type { Revocation } from "./bindings/Revocation";
 import { formatDuration } from "./duration";
 import { formatWhen } from "./time";
 
+/** `prod / ReadOnlyAccess`, or `group oncall-admins` for a group grant (as the tray says it). */
 export function target(r: AccessRequest): string {
-  return `${r.account.name} / ${r.permissionSet.name}`;
+  return r.group ? `group ${r.group.name}` : `${r.account.name} / ${r.permissionSet.name}`;
+}
+
+/**
+ * Requests as one item per request set: each set's members gathered at the place of its
+ * first member, in order; a request on its own is an item of one. The broker acts on a set
+ * as one (approve, reject, cancel, extend or revoke any member and every member follows),
+ * so the window offers it as one, as the tray does (`model::by_set`).
+ */
+export function bySet(requests: AccessRequest[]): AccessRequest[][] {
+  const items: AccessRequest[][] = [];
+  const at = new Map<number, AccessRequest[]>();
+  for (const r of requests) {
+    const item = r.setId === undefined ? undefined : at.get(r.setId);
+    if (item) {
+      item.push(r);
+    } else {
+      const fresh = [r];
+      if (r.setId !== undefined) at.set(r.setId, fresh);
+      items.push(fresh);
+    }
+  }
+  return items;
+}
+
+/** What a set asks for: `ReadOnlyAccess in 3 accounts: dev, staging, prod` (`labels::set_target`). */
+export function setTarget(members: AccessRequest[]): string {
+  if (members.length <= 1) return members[0] ? target(members[0]) : "";
+  const accounts = members.map((m) => m.account.name).join(", ");
+  return `${members[0].permissionSet.name} in ${members.length} accounts: ${accounts}`;
+}
+
+/** The roles a group grant gives, as one line: `prod / AdministratorAccess, staging / AdministratorAccess`. */
+export function givesLine(r: AccessRequest): string {
+  return (r.group?.gives ?? []).map((g) => `${g.account.name} / ${g.permissionSet}`).join(", ");
 }
 
 /**

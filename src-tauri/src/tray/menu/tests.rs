@@ -36,6 +36,7 @@ fn active_grants_read_with_time_left_and_their_actions() {
         credentials_expire_at: None,
         extend_steps: crate::model::EXTEND_STEPS.to_vec(),
         console: Default::default(),
+        gives: vec![],
     });
     let mut pending = req(8, RequestState::Pending, 0);
     pending.account.name = "staging".into();
@@ -117,6 +118,7 @@ fn an_extension_reads_as_one_and_its_approve_says_what_it_approves() {
         credentials_expire_at: None,
         extend_steps: crate::model::EXTEND_STEPS.to_vec(),
         console: Default::default(),
+        gives: vec![],
     });
     let text = render_text(&build(&mine, t(10)));
     assert!(
@@ -162,6 +164,7 @@ fn every_item_id_parses_to_its_action() {
         credentials_expire_at: None,
         extend_steps: crate::model::EXTEND_STEPS.to_vec(),
         console: Default::default(),
+        gives: vec![],
     });
     s.pending.push(req(8, RequestState::Pending, 0));
     s.approvals.push(req(9, RequestState::Pending, 0));
@@ -184,7 +187,7 @@ fn every_item_id_parses_to_its_action() {
     }
     assert_eq!(
         Action::parse("copy:7:fish"),
-        Some(Action::Copy(7, CopyFormat::Fish))
+        Some(Action::Copy(7, None, CopyFormat::Fish))
     );
     assert_eq!(
         Action::parse("extend:7:1800"),
@@ -233,6 +236,171 @@ fn standing_roles_sit_beside_the_grants_with_console_and_credentials() {
              \x20       Open console\n\
              \x20       Copy credentials\n\
              \x20       Copy credentials as ▸\n"
+        ),
+        "{text}"
+    );
+}
+
+/// Alice's grant of group oncall-admins, which gives AdministratorAccess in prod and staging.
+fn oncall_grant() -> GrantView {
+    let r = crate::testing::group_req(7, RequestState::Active, 0);
+    let gives = [("333333333333", "prod"), ("444444444444", "staging")];
+    GrantView {
+        request: r,
+        credentials_expire_at: None,
+        extend_steps: vec![1800],
+        console: Default::default(),
+        gives: gives
+            .iter()
+            .map(|(id, name)| crate::view::GivenRole {
+                account_id: (*id).into(),
+                account_name: (*name).into(),
+                permission_set: "AdministratorAccess".into(),
+                console: Default::default(),
+                credentials_expire_at: None,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_group_grant_lists_each_role_it_gives_with_console_and_credentials() {
+    let mut s = snapshot(signed_in(false));
+    s.active.push(oncall_grant());
+    let text = render_text(&build(&s, t(18)));
+    let role = |name: &str| {
+        format!(
+            "{name} / AdministratorAccess — 42 min left ▸\n\
+             \x20   Through group oncall-admins\n\
+             \x20   Open console\n\
+             \x20   Copy credentials\n\
+             \x20   Copy credentials as ▸\n\
+             \x20       fish\n\
+             \x20       PowerShell\n\
+             \x20       credential_process profile\n\
+             \x20   ────────\n\
+             \x20   Extend group oncall-admins by 30 min\n\
+             \x20   Revoke group oncall-admins…\n"
+        )
+    };
+    assert!(
+        text.contains(&format!("────────\n{}{}", role("prod"), role("staging"))),
+        "{text}"
+    );
+
+    // Each role's items act on that role of the grant.
+    let entries = build(&s, t(18));
+    let Entry::Submenu { entries: prod, .. } = &entries[2] else {
+        panic!("{entries:?}")
+    };
+    let Entry::Item { id, .. } = &prod[1] else {
+        panic!("{prod:?}")
+    };
+    let role = RoleKey {
+        account_id: "333333333333".into(),
+        permission_set: "AdministratorAccess".into(),
+    };
+    assert_eq!(
+        Action::parse(id),
+        Some(Action::Console(7, Some(role.clone())))
+    );
+    assert_eq!(
+        Action::parse("copy:7:333333333333:AdministratorAccess:powershell"),
+        Some(Action::Copy(7, Some(role), CopyFormat::Powershell))
+    );
+}
+
+#[test]
+fn a_group_grant_whose_roles_are_unknown_still_offers_extend_and_revoke() {
+    let mut s = snapshot(signed_in(false));
+    let mut grant = oncall_grant();
+    grant.gives.clear();
+    s.active.push(grant);
+    let text = render_text(&build(&s, t(18)));
+    assert!(
+        text.contains(
+            "group oncall-admins — 42 min left ▸\n\
+             \x20   The broker did not say what this group gives\n\
+             \x20   Extend group oncall-admins by 30 min\n\
+             \x20   Revoke group oncall-admins…\n"
+        ),
+        "{text}"
+    );
+}
+
+/// Carol's request set: ReadOnlyAccess in dev, staging and prod (ids 20 to 22).
+fn carols_set(state: RequestState) -> Vec<stint_api::AccessRequest> {
+    ["dev", "staging", "prod"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut r = req(20 + i as i64, state, 0);
+            r.requester = user("carol", "Carol Chen");
+            r.account.name = (*name).into();
+            r.account.id = format!("{}", 555555555555_i64 + i as i64);
+            r.permission_set.name = "ReadOnlyAccess".into();
+            r.set_id = Some(20);
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn a_request_set_is_one_approval_whose_approve_says_it_decides_all() {
+    let mut s = snapshot(signed_in(true));
+    s.approvals = carols_set(RequestState::Pending);
+    let mut other = req(30, RequestState::Pending, 0);
+    other.requester = user("dan", "Dan Diaz");
+    s.approvals.push(other);
+    let text = render_text(&build(&s, t(0)));
+    assert!(text.contains("Approvals (2) ▸\n"), "{text}");
+    assert!(
+        text.contains(
+            "    Carol Chen: ReadOnlyAccess in 3 accounts: dev, staging, prod for 1 h ▸\n        \
+             “Investigating INC-42”\n        \
+             One decision for every account\n        \
+             Approve ReadOnlyAccess in all 3 accounts for 1 h\n        Review…\n"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("    Dan Diaz: prod / AdministratorAccess for 1 h ▸\n"),
+        "{text}"
+    );
+    // The one Approve is the first member's: the broker approves every member with it.
+    let ids: Vec<String> = build(&s, t(0))
+        .iter()
+        .filter_map(|e| match e {
+            Entry::Submenu { label, entries } if label.starts_with("Approvals") => {
+                Some(entries.clone())
+            }
+            _ => None,
+        })
+        .flatten()
+        .flat_map(|e| match e {
+            Entry::Submenu { entries, .. } => entries,
+            _ => vec![],
+        })
+        .filter_map(|e| match e {
+            Entry::Item { id, .. } if id.starts_with("approve:") => Some(id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(ids, ["approve:20", "approve:30"]);
+}
+
+#[test]
+fn the_requesters_own_set_is_one_pending_item() {
+    let mut s = snapshot(signed_in(false));
+    s.pending = carols_set(RequestState::Pending);
+    let text = render_text(&build(&s, t(0)));
+    assert!(
+        text.contains(
+            "Pending\n\
+             ReadOnlyAccess in 3 accounts: dev, staging, prod — waiting for approval ▸\n\
+             \x20   Details…\n\
+             \x20   Cancel the request for all 3 accounts\n\
+             ────────\n"
         ),
         "{text}"
     );
