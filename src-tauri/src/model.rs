@@ -37,6 +37,9 @@ pub struct Model {
     credentials: BTreeMap<(i64, RoleKey), DateTime<Utc>>,
     /// Notices already produced, so a replayed event or a resync never repeats one.
     notified: HashSet<(i64, NoticeKind)>,
+    /// The same, by request set: its members change together, and one notice says so for
+    /// all of them (three "to review" for one decision would read as three decisions).
+    notified_sets: HashSet<(i64, NoticeKind)>,
     /// False until the first full load: what was already true then is not news.
     primed: bool,
     /// The longest window policy allows, by (account id, permission set): no Extend is
@@ -90,7 +93,7 @@ impl Model {
             {
                 notices.extend(self.once(kind, &r, now));
             } else {
-                self.notified.insert((r.id, kind));
+                self.mark(&r, kind);
             }
             self.approvable.insert(r.id, r);
         }
@@ -161,6 +164,12 @@ impl Model {
                 || approvable
                     .get(id)
                     .is_some_and(|r| r.pending_end_at.is_some())
+        });
+        self.notified_sets.retain(|(set, kind)| {
+            *kind != NoticeKind::ExtensionToReview
+                || approvable
+                    .values()
+                    .any(|r| r.set_id == Some(*set) && r.pending_end_at.is_some())
         });
     }
 
@@ -475,12 +484,25 @@ impl Model {
             }
         }
         for k in kinds {
-            self.notified.insert((r.id, k));
+            self.mark(r, k);
+        }
+    }
+
+    /// Records `kind` as announced for `r` (and its request set).
+    fn mark(&mut self, r: &AccessRequest, kind: NoticeKind) {
+        self.notified.insert((r.id, kind));
+        if let Some(set) = r.set_id.filter(|_| !kind.per_account()) {
+            self.notified_sets.insert((set, kind));
         }
     }
 
     fn once(&mut self, kind: NoticeKind, r: &AccessRequest, now: DateTime<Utc>) -> Vec<Notice> {
-        if self.notified.insert((r.id, kind)) {
+        let fresh = self.notified.insert((r.id, kind));
+        let fresh_in_set = match r.set_id {
+            Some(set) if !kind.per_account() => self.notified_sets.insert((set, kind)),
+            _ => true,
+        };
+        if fresh && fresh_in_set {
             vec![Notice::new(kind, r, now)]
         } else {
             Vec::new()

@@ -46,6 +46,12 @@ pub struct Notice {
 }
 
 impl NoticeKind {
+    /// News about one account of a request set, not the set: a member fails alone, and
+    /// each member's credentials are its own.
+    pub fn per_account(self) -> bool {
+        matches!(self, NoticeKind::Failed | NoticeKind::UsedAfterWindow)
+    }
+
     pub fn enabled(self, prefs: &NotificationPrefs) -> bool {
         match self {
             NoticeKind::Approved | NoticeKind::ExtensionApproved => prefs.approved,
@@ -64,7 +70,15 @@ impl NoticeKind {
 
 impl Notice {
     pub fn new(kind: NoticeKind, r: &AccessRequest, now: DateTime<Utc>) -> Self {
-        let target = labels::target(r);
+        // A request set's members are announced once for all of them (`Model`), by the one
+        // whose change came first.
+        let target = match r.set_id.filter(|_| !kind.per_account()) {
+            Some(set) => format!(
+                "{} in {} and the other accounts of request {set}",
+                r.permission_set.name, r.account.name
+            ),
+            None => labels::target(r),
+        };
         let by = r
             .decided_by
             .as_ref()

@@ -472,3 +472,66 @@ fn the_tray_label_changes_exactly_when_the_window_countdown_does() {
         "{wakes} wakes for a 20-minute countdown"
     );
 }
+
+#[test]
+fn a_request_set_is_announced_once_for_all_its_members() {
+    let member = |id: i64, account: &str, state: RequestState, updated: i64| {
+        let mut r = req(id, state, updated);
+        r.requester = crate::testing::user("carol", "Carol Chen");
+        r.account.name = account.into();
+        r.permission_set.name = "ReadOnlyAccess".into();
+        r.set_id = Some(20);
+        r
+    };
+    let mut m = Model::new();
+    m.replace(vec![], vec![], t(0));
+    let mut notices = Vec::new();
+    for (id, account) in [(20, "prod"), (21, "staging"), (22, "dev")] {
+        notices.extend(m.apply(
+            &BrokerEvent {
+                seq: id,
+                kind: EventKind::ApprovalChanged,
+                request: member(id, account, RequestState::Pending, 1),
+            },
+            t(1),
+        ));
+    }
+    assert_eq!(kinds(&notices), [NoticeKind::ToReview]);
+    assert_eq!(
+        notices[0].body,
+        "Carol Chen asks for ReadOnlyAccess in prod and the other accounts of request 20 for 1 h: Investigating INC-42"
+    );
+    assert_eq!(m.approvals().len(), 3);
+
+    // A member that fails is news of its own, named by its account alone.
+    let mut mine = Model::new();
+    mine.replace(
+        vec![
+            member(20, "prod", RequestState::Activating, 0),
+            member(21, "staging", RequestState::Activating, 0),
+        ],
+        vec![],
+        t(0),
+    );
+    let mut failed = member(21, "staging", RequestState::Failed, 2);
+    failed.outcome = Some("Identity Center refused".into());
+    let active = member(20, "prod", RequestState::Active, 2);
+    let news: Vec<Notice> = [failed, active]
+        .into_iter()
+        .flat_map(|r| {
+            mine.apply(
+                &BrokerEvent {
+                    seq: r.id,
+                    kind: EventKind::RequestChanged,
+                    request: r,
+                },
+                t(2),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds(&news),
+        [NoticeKind::Failed, NoticeKind::Active]
+    );
+    assert_eq!(news[0].body, "staging / ReadOnlyAccess: Identity Center refused");
+}
