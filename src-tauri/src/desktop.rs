@@ -236,12 +236,7 @@ pub fn menu_clicked<R: Runtime>(app: &AppHandle<R>, id: &str) {
         ),
         menu::Action::Copy(id, role, format) => spawn(
             "copy credentials",
-            Box::pin(async move {
-                service
-                    .copy_credentials(id, role, format)
-                    .await
-                    .map(|_| ())
-            }),
+            Box::pin(async move { service.copy_credentials(id, role, format).await.map(|_| ()) }),
         ),
         menu::Action::RoleConsole(role) => spawn(
             "open console",

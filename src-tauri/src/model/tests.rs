@@ -529,9 +529,9 @@ fn a_request_set_is_announced_once_for_all_its_members() {
             )
         })
         .collect();
+    assert_eq!(kinds(&news), [NoticeKind::Failed, NoticeKind::Active]);
     assert_eq!(
-        kinds(&news),
-        [NoticeKind::Failed, NoticeKind::Active]
+        news[0].body,
+        "staging / ReadOnlyAccess: Identity Center refused"
     );
-    assert_eq!(news[0].body, "staging / ReadOnlyAccess: Identity Center refused");
 }

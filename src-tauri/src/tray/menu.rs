@@ -159,7 +159,10 @@ pub fn build(snapshot: &Snapshot, now: DateTime<Utc>) -> Vec<Entry> {
             let approvals: Vec<Entry> = if items.is_empty() {
                 vec![note("Nothing to review")]
             } else {
-                items.iter().map(|members| approval_entry(members)).collect()
+                items
+                    .iter()
+                    .map(|members| approval_entry(members))
+                    .collect()
             };
             entries.push(Entry::Submenu {
                 label: format!("Approvals ({})", items.len()),
