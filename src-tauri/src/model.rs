@@ -327,10 +327,7 @@ impl Model {
                     .iter()
                     .flat_map(|g| &g.gives)
                     .map(|a| {
-                        let role = RoleKey {
-                            account_id: a.account.id.clone(),
-                            permission_set: a.permission_set.clone(),
-                        };
+                        let role = RoleKey::given_by_group(a);
                         GivenRole {
                             credentials_expire_at: self.credentials.get(&(r.id, role)).copied(),
                             account_id: a.account.id.clone(),

@@ -84,6 +84,16 @@ pub struct RoleKey {
     pub permission_set: String,
 }
 
+impl RoleKey {
+    /// A role a group's membership gives: one of the group's account assignments.
+    pub fn given_by_group(a: &stint_api::GroupAccessRef) -> Self {
+        RoleKey {
+            account_id: a.account.id.clone(),
+            permission_set: a.permission_set.clone(),
+        }
+    }
+}
+
 /// Where Open console lands: a region and a console service (`s3`, `ec2`...). Empty
 /// fields mean the defaults: the console home, in the preferred or Identity Center region.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -209,6 +219,15 @@ pub struct GivenRole {
     pub console: ConsoleChoice,
     /// When credentials this app handed out for this role stop working.
     pub credentials_expire_at: Option<DateTime<Utc>>,
+}
+
+impl GivenRole {
+    pub fn key(&self) -> RoleKey {
+        RoleKey {
+            account_id: self.account_id.clone(),
+            permission_set: self.permission_set.clone(),
+        }
+    }
 }
 
 /// The window's views; notifications and the tray open one of them.

@@ -7,7 +7,7 @@ use stint_client::export::{self, ExportFormat};
 use stint_client::{ConsoleRequest, ResolvedTarget, Stint, Target};
 
 use super::Service;
-use super::standing::{roles_given, target_of};
+use super::standing::{roles_given_in, target_of};
 use crate::error::{CommandError, CommandResult, UiErrorCode};
 use crate::view::{ConsoleChoice, Copied, CopyFormat, RoleKey};
 
@@ -117,7 +117,7 @@ impl Service {
     ) -> CommandResult<()> {
         let stint = self.signed_in()?;
         let request = self.known_request(id)?;
-        let (role, _) = role_given(&request, role)?;
+        let (role, _) = chosen_role(&request, role)?;
         self.open_console_as(&stint, role, choice).await
     }
 
@@ -179,7 +179,7 @@ impl Service {
     ) -> CommandResult<Copied> {
         let stint = self.signed_in()?;
         let request = self.known_request(id)?;
-        let (role, account_name) = role_given(&request, role)?;
+        let (role, account_name) = chosen_role(&request, role)?;
         let (text, expires_at) =
             credentials_text(&stint, &target_of(&role), &account_name, format).await?;
         self.copy_to_clipboard(&text)?;
@@ -256,11 +256,18 @@ impl Service {
 }
 
 /// The role of `request` an action is for, and its account's name: the request's own, or
-/// for a group grant the one named, which the group must give.
-fn role_given(request: &AccessRequest, role: Option<RoleKey>) -> CommandResult<(RoleKey, String)> {
+/// for a group grant the one `asked` for, which the group must give.
+fn chosen_role(
+    request: &AccessRequest,
+    asked: Option<RoleKey>,
+) -> CommandResult<(RoleKey, String)> {
+    let given = roles_given_in(request);
     let Some(group) = &request.group else {
-        let own = super::standing::role_of(request);
-        return match role {
+        let (own, account_name) = given
+            .into_iter()
+            .next()
+            .expect("a request gives its own role");
+        return match asked {
             Some(asked) if asked != own => Err(CommandError::new(
                 UiErrorCode::InvalidInput,
                 format!(
@@ -272,10 +279,10 @@ fn role_given(request: &AccessRequest, role: Option<RoleKey>) -> CommandResult<(
                     asked.account_id
                 ),
             )),
-            _ => Ok((own, request.account.name.clone())),
+            _ => Ok((own, account_name)),
         };
     };
-    let Some(asked) = role else {
+    let Some(asked) = asked else {
         return Err(CommandError::new(
             UiErrorCode::InvalidInput,
             format!(
@@ -284,17 +291,15 @@ fn role_given(request: &AccessRequest, role: Option<RoleKey>) -> CommandResult<(
             ),
         ));
     };
-    group
-        .gives
-        .iter()
-        .find(|a| a.account.id == asked.account_id && a.permission_set == asked.permission_set)
-        .map(|a| (asked.clone(), a.account.name.clone()))
+    given
+        .into_iter()
+        .find(|(role, _)| *role == asked)
         .ok_or_else(|| {
             CommandError::new(
                 UiErrorCode::NotFound,
                 format!(
                     "Group {} does not give {} in account {} (as the broker last read its \
-                     assignments): refresh and try again.",
+                 assignments): refresh and try again.",
                     group.name, asked.permission_set, asked.account_id
                 ),
             )
@@ -303,27 +308,15 @@ fn role_given(request: &AccessRequest, role: Option<RoleKey>) -> CommandResult<(
 
 /// Forgets the credentials cached for each role a grant gave.
 async fn forget_credentials(stint: &Stint, grant: &AccessRequest) {
-    for role in roles_given(grant) {
+    for (role, account_name) in roles_given_in(grant) {
         let target = ResolvedTarget {
-            account_id: role.account_id.clone(),
-            account_name: account_name_of(grant, &role),
-            permission_set: role.permission_set.clone(),
+            account_id: role.account_id,
+            account_name,
+            permission_set: role.permission_set,
         };
         if let Err(e) = stint.forget_credentials(&target).await {
             tracing::warn!(error = %e, "cached credentials not forgotten");
         }
-    }
-}
-
-fn account_name_of(grant: &AccessRequest, role: &RoleKey) -> String {
-    match &grant.group {
-        Some(group) => group
-            .gives
-            .iter()
-            .find(|a| a.account.id == role.account_id)
-            .map(|a| a.account.name.clone())
-            .unwrap_or_default(),
-        None => grant.account.name.clone(),
     }
 }
 
@@ -390,4 +383,59 @@ fn profile_lines(account_name: &str, target: &Target) -> String {
         target.account,
         target.permission_set
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::chosen_role;
+    use crate::error::UiErrorCode;
+    use crate::testing::{group_req, req};
+    use crate::view::RoleKey;
+    use stint_api::RequestState;
+
+    fn key(account_id: &str, permission_set: &str) -> RoleKey {
+        RoleKey {
+            account_id: account_id.into(),
+            permission_set: permission_set.into(),
+        }
+    }
+
+    #[test]
+    fn a_grant_of_one_role_acts_as_that_role_only() {
+        let r = req(7, RequestState::Active, 0);
+        let own = crate::service::standing::role_of(&r);
+        assert_eq!(
+            chosen_role(&r, None).unwrap(),
+            (own.clone(), r.account.name.clone())
+        );
+        assert_eq!(chosen_role(&r, Some(own.clone())).unwrap().0, own);
+        let other = chosen_role(&r, Some(key("999999999999", "Other"))).unwrap_err();
+        assert_eq!(other.code, UiErrorCode::InvalidInput);
+    }
+
+    #[test]
+    fn a_group_grant_acts_as_a_role_its_group_gives_and_no_other() {
+        let r = group_req(8, RequestState::Active, 0);
+        let staging = key("444444444444", "AdministratorAccess");
+        assert_eq!(
+            chosen_role(&r, Some(staging.clone())).unwrap(),
+            (staging, "staging".to_owned())
+        );
+        let unnamed = chosen_role(&r, None).unwrap_err();
+        assert_eq!(unnamed.code, UiErrorCode::InvalidInput);
+        assert!(
+            unnamed.message.contains("choose one"),
+            "{}",
+            unnamed.message
+        );
+        let not_given = chosen_role(&r, Some(key("333333333333", "ReadOnlyAccess"))).unwrap_err();
+        assert_eq!(not_given.code, UiErrorCode::NotFound);
+        assert!(
+            not_given
+                .message
+                .contains("does not give ReadOnlyAccess in account 333333333333"),
+            "{}",
+            not_given.message
+        );
+    }
 }

@@ -24,7 +24,7 @@ use crate::model::Model;
 use crate::notices::Notice;
 use crate::prefs::AppPrefs;
 use crate::shell::Shell;
-use crate::view::{BrokerLink, RoleKey, SessionView, Snapshot};
+use crate::view::{BrokerLink, SessionView, Snapshot};
 
 #[derive(Clone)]
 pub struct Service {
@@ -111,10 +111,7 @@ impl Service {
         for grant in &mut active {
             grant.console = state.prefs.console_for(&standing::role_of(&grant.request));
             for given in &mut grant.gives {
-                given.console = state.prefs.console_for(&RoleKey {
-                    account_id: given.account_id.clone(),
-                    permission_set: given.permission_set.clone(),
-                });
+                given.console = state.prefs.console_for(&given.key());
             }
         }
         let pending = state.model.pending();

@@ -70,16 +70,21 @@ pub fn role_of(r: &AccessRequest) -> RoleKey {
 
 /// The roles a request gives once active: its own, or each one its group is assigned.
 pub fn roles_given(r: &AccessRequest) -> Vec<RoleKey> {
+    roles_given_in(r)
+        .into_iter()
+        .map(|(role, _)| role)
+        .collect()
+}
+
+/// [`roles_given`], each with the name of its account (which credentials are filed under).
+pub fn roles_given_in(r: &AccessRequest) -> Vec<(RoleKey, String)> {
     match &r.group {
         Some(group) => group
             .gives
             .iter()
-            .map(|a| RoleKey {
-                account_id: a.account.id.clone(),
-                permission_set: a.permission_set.clone(),
-            })
+            .map(|a| (RoleKey::given_by_group(a), a.account.name.clone()))
             .collect(),
-        None => vec![role_of(r)],
+        None => vec![(role_of(r), r.account.name.clone())],
     }
 }
 

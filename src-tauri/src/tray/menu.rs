@@ -210,12 +210,8 @@ fn grant_entries(grant: &GrantView, now: DateTime<Utc>) -> Vec<Entry> {
         .gives
         .iter()
         .map(|role| {
-            let key = RoleKey {
-                account_id: role.account_id.clone(),
-                permission_set: role.permission_set.clone(),
-            };
             let mut actions = vec![note(format!("Through group {}", group.name))];
-            actions.extend(role_actions(r.id, Some(&key)));
+            actions.extend(role_actions(r.id, Some(&role.key())));
             actions.push(Entry::Separator);
             actions.extend(window_actions(grant, Some(&group.name)));
             Entry::Submenu {
