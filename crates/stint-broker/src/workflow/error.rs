@@ -6,7 +6,9 @@ use crate::store::StoreError;
 /// Why a command or query was refused. Each maps to one stable API error code.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
-    #[error("request {0} does not exist")]
+    #[error(
+        "request {0} does not exist, or is not one you may see: `stint ls` lists your requests and those waiting for your approval"
+    )]
     NotFound(RequestId),
     #[error("request {id} is {state}: it cannot be {action} now")]
     InvalidState {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use stint_api::{AccessRequest, ApiError, Decision, ExtendRequest, routes};
 
+use super::request_sets::{extendable, extension_approval};
 use super::requests::visible_request;
 use crate::api::caller::Viewer;
 use crate::api::error::AppError;
@@ -15,7 +16,7 @@ use crate::api::extract::{Json, OptionalJson, Path};
 use crate::api::state::AppState;
 use crate::api::wire::Wire;
 use crate::model::RequestId;
-use crate::policy::{Ask, GroupAsk};
+use crate::policy::GroupAsk;
 
 type Answer = Result<axum::Json<AccessRequest>, AppError>;
 
@@ -199,7 +200,8 @@ pub async fn extend(
             "bySecs must be above zero: say how much longer you need",
         ));
     }
-    if request.state.is_final() || request.state == crate::model::State::Ending {
+    // A set member is checked with its set: the set may go on through a member that failed.
+    if request.set_id.is_none() && !extendable(&request) {
         return Err(crate::workflow::EngineError::InvalidState {
             id,
             state: request.state,
@@ -208,15 +210,17 @@ pub async fn extend(
         .into());
     }
     let by = Duration::from_secs(u64::from(body.by_secs));
-    // The whole window as it would become, held to the policy like a new request of it.
-    // The engine extends from the current end; an extension still waiting is replaced.
-    let new_end = request.end_at + chrono::Duration::seconds(i64::from(body.by_secs));
-    let length = (new_end - request.start_at).to_std().unwrap_or(by);
-    let directory = state.directory().current();
+    let by_span = chrono::Duration::seconds(i64::from(body.by_secs));
     // Approval needed for the new length, and from whom: a group grant by its group's
-    // rule (a group is never part of a request set), an assignment as a set member would be.
+    // rule (a group is never part of a request set), an assignment (and its set) by the
+    // accounts' rules.
     let approval = match &request.group {
         Some(group) => {
+            // The whole window as it would become, held to the policy like a new request.
+            let length = (request.end_at + by_span - request.start_at)
+                .to_std()
+                .unwrap_or(by);
+            let directory = state.directory().current();
             let terms = viewer
                 .policy
                 .check_group(
@@ -231,21 +235,7 @@ pub async fn extend(
                 .terms;
             terms.approval_required.then_some(terms.approver_groups)
         }
-        None => {
-            let decision = viewer.policy.check(
-                &viewer.subject,
-                &Ask {
-                    account: &request.account.id,
-                    permission_set: &request.permission_set.name,
-                    duration: length,
-                    ticket: request.ticket.as_deref(),
-                },
-                directory.as_ref(),
-            )?;
-            let by_span = chrono::Duration::seconds(i64::from(body.by_secs));
-            super::request_sets::extension_approval(&state, &viewer, &request, by_span, decision)
-                .await?
-        }
+        None => extension_approval(&state, &viewer, &request, by_span).await?,
     };
     let extended = state
         .engine()

@@ -3,12 +3,12 @@
 //! (approval when any account needs it, by the groups that may approve every account), and
 //! the engine writes one request per account (`workflow/request_sets.rs`).
 
-use std::time::Duration;
-
 use axum::extract::State;
 use axum::http::StatusCode;
-use stint_api::{ApiError, CreateRequestSet, RequestSet, routes, rules};
+use stint_api::{ApiError, CreateRequestSet, RequestSet, routes};
 
+use super::before_policy::{Asking, before_policy};
+use super::requests::visible_request;
 use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::{Json, Path};
@@ -41,15 +41,16 @@ pub async fn create(
     viewer: Viewer,
     Json(body): Json<CreateRequestSet>,
 ) -> Result<(StatusCode, axum::Json<RequestSet>), AppError> {
-    if let Some(problem) = rules::duration_problem(u64::from(body.duration_secs)) {
-        return Err(AppError::invalid(format!("durationSecs: {problem}")));
-    }
-    if let Some(start) = body.start_at {
-        let lead = (start - state.inner.clock.now()).num_seconds();
-        if let Some(problem) = rules::lead_problem(lead) {
-            return Err(AppError::invalid(format!("startAt: {problem}")));
-        }
-    }
+    // As a single request is checked, in the same order: free text before the policy.
+    let duration = before_policy(
+        &state,
+        &Asking {
+            reason: &body.reason,
+            ticket: body.ticket.as_deref(),
+            duration_secs: body.duration_secs,
+            start_at: body.start_at,
+        },
+    )?;
     let accounts = targets(&viewer.policy, &body)?;
     let limit = viewer.policy.settings().max_targets;
     if accounts.len() > limit as usize {
@@ -70,7 +71,7 @@ pub async fn create(
             &Ask {
                 account: &account.id,
                 permission_set: &body.permission_set,
-                duration: Duration::from_secs(u64::from(body.duration_secs)),
+                duration,
                 ticket: body.ticket.as_deref(),
             },
             directory.as_ref(),
@@ -139,11 +140,37 @@ pub async fn get(
     viewer: Viewer,
     Path(id): Path<RequestId>,
 ) -> Result<axum::Json<RequestSet>, AppError> {
-    let members = state.engine().request_set(id).await?;
-    if !members.iter().all(|m| viewer.can_see(m)) {
-        return Err(EngineError::NotFound(id).into());
-    }
+    let members = match state.engine().request_set(id).await {
+        Ok(members) if members.iter().all(|m| viewer.can_see(m)) => members,
+        Ok(_) | Err(EngineError::NotFound(_)) => return Err(no_set(&state, &viewer, id).await),
+        Err(e) => return Err(e.into()),
+    };
     Ok(axum::Json(to_set(&members)))
+}
+
+/// The 404 for set `id`, the same whether it does not exist or the caller may not see it,
+/// saying what to read instead: a request of that id the caller may see is a single
+/// request or another set's member; otherwise where set ids come from.
+async fn no_set(state: &AppState, viewer: &Viewer, id: RequestId) -> AppError {
+    let instead = match visible_request(state, viewer, id).await {
+        Ok(request) => match request.set_id {
+            Some(set) => format!(
+                "request {id} belongs to request set {set}: read GET {}",
+                routes::with_id(routes::REQUEST_SET, set)
+            ),
+            None => format!(
+                "request {id} is a single request, not a set: read GET {}",
+                routes::with_id(routes::REQUEST, id)
+            ),
+        },
+        Err(e) if e.code == stint_api::ErrorCode::NotFound => {
+            "a set's id is its first member's request id (each member's `setId`); `stint ls` \
+             lists your requests and those waiting for your approval"
+                .to_string()
+        }
+        Err(e) => return e,
+    };
+    AppError::not_found(format!("no request set {id}: {instead}"))
 }
 
 fn to_set(members: &[Request]) -> RequestSet {
@@ -261,27 +288,40 @@ fn one_decision(decisions: &[Decision]) -> Result<ApprovalDecision, AppError> {
     })
 }
 
-/// Who must approve extending `request` by `by`, given the policy's `decision` for it: for
-/// a set member, every member still running is held to the policy at its new length too
-/// (the engine extends them all), and the answer is one decision for all of them.
+/// Whether a request can still be made longer: not once it has ended or is ending.
+pub fn extendable(request: &Request) -> bool {
+    !(request.state.is_final() || request.state == crate::model::State::Ending)
+}
+
+/// Who must approve extending an account assignment `request` by `by`; `None` when nobody
+/// need. A set is extended whole (the engine extends every member that can be, so they
+/// keep ending together): every such member is held to the policy at its new length, as
+/// a new request of it would be, and the answer is one decision for all of them, as when
+/// the set was made. The member asked about may itself have failed: the set is still
+/// extended through it.
 pub async fn extension_approval(
     state: &AppState,
     viewer: &Viewer,
     request: &Request,
     by: chrono::Duration,
-    decision: Decision,
 ) -> Result<Option<Vec<String>>, AppError> {
-    let Some(set) = request.set_id else {
-        return Ok(decision
-            .approval_required
-            .then(|| decision.approver_groups.clone()));
+    let members = match request.set_id {
+        Some(set) => state.engine().request_set(set).await?,
+        None => vec![request.clone()],
     };
-    let directory = state.directory().current();
-    let mut decisions = vec![decision];
-    for member in state.engine().request_set(set).await? {
-        if member.id == request.id || member.state.is_final() {
-            continue;
+    let running: Vec<&Request> = members.iter().filter(|m| extendable(m)).collect();
+    if running.is_empty() {
+        return Err(EngineError::InvalidState {
+            id: request.id,
+            state: request.state,
+            action: "extended",
         }
+        .into());
+    }
+    let directory = state.directory().current();
+    let mut decisions = Vec::with_capacity(running.len());
+    for member in running {
+        // The whole window as it would become; the engine extends from the current end.
         let length = (member.end_at + by - member.start_at)
             .to_std()
             .unwrap_or_default();
@@ -295,6 +335,9 @@ pub async fn extension_approval(
             },
             directory.as_ref(),
         )?);
+    }
+    if let [one] = decisions.as_slice() {
+        return Ok(one.approval_required.then(|| one.approver_groups.clone()));
     }
     let one = one_decision(&decisions)?;
     Ok(one.approval_required.then_some(one.approver_groups))

@@ -7,9 +7,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use stint_api::{
     AccessRequest, ApiError, ApproverExplanation, CreateRequest, ListRequestsQuery, Page,
-    RequestScope, UserRef, routes, rules,
+    RequestScope, UserRef, routes,
 };
 
+use super::before_policy::{Asking, before_policy};
 use crate::api::caller::Viewer;
 use crate::api::error::AppError;
 use crate::api::extract::{Json, Path, Query};
@@ -62,24 +63,20 @@ pub async fn create(
     viewer: Viewer,
     Json(body): Json<CreateRequest>,
 ) -> Result<(StatusCode, axum::Json<AccessRequest>), AppError> {
-    // Before the policy, so a ticket with an escape sequence is refused as such and not
-    // as a ticket that fails the policy's pattern.
-    free_text(rules::TextField::Reason, Some(&body.reason))?;
-    free_text(rules::TextField::Ticket, body.ticket.as_deref())?;
-    if let Some(problem) = rules::duration_problem(u64::from(body.duration_secs)) {
-        return Err(AppError::invalid(format!("durationSecs: {problem}")));
-    }
-    if let Some(start) = body.start_at {
-        let lead = (start - state.inner.clock.now()).num_seconds();
-        if let Some(problem) = rules::lead_problem(lead) {
-            return Err(AppError::invalid(format!("startAt: {problem}")));
-        }
-    }
+    let duration = before_policy(
+        &state,
+        &Asking {
+            reason: &body.reason,
+            ticket: body.ticket.as_deref(),
+            duration_secs: body.duration_secs,
+            start_at: body.start_at,
+        },
+    )?;
     // The policy's answer, in a block: what it reads need not live across the await.
     let (target, decision) = {
         let directory = state.directory().current();
         let asked = Asked {
-            duration: Duration::from_secs(u64::from(body.duration_secs)),
+            duration,
             ticket: body.ticket.as_deref(),
             directory: directory.as_ref(),
         };
@@ -233,15 +230,6 @@ fn group_target(
         rule: terms.rule.name,
     };
     Ok((target, granted))
-}
-
-/// Checks free text as the engine will store it (trimmed; an empty ticket is none).
-fn free_text(field: rules::TextField, text: Option<&str>) -> Result<(), AppError> {
-    match text.map(str::trim) {
-        Some("") if field != rules::TextField::Reason => Ok(()),
-        Some(text) => rules::check_text(field, text).map_err(|p| AppError::invalid(p.to_string())),
-        None => Ok(()),
-    }
 }
 
 /// `state=pending,active`: a list of state names, every state when the parameter is left
