@@ -213,3 +213,35 @@ async fn sets_are_refused_with_what_to_do() {
     assert_eq!(mine["items"].as_array().unwrap().len(), 2, "{mine}");
     api.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_set_that_is_not_there_is_named_as_a_set_with_what_to_read() {
+    let api = Api::start(Options {
+        run_engine: false,
+        ..Options::default()
+    })
+    .await;
+    let alice = api.login("alice").await;
+    let single = api.request(&alice, "prod", "PowerUserAccess", 3600).await;
+    let says = |answer: (StatusCode, serde_json::Value), needles: &[&str]| {
+        assert_eq!(answer.0, StatusCode::NOT_FOUND, "{}", answer.1);
+        let message = answer.1["message"].as_str().unwrap().to_owned();
+        for needle in needles {
+            assert!(message.contains(needle), "{needle:?} not in {message}");
+        }
+    };
+    says(
+        api.get(&alice, &routes::with_id(routes::REQUEST_SET, 999_999))
+            .await,
+        &["no request set 999999", "first member's request id"],
+    );
+    says(
+        api.get(&alice, &routes::with_id(routes::REQUEST_SET, single.id))
+            .await,
+        &[
+            &format!("no request set {}", single.id),
+            "a single request, not a set",
+        ],
+    );
+    api.stop().await;
+}
