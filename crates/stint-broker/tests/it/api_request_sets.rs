@@ -2,13 +2,16 @@
 //! same permission set in an OU's three accounts, asked for in one call, approved once,
 //! each account's assignment made and removed in `stint-sim`; and every refusal — the
 //! policy's `max_targets`, an account the person may not have, an unknown OU — with the
-//! words that say what to do.
+//! words that say what to do. Extending any member extends the whole set, passing over a
+//! member that failed; a set's free text is held to the rules a single request's is.
 
 use reqwest::StatusCode;
 use serde_json::json;
-use stint_api::{RequestSet, RequestState, routes};
+use stint_api::{AccessRequest, RequestSet, RequestState, routes};
+use stint_sim::ForceFailed;
 
-use crate::support::api::{Api, DEMO_POLICY, Options};
+use crate::support::api::{Api, DEMO_POLICY, Options, eventually};
+use crate::support::databases::databases;
 
 fn minutes(n: i64) -> chrono::Duration {
     chrono::Duration::minutes(n)
@@ -243,5 +246,212 @@ async fn a_set_that_is_not_there_is_named_as_a_set_with_what_to_read() {
             "a single request, not a set",
         ],
     );
+    api.stop().await;
+}
+
+/// dev and sandbox: PowerUserAccess in each is alice's for up to 4h without approval, so
+/// the set and its extensions take effect at once.
+async fn self_service_set(api: &Api, token: &str) -> RequestSet {
+    let (status, body) = api
+        .post(
+            token,
+            routes::REQUEST_SETS,
+            json!({
+                "accounts": ["dev", "sandbox"],
+                "permissionSet": "PowerUserAccess",
+                "durationSecs": 3600,
+                "reason": "load test in both",
+            }),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+/// The set once every member is active or has failed.
+async fn settled_set(api: &Api, token: &str, id: i64) -> RequestSet {
+    eventually(&format!("request set {id} to settle"), || async {
+        fetch_set(api, token, id)
+            .await
+            .members
+            .iter()
+            .all(|m| matches!(m.state, RequestState::Active | RequestState::Failed))
+    })
+    .await;
+    fetch_set(api, token, id).await
+}
+
+async fn extend(api: &Api, token: &str, id: i64, by: i64) -> (StatusCode, serde_json::Value) {
+    api.post(
+        token,
+        &routes::with_id(routes::EXTEND, id),
+        json!({ "bySecs": by }),
+    )
+    .await
+}
+
+fn end_of(set: &RequestSet, id: i64) -> chrono::DateTime<chrono::Utc> {
+    set.members.iter().find(|m| m.id == id).unwrap().end_at
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn extending_one_member_extends_the_set_passing_over_a_failed_one() {
+    // Every member changes in one transaction: on each database.
+    for db in databases().await {
+        eprintln!("on {}", db.name);
+        extend_a_set(Options {
+            database: Some(db.url.clone()),
+            ..Options::default()
+        })
+        .await;
+    }
+}
+
+async fn extend_a_set(options: Options) {
+    let api = Api::start(options).await;
+    let alice = api.login("alice").await;
+
+    // Both running: extending the second member extends the first too.
+    let set = settled_set(&api, &alice, self_service_set(&api, &alice).await.id).await;
+    assert!(set.failed.is_empty(), "{set:?}");
+    let (first, second) = (&set.members[0], &set.members[1]);
+    let (status, body) = extend(&api, &alice, second.id, 1800).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: AccessRequest = serde_json::from_value(body).unwrap();
+    assert_eq!(answer.end_at, second.end_at + minutes(30));
+    let after = fetch_set(&api, &alice, set.id).await;
+    assert_eq!(end_of(&after, first.id), first.end_at + minutes(30));
+    assert_eq!(end_of(&after, second.id), second.end_at + minutes(30));
+    api.act(&alice, routes::REVOKE, first.id, json!({})).await;
+    for m in &set.members {
+        api.wait_state(&alice, m.id, RequestState::Ended).await;
+    }
+
+    // One member's assignment fails: the other goes on, and extends without it.
+    let mut faults = api.sim.faults();
+    faults.sso_admin.force_failed = Some(ForceFailed::Next(1));
+    api.sim.set_faults(faults).expect("faults accepted");
+    let set = settled_set(&api, &alice, self_service_set(&api, &alice).await.id).await;
+    assert_eq!(set.failed.len(), 1, "{set:?}");
+    let failed = set.members.iter().find(|m| m.state == RequestState::Failed);
+    let running = set.members.iter().find(|m| m.state == RequestState::Active);
+    let (failed, running) = (failed.unwrap(), running.unwrap());
+
+    // Through the member that failed: the answer is that member, still failed, with its
+    // end unmoved and why it failed; the running member is extended.
+    let (status, body) = extend(&api, &alice, failed.id, 1800).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: AccessRequest = serde_json::from_value(body).unwrap();
+    assert_eq!(answer.state, RequestState::Failed);
+    assert_eq!(answer.end_at, failed.end_at);
+    assert!(answer.outcome.is_some(), "{answer:?}");
+    let after = fetch_set(&api, &alice, set.id).await;
+    assert_eq!(end_of(&after, running.id), running.end_at + minutes(30));
+    assert_eq!(end_of(&after, failed.id), failed.end_at);
+    assert_eq!(after.failed.len(), 1, "{after:?}");
+    assert_eq!(after.failed[0].request_id, failed.id);
+    assert_eq!(after.state, RequestState::Active);
+
+    // Through the running member: the same, the failed one still passed over.
+    let (status, body) = extend(&api, &alice, running.id, 600).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let answer: AccessRequest = serde_json::from_value(body).unwrap();
+    assert_eq!(answer.end_at, running.end_at + minutes(40));
+    let after = fetch_set(&api, &alice, set.id).await;
+    assert_eq!(end_of(&after, failed.id), failed.end_at);
+
+    // Once no member is left running, there is nothing to extend.
+    api.act(&alice, routes::REVOKE, running.id, json!({})).await;
+    api.wait_state(&alice, running.id, RequestState::Ended)
+        .await;
+    let (status, body) = extend(&api, &alice, failed.id, 600).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    let message = body["message"].as_str().unwrap_or_default();
+    assert!(message.contains("cannot be extended"), "{message}");
+    api.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sets_free_text_is_refused_like_a_single_requests() {
+    let api = Api::start(Options {
+        run_engine: false,
+        ..Options::default()
+    })
+    .await;
+    let alice = api.login("alice").await;
+    let body = |reason: &str, ticket: Option<&str>| {
+        json!({
+            "accounts": ["prod", "staging"],
+            "permissionSet": "ReadOnlyAccess",
+            "durationSecs": 3600,
+            "reason": reason,
+            "ticket": ticket,
+        })
+    };
+    let refused = |answer: (StatusCode, serde_json::Value), says: &[&str]| {
+        assert_eq!(answer.0, StatusCode::BAD_REQUEST, "{}", answer.1);
+        assert_eq!(answer.1["code"], "invalid_input", "{}", answer.1);
+        let message = answer.1["message"].as_str().unwrap_or_default().to_owned();
+        for fragment in says {
+            assert!(message.contains(fragment), "{message:?} lacks {fragment:?}");
+        }
+        // Nothing of the escape sequence is echoed back.
+        assert!(!message.contains('\u{1b}'), "{message:?}");
+    };
+
+    refused(
+        api.post(
+            &alice,
+            routes::REQUEST_SETS,
+            body("fix \u{1b}]0;pwned\u{7} now", None),
+        )
+        .await,
+        &["reason", "U+001B", "character 5"],
+    );
+    // A ticket that would also fail the policy's pattern is refused for what it holds,
+    // not as a ticket the policy does not accept.
+    refused(
+        api.post(
+            &alice,
+            routes::REQUEST_SETS,
+            body("on call", Some("INC-1\u{1b}[2J")),
+        )
+        .await,
+        &["ticket", "U+001B"],
+    );
+    refused(
+        api.post(
+            &alice,
+            routes::REQUEST_SETS,
+            body("on call", Some("INC-1\nINC-2")),
+        )
+        .await,
+        &["ticket", "U+000A", "one line"],
+    );
+    for c in ['\u{7}', '\r', '\u{9b}', '\u{7f}'] {
+        refused(
+            api.post(&alice, routes::REQUEST_SETS, body(&format!("a{c}b"), None))
+                .await,
+            &["reason", "control character"],
+        );
+    }
+    refused(
+        api.post(&alice, routes::REQUEST_SETS, body("   ", None))
+            .await,
+        &["a reason is required"],
+    );
+    let (_, mine) = api.get(&alice, routes::REQUESTS).await;
+    assert!(
+        mine["items"].as_array().unwrap().is_empty(),
+        "a refused set was recorded: {mine}"
+    );
+
+    // Line breaks and tabs are text in a set's reason, as in a single request's.
+    let paragraph = "INC-7 latency\n\tcompare prod and staging";
+    let (status, set) = api
+        .post(&alice, routes::REQUEST_SETS, body(paragraph, Some("INC-7")))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{set}");
+    assert_eq!(set["members"][0]["reason"], paragraph);
     api.stop().await;
 }
