@@ -179,7 +179,8 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
     assert!(!alice_in_oncall(&alice), "membership outlived the grant");
 
     // Her cached credentials came from the group grant: once the broker's grant check
-    // (at most every 15 s) says it is over, `creds` says the access ended, naming the grant.
+    // (at most every 15 s) says it is over, `creds` says the access ended, naming the grant
+    // and suggesting the group be asked for again.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let out = alice
@@ -188,6 +189,17 @@ async fn alice_joins_oncall_admins_for_an_hour_and_leaves_it() {
         if out.status.code() == Some(5) {
             let err = stderr(&out);
             assert!(err.contains(&format!("{id}")), "names the grant: {err}");
+            // What to run next is the group's request, not the role on its own (which
+            // alice is not eligible for).
+            assert!(
+                err.contains("through group:oncall-admins")
+                    && err.contains("`stint request group:oncall-admins --for"),
+                "suggests asking for the group again: {err}"
+            );
+            assert!(
+                !err.contains("stint request prod/"),
+                "suggests the role: {err}"
+            );
             break;
         }
         assert!(

@@ -124,10 +124,15 @@ pub enum Error {
         state: RequestState,
     },
 
-    #[error("your access to {target} ended at {} (request {request_id}): run `stint request {target} --for 1h --reason \"...\"` for more", ended_at.format("%Y-%m-%d %H:%M UTC"))]
+    #[error("your access to {target} ended at {} (request {request_id}{}): run `stint request {} --for 1h --reason \"...\"` for more", ended_at.format("%Y-%m-%d %H:%M UTC"), through(target, requested), shell_word(requested))]
     AccessEnded {
         request_id: i64,
+        /// The role asked for (`prod/AdministratorAccess`).
         target: String,
+        /// What the ended request was for (its `target_label`): the role itself, or the
+        /// group that gave it (`group:oncall-admins`). Asking for it again is what gives
+        /// the role back, so the message suggests it rather than the role.
+        requested: String,
         ended_at: DateTime<Utc>,
     },
 
@@ -232,6 +237,26 @@ fn alternatives_hint(alternatives: &[String]) -> String {
     }
 }
 
+/// `, through group:oncall-admins` when the role came with a group, else nothing.
+fn through(target: &str, requested: &str) -> String {
+    if requested == target {
+        String::new()
+    } else {
+        format!(", through {requested}")
+    }
+}
+
+/// `text` as one shell word: as it is when it needs no quoting (`group:oncall-admins`,
+/// `prod/ReadOnlyAccess`), else in single quotes (a group name may hold spaces).
+fn shell_word(text: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "-_./:@+=,".contains(c);
+    if !text.is_empty() && text.chars().all(plain) {
+        text.to_owned()
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}
+
 fn broker_message(api: &ApiError) -> String {
     match api.code {
         ErrorCode::Unauthenticated => {
@@ -273,6 +298,7 @@ mod tests {
             Error::AccessEnded {
                 request_id: 7,
                 target: "prod/AdministratorAccess".into(),
+                requested: "prod/AdministratorAccess".into(),
                 ended_at: Utc::now(),
             },
             Error::UnknownAccount {
@@ -285,6 +311,41 @@ mod tests {
             assert!(!text.contains('\n'), "{text}");
             assert!(text.contains("`stint "), "no next command in: {text}");
         }
+    }
+
+    #[test]
+    fn ended_access_suggests_asking_again_for_what_was_asked() {
+        let ended_at = DateTime::parse_from_rfc3339("2026-03-02T09:30:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let ended = |requested: &str| Error::AccessEnded {
+            request_id: 7,
+            target: "prod/AdministratorAccess".into(),
+            requested: requested.into(),
+            ended_at,
+        };
+        // A role of its own: ask for the role again.
+        assert_eq!(
+            ended("prod/AdministratorAccess").to_string(),
+            "your access to prod/AdministratorAccess ended at 2026-03-02 09:30 UTC (request 7): \
+             run `stint request prod/AdministratorAccess --for 1h --reason \"...\"` for more"
+        );
+        // A role that came with a group: ask for the group, not the role (the person may
+        // not be eligible for the role on its own).
+        let group = ended("group:oncall-admins");
+        assert_eq!(
+            group.to_string(),
+            "your access to prod/AdministratorAccess ended at 2026-03-02 09:30 UTC (request 7, \
+             through group:oncall-admins): run `stint request group:oncall-admins --for 1h \
+             --reason \"...\"` for more"
+        );
+        assert_eq!(group.kind(), ErrorKind::NotActive);
+        // A group name with a space is one shell word in the command to copy.
+        let spaced = ended("group:on call's").to_string();
+        assert!(
+            spaced.contains("`stint request 'group:on call'\\''s' --for 1h"),
+            "{spaced}"
+        );
     }
 
     #[test]

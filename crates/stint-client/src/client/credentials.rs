@@ -100,6 +100,7 @@ impl Stint {
                         return Err(Error::AccessEnded {
                             request_id: ending.id,
                             target: target.label(),
+                            requested: ending.target_label(),
                             ended_at: ending.end_at,
                         });
                     }
@@ -215,6 +216,8 @@ impl Stint {
                         return Error::AccessEnded {
                             request_id: newest.id,
                             target: target.label(),
+                            // A group's request is asked for again as the group.
+                            requested: newest.target_label(),
                             ended_at: newest.end_at,
                         };
                     }
