@@ -13,6 +13,8 @@ pub(crate) struct Fields<'t> {
     what: String,
     known: &'static [&'static str],
     seen: BTreeSet<&'static str>,
+    /// Keys another table takes (`[settings]`'s, in a rule), with that table's name.
+    elsewhere: Option<(&'static str, &'static [&'static str])>,
 }
 
 impl<'t> Fields<'t> {
@@ -22,7 +24,15 @@ impl<'t> Fields<'t> {
             what,
             known,
             seen: BTreeSet::new(),
+            elsewhere: None,
         }
+    }
+
+    /// Says of an unknown key that `table` takes it (rather than suggesting a key of this
+    /// table it is spelt like).
+    pub(crate) fn belongs_in(mut self, table: &'static str, keys: &'static [&'static str]) -> Self {
+        self.elsewhere = Some((table, keys));
+        self
     }
 
     pub(crate) fn what(&self) -> &str {
@@ -47,9 +57,14 @@ impl<'t> Fields<'t> {
             if self.known.contains(&key.as_str()) {
                 continue;
             }
-            let hint = closest(key, self.known)
-                .map(|k| format!("; did you mean `{k}`?"))
-                .unwrap_or_else(|| format!("; known keys are {}", list(self.known)));
+            let hint = match self.elsewhere {
+                Some((table, keys)) if keys.contains(&key.as_str()) => {
+                    format!("; `{key}` is a key of {table}: move it there")
+                }
+                _ => closest(key, self.known)
+                    .map(|k| format!("; did you mean `{k}`?"))
+                    .unwrap_or_else(|| format!("; known keys are {}", list(self.known))),
+            };
             rep.error(
                 &entry.key_span,
                 format!("unknown key `{key}` in {}{hint}", self.what),
@@ -89,23 +104,48 @@ impl<'t> Fields<'t> {
         }
     }
 
-    /// A whole number within `min..=max`.
+    /// A whole number within `min..=max`. `means` says what the number is and what
+    /// leaving it out gives, so a refusal says what to write instead.
     pub(crate) fn integer(
         &mut self,
         key: &'static str,
         min: i64,
         max: i64,
+        means: &str,
         rep: &mut Reporter<'_>,
     ) -> Option<i64> {
         let entry = self.entry(key)?;
+        let write = format!("write a whole number from {min} to {max} ({means})");
         match &entry.node.value {
             NodeValue::Integer(n) if (min..=max).contains(n) => Some(*n),
             NodeValue::Integer(n) => {
                 rep.error(
                     &entry.node.span,
                     format!(
-                        "`{key}` in {} is {n}, outside the allowed range {min} to {max}",
+                        "`{key}` in {} is {n}, outside the allowed range {min} to {max}: {write}",
                         self.what
+                    ),
+                );
+                None
+            }
+            NodeValue::Float(x) => {
+                rep.error(
+                    &entry.node.span,
+                    format!(
+                        "`{key}` in {} must be a whole number, not {x}: {write}",
+                        self.what
+                    ),
+                );
+                None
+            }
+            // A number in quotes: say how to write it.
+            NodeValue::String(s) if s.trim().parse::<i64>().is_ok() => {
+                rep.error(
+                    &entry.node.span,
+                    format!(
+                        "`{key}` in {} must be a whole number, not a string: write {key} = {} without quotes ({means})",
+                        self.what,
+                        s.trim()
                     ),
                 );
                 None
@@ -114,7 +154,7 @@ impl<'t> Fields<'t> {
                 rep.error(
                     &entry.node.span,
                     format!(
-                        "`{key}` in {} must be a whole number, not {}",
+                        "`{key}` in {} must be a whole number, not {}: {write}",
                         self.what,
                         other.type_name()
                     ),

@@ -75,3 +75,5 @@ pub use source::{Diagnostic, Diagnostics, Location, Severity, SourceMap};
 mod tests;
 #[cfg(test)]
 mod tests_groups;
+#[cfg(test)]
+mod tests_max_targets;

@@ -286,7 +286,16 @@ fn read_settings(table: &Table, rep: &mut Reporter<'_>) -> Settings {
         )
         .map_or(defaults.session_overhang_warning, |d| d.value);
     let max_targets = f
-        .integer("max_targets", 1, i64::from(MAX_TARGETS_LIMIT), rep)
+        .integer(
+            "max_targets",
+            1,
+            i64::from(MAX_TARGETS_LIMIT),
+            &format!(
+                "the most accounts one request may name; leave it out for {}",
+                defaults.max_targets
+            ),
+            rep,
+        )
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(defaults.max_targets);
     f.finish(rep);
@@ -465,7 +474,8 @@ fn read_eligibility(
     let ticket_required = f
         .bool("ticket_required", rep)
         .unwrap_or(settings.ticket_required);
-    f.finish(rep);
+    // A [settings] key in a rule is said to belong there, not matched to a rule key.
+    f.belongs_in("[settings]", SETTINGS_KEYS).finish(rep);
     let failed = rep.found[errors_before..]
         .iter()
         .any(|d| d.severity == Severity::Error);
@@ -509,7 +519,8 @@ fn read_approval(at: Location, table: &Table, rep: &mut Reporter<'_>) -> Option<
     let targets = read_targets(&mut f, at, rep);
     let permission_sets = f.strings("permission_sets", rep);
     permission_sets_need_accounts(&f, &targets, &permission_sets, rep);
-    f.finish(rep);
+    // A [settings] key in a rule is said to belong there, not matched to a rule key.
+    f.belongs_in("[settings]", SETTINGS_KEYS).finish(rep);
     let failed = rep.found[errors_before..]
         .iter()
         .any(|d| d.severity == Severity::Error);

@@ -246,6 +246,12 @@ pub fn parse(map: &SourceMap) -> Result<Table, Diagnostic> {
             // string key cannot take: say what that means instead of how it failed.
             let message = if err.message().contains(DATETIME_KEY) {
                 "dates and times have no use in this file; write durations as strings such as \"4h\"".to_owned()
+            } else if let Some(too_large) = err
+                .span()
+                .filter(|_| is_too_large(err.message()))
+                .map(|s| too_large_number(map.text(), s))
+            {
+                too_large
             } else {
                 format!("this is not valid TOML: {}", err.message())
             };
@@ -257,6 +263,42 @@ pub fn parse(map: &SourceMap) -> Result<Table, Diagnostic> {
             })
         }
     }
+}
+
+/// Whether toml's (or our visitor's) message says a number does not fit in 64 bits.
+fn is_too_large(message: &str) -> bool {
+    message.contains("too large")
+}
+
+/// A number too large for any key, said as the typed reads say a bad value: which key, in
+/// which table, and what to write. The key is read from the line, the table from the
+/// nearest header above it (toml gives only the number's span).
+fn too_large_number(text: &str, span: Range<usize>) -> String {
+    let start = span.start.min(text.len());
+    let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+    let key = text[line_start..start]
+        .split('=')
+        .next()
+        .map(str::trim)
+        .filter(|k| !k.is_empty());
+    let table = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('['));
+    let number: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '+' | '-'))
+        .collect();
+    let what = match (key, table) {
+        (Some(key), Some(table)) => format!("`{key}` in {table}"),
+        (Some(key), None) => format!("`{key}`"),
+        _ => "a value".to_owned(),
+    };
+    let key = key.unwrap_or("the key");
+    format!(
+        "{what} is {number}, too large to read as a number: write a whole number in the range `{key}` allows, or leave it out for its default"
+    )
 }
 
 /// The entry at a dotted key path, such as `["identity_center", "region"]`.
