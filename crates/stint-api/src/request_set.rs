@@ -22,23 +22,29 @@ pub struct CreateRequestSet {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub ou: Option<String>,
-    /// Permission set name.
+    /// The permission set's name, as in `CreateRequest`.
     pub permission_set: String,
-    // The bounds, leniencies and text rules of `CreateRequest`'s fields, for the same reasons.
+    // The next four are `CreateRequest`'s fields, read and checked the same way (see
+    // their docs there); the descriptions say so instead of copying them. The schema
+    // bounds must be literals for utoipa, so they are repeated, and a test below holds
+    // them equal to `CreateRequest`'s.
+    /// As `CreateRequest.durationSecs`; every account's window has this length.
     #[serde(with = "crate::whole::u32")]
     #[cfg_attr(feature = "ts", ts(as = "u32"))]
     #[schema(minimum = 60, maximum = 2592000)]
     pub duration_secs: u32,
-    /// When the window should open; now if absent.
+    /// As `CreateRequest.startAt`; every account's window opens then.
     #[serde(default, with = "crate::blank::optional_time")]
     #[cfg_attr(feature = "ts", ts(as = "Option<DateTime<Utc>>"))]
     pub start_at: Option<DateTime<Utc>>,
+    /// As `CreateRequest.reason`, given once for every account.
     #[schema(
         min_length = 1,
         max_length = 2000,
         pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\u0000-\u0020\u007F-\u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
     )]
     pub reason: String,
+    /// As `CreateRequest.ticket`, given once for every account.
     #[schema(max_length = 2000, pattern = r"^[^\u0000-\u001F\u007F-\u009F]*$")]
     pub ticket: Option<String>,
 }
@@ -168,6 +174,27 @@ mod tests {
             created_at: t,
             updated_at: t,
             history: None,
+        }
+    }
+
+    /// A property of a type's OpenAPI schema, without its description.
+    fn property<T: utoipa::PartialSchema>(name: &str) -> serde_json::Value {
+        let schema = serde_json::to_value(T::schema()).unwrap();
+        let mut property = schema["properties"][name].clone();
+        assert!(property.is_object(), "no {name} in {schema}");
+        property.as_object_mut().unwrap().remove("description");
+        property
+    }
+
+    #[test]
+    fn a_sets_shared_fields_are_bounded_as_a_single_requests() {
+        use crate::CreateRequest;
+        for name in ["durationSecs", "startAt", "reason", "ticket"] {
+            assert_eq!(
+                property::<CreateRequestSet>(name),
+                property::<CreateRequest>(name),
+                "{name}"
+            );
         }
     }
 

@@ -5,6 +5,7 @@ mod access;
 mod activity;
 mod agent;
 mod configure;
+mod created;
 mod creds;
 mod login;
 mod profiles;

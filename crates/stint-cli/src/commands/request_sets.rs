@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use chrono::Utc;
 use futures::StreamExt;
 use stint_api::{AccessRequest, CreateRequestSet, RequestSet, RequestState};
 use stint_client::broker::EventStreamItem;
 use stint_client::{RequestTarget, Stint};
 
+use super::created::{Created, Times, standing};
 use super::requests::{parse_start, secs};
 use crate::cli::RequestArgs;
 use crate::output;
@@ -49,20 +49,25 @@ pub async fn request(stint: &Stint, args: RequestArgs) -> Result<ExitCode> {
         ticket: args.ticket,
     };
     let created = broker.create_request_set(&body).await?;
-    if !args.wait {
-        report(&created, args.json)?;
-        return Ok(ExitCode::SUCCESS);
+    super::created::answer(stint, created, args.wait, args.json).await
+}
+
+impl Created for RequestSet {
+    fn name(&self) -> String {
+        format!("Request set {}", self.id)
     }
-    eprintln!(
-        "Request set {} is {}; waiting for it to become active...",
-        created.id, created.state
-    );
-    let last = wait_until_settled(stint, created).await?;
-    report(&last, args.json)?;
-    Ok(match last.state {
-        RequestState::Active => ExitCode::SUCCESS,
-        _ => ExitCode::from(stint_client::exit_code(stint_client::ErrorKind::NotActive)),
-    })
+
+    fn state(&self) -> RequestState {
+        self.state
+    }
+
+    async fn settled(self, stint: &Stint) -> Result<Self> {
+        wait_until_settled(stint, self).await
+    }
+
+    fn report(&self, as_json: bool) -> Result<()> {
+        report(self, as_json)
+    }
 }
 
 /// Forgets cached credentials of every member of a set (all were revoked together).
@@ -127,25 +132,28 @@ fn report(set: &RequestSet, as_json: bool) -> Result<()> {
         set.id,
         output::printable(&first.permission_set.name)
     );
+    // The set's times are those of a member that did not fail: a failed member is not
+    // extended with the others.
+    let lead = set
+        .members
+        .iter()
+        .find(|m| m.state != RequestState::Failed)
+        .unwrap_or(first);
+    let standing = standing(
+        &what,
+        set.state,
+        &Times {
+            approval_deadline: lead.approval_deadline,
+            start_at: lead.start_at,
+            end_at: lead.end_at,
+        },
+    );
     let line = match set.state {
         RequestState::Pending => format!(
-            "{what} is pending approval{}; one approval decides all {}.",
-            first
-                .approval_deadline
-                .map(|d| format!(" (until {})", output::local(d)))
-                .unwrap_or_default(),
+            "{standing}; one approval decides all {}.",
             set.members.len()
         ),
-        RequestState::Approved => format!(
-            "{what} is approved; it opens at {}.",
-            output::local(first.start_at)
-        ),
-        RequestState::Active => format!(
-            "{what} is active until {} ({} left).",
-            output::local(first.end_at),
-            output::span(first.end_at - Utc::now())
-        ),
-        state => format!("{what} is {state}."),
+        _ => format!("{standing}."),
     };
     println!("{line}");
     for failed in &set.failed {
@@ -164,6 +172,31 @@ fn report(set: &RequestSet, as_json: bool) -> Result<()> {
             .join(", ")
     );
     Ok(())
+}
+
+/// What `stint extend` says of a set member: extending it extended the whole set, and
+/// the members that failed were passed over.
+pub async fn report_extended(stint: &Stint, set: i64) -> Result<()> {
+    let set = stint.broker()?.request_set(set).await?;
+    report(&set, false)?;
+    if let Some(line) = passed_over(&set) {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// `prod failed and was not extended.`, or nothing when no member failed.
+fn passed_over(set: &RequestSet) -> Option<String> {
+    let names: Vec<&str> = set.failed.iter().map(|f| f.account.name.as_str()).collect();
+    let verb = match names.len() {
+        0 => return None,
+        1 => "was",
+        _ => "were",
+    };
+    Some(format!(
+        "{} failed and {verb} not extended.",
+        output::printable(&names.join(", "))
+    ))
 }
 
 /// Requests as `stint ls` lists them: each set's members folded into the place of its
@@ -211,4 +244,44 @@ pub fn set_state(set: &RequestSet) -> String {
     }
     let failed: Vec<&str> = set.failed.iter().map(|f| f.account.name.as_str()).collect();
     format!("{} ({} failed)", set.state, failed.join(","))
+}
+
+#[cfg(test)]
+mod tests {
+    use stint_api::{AccountRef, FailedTarget};
+
+    use super::*;
+
+    fn failed_in(names: &[&str]) -> RequestSet {
+        RequestSet {
+            id: 1,
+            state: RequestState::Active,
+            failed: names
+                .iter()
+                .enumerate()
+                .map(|(i, name)| FailedTarget {
+                    request_id: i as i64 + 2,
+                    account: AccountRef {
+                        id: format!("id-{name}"),
+                        name: (*name).to_owned(),
+                    },
+                    detail: Some("refused".into()),
+                })
+                .collect(),
+            members: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_extension_names_the_members_it_passed_over() {
+        assert_eq!(passed_over(&failed_in(&[])), None);
+        assert_eq!(
+            passed_over(&failed_in(&["prod"])).as_deref(),
+            Some("prod failed and was not extended.")
+        );
+        assert_eq!(
+            passed_over(&failed_in(&["prod", "staging"])).as_deref(),
+            Some("prod, staging failed and were not extended.")
+        );
+    }
 }

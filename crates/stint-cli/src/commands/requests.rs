@@ -10,6 +10,7 @@ use stint_api::{AccessRequest, CreateRequest, Decision, ExtendRequest, RequestSt
 use stint_client::broker::EventStreamItem;
 use stint_client::{Error, RequestTarget, Stint};
 
+use super::created::{Created, Times, standing};
 use crate::cli::{DecisionArgs, ExtendArgs, RejectArgs, RequestArgs};
 use crate::output;
 
@@ -32,19 +33,25 @@ pub async fn request(stint: &Stint, args: RequestArgs) -> Result<ExitCode> {
         ticket: args.ticket,
     };
     let created = broker.create_request(&body).await?;
-    if !args.wait {
-        return report(&created, args.json);
+    super::created::answer(stint, created, args.wait, args.json).await
+}
+
+impl Created for AccessRequest {
+    fn name(&self) -> String {
+        format!("Request {}", self.id)
     }
-    eprintln!(
-        "Request {} is {}; waiting for it to become active...",
-        created.id, created.state
-    );
-    let last = wait_until_settled(stint, created).await?;
-    report(&last, args.json)?;
-    Ok(match last.state {
-        RequestState::Active => ExitCode::SUCCESS,
-        _ => ExitCode::from(stint_client::exit_code(stint_client::ErrorKind::NotActive)),
-    })
+
+    fn state(&self) -> RequestState {
+        self.state
+    }
+
+    async fn settled(self, stint: &Stint) -> Result<Self> {
+        wait_until_settled(stint, self).await
+    }
+
+    fn report(&self, as_json: bool) -> Result<()> {
+        report(self, as_json).map(drop)
+    }
 }
 
 /// Follows the event stream until the request is active or final. The request is read
@@ -165,7 +172,15 @@ pub async fn extend(stint: &Stint, args: ExtendArgs) -> Result<ExitCode> {
         reason: args.reason,
     };
     let extended = stint.broker()?.extend(args.id, &body).await?;
-    report(&extended, args.json)
+    match extended.set_id {
+        // A set is extended whole: say where the set stands, and which members were
+        // passed over because they failed. (`--json` keeps the one request.)
+        Some(set) if !args.json => {
+            super::request_sets::report_extended(stint, set).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        _ => report(&extended, args.json),
+    }
 }
 
 fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
@@ -174,38 +189,32 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let target = output::printable(&r.target_label());
-    // What to run next: a group's roles are its accounts' (`stint ls` lists them).
-    let next = if r.group.is_some() {
-        "`stint ls` lists the accounts and roles the group gives".to_string()
-    } else {
-        format!("`stint creds {target}` or `stint console {target}`")
-    };
+    let what = format!("Request {} for {target}", r.id);
+    let standing = standing(
+        &what,
+        r.state,
+        &Times {
+            approval_deadline: r.approval_deadline,
+            start_at: r.start_at,
+            end_at: r.end_at,
+        },
+    );
     let line = match r.state {
-        RequestState::Pending => format!(
-            "Request {} for {target} is pending approval{}.",
-            r.id,
-            r.approval_deadline
-                .map(|d| format!(" (until {})", output::local(d)))
-                .unwrap_or_default()
-        ),
-        RequestState::Approved => format!(
-            "Request {} for {target} is approved; it opens at {}.",
-            r.id,
-            output::local(r.start_at)
-        ),
-        RequestState::Activating => format!("Request {} for {target} is being activated.", r.id),
-        RequestState::Active => format!(
-            "Request {} for {target} is active until {} ({} left). {next}.",
-            r.id,
-            output::local(r.end_at),
-            output::span(r.end_at - Utc::now())
-        ),
-        RequestState::Ending | RequestState::Ended => {
-            format!("Request {} for {target} has ended.", r.id)
+        // What to run next: a group's roles are its accounts' (`stint ls` lists them).
+        RequestState::Active if r.group.is_some() => {
+            format!("{standing}. `stint ls` lists the accounts and roles the group gives.")
         }
-        state => format!(
-            "Request {} for {target} is {state}{}.",
-            r.id,
+        RequestState::Active => {
+            format!("{standing}. `stint creds {target}` or `stint console {target}`.")
+        }
+        RequestState::Pending
+        | RequestState::Approved
+        | RequestState::Activating
+        | RequestState::Ending
+        | RequestState::Ended => format!("{standing}."),
+        // Rejected, cancelled, expired or failed: and why, when the broker says.
+        _ => format!(
+            "{standing}{}.",
             r.outcome
                 .as_deref()
                 .map(|o| format!(": {}", output::printable(o)))
