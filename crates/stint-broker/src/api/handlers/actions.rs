@@ -165,6 +165,11 @@ pub async fn revoke(
 /// Lengthens the window in place. The policy is asked about the new length: beyond the
 /// rule's maximum it is refused; where the longer window needs approval, the new end waits
 /// for an approver as `pendingEndAt` and the grant keeps its current end until then.
+/// Extending a member of a request set extends the whole set (every member still running,
+/// held to the policy as one decision; a member that failed is passed over, and the set may
+/// be extended through it). The answer is the member asked about — one that failed as it
+/// stands, `failed` with its end unmoved and its `outcome` — and the set's own read shows
+/// every member and which failed.
 #[utoipa::path(
     post,
     path = routes::EXTEND,
@@ -179,7 +184,7 @@ pub async fn revoke(
         (status = 401, description = "No valid session", body = ApiError),
         (status = 403, description = "Not the requester, or no longer eligible", body = ApiError),
         (status = 404, description = "No such request, or not one the caller may see", body = ApiError),
-        (status = 409, description = "The request has ended or was decided", body = ApiError),
+        (status = 409, description = "The request has ended or was decided; for a set member, no member of the set is still running", body = ApiError),
     )
 )]
 pub async fn extend(
