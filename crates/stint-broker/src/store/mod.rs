@@ -12,9 +12,11 @@ mod postgres;
 mod rows;
 mod session;
 mod sqlite;
+mod statement;
 mod status;
 mod time;
 mod watched;
+mod writes;
 
 pub use fault::WriteFault;
 pub use postgres::PostgresStore;

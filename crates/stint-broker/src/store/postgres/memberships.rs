@@ -9,7 +9,7 @@ use sqlx::{PgConnection, PgPool, Row};
 use super::super::StoreError;
 use super::super::rows::{REQUEST_COLUMNS, converged_from_row, request_from_row};
 use super::super::time::truncate;
-use crate::model::{MembershipKey, Origin, Request, Step, Target, Tuple};
+use crate::model::{MembershipKey, Request, Target, Tuple};
 
 const COLUMNS: &str = "group_id, user_id, actual, origin, step, operation_id, attempt, polls, \
     op_started_at, deadline, leaked, next_check_at, claimed_by, claimed_until, version, updated_at";
@@ -29,60 +29,6 @@ fn from_row(row: &PgRow) -> Result<Tuple, StoreError> {
         user_id: row.try_get("user_id")?,
     };
     converged_from_row(row, Target::GroupMembership(key))
-}
-
-pub(super) async fn update(
-    conn: &mut PgConnection,
-    key: &MembershipKey,
-    t: &Tuple,
-) -> Result<(), StoreError> {
-    let done = sqlx::query(
-        "UPDATE memberships SET actual = $1, origin = $2, step = $3, operation_id = $4, attempt = $5, polls = $6, \
-         op_started_at = $7, deadline = $8, leaked = $9, next_check_at = $10, claimed_by = $11, claimed_until = $12, \
-         updated_at = $13, version = version + 1 \
-         WHERE group_id = $14 AND user_id = $15 AND version = $16",
-    )
-    .bind(t.actual.as_str())
-    .bind(t.origin.map(Origin::as_str))
-    .bind(t.step.map(Step::as_str))
-    .bind(t.operation_id.as_deref())
-    .bind(i64::from(t.attempt))
-    .bind(i64::from(t.polls))
-    .bind(t.op_started_at.map(truncate))
-    .bind(t.deadline.map(truncate))
-    .bind(t.leaked)
-    .bind(t.next_check_at.map(truncate))
-    .bind(t.claimed_by.as_deref())
-    .bind(t.claimed_until.map(truncate))
-    .bind(truncate(t.updated_at))
-    .bind(&key.group_id)
-    .bind(&key.user_id)
-    .bind(t.version)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
-    }
-}
-
-pub(super) async fn wake(
-    conn: &mut PgConnection,
-    key: &MembershipKey,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO memberships (group_id, user_id, actual, wake, updated_at) \
-         VALUES ($1, $2, 'absent', TRUE, $3) \
-         ON CONFLICT (group_id, user_id) DO UPDATE SET wake = TRUE",
-    )
-    .bind(&key.group_id)
-    .bind(&key.user_id)
-    .bind(truncate(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 pub(super) async fn get(pool: &PgPool, key: &MembershipKey) -> Result<Option<Tuple>, StoreError> {

@@ -10,19 +10,22 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder, Row};
+use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use super::time::truncate;
 use super::{
     AuthPurge, Backend, Change, RequestEventRef, RequestFilter, SessionRecord, Store, StoreError,
 };
-use crate::audit::{AuditFilter, AuditRecord, event_hash};
+use crate::audit::{AuditFilter, AuditRecord};
 use crate::auth::TokenHash;
-use crate::model::{NewEvent, NewRequest, Origin, Request, RequestId, State, Step, Target, Tuple};
+use crate::model::{NewEvent, NewRequest, Request, RequestId, State, Target, Tuple};
 
 use super::rows::{
     AUDIT_COLUMNS, REQUEST_COLUMNS, TUPLE_COLUMNS, audit_from_row, corrupt, count,
-    principal_type_str, request_from_row, tuple_from_row,
+    request_from_row, tuple_from_row,
+};
+use super::writes::{
+    append_events, insert_request_row, read_request, update_request, update_tuple, wake_tuple,
 };
 
 mod memberships;
@@ -65,221 +68,6 @@ const TUPLE_COLUMNS_A: &str = "a.principal_type, a.principal_id, a.account_id, a
     a.origin, a.step, a.operation_id, a.attempt, a.polls, a.op_started_at, a.deadline, a.leaked, a.next_check_at, \
     a.claimed_by, a.claimed_until, a.version, a.updated_at";
 
-/// Appends events to the chain inside the caller's transaction. Returns the last seq.
-async fn append_events(
-    conn: &mut PgConnection,
-    events: &[NewEvent],
-) -> Result<Option<i64>, StoreError> {
-    if events.is_empty() {
-        return Ok(None);
-    }
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE")
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut seq: i64 = head.try_get("seq")?;
-    let mut prev: String = head.try_get("hash")?;
-    for event in events {
-        seq += 1;
-        let at = super::time::truncate(event.at);
-        let kind = event.event.kind().as_str();
-        let data = event
-            .event
-            .encode()
-            .map_err(|e| StoreError::Corrupt(format!("audit data: {e}")))?;
-        let hash = event_hash(&prev, seq, at, &event.actor, kind, event.request_id, &data);
-        sqlx::query(
-            "INSERT INTO audit_events (seq, at, actor, kind, request_id, data, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(seq)
-        .bind(truncate(at))
-        .bind(&event.actor)
-        .bind(kind)
-        .bind(event.request_id)
-        .bind(&data)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-        prev = hash;
-    }
-    sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-        .bind(seq)
-        .bind(&prev)
-        .execute(&mut *conn)
-        .await?;
-    Ok(Some(seq))
-}
-
-/// Inserts one request row (and its approver-group index rows); returns its id.
-async fn insert_request_row(
-    conn: &mut PgConnection,
-    r: &NewRequest,
-    set_id: Option<RequestId>,
-) -> Result<RequestId, StoreError> {
-    let groups = serde_json::to_string(&r.approver_groups)
-        .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
-    let row = sqlx::query(
-        "INSERT INTO requests (requester_id, requester_name, requester_display, account_id, account_name, \
-         permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, \
-         reason, ticket, duration_secs, start_at, end_at, approval_required, approver_groups, approval_deadline, \
-         created_at, updated_at, next_due_at, group_id, group_name, set_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
-         $22, $23, $24) RETURNING id",
-    )
-    .bind(&r.requester.user_id)
-    .bind(&r.requester.user_name)
-    .bind(&r.requester.display_name)
-    .bind(&r.account.id)
-    .bind(&r.account.name)
-    .bind(&r.permission_set.arn)
-    .bind(&r.permission_set.name)
-    .bind(r.permission_set.description.as_deref())
-    .bind(i64::from(r.permission_set.session_duration_secs))
-    .bind(r.state.as_str())
-    .bind(&r.reason)
-    .bind(r.ticket.as_deref())
-    .bind(i64::from(r.duration_secs))
-    .bind(truncate(r.start_at))
-    .bind(truncate(r.end_at))
-    .bind(r.approval_required)
-    .bind(&groups)
-    .bind(r.approval_deadline.map(truncate))
-    .bind(truncate(r.created_at))
-    .bind(truncate(r.created_at))
-    .bind(r.next_due_at.map(truncate))
-    .bind(r.group.as_ref().map(|g| g.id.as_str()))
-    .bind(r.group.as_ref().map(|g| g.name.as_str()))
-    .bind(set_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let id: i64 = row.try_get("id")?;
-    for group in &r.approver_groups {
-        sqlx::query("INSERT INTO request_approver_groups (request_id, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(id)
-            .bind(group)
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(id)
-}
-
-async fn read_request(conn: &mut PgConnection, id: RequestId) -> Result<Request, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = $1"
-    ))
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-    request_from_row(&row)
-}
-
-async fn update_request(conn: &mut PgConnection, r: &Request) -> Result<(), StoreError> {
-    let groups = serde_json::to_string(&r.approver_groups)
-        .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
-    let done = sqlx::query(
-        "UPDATE requests SET state = $1, failed_from = $2, duration_secs = $3, start_at = $4, end_at = $5, \
-         pending_end_at = $6, approval_deadline = $7, decided_by_id = $8, decided_by_name = $9, \
-         decided_by_display = $10, decision_comment = $11, outcome = $12, updated_at = $13, next_due_at = $14, \
-         approver_groups = $15, version = version + 1 WHERE id = $16 AND version = $17",
-    )
-    .bind(r.state.as_str())
-    .bind(r.failed_from.map(State::as_str))
-    .bind(i64::from(r.duration_secs))
-    .bind(truncate(r.start_at))
-    .bind(truncate(r.end_at))
-    .bind(r.pending_end_at.map(truncate))
-    .bind(r.approval_deadline.map(truncate))
-    .bind(r.decided_by.as_ref().map(|p| p.user_id.as_str()))
-    .bind(r.decided_by.as_ref().map(|p| p.user_name.as_str()))
-    .bind(r.decided_by.as_ref().map(|p| p.display_name.as_str()))
-    .bind(r.decision_comment.as_deref())
-    .bind(r.outcome.as_deref())
-    .bind(truncate(r.updated_at))
-    .bind(r.next_due_at.map(truncate))
-    .bind(&groups)
-    .bind(r.id)
-    .bind(r.version)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(StoreError::Conflict);
-    }
-    // Groups are added to a request only when an extension of a grant made without
-    // approval asks for one; that is the only time the index needs new rows.
-    if r.pending_end_at.is_some() {
-        for group in &r.approver_groups {
-            sqlx::query("INSERT INTO request_approver_groups (request_id, group_name) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(r.id)
-                .bind(group)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-async fn update_tuple(conn: &mut PgConnection, t: &Tuple) -> Result<(), StoreError> {
-    let key = match &t.key {
-        Target::AccountAssignment(key) => key,
-        Target::GroupMembership(key) => return memberships::update(conn, key, t).await,
-    };
-    let done = sqlx::query(
-        "UPDATE assignments SET actual = $1, origin = $2, step = $3, operation_id = $4, attempt = $5, polls = $6, \
-         op_started_at = $7, deadline = $8, leaked = $9, next_check_at = $10, claimed_by = $11, claimed_until = $12, \
-         updated_at = $13, version = version + 1 \
-         WHERE principal_id = $14 AND account_id = $15 AND permission_set_arn = $16 AND version = $17",
-    )
-    .bind(t.actual.as_str())
-    .bind(t.origin.map(Origin::as_str))
-    .bind(t.step.map(Step::as_str))
-    .bind(t.operation_id.as_deref())
-    .bind(i64::from(t.attempt))
-    .bind(i64::from(t.polls))
-    .bind(t.op_started_at.map(truncate))
-    .bind(t.deadline.map(truncate))
-    .bind(t.leaked)
-    .bind(t.next_check_at.map(truncate))
-    .bind(t.claimed_by.as_deref())
-    .bind(t.claimed_until.map(truncate))
-    .bind(truncate(t.updated_at))
-    .bind(&key.principal_id)
-    .bind(&key.account_id)
-    .bind(&key.permission_set_arn)
-    .bind(t.version)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
-    }
-}
-
-async fn wake_tuple(
-    conn: &mut PgConnection,
-    target: &Target,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let key = match target {
-        Target::AccountAssignment(key) => key,
-        Target::GroupMembership(key) => return memberships::wake(conn, key, now).await,
-    };
-    sqlx::query(
-        "INSERT INTO assignments (principal_type, principal_id, account_id, permission_set_arn, actual, wake, updated_at) \
-         VALUES ($1, $2, $3, $4, 'absent', TRUE, $5) \
-         ON CONFLICT (principal_id, account_id, permission_set_arn) DO UPDATE SET wake = TRUE",
-    )
-    .bind(principal_type_str(key.principal_type))
-    .bind(&key.principal_id)
-    .bind(&key.account_id)
-    .bind(&key.permission_set_arn)
-    .bind(truncate(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 #[async_trait]
 impl Store for PostgresStore {
     fn backend(&self) -> Backend {
@@ -301,12 +89,12 @@ impl Store for PostgresStore {
         mut events: Vec<NewEvent>,
     ) -> Result<(Request, i64), StoreError> {
         let mut tx = self.pool.begin().await?;
-        let id = insert_request_row(&mut tx, r, None).await?;
+        let id = insert_request_row(&mut *tx, r, None).await?;
         for event in &mut events {
             event.request_id = Some(id);
         }
-        let seq = append_events(&mut tx, &events).await?.unwrap_or(0);
-        let request = read_request(&mut tx, id).await?;
+        let seq = append_events(&mut *tx, &events).await?.unwrap_or(0);
+        let request = read_request(&mut *tx, id).await?;
         tx.commit().await?;
         Ok((request, seq))
     }
@@ -321,7 +109,7 @@ impl Store for PostgresStore {
         let mut ids = Vec::with_capacity(requests.len());
         let mut all_events = Vec::new();
         for (r, events) in requests.iter().zip(events) {
-            let id = insert_request_row(&mut tx, r, set_id).await?;
+            let id = insert_request_row(&mut *tx, r, set_id).await?;
             let set = *set_id.get_or_insert(id);
             ids.push(id);
             for mut event in events {
@@ -337,10 +125,10 @@ impl Store for PostgresStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let seq = append_events(&mut tx, &all_events).await?.unwrap_or(0);
+        let seq = append_events(&mut *tx, &all_events).await?.unwrap_or(0);
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(read_request(&mut tx, id).await?);
+            out.push(read_request(&mut *tx, id).await?);
         }
         tx.commit().await?;
         Ok((out, seq))
@@ -352,18 +140,18 @@ impl Store for PostgresStore {
         let mut requests: Vec<&Request> = change.requests.iter().collect();
         requests.sort_by_key(|r| r.id);
         for r in requests {
-            update_request(&mut tx, r).await?;
+            update_request(&mut *tx, r).await?;
         }
         if let Some(t) = &change.tuple {
-            update_tuple(&mut tx, t).await?;
+            update_tuple(&mut *tx, t).await?;
         }
         let mut wake: Vec<&Target> = change.wake.iter().collect();
         wake.sort();
         wake.dedup();
         for key in wake {
-            wake_tuple(&mut tx, key, change.at).await?;
+            wake_tuple(&mut *tx, key, change.at).await?;
         }
-        let seq = append_events(&mut tx, &change.events).await?;
+        let seq = append_events(&mut *tx, &change.events).await?;
         tx.commit().await?;
         Ok(seq)
     }

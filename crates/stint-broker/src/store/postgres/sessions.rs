@@ -5,8 +5,8 @@ use sqlx::postgres::PgRow;
 use sqlx::{PgPool, Row};
 
 use super::super::time::truncate;
+use super::super::writes::append_events;
 use super::super::{AuthPurge, SessionRecord, StoreError};
-use super::append_events;
 use crate::auth::TokenHash;
 use crate::model::{NewEvent, Person};
 
@@ -56,7 +56,7 @@ pub(super) async fn insert(
     .bind(s.revoked_at.map(truncate))
     .execute(&mut *tx)
     .await?;
-    let seq = append_events(&mut tx, events).await?;
+    let seq = append_events(&mut *tx, events).await?;
     tx.commit().await?;
     Ok(seq)
 }
@@ -93,7 +93,7 @@ pub(super) async fn revoke(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    append_events(&mut tx, events).await?;
+    append_events(&mut *tx, events).await?;
     tx.commit().await?;
     Ok(true)
 }

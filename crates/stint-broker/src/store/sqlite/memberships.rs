@@ -6,8 +6,8 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::super::StoreError;
 use super::super::rows::{REQUEST_COLUMNS, converged_from_row, request_from_row};
-use super::super::time::{opt_to_sqlite, to_sqlite};
-use crate::model::{MembershipKey, Origin, Request, Step, Target, Tuple};
+use super::super::time::to_sqlite;
+use crate::model::{MembershipKey, Request, Target, Tuple};
 
 pub(super) const COLUMNS: &str = "group_id, user_id, actual, origin, step, operation_id, attempt, polls, \
     op_started_at, deadline, leaked, next_check_at, claimed_by, claimed_until, version, updated_at";
@@ -23,60 +23,6 @@ pub(super) fn from_row(row: &sqlx::sqlite::SqliteRow) -> Result<Tuple, StoreErro
         user_id: row.try_get("user_id")?,
     };
     converged_from_row(row, Target::GroupMembership(key))
-}
-
-pub(super) async fn update(
-    conn: &mut SqliteConnection,
-    key: &MembershipKey,
-    t: &Tuple,
-) -> Result<(), StoreError> {
-    let done = sqlx::query(
-        "UPDATE memberships SET actual = ?, origin = ?, step = ?, operation_id = ?, attempt = ?, polls = ?, \
-         op_started_at = ?, deadline = ?, leaked = ?, next_check_at = ?, claimed_by = ?, claimed_until = ?, \
-         updated_at = ?, version = version + 1 \
-         WHERE group_id = ? AND user_id = ? AND version = ?",
-    )
-    .bind(t.actual.as_str())
-    .bind(t.origin.map(Origin::as_str))
-    .bind(t.step.map(Step::as_str))
-    .bind(t.operation_id.as_deref())
-    .bind(i64::from(t.attempt))
-    .bind(i64::from(t.polls))
-    .bind(opt_to_sqlite(t.op_started_at))
-    .bind(opt_to_sqlite(t.deadline))
-    .bind(t.leaked)
-    .bind(opt_to_sqlite(t.next_check_at))
-    .bind(t.claimed_by.as_deref())
-    .bind(opt_to_sqlite(t.claimed_until))
-    .bind(to_sqlite(t.updated_at))
-    .bind(&key.group_id)
-    .bind(&key.user_id)
-    .bind(t.version)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
-    }
-}
-
-pub(super) async fn wake(
-    conn: &mut SqliteConnection,
-    key: &MembershipKey,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    sqlx::query(
-        "INSERT INTO memberships (group_id, user_id, actual, wake, updated_at) \
-         VALUES (?, ?, 'absent', 1, ?) \
-         ON CONFLICT (group_id, user_id) DO UPDATE SET wake = 1",
-    )
-    .bind(&key.group_id)
-    .bind(&key.user_id)
-    .bind(to_sqlite(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
 }
 
 pub(super) async fn get(

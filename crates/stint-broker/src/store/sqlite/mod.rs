@@ -8,19 +8,22 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection, SqlitePool};
+use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
-use super::time::{opt_from_sqlite, opt_to_sqlite, to_sqlite};
+use super::time::{opt_from_sqlite, to_sqlite};
 use super::{
     AuthPurge, Backend, Change, RequestEventRef, RequestFilter, SessionRecord, Store, StoreError,
 };
-use crate::audit::{AuditFilter, AuditRecord, event_hash};
+use crate::audit::{AuditFilter, AuditRecord};
 use crate::auth::TokenHash;
-use crate::model::{NewEvent, NewRequest, Origin, Request, RequestId, State, Step, Target, Tuple};
+use crate::model::{NewEvent, NewRequest, Request, RequestId, State, Target, Tuple};
 
 use super::rows::{
     AUDIT_COLUMNS, REQUEST_COLUMNS, TUPLE_COLUMNS, audit_from_row, corrupt, count,
-    principal_type_str, request_from_row, tuple_from_row,
+    request_from_row, tuple_from_row,
+};
+use super::writes::{
+    append_events, insert_request_row, read_request, update_request, update_tuple, wake_tuple,
 };
 
 mod memberships;
@@ -68,222 +71,6 @@ impl SqliteStore {
     }
 }
 
-/// Appends events to the chain inside the caller's transaction. Returns the last seq.
-async fn append_events(
-    conn: &mut SqliteConnection,
-    events: &[NewEvent],
-) -> Result<Option<i64>, StoreError> {
-    if events.is_empty() {
-        return Ok(None);
-    }
-    let head = sqlx::query("SELECT seq, hash FROM audit_head WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut seq: i64 = head.try_get("seq")?;
-    let mut prev: String = head.try_get("hash")?;
-    for event in events {
-        seq += 1;
-        let at = super::time::truncate(event.at);
-        let kind = event.event.kind().as_str();
-        let data = event
-            .event
-            .encode()
-            .map_err(|e| StoreError::Corrupt(format!("audit data: {e}")))?;
-        let hash = event_hash(&prev, seq, at, &event.actor, kind, event.request_id, &data);
-        sqlx::query(
-            "INSERT INTO audit_events (seq, at, actor, kind, request_id, data, prev_hash, hash) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        )
-        .bind(seq)
-        .bind(to_sqlite(at))
-        .bind(&event.actor)
-        .bind(kind)
-        .bind(event.request_id)
-        .bind(&data)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *conn)
-        .await?;
-        prev = hash;
-    }
-    sqlx::query("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1")
-        .bind(seq)
-        .bind(&prev)
-        .execute(&mut *conn)
-        .await?;
-    Ok(Some(seq))
-}
-
-/// Inserts one request row (and its approver-group index rows); returns its id.
-async fn insert_request_row(
-    conn: &mut SqliteConnection,
-    r: &NewRequest,
-    set_id: Option<RequestId>,
-) -> Result<RequestId, StoreError> {
-    let groups = serde_json::to_string(&r.approver_groups)
-        .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
-    let row = sqlx::query(
-        "INSERT INTO requests (requester_id, requester_name, requester_display, account_id, account_name, \
-         permission_set_arn, permission_set_name, permission_set_description, session_duration_secs, state, \
-         reason, ticket, duration_secs, start_at, end_at, approval_required, approver_groups, approval_deadline, \
-         created_at, updated_at, next_due_at, group_id, group_name, set_id) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-    )
-    .bind(&r.requester.user_id)
-    .bind(&r.requester.user_name)
-    .bind(&r.requester.display_name)
-    .bind(&r.account.id)
-    .bind(&r.account.name)
-    .bind(&r.permission_set.arn)
-    .bind(&r.permission_set.name)
-    .bind(r.permission_set.description.as_deref())
-    .bind(i64::from(r.permission_set.session_duration_secs))
-    .bind(r.state.as_str())
-    .bind(&r.reason)
-    .bind(r.ticket.as_deref())
-    .bind(i64::from(r.duration_secs))
-    .bind(to_sqlite(r.start_at))
-    .bind(to_sqlite(r.end_at))
-    .bind(r.approval_required)
-    .bind(&groups)
-    .bind(opt_to_sqlite(r.approval_deadline))
-    .bind(to_sqlite(r.created_at))
-    .bind(to_sqlite(r.created_at))
-    .bind(opt_to_sqlite(r.next_due_at))
-    .bind(r.group.as_ref().map(|g| g.id.as_str()))
-    .bind(r.group.as_ref().map(|g| g.name.as_str()))
-    .bind(set_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let id: i64 = row.try_get("id")?;
-    for group in &r.approver_groups {
-        sqlx::query(
-            "INSERT OR IGNORE INTO request_approver_groups (request_id, group_name) VALUES (?, ?)",
-        )
-        .bind(id)
-        .bind(group)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(id)
-}
-
-async fn read_request(conn: &mut SqliteConnection, id: RequestId) -> Result<Request, StoreError> {
-    let row = sqlx::query(&format!(
-        "SELECT {REQUEST_COLUMNS} FROM requests WHERE id = ?"
-    ))
-    .bind(id)
-    .fetch_one(&mut *conn)
-    .await?;
-    request_from_row(&row)
-}
-
-async fn update_request(conn: &mut SqliteConnection, r: &Request) -> Result<(), StoreError> {
-    let groups = serde_json::to_string(&r.approver_groups)
-        .map_err(|e| StoreError::Corrupt(format!("approver groups: {e}")))?;
-    let done = sqlx::query(
-        "UPDATE requests SET state = ?, failed_from = ?, duration_secs = ?, start_at = ?, end_at = ?, \
-         pending_end_at = ?, approval_deadline = ?, decided_by_id = ?, decided_by_name = ?, \
-         decided_by_display = ?, decision_comment = ?, outcome = ?, updated_at = ?, next_due_at = ?, \
-         approver_groups = ?, version = version + 1 WHERE id = ? AND version = ?",
-    )
-    .bind(r.state.as_str())
-    .bind(r.failed_from.map(State::as_str))
-    .bind(i64::from(r.duration_secs))
-    .bind(to_sqlite(r.start_at))
-    .bind(to_sqlite(r.end_at))
-    .bind(opt_to_sqlite(r.pending_end_at))
-    .bind(opt_to_sqlite(r.approval_deadline))
-    .bind(r.decided_by.as_ref().map(|p| p.user_id.as_str()))
-    .bind(r.decided_by.as_ref().map(|p| p.user_name.as_str()))
-    .bind(r.decided_by.as_ref().map(|p| p.display_name.as_str()))
-    .bind(r.decision_comment.as_deref())
-    .bind(r.outcome.as_deref())
-    .bind(to_sqlite(r.updated_at))
-    .bind(opt_to_sqlite(r.next_due_at))
-    .bind(&groups)
-    .bind(r.id)
-    .bind(r.version)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() != 1 {
-        return Err(StoreError::Conflict);
-    }
-    // Groups are added to a request only when an extension of a grant made without
-    // approval asks for one; that is the only time the index needs new rows.
-    if r.pending_end_at.is_some() {
-        for group in &r.approver_groups {
-            sqlx::query("INSERT OR IGNORE INTO request_approver_groups (request_id, group_name) VALUES (?, ?)")
-                .bind(r.id)
-                .bind(group)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-async fn update_tuple(conn: &mut SqliteConnection, t: &Tuple) -> Result<(), StoreError> {
-    let key = match &t.key {
-        Target::AccountAssignment(key) => key,
-        Target::GroupMembership(key) => return memberships::update(conn, key, t).await,
-    };
-    let done = sqlx::query(
-        "UPDATE assignments SET actual = ?, origin = ?, step = ?, operation_id = ?, attempt = ?, polls = ?, \
-         op_started_at = ?, deadline = ?, leaked = ?, next_check_at = ?, claimed_by = ?, claimed_until = ?, \
-         updated_at = ?, version = version + 1 \
-         WHERE principal_id = ? AND account_id = ? AND permission_set_arn = ? AND version = ?",
-    )
-    .bind(t.actual.as_str())
-    .bind(t.origin.map(Origin::as_str))
-    .bind(t.step.map(Step::as_str))
-    .bind(t.operation_id.as_deref())
-    .bind(i64::from(t.attempt))
-    .bind(i64::from(t.polls))
-    .bind(opt_to_sqlite(t.op_started_at))
-    .bind(opt_to_sqlite(t.deadline))
-    .bind(t.leaked)
-    .bind(opt_to_sqlite(t.next_check_at))
-    .bind(t.claimed_by.as_deref())
-    .bind(opt_to_sqlite(t.claimed_until))
-    .bind(to_sqlite(t.updated_at))
-    .bind(&key.principal_id)
-    .bind(&key.account_id)
-    .bind(&key.permission_set_arn)
-    .bind(t.version)
-    .execute(&mut *conn)
-    .await?;
-    if done.rows_affected() == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::Conflict)
-    }
-}
-
-async fn wake_tuple(
-    conn: &mut SqliteConnection,
-    target: &Target,
-    now: DateTime<Utc>,
-) -> Result<(), StoreError> {
-    let key = match target {
-        Target::AccountAssignment(key) => key,
-        Target::GroupMembership(key) => return memberships::wake(conn, key, now).await,
-    };
-    sqlx::query(
-        "INSERT INTO assignments (principal_type, principal_id, account_id, permission_set_arn, actual, wake, updated_at) \
-         VALUES (?, ?, ?, ?, 'absent', 1, ?) \
-         ON CONFLICT (principal_id, account_id, permission_set_arn) DO UPDATE SET wake = 1",
-    )
-    .bind(principal_type_str(key.principal_type))
-    .bind(&key.principal_id)
-    .bind(&key.account_id)
-    .bind(&key.permission_set_arn)
-    .bind(to_sqlite(now))
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
 #[async_trait]
 impl Store for SqliteStore {
     fn backend(&self) -> Backend {
@@ -305,12 +92,12 @@ impl Store for SqliteStore {
         mut events: Vec<NewEvent>,
     ) -> Result<(Request, i64), StoreError> {
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let id = insert_request_row(&mut tx, r, None).await?;
+        let id = insert_request_row(&mut *tx, r, None).await?;
         for event in &mut events {
             event.request_id = Some(id);
         }
-        let seq = append_events(&mut tx, &events).await?.unwrap_or(0);
-        let request = read_request(&mut tx, id).await?;
+        let seq = append_events(&mut *tx, &events).await?.unwrap_or(0);
+        let request = read_request(&mut *tx, id).await?;
         tx.commit().await?;
         Ok((request, seq))
     }
@@ -325,7 +112,7 @@ impl Store for SqliteStore {
         let mut ids = Vec::with_capacity(requests.len());
         let mut all_events = Vec::new();
         for (r, events) in requests.iter().zip(events) {
-            let id = insert_request_row(&mut tx, r, set_id).await?;
+            let id = insert_request_row(&mut *tx, r, set_id).await?;
             let set = *set_id.get_or_insert(id);
             ids.push(id);
             for mut event in events {
@@ -342,10 +129,10 @@ impl Store for SqliteStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        let seq = append_events(&mut tx, &all_events).await?.unwrap_or(0);
+        let seq = append_events(&mut *tx, &all_events).await?.unwrap_or(0);
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(read_request(&mut tx, id).await?);
+            out.push(read_request(&mut *tx, id).await?);
         }
         tx.commit().await?;
         Ok((out, seq))
@@ -357,18 +144,18 @@ impl Store for SqliteStore {
         let mut requests: Vec<&Request> = change.requests.iter().collect();
         requests.sort_by_key(|r| r.id);
         for r in requests {
-            update_request(&mut tx, r).await?;
+            update_request(&mut *tx, r).await?;
         }
         if let Some(t) = &change.tuple {
-            update_tuple(&mut tx, t).await?;
+            update_tuple(&mut *tx, t).await?;
         }
         let mut wake: Vec<&Target> = change.wake.iter().collect();
         wake.sort();
         wake.dedup();
         for key in wake {
-            wake_tuple(&mut tx, key, change.at).await?;
+            wake_tuple(&mut *tx, key, change.at).await?;
         }
-        let seq = append_events(&mut tx, &change.events).await?;
+        let seq = append_events(&mut *tx, &change.events).await?;
         tx.commit().await?;
         Ok(seq)
     }

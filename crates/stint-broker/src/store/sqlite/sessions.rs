@@ -5,8 +5,8 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::{Row, SqlitePool};
 
 use super::super::time::{from_sqlite, opt_from_sqlite, opt_to_sqlite, to_sqlite, truncate};
+use super::super::writes::append_events;
 use super::super::{AuthPurge, SessionRecord, StoreError};
-use super::append_events;
 use crate::auth::TokenHash;
 use crate::model::{NewEvent, Person};
 
@@ -56,7 +56,7 @@ pub(super) async fn insert(
     .bind(opt_to_sqlite(s.revoked_at.map(truncate)))
     .execute(&mut *tx)
     .await?;
-    let seq = append_events(&mut tx, events).await?;
+    let seq = append_events(&mut *tx, events).await?;
     tx.commit().await?;
     Ok(seq)
 }
@@ -94,7 +94,7 @@ pub(super) async fn revoke(
     if done.rows_affected() != 1 {
         return Ok(false);
     }
-    append_events(&mut tx, events).await?;
+    append_events(&mut *tx, events).await?;
     tx.commit().await?;
     Ok(true)
 }
