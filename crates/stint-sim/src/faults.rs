@@ -1,5 +1,6 @@
-//! Fault injection: per API, a throttling rate, a 5xx rate, added latency, and for
-//! sso-admin a provisioning delay override and forced FAILED statuses. The same shape is
+//! Fault injection: per API, a throttling rate, a 5xx rate, added latency, for sso-admin
+//! a provisioning delay override and forced FAILED statuses, and for identitystore a
+//! conflict rate and a held answer to membership writes. The same shape is
 //! the world file's `[faults]` table and the body of `GET`/`PUT /_sim/faults`.
 //!
 //! Randomness comes from one seeded RNG ([`Faults::seed`]), so a test that sets a seed
@@ -133,6 +134,13 @@ pub struct ApiFaults {
     /// (`CONCURRENT_MODIFICATION`), as AWS does when another write to the group is in flight.
     #[serde(default, skip_serializing_if = "is_zero_f64")]
     pub conflict_rate: f64,
+    /// identitystore only: a membership write that succeeds (CreateGroupMembership,
+    /// DeleteGroupMembership) changes the membership and is logged at once, but its answer
+    /// is held this long. `latency_ms` delays a call before it is carried out, so a client
+    /// that dies meanwhile changes nothing; this is the other half: a client that dies now
+    /// never learns that its change was made.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub write_answer_delay_ms: u64,
     /// sso_admin only: how long assignment creation and deletion stay IN_PROGRESS,
     /// instead of the world's `timing.provisioning_delay`.
     #[serde(
@@ -168,6 +176,11 @@ impl ApiFaults {
         if api != Api::IdentityStore && self.conflict_rate != 0.0 {
             out.push(format!(
                 "conflict_rate only applies to identitystore, not {api}"
+            ));
+        }
+        if api != Api::IdentityStore && self.write_answer_delay_ms != 0 {
+            out.push(format!(
+                "write_answer_delay_ms only applies to identitystore, not {api}"
             ));
         }
         if api != Api::SsoAdmin {
@@ -303,8 +316,9 @@ mod tests {
         let mut faults = Faults::default();
         faults.sts.throttle_rate = 1.5;
         faults.sso.force_failed = Some(ForceFailed::All);
+        faults.sso_admin.write_answer_delay_ms = 500;
         let problems = faults.problems();
-        assert_eq!(problems.len(), 2);
+        assert_eq!(problems.len(), 3);
         assert!(
             problems
                 .iter()
@@ -315,6 +329,11 @@ mod tests {
                 .iter()
                 .any(|(api, p)| *api == Api::Sso && p.contains("only applies to sso_admin"))
         );
+        assert!(problems.iter().any(|(api, p)| *api == Api::SsoAdmin
+            && p.contains("write_answer_delay_ms only applies to identitystore")));
+        faults.sso_admin.write_answer_delay_ms = 0;
+        faults.identitystore.write_answer_delay_ms = 500;
+        assert_eq!(faults.problems().len(), 2);
     }
 }
 
@@ -369,6 +388,11 @@ impl FaultEngine {
         use rand::Rng;
         let rate = self.faults.api(api).conflict_rate;
         rate > 0.0 && self.rng.gen_bool(rate.clamp(0.0, 1.0))
+    }
+
+    /// How long to hold the answer to a membership write that was carried out.
+    pub fn write_answer_delay(&self) -> Duration {
+        Duration::from_millis(self.faults.identitystore.write_answer_delay_ms)
     }
 
     pub fn provisioning_delay(&self, default: Duration) -> Duration {

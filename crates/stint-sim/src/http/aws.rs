@@ -247,6 +247,17 @@ async fn json11(
         sim.record_call(&mut state, api.api, op, fields, ctx.arrival_micros, outcome);
     }
 
+    if api.api == Api::IdentityStore
+        && result.is_ok()
+        && matches!(op, "CreateGroupMembership" | "DeleteGroupMembership")
+    {
+        // Made and logged, not yet answered: a client that dies now never learns of it.
+        let hold = sim.state().faults.write_answer_delay();
+        if !hold.is_zero() {
+            tokio::time::sleep(hold).await;
+        }
+    }
+
     match result {
         Ok(output) => (
             [(header::CONTENT_TYPE, "application/x-amz-json-1.1")],

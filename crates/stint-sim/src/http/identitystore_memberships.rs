@@ -2,7 +2,8 @@
 //! DeleteGroupMembership, GetGroupMembershipId, DescribeGroupMembership, with the errors
 //! AWS gives (ConflictException with its `Reason`, ResourceNotFoundException with
 //! `ResourceType` and `ResourceId`). Fault injection's `conflict_rate` makes writes meet
-//! a concurrent modification, as they may in AWS.
+//! a concurrent modification, as they may in AWS; its `write_answer_delay_ms` holds the
+//! answer to a write that was made (in `aws.rs`, after the call log).
 
 use serde_json::{Value, json};
 
