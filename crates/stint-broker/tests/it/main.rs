@@ -25,6 +25,7 @@ mod auth_login;
 mod auth_logs;
 mod auth_store;
 mod crash_kill9;
+mod crash_kill9_groups;
 mod database_faults;
 mod doctor;
 mod edge_http;
