@@ -72,8 +72,20 @@ pub use resolve::{ROOT_NAME, ResolvedPolicy};
 pub use source::{Diagnostic, Diagnostics, Location, Severity, SourceMap};
 
 #[cfg(test)]
-mod tests;
+mod tests_approval;
+#[cfg(test)]
+mod tests_eligibility;
+#[cfg(test)]
+mod tests_explain;
+#[cfg(test)]
+mod tests_fixtures;
 #[cfg(test)]
 mod tests_groups;
 #[cfg(test)]
 mod tests_max_targets;
+#[cfg(test)]
+mod tests_parse;
+#[cfg(test)]
+mod tests_reload;
+#[cfg(test)]
+mod tests_resolve;

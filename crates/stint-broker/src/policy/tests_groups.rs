@@ -2,7 +2,9 @@
 //! them against Identity Center (unknown groups, privileged groups, external IdPs), and
 //! deciding, listing and explaining group requests.
 
-use super::tests::{alice, bob, demo, directory, errors, has, hours, resolve_errors, resolved};
+use super::tests_fixtures::{
+    alice, bob, demo, directory, errors, has, hours, resolve_errors, resolved,
+};
 use super::*;
 
 const GROUP_RULES: &str = r#"

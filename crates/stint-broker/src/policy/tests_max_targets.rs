@@ -2,7 +2,7 @@
 //! bad value is an error at its line that says what was wrong, in which table, and what to
 //! write instead; the file is refused whole, so the previous policy stays in force.
 
-use super::tests::{errors, groups, has, org, permission_sets};
+use super::tests_fixtures::{errors, groups, has, org, permission_sets};
 use super::*;
 
 fn settings(value: &str) -> String {
