@@ -572,4 +572,8 @@ pub struct NewEvent {
 }
 
 #[cfg(test)]
+mod golden_samples;
+#[cfg(test)]
+mod golden_samples_membership;
+#[cfg(test)]
 pub(crate) mod golden_tests;
