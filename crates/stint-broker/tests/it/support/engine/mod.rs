@@ -2,6 +2,7 @@
 //! people from the demo world.
 
 pub mod fake_idc;
+pub mod inspect;
 
 use std::sync::Arc;
 use std::time::Duration;
