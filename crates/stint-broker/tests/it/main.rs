@@ -35,6 +35,8 @@ mod engine_groups;
 mod engine_listings;
 mod engine_revoke_extend;
 mod engine_sim;
+mod engine_sim_faults;
+mod engine_sim_sets;
 mod faults;
 mod idc_error_mapping;
 mod idc_memberships;

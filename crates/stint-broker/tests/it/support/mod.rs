@@ -7,6 +7,7 @@ pub mod auth_broker;
 pub mod client;
 pub mod databases;
 pub mod engine;
+pub mod engine_sim;
 pub mod full_broker;
 pub mod idc_contract;
 pub mod identity;
