@@ -22,6 +22,7 @@ mod api_stream_cap;
 mod audit_tamper;
 mod auth_limits;
 mod auth_login;
+mod auth_login_sts;
 mod auth_logs;
 mod auth_store;
 mod crash_kill9;

@@ -1,5 +1,6 @@
 //! The broker's authentication routes served over real HTTP on a free port, in front of
-//! `stint-sim` (STS and Identity Center), with a `ManualClock` and a real store.
+//! `stint-sim` (STS and Identity Center), with a `ManualClock` and a real store; the demo
+//! simulator the sign-in tests start, and the audit events they read back.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,13 +9,14 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 use stint_api::AuthAwsRequest;
+use stint_broker::audit::AuditFilter;
 use stint_broker::auth::{AuthSettings, AuthState, Authenticator, StsClient, routes};
 use stint_broker::clock::ManualClock;
 use stint_broker::config::Config;
 use stint_broker::idc::{AwsIdentityCenter, IdcSettings, IdentityCenter};
 use stint_broker::policy::PolicyHandle;
 use stint_broker::store::{self, Store};
-use stint_sim::RunningSim;
+use stint_sim::{RunningSim, World};
 use tokio::sync::oneshot;
 
 /// What the test broker calls itself in `x-stint-broker`.
@@ -230,4 +232,25 @@ pub fn assert_refused(answer: &(u16, serde_json::Value), status: u16, code: &str
     assert_eq!(body["code"], code, "{body}");
     let message = body["message"].as_str().unwrap_or_default();
     assert!(message.contains(says), "expected {says:?} in {message:?}");
+}
+
+pub async fn demo_sim() -> RunningSim {
+    stint_sim::spawn(World::demo())
+        .await
+        .expect("simulator starts")
+}
+
+pub async fn events_of_kind(
+    broker: &AuthBroker,
+    kind: &str,
+) -> Vec<stint_broker::audit::AuditRecord> {
+    broker
+        .store
+        .audit_events(&AuditFilter {
+            kind: Some(kind.to_owned()),
+            limit: 100,
+            ..AuditFilter::default()
+        })
+        .await
+        .expect("audit events")
 }
