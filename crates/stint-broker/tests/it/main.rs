@@ -7,6 +7,7 @@
 
 mod activity;
 mod api_authz;
+mod api_authz_not_found;
 mod api_contract;
 mod api_events;
 mod api_explain_groups;

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth_broker;
+pub mod authz_matrix;
 pub mod client;
 pub mod databases;
 pub mod engine;
