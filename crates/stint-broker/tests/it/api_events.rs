@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde_json::json;
 use stint_api::{BrokerEvent, EventKind, RequestState, routes};
 
-use crate::support::api::{Api, EventReader, Options, WAIT};
+use crate::support::api::{Api, Options, WAIT};
+use crate::support::event_stream::EventReader;
 
 async fn next(stream: &mut EventReader, who: &str) -> BrokerEvent {
     let event = stream

@@ -14,6 +14,7 @@ mod api_explain_groups;
 mod api_free_text;
 mod api_groups;
 mod api_lifecycle;
+mod api_lifecycle_assignments;
 mod api_logs;
 mod api_openapi;
 mod api_policy;

@@ -1,7 +1,8 @@
 //! Shared by the API tests: the broker's router served over real TCP on port 0, in front of
 //! the real engine, the real AWS adapter and `stint-sim`, with the demo policy. Sessions come
 //! from a test resolver (a map of tokens to callers) standing in for the authentication
-//! module; the end-to-end tests go through the real sign-in.
+//! module; the end-to-end tests go through the real sign-in. What tests do through it is in
+//! `api_calls.rs`, its event stream in `event_stream.rs`.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,10 +13,6 @@ use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::Credentials;
 
-use futures::StreamExt;
-use reqwest::{Method, StatusCode};
-use serde_json::{Value, json};
-use stint_api::{AccessRequest, BrokerEvent};
 use stint_broker::activity::{ActivitySource, LogsInsightsActivity, NoActivity};
 use stint_broker::api::{self, AppParts, AppState, Directory, DirectorySnapshot, EventSettings};
 use stint_broker::auth::{AuthError, Caller, CallerResolver};
@@ -386,163 +383,6 @@ impl Api {
         token
     }
 
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> (StatusCode, Value) {
-        let mut request = self.http.request(method, format!("{}{path}", self.url));
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("the broker answers");
-        let status = response.status();
-        let text = response.text().await.expect("a body");
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, value)
-    }
-
-    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        self.call(Method::GET, path, Some(token), None).await
-    }
-
-    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
-        self.call(Method::POST, path, Some(token), Some(body)).await
-    }
-
-    /// Asks for access; panics unless the broker records it.
-    pub async fn request(
-        &self,
-        token: &str,
-        account: &str,
-        permission_set: &str,
-        secs: u32,
-    ) -> AccessRequest {
-        self.request_with(
-            token,
-            json!({
-                "account": account,
-                "permissionSet": permission_set,
-                "durationSecs": secs,
-                "reason": "incident response",
-            }),
-        )
-        .await
-    }
-
-    pub async fn request_with(&self, token: &str, body: Value) -> AccessRequest {
-        let (status, body) = self.post(token, stint_api::routes::REQUESTS, body).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        serde_json::from_value(body).unwrap()
-    }
-
-    /// One action on a request; panics unless it succeeds.
-    pub async fn act(&self, token: &str, route: &str, id: i64, body: Value) -> AccessRequest {
-        let (status, body) = self
-            .post(token, &stint_api::routes::with_id(route, id), body)
-            .await;
-        assert_eq!(status, StatusCode::OK, "{route} {id}: {body}");
-        serde_json::from_value(body).unwrap()
-    }
-
-    pub async fn fetch(&self, token: &str, id: i64) -> AccessRequest {
-        let (status, body) = self
-            .get(
-                token,
-                &stint_api::routes::with_id(stint_api::routes::REQUEST, id),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        serde_json::from_value(body).unwrap()
-    }
-
-    /// Waits until the request, read through the API, is in `want`; fails at once if it
-    /// reaches another final state.
-    pub async fn wait_state(&self, token: &str, id: i64, want: stint_api::RequestState) {
-        eventually(&format!("request {id} to be {want}"), || async {
-            let got = self.fetch(token, id).await;
-            assert!(
-                got.state == want || !got.state.is_final(),
-                "request {id} ended {}, expected {want}: {:?}",
-                got.state,
-                got.outcome
-            );
-            got.state == want
-        })
-        .await;
-    }
-
-    /// Whether the simulator holds a USER assignment of this tuple (its own state).
-    pub fn holds(&self, user_id: &str, account_id: &str, permission_set_arn: &str) -> bool {
-        self.sim.assignments().assignments.iter().any(|a| {
-            a.principal_type == "USER"
-                && a.principal_id == user_id
-                && a.account_id == account_id
-                && a.permission_set_arn == permission_set_arn
-        })
-    }
-
-    pub fn holds_grant(&self, r: &AccessRequest) -> bool {
-        self.holds(&r.requester.user_id, &r.account.id, &r.permission_set.arn)
-    }
-
-    /// Calls of `operation` for this request's tuple the simulator accepted.
-    pub fn accepted(&self, operation: &str, r: &AccessRequest) -> usize {
-        self.sim
-            .calls_since(0)
-            .calls
-            .iter()
-            .filter(|c| {
-                c.operation == operation
-                    && c.outcome == "ok"
-                    && c.fields.get("principalId") == Some(&r.requester.user_id)
-                    && c.fields.get("accountId") == Some(&r.account.id)
-                    && c.fields.get("permissionSetArn") == Some(&r.permission_set.arn)
-            })
-            .count()
-    }
-
-    pub fn calls(&self, operation: &str) -> usize {
-        self.sim
-            .calls_since(0)
-            .calls
-            .iter()
-            .filter(|c| c.operation == operation)
-            .count()
-    }
-
-    /// Opens `/v1/events` as `token`, optionally resuming after `last_event_id`.
-    pub async fn events(&self, token: &str, last_event_id: Option<&str>) -> EventReader {
-        let mut request = self
-            .http
-            .get(format!("{}{}", self.url, stint_api::routes::EVENTS))
-            .bearer_auth(token)
-            .header("accept", "text/event-stream")
-            .timeout(Duration::from_secs(3600));
-        if let Some(id) = last_event_id {
-            request = request.header("Last-Event-ID", id);
-        }
-        let response = request.send().await.expect("the broker answers");
-        assert_eq!(response.status(), StatusCode::OK);
-        assert!(
-            response
-                .headers()
-                .get("content-type")
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("text/event-stream"))
-        );
-        EventReader {
-            body: Box::pin(response.bytes_stream()),
-            buffer: String::new(),
-            comments: 0,
-        }
-    }
-
     pub async fn stop(mut self) {
         self.stop.cancel();
         for task in self.tasks.drain(..) {
@@ -550,73 +390,5 @@ impl Api {
         }
         let v = self.engine.verify_audit().await.expect("verify");
         assert!(v.ok(), "audit chain broken: {:?}", v.first_bad);
-    }
-}
-
-/// One server-sent event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SseEvent {
-    pub id: Option<String>,
-    pub data: String,
-}
-
-impl SseEvent {
-    pub fn broker_event(&self) -> BrokerEvent {
-        serde_json::from_str(&self.data).expect("a BrokerEvent")
-    }
-}
-
-pub struct EventReader {
-    body: std::pin::Pin<Box<dyn futures::Stream<Item = reqwest::Result<axum::body::Bytes>> + Send>>,
-    buffer: String,
-    /// Comment (keep-alive) lines seen.
-    pub comments: usize,
-}
-
-impl EventReader {
-    /// The next event, or `None` when the stream ends or nothing arrives within `wait`.
-    pub async fn next(&mut self, wait: Duration) -> Option<SseEvent> {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut id = None;
-                let mut data = Vec::new();
-                for line in block.lines() {
-                    if line.starts_with(':') {
-                        self.comments += 1;
-                    } else if let Some(v) = line.strip_prefix("id:") {
-                        id = Some(v.trim().to_owned());
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push(v.strip_prefix(' ').unwrap_or(v).to_owned());
-                    }
-                }
-                if data.is_empty() {
-                    continue;
-                }
-                return Some(SseEvent {
-                    id,
-                    data: data.join("\n"),
-                });
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.body.next()).await;
-            match chunk {
-                Ok(Some(Ok(bytes))) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
-                Ok(Some(Err(_))) | Ok(None) | Err(_) => return None,
-            }
-        }
-    }
-
-    /// Whether the server closed the stream within `wait` (events before the end are
-    /// discarded).
-    pub async fn closes_within(&mut self, wait: Duration) -> bool {
-        let deadline = tokio::time::Instant::now() + wait;
-        loop {
-            match tokio::time::timeout_at(deadline, self.body.next()).await {
-                Ok(None) | Ok(Some(Err(_))) => return true,
-                Ok(Some(Ok(_))) => continue,
-                Err(_) => return false,
-            }
-        }
     }
 }

@@ -3,12 +3,14 @@
 //! webhook receiver, and the Identity Center adapter's contract.
 
 pub mod api;
+pub mod api_calls;
 pub mod auth_broker;
 pub mod authz_matrix;
 pub mod client;
 pub mod databases;
 pub mod engine;
 pub mod engine_sim;
+pub mod event_stream;
 pub mod full_broker;
 pub mod idc_contract;
 pub mod identity;
