@@ -13,7 +13,8 @@ use stint_broker::idc::{
 };
 use stint_sim::{ApiFaults, Faults, ForceFailed, RunningSim};
 
-use crate::support::idc_contract::{Lifecycle, World};
+use crate::support::idc_contract::World;
+use crate::support::idc_contract_lifecycle::Lifecycle;
 
 async fn sim() -> RunningSim {
     stint_sim::spawn(stint_sim::World::demo())
@@ -193,7 +194,7 @@ async fn a_forced_failure_is_failed_with_its_reason() {
         ..ApiFaults::default()
     }))
     .unwrap();
-    let (_, status) = crate::support::idc_contract::create_and_settle(&idc, &key).await;
+    let (_, status) = crate::support::idc_contract_lifecycle::create_and_settle(&idc, &key).await;
     let OperationStatus::Failed { reason } = status else {
         panic!("a forced failure is Failed, not {status:?}");
     };
@@ -206,7 +207,7 @@ async fn a_forced_failure_is_failed_with_its_reason() {
     );
 
     // The next one is not forced: the engine's retry succeeds.
-    let (_, status) = crate::support::idc_contract::create_and_settle(&idc, &key).await;
+    let (_, status) = crate::support::idc_contract_lifecycle::create_and_settle(&idc, &key).await;
     assert_eq!(status, OperationStatus::Succeeded);
 
     // A forced failure of a deletion leaves the assignment in place, and says so.
@@ -216,7 +217,7 @@ async fn a_forced_failure_is_failed_with_its_reason() {
         ..ApiFaults::default()
     }))
     .unwrap();
-    let (_, status) = crate::support::idc_contract::delete_and_settle(&idc, &key).await;
+    let (_, status) = crate::support::idc_contract_lifecycle::delete_and_settle(&idc, &key).await;
     assert!(
         matches!(status, OperationStatus::Failed { .. }),
         "{status:?}"
@@ -227,7 +228,7 @@ async fn a_forced_failure_is_failed_with_its_reason() {
             .unwrap()
             .contains(&key)
     );
-    let (_, status) = crate::support::idc_contract::delete_and_settle(&idc, &key).await;
+    let (_, status) = crate::support::idc_contract_lifecycle::delete_and_settle(&idc, &key).await;
     assert_eq!(status, OperationStatus::Succeeded);
 }
 
