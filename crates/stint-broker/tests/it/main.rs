@@ -29,6 +29,7 @@ mod auth_logs;
 mod auth_store;
 mod crash_kill9;
 mod crash_kill9_groups;
+mod crash_kill9_groups_ending;
 mod database_faults;
 mod doctor;
 mod edge_http;

@@ -12,6 +12,7 @@ pub mod engine;
 pub mod engine_sim;
 pub mod event_stream;
 pub mod full_broker;
+pub mod group_scene;
 pub mod idc_contract;
 pub mod idc_contract_lifecycle;
 pub mod identity;
