@@ -3,6 +3,7 @@
 
 mod activity;
 mod authorize;
+mod authorize_refusals;
 mod binary;
 mod control;
 mod faults;
@@ -10,6 +11,7 @@ mod federation;
 mod identitystore;
 mod logs;
 mod memberships;
+mod memberships_faults;
 mod oidc;
 mod organizations;
 mod portal;

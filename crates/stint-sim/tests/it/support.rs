@@ -1,11 +1,14 @@
-//! Helpers shared by the integration tests: the simulator on a free port, AWS SDK clients
-//! pointed at it, and a device login.
+//! Helpers shared by the integration tests: the simulator on a free port, AWS SDK clients pointed
+//! at it, a device login, a group member, and the browser sign-in's code flow (`code_flow`).
+
+pub mod code_flow;
 
 use std::time::{Duration, SystemTime};
 
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::Credentials;
+use aws_sdk_identitystore::types::MemberId;
 use stint_sim::{RunningSim, SimClock, World};
 
 /// The SDK signs with the simulator's clock, so tests may advance it freely.
@@ -200,4 +203,8 @@ where
 {
     use aws_smithy_types::error::metadata::ProvideErrorMetadata;
     err.code().unwrap_or("<no code>").to_owned()
+}
+
+pub fn member(user_id: &str) -> MemberId {
+    MemberId::UserId(user_id.to_owned())
 }
