@@ -29,6 +29,8 @@ mod broker_process;
 #[path = "../tests/it/support/identity.rs"]
 #[allow(dead_code)]
 mod identity;
+#[path = "support/load_memory.rs"]
+mod load_memory;
 #[path = "support/load_world.rs"]
 mod load_world;
 
@@ -36,18 +38,14 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use broker_process::{AUDIENCE, BrokerProcess, status_mib};
+use broker_process::{AUDIENCE, BrokerProcess};
 use chrono::{DateTime, Utc};
+use load_memory::*;
 use load_world::*;
 use serde_json::{Value, json};
 use stint_api::{AccessRequest, Page};
 use stint_sim::{RunningSim, World};
 use tokio::sync::Semaphore;
-
-/// (VmRSS, VmHWM) in MiB.
-fn memory_mib(pid: u32) -> (f64, f64) {
-    (status_mib(pid, "VmRSS:"), status_mib(pid, "VmHWM:"))
-}
 
 /// How many requests are in `state`, from the broker's metrics.
 async fn count(broker: &BrokerProcess, http: &reqwest::Client, state: &str) -> u64 {
@@ -94,46 +92,6 @@ fn loadavg() -> String {
 }
 
 type TupleKey = (String, String, String);
-
-/// The broker's VmRSS, sampled every 250 ms, and the phase of the run it was taken in.
-#[derive(Clone, Default)]
-struct Memory(Arc<std::sync::Mutex<Samples>>);
-
-/// The current phase, and every (phase, VmRSS in MiB) sample so far.
-#[derive(Default)]
-struct Samples {
-    phase: String,
-    taken: Vec<(String, f64)>,
-}
-
-impl Memory {
-    fn phase(&self, name: &str) {
-        self.0.lock().map(|mut m| m.phase = name.to_owned()).ok();
-    }
-
-    fn sample(&self, pid: u32) {
-        let rss = status_mib(pid, "VmRSS:");
-        if let Ok(mut m) = self.0.lock() {
-            let phase = m.phase.clone();
-            m.taken.push((phase, rss));
-        }
-    }
-
-    /// Each phase with the highest VmRSS sampled in it, in the order they ran.
-    fn peaks(&self) -> Vec<(String, f64)> {
-        let Ok(m) = self.0.lock() else {
-            return Vec::new();
-        };
-        let mut out: Vec<(String, f64)> = Vec::new();
-        for (phase, rss) in &m.taken {
-            match out.iter_mut().find(|(p, _)| p == phase) {
-                Some(entry) => entry.1 = entry.1.max(*rss),
-                None => out.push((phase.clone(), *rss)),
-            }
-        }
-        out
-    }
-}
 
 fn key_of(r: &AccessRequest) -> TupleKey {
     (
