@@ -1,5 +1,7 @@
 //! Storage behind one trait, with a SQLite backend (one file, the default) and a PostgreSQL
-//! backend (several broker replicas). Each backend owns its SQL and its `migrations/`.
+//! backend (several broker replicas). Both are one [`SqlStore`] (`sql_store.rs`): its SQL is
+//! written once; a backend keeps its pool, its way of beginning a writing transaction, its
+//! claim statement and its `migrations/`.
 //!
 //! The engine reads rows, decides, and writes back a [`Change`]: every row it updates is
 //! checked against the version it read (optimistic concurrency), and the change's audit
@@ -7,20 +9,25 @@
 //! are in flight are additionally held by a lease (`claimed_by`, `claimed_until`), so no two
 //! workers or replicas call Identity Center for the same tuple at once.
 
+mod auth_tables;
 mod fault;
 mod postgres;
+mod reads;
 mod rows;
 mod session;
+mod sql_store;
 mod sqlite;
 mod statement;
 mod status;
 mod time;
 mod watched;
+mod webhook_cursor;
 mod writes;
 
 pub use fault::WriteFault;
 pub use postgres::PostgresStore;
 pub use session::{AuthPurge, SessionRecord};
+pub use sql_store::SqlStore;
 pub use sqlite::SqliteStore;
 pub use status::{DatabaseStatus, status};
 pub use time::truncate as time_truncate;

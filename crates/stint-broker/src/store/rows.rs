@@ -12,8 +12,8 @@ use super::time::{from_sqlite, opt_from_sqlite};
 use crate::audit::AuditRecord;
 use crate::idc::{AssignmentKey, PrincipalType};
 use crate::model::{
-    AccountInfo, Actual, GroupInfo, Origin, PermissionSetInfo, Person, Request, State, Step,
-    Target, Tuple,
+    AccountInfo, Actual, GroupInfo, MembershipKey, Origin, PermissionSetInfo, Person, Request,
+    State, Step, Target, Tuple,
 };
 
 /// A row whose columns can be read as the model's types.
@@ -82,6 +82,9 @@ pub(super) const REQUEST_COLUMNS: &str = "id, requester_id, requester_name, requ
 pub(super) const TUPLE_COLUMNS: &str = "principal_type, principal_id, account_id, permission_set_arn, actual, origin, step, \
     operation_id, attempt, polls, op_started_at, deadline, leaked, next_check_at, claimed_by, claimed_until, \
     version, updated_at";
+
+pub(super) const MEMBERSHIP_COLUMNS: &str = "group_id, user_id, actual, origin, step, operation_id, attempt, \
+    polls, op_started_at, deadline, leaked, next_check_at, claimed_by, claimed_until, version, updated_at";
 
 pub(super) const AUDIT_COLUMNS: &str = "seq, at, actor, kind, request_id, data, prev_hash, hash";
 
@@ -173,6 +176,14 @@ pub(super) fn tuple_from_row(row: &impl Columns) -> Result<Tuple, StoreError> {
         permission_set_arn: row.value("permission_set_arn")?,
     };
     converged_from_row(row, Target::AccountAssignment(key))
+}
+
+pub(super) fn membership_from_row(row: &impl Columns) -> Result<Tuple, StoreError> {
+    let key = MembershipKey {
+        group_id: row.value("group_id")?,
+        user_id: row.value("user_id")?,
+    };
+    converged_from_row(row, Target::GroupMembership(key))
 }
 
 /// The convergence columns every target's row has, around the key already read.

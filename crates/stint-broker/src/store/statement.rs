@@ -56,6 +56,26 @@ impl Statement {
         self.values.push(Value::Time(value.into()));
         self
     }
+
+    /// Appends more SQL (a filter's clause), to which the next values bind.
+    pub(super) fn sql(mut self, more: &str) -> Self {
+        self.sql.push_str(more);
+        self
+    }
+
+    /// Appends `(?, ?, …)` with one placeholder per text, or `(NULL)` for none (which
+    /// matches nothing, as an empty list should).
+    pub(super) fn texts_in<S: AsRef<str>>(mut self, values: &[S]) -> Self {
+        if values.is_empty() {
+            return self.sql("(NULL)");
+        }
+        let marks = vec!["?"; values.len()].join(", ");
+        self = self.sql(&format!("({marks})"));
+        for v in values {
+            self = self.text(Some(v.as_ref()));
+        }
+        self
+    }
 }
 
 /// `?` placeholders numbered `$1, $2, …` for PostgreSQL. The store's statements hold no
@@ -85,6 +105,11 @@ pub(super) trait Dialect: Send {
     /// Runs the statement; how many rows it changed.
     async fn execute(&mut self, statement: Statement) -> Result<u64, StoreError>;
     async fn fetch_one(&mut self, statement: Statement) -> Result<Self::Row, StoreError>;
+    async fn fetch_optional(
+        &mut self,
+        statement: Statement,
+    ) -> Result<Option<Self::Row>, StoreError>;
+    async fn fetch_all(&mut self, statement: Statement) -> Result<Vec<Self::Row>, StoreError>;
 }
 
 /// Binds each value the way `$backend` stores it (`$time` encodes a time).
@@ -103,41 +128,62 @@ macro_rules! bound {
     }};
 }
 
-#[async_trait]
-impl Dialect for SqliteConnection {
-    type Row = SqliteRow;
-    const LOCK_ROW: &'static str = "";
+/// Runs statements on `$conn`, its SQL made by `$sql` and its times bound by `$time`.
+macro_rules! dialect {
+    ($conn:ty, $row:ty, $lock:expr, $sql:expr, $time:expr) => {
+        #[async_trait]
+        impl Dialect for $conn {
+            type Row = $row;
+            const LOCK_ROW: &'static str = $lock;
 
-    async fn execute(&mut self, statement: Statement) -> Result<u64, StoreError> {
-        let query = bound!(&statement.sql, statement.values, opt_to_sqlite);
-        Ok(query.execute(&mut *self).await?.rows_affected())
-    }
+            async fn execute(&mut self, statement: Statement) -> Result<u64, StoreError> {
+                let sql = $sql(&statement.sql);
+                let query = bound!(&sql, statement.values, $time);
+                Ok(query.execute(&mut *self).await?.rows_affected())
+            }
 
-    async fn fetch_one(&mut self, statement: Statement) -> Result<SqliteRow, StoreError> {
-        let query = bound!(&statement.sql, statement.values, opt_to_sqlite);
-        Ok(query.fetch_one(&mut *self).await?)
-    }
+            async fn fetch_one(&mut self, statement: Statement) -> Result<$row, StoreError> {
+                let sql = $sql(&statement.sql);
+                let query = bound!(&sql, statement.values, $time);
+                Ok(query.fetch_one(&mut *self).await?)
+            }
+
+            async fn fetch_optional(
+                &mut self,
+                statement: Statement,
+            ) -> Result<Option<$row>, StoreError> {
+                let sql = $sql(&statement.sql);
+                let query = bound!(&sql, statement.values, $time);
+                Ok(query.fetch_optional(&mut *self).await?)
+            }
+
+            async fn fetch_all(&mut self, statement: Statement) -> Result<Vec<$row>, StoreError> {
+                let sql = $sql(&statement.sql);
+                let query = bound!(&sql, statement.values, $time);
+                Ok(query.fetch_all(&mut *self).await?)
+            }
+        }
+    };
 }
 
-#[async_trait]
-impl Dialect for PgConnection {
-    type Row = PgRow;
-    const LOCK_ROW: &'static str = " FOR UPDATE";
-
-    async fn execute(&mut self, statement: Statement) -> Result<u64, StoreError> {
-        let sql = numbered(&statement.sql);
-        let query = bound!(&sql, statement.values, |v: Option<DateTime<Utc>>| v
-            .map(truncate));
-        Ok(query.execute(&mut *self).await?.rows_affected())
-    }
-
-    async fn fetch_one(&mut self, statement: Statement) -> Result<PgRow, StoreError> {
-        let sql = numbered(&statement.sql);
-        let query = bound!(&sql, statement.values, |v: Option<DateTime<Utc>>| v
-            .map(truncate));
-        Ok(query.fetch_one(&mut *self).await?)
-    }
+/// SQLite takes `?` as written.
+fn as_written(sql: &str) -> String {
+    sql.to_string()
 }
+
+/// PostgreSQL keeps times to the microsecond; SQLite's text is written to the microsecond.
+fn to_microseconds(at: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+    at.map(truncate)
+}
+
+dialect!(SqliteConnection, SqliteRow, "", as_written, opt_to_sqlite);
+dialect!(
+    PgConnection,
+    PgRow,
+    " FOR UPDATE",
+    numbered,
+    to_microseconds
+);
 
 #[cfg(test)]
 mod tests {

@@ -5,10 +5,10 @@
 
 use chrono::{DateTime, Utc};
 
-use super::StoreError;
 use super::rows::{Columns, REQUEST_COLUMNS, principal_type_str, request_from_row};
 use super::statement::{Dialect, Statement};
 use super::time::truncate;
+use super::{Change, StoreError};
 use crate::audit::event_hash;
 use crate::model::{NewEvent, NewRequest, Origin, Request, RequestId, State, Step, Target, Tuple};
 
@@ -259,4 +259,79 @@ pub(super) async fn wake_tuple<C: Dialect>(
     };
     conn.execute(statement.time(now)).await?;
     Ok(())
+}
+
+/// Inserts a request and its first events (their `request_id` set to the new id), inside
+/// the caller's transaction; see `Store::insert_request`.
+pub(super) async fn insert_request<C: Dialect>(
+    conn: &mut C,
+    r: &NewRequest,
+    mut events: Vec<NewEvent>,
+) -> Result<(Request, i64), StoreError> {
+    let id = insert_request_row(conn, r, None).await?;
+    for event in &mut events {
+        event.request_id = Some(id);
+    }
+    let seq = append_events(conn, &events).await?.unwrap_or(0);
+    Ok((read_request(conn, id).await?, seq))
+}
+
+/// Inserts a request set's members in order, inside the caller's transaction; see
+/// `Store::insert_request_set`.
+pub(super) async fn insert_request_set<C: Dialect>(
+    conn: &mut C,
+    requests: &[NewRequest],
+    events: Vec<Vec<NewEvent>>,
+) -> Result<(Vec<Request>, i64), StoreError> {
+    let mut set_id = None;
+    let mut ids = Vec::with_capacity(requests.len());
+    let mut all_events = Vec::new();
+    for (r, events) in requests.iter().zip(events) {
+        let id = insert_request_row(conn, r, set_id).await?;
+        let set = *set_id.get_or_insert(id);
+        ids.push(id);
+        for mut event in events {
+            event.request_id = Some(id);
+            event.event.mark_set(set);
+            all_events.push(event);
+        }
+    }
+    if let Some(set) = set_id {
+        // The first member learns its set's id, its own, once it has one.
+        conn.execute(
+            Statement::new("UPDATE requests SET set_id = ? WHERE id = ?")
+                .int(set)
+                .int(set),
+        )
+        .await?;
+    }
+    let seq = append_events(conn, &all_events).await?.unwrap_or(0);
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        out.push(read_request(conn, id).await?);
+    }
+    Ok((out, seq))
+}
+
+/// Applies a change inside the caller's transaction; see `Store::commit`.
+pub(super) async fn apply<C: Dialect>(
+    conn: &mut C,
+    change: &Change,
+) -> Result<Option<i64>, StoreError> {
+    // One lock order for every writer, so concurrent commits cannot deadlock.
+    let mut requests: Vec<&Request> = change.requests.iter().collect();
+    requests.sort_by_key(|r| r.id);
+    for r in requests {
+        update_request(conn, r).await?;
+    }
+    if let Some(t) = &change.tuple {
+        update_tuple(conn, t).await?;
+    }
+    let mut wake: Vec<&Target> = change.wake.iter().collect();
+    wake.sort();
+    wake.dedup();
+    for key in wake {
+        wake_tuple(conn, key, change.at).await?;
+    }
+    append_events(conn, &change.events).await
 }
