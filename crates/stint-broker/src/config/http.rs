@@ -163,7 +163,7 @@ impl HttpConfig {
             ("body_timeout", self.body_timeout, 1, 600),
             ("idle_timeout", self.idle_timeout, 20, 3600),
         ] {
-            super::range(bad, &["http", key], value, min, max);
+            super::validate::range(bad, &["http", key], value, min, max);
         }
         for (key, value, min, max) in [
             ("max_connections", self.max_connections, 16, 1_000_000),
@@ -223,7 +223,7 @@ impl SignInLimits {
                 );
             }
         }
-        super::range(
+        super::validate::range(
             bad,
             &["sign_in_limits", "refusal_interval"],
             self.refusal_interval,
