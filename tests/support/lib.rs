@@ -7,6 +7,7 @@ use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub mod agent_world;
 pub mod broker;
 pub mod proxy;
 
