@@ -1,34 +1,9 @@
 import { describe, expect, it } from "vitest";
-import type { AccessRequest } from "../src/lib/bindings/AccessRequest";
 import { askedFor, endedStatus, extensionAsk, signOutQuestion, status } from "../src/lib/requests";
 import { formatWhen } from "../src/lib/time";
+import { request } from "./fixtures";
 
 const NOW = Date.parse("2026-03-01T10:30:00Z");
-
-function request(extra: Partial<AccessRequest> = {}): AccessRequest {
-  return {
-    id: 7,
-    requester: { userId: "u-carol", userName: "carol", displayName: "Carol Chen" },
-    account: { id: "333333333333", name: "prod" },
-    permissionSet: { name: "ReadOnlyAccess", arn: "arn:ps", description: null, sessionDurationSecs: 3600 },
-    state: "active",
-    reason: "Roll back",
-    ticket: null,
-    durationSecs: 3600,
-    startAt: "2026-03-01T10:00:00Z",
-    endAt: "2026-03-01T11:00:00Z",
-    pendingEndAt: null,
-    approvalRequired: true,
-    approvalDeadline: null,
-    decidedBy: { userId: "u-bob", userName: "bob", displayName: "Bob Baker" },
-    decisionComment: null,
-    outcome: null,
-    createdAt: "2026-03-01T09:55:00Z",
-    updatedAt: "2026-03-01T10:00:00Z",
-    history: null,
-    ...extra,
-  };
-}
 
 describe("extensions", () => {
   it("read as the extra time and the new end", () => {
