@@ -9,7 +9,9 @@ use chrono::{DateTime, Duration, Utc};
 use stint_api::{AccessRequest, BrokerEvent, EventKind, RequestState};
 
 use crate::notices::{Notice, NoticeKind};
-use crate::view::{GivenRole, GrantView, HistoryItem, Revocation, RoleKey};
+use crate::view::{Revocation, RoleKey};
+
+use self::announce::{review_kind, same_question};
 
 /// The "5 minutes left" warning, and the tray's expiring look.
 pub const EXPIRING_SOON: Duration = Duration::minutes(5);
@@ -278,3 +280,5 @@ mod views;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod views_tests;

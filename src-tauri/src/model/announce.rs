@@ -1,7 +1,7 @@
 //! Which notices a change makes: each kind at most once per request (and once per
 //! request set), and nothing for what was already true at the first load.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use stint_api::{AccessRequest, RequestState};
 
 use super::{EXPIRING_SOON, Model, closed_early};
@@ -9,7 +9,7 @@ use crate::notices::{Notice, NoticeKind};
 
 impl Model {
     /// The notices for one of the person's requests moving from `old` to `new`.
-    fn mine_changed(
+    pub(super) fn mine_changed(
         &mut self,
         old: Option<&AccessRequest>,
         new: &AccessRequest,
@@ -62,7 +62,7 @@ impl Model {
     }
 
     /// Marks what is already true of `r` as announced (the first load; one's own actions).
-    fn mark_current(&mut self, r: &AccessRequest, now: DateTime<Utc>) {
+    pub(super) fn mark_current(&mut self, r: &AccessRequest, now: DateTime<Utc>) {
         let mut kinds = vec![NoticeKind::Approved];
         match r.state {
             RequestState::Active => {
@@ -92,14 +92,19 @@ impl Model {
     }
 
     /// Records `kind` as announced for `r` (and its request set).
-    fn mark(&mut self, r: &AccessRequest, kind: NoticeKind) {
+    pub(super) fn mark(&mut self, r: &AccessRequest, kind: NoticeKind) {
         self.notified.insert((r.id, kind));
         if let Some(set) = r.set_id.filter(|_| !kind.per_account()) {
             self.notified_sets.insert((set, kind));
         }
     }
 
-    fn once(&mut self, kind: NoticeKind, r: &AccessRequest, now: DateTime<Utc>) -> Vec<Notice> {
+    pub(super) fn once(
+        &mut self,
+        kind: NoticeKind,
+        r: &AccessRequest,
+        now: DateTime<Utc>,
+    ) -> Vec<Notice> {
         let fresh = self.notified.insert((r.id, kind));
         let fresh_in_set = match r.set_id {
             Some(set) if !kind.per_account() => self.notified_sets.insert((set, kind)),
@@ -113,7 +118,7 @@ impl Model {
     }
 }
 
-fn review_kind(r: &AccessRequest) -> NoticeKind {
+pub(super) fn review_kind(r: &AccessRequest) -> NoticeKind {
     if r.state == RequestState::Pending {
         NoticeKind::ToReview
     } else {
@@ -122,12 +127,12 @@ fn review_kind(r: &AccessRequest) -> NoticeKind {
 }
 
 /// Whether two versions of an approvable request ask the approver the same thing.
-fn same_question(a: &AccessRequest, b: &AccessRequest) -> bool {
+pub(super) fn same_question(a: &AccessRequest, b: &AccessRequest) -> bool {
     review_kind(a) == review_kind(b) && a.pending_end_at == b.pending_end_at
 }
 
 /// Grants of five minutes or less get no "5 minutes left": it would come with "active".
-fn warns(r: &AccessRequest) -> bool {
+pub(super) fn warns(r: &AccessRequest) -> bool {
     r.end_at - r.start_at > EXPIRING_SOON
 }
 

@@ -1,12 +1,13 @@
 //! What the model shows: the tray's look and countdowns, the lists the window draws, and
 //! when something shown next changes on its own.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use stint_api::{AccessRequest, RequestState};
 
-use super::{EXPIRING_SOON, Model, TrayLook};
-use crate::notices::Notice;
-use crate::view::{GrantView, HistoryItem, Revocation};
+use super::announce::warns;
+use super::{EXPIRING_SOON, HISTORY_LEN, Model, TrayLook, closed_early};
+use crate::notices::{Notice, NoticeKind};
+use crate::view::{GivenRole, GrantView, HistoryItem, Revocation, RoleKey};
 
 impl Model {
     /// The notices due now for grants in their last five minutes (each once).
