@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The desktop app's test stages: the UI's unit tests and type check, the check that the
-# generated TypeScript bindings are current, the app's Rust tests, and the WebDriver
+# generated TypeScript bindings are current, the app's Rust tests, the tray's (stint-tray:
+# its tests, and its end-to-end story under Xvfb, tests/cli_tray.rs), and the WebDriver
 # end-to-end run of the real app under Xvfb (tests/ui/). `make test` runs this through
 # scripts/test.sh; run it alone after scripts/install.sh.
 source "$(dirname "$0")/lib.sh"
@@ -23,11 +24,19 @@ say "app: clippy (-D warnings) and Rust unit tests"
 cargo clippy -p stint-app --all-targets -- -D warnings
 cargo test -p stint-app --lib
 
+say "tray: clippy (-D warnings), unit tests and the check that it links no WebKit"
+cargo clippy -p stint-tray --all-targets -- -D warnings
+cargo test -p stint-tray
+
 say "app: build the binaries the end-to-end run drives"
 cargo build -p stint-app --bin stint-app
 cargo build -p stint-sim --bin stint-sim
 cargo build -p stint-broker --bin stint-broker
 cargo build -p stint-cli --bin stint
+cargo build -p stint-tray --bin stint-tray
+
+say "tray: end to end under Xvfb (the tray is the agent; its menu read over D-Bus)"
+STINT_TEST_TRAY=1 "$STINT_ROOT/scripts/with-keyring.sh" cargo test --test cli_tray
 
 say "app: end to end under Xvfb (tauri-driver + WebKitWebDriver)"
 "$STINT_ROOT/scripts/install-python.sh"

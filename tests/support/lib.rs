@@ -132,9 +132,16 @@ impl Env {
     /// `stint ARGS` with this test's HOME, the simulator's endpoints (as the AWS SDKs
     /// read them), and the Identity Center settings as environment overrides.
     pub fn stint(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(&*BIN);
-        cmd.args(args)
-            .env("HOME", self.home())
+        let mut cmd = self.program(&BIN);
+        cmd.args(args);
+        cmd
+    }
+
+    /// `program` (another Stint binary: the tray, say) with the environment `stint`
+    /// gets, so it serves or reads the same login.
+    pub fn program(&self, program: &Path) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.env("HOME", self.home())
             .env("XDG_CONFIG_HOME", self.home().join(".config"))
             .env("XDG_CACHE_HOME", self.home().join(".cache"))
             .env("XDG_RUNTIME_DIR", self.home().join("run"))

@@ -80,12 +80,12 @@ class TrayMenu:
     owner: str
 
     @classmethod
-    def find(cls, timeout: float = 30.0) -> "TrayMenu":
-        """The app's connection on the session bus: the one whose process is stint-app
-        and that answers GetLayout on the tray's menu path."""
+    def find(cls, timeout: float = 30.0, process: str = "stint-app") -> "TrayMenu":
+        """The tray's connection on the session bus: the one whose process is `process`
+        (the app, or stint-tray) and that answers GetLayout on the tray's menu path."""
         def owner():
             for name in bus_names():
-                if not name.startswith(":") or _process_name(name) != "stint-app":
+                if not name.startswith(":") or _process_name(name) != process:
                     continue
                 try:
                     _gdbus("--dest", name, "--object-path", TRAY_MENU_PATH, "--timeout", "3",

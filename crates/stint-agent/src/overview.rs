@@ -111,6 +111,19 @@ impl Picture {
         });
     }
 
+    /// How many changes there have been: with [`Picture::changed_since`], how a watcher
+    /// (the tray's menu) learns of the next one without polling.
+    pub fn generation(&self) -> u64 {
+        self.state.borrow().generation
+    }
+
+    /// Resolves once something changed after `generation` (an event, a (re)connection, a
+    /// new login).
+    pub async fn changed_since(&self, generation: u64) {
+        let mut rx = self.state.subscribe();
+        let _ = rx.wait_for(|s| s.generation != generation).await;
+    }
+
     pub fn standing(&self) -> Standing {
         match self.state.borrow().slot {
             Slot::Unread => Standing::Unread,
@@ -344,6 +357,24 @@ mod tests {
         aged.store(MAX_AGE.as_secs(), Ordering::SeqCst);
         assert_eq!(read(picture.get(true, never).await).unwrap(), picture_of(2));
         assert_eq!(reads.load(Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_watcher_wakes_on_the_next_change_and_not_before() {
+        let picture = Arc::new(Picture::default());
+        let seen = picture.generation();
+        let waiter = tokio::spawn({
+            let picture = picture.clone();
+            async move { picture.changed_since(seen).await }
+        });
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(!waiter.is_finished(), "woke without a change");
+        picture.changed();
+        tokio::time::timeout(Duration::from_secs(5), waiter)
+            .await
+            .expect("a change wakes the watcher")
+            .unwrap();
+        assert_eq!(picture.generation(), seen + 1);
     }
 
     #[tokio::test]

@@ -63,6 +63,11 @@ impl Agent {
         &self.stint
     }
 
+    /// What `stint ls` shows; its generation tells a watcher that something changed.
+    pub fn picture(&self) -> &Picture {
+        &self.picture
+    }
+
     pub fn serving(&self) -> &Serving {
         &self.serving
     }
@@ -176,7 +181,7 @@ impl Agent {
     /// Everything `stint ls` shows: from memory while the event stream follows the
     /// broker and nothing changed since the last read.
     pub async fn overview(&self) -> Result<stint_client::Overview> {
-        let following = self.stint.has_broker() && lock(&self.book).connected();
+        let following = self.following();
         match self.picture.get(following, || self.stint.overview()).await {
             Answer::Memory(overview) => {
                 self.from_memory.fetch_add(1, Ordering::Relaxed);
@@ -187,6 +192,12 @@ impl Agent {
                 read
             }
         }
+    }
+
+    /// Whether the broker's event stream is connected now, so what the agent holds is
+    /// current.
+    pub fn following(&self) -> bool {
+        self.stint.has_broker() && lock(&self.book).connected()
     }
 
     /// The hot path: memory and the grant book only, no await.
@@ -224,7 +235,13 @@ impl Agent {
         Ok(resolved)
     }
 
-    async fn console(&self, text: &str, request: &ConsoleRequest) -> Result<stint_client::Secret> {
+    /// A console sign-in URL for `text` (`ACCOUNT/PERMISSION_SET`), through the held
+    /// credentials: what `stint console` and the tray's "Open console" open.
+    pub async fn console(
+        &self,
+        text: &str,
+        request: &ConsoleRequest,
+    ) -> Result<stint_client::Secret> {
         let target: Target = text.parse()?;
         if request.portal {
             let resolved = self.resolve(&target, &target.to_string()).await?;

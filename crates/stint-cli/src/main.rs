@@ -18,7 +18,6 @@
 //! | 6 | the broker or AWS could not be reached |
 #![forbid(unsafe_code)]
 
-mod browser;
 mod cli;
 mod commands;
 mod output;
@@ -69,7 +68,8 @@ fn one_line(err: &anyhow::Error) -> String {
 /// clean for `eval "$(stint creds ...)"` and credential_process.
 ///
 /// The AWS SDK's and HTTP stack's TRACE events print request headers and bodies, which
-/// carry the SSO token and credentials: those are dropped whatever `STINT_LOG` says.
+/// carry the SSO token and credentials: those are dropped whatever `STINT_LOG` says
+/// (`stint_client::log_safety`).
 fn init_logging() {
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
@@ -77,12 +77,8 @@ fn init_logging() {
 
     let env = filter::EnvFilter::try_from_env("STINT_LOG")
         .unwrap_or_else(|_| filter::EnvFilter::new("warn"));
-    let no_secret_traces = filter::filter_fn(|meta| {
-        *meta.level() != tracing::Level::TRACE
-            || !SECRET_BEARING_TARGETS
-                .iter()
-                .any(|t| meta.target() == *t || meta.target().starts_with(&format!("{t}::")))
-    });
+    let no_secret_traces =
+        filter::filter_fn(|meta| !stint_client::log_safety::bears_secrets(meta.level(), meta.target()));
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)
@@ -91,20 +87,3 @@ fn init_logging() {
         .with_filter(no_secret_traces);
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
-
-/// Crates whose TRACE events print request or response contents.
-const SECRET_BEARING_TARGETS: &[&str] = &[
-    "aws_smithy_runtime",
-    "aws_smithy_runtime_api",
-    "aws_smithy_http",
-    "aws_smithy_http_client",
-    "aws_smithy_types",
-    "aws_sigv4",
-    "aws_sdk_sso",
-    "aws_sdk_ssooidc",
-    "aws_sdk_sts",
-    "hyper",
-    "hyper_util",
-    "h2",
-    "reqwest",
-];

@@ -35,6 +35,7 @@
 mod aws_error;
 pub mod aws_files;
 pub mod broker;
+pub mod browser;
 mod client;
 pub mod clock;
 pub mod config;
@@ -47,6 +48,7 @@ mod fsutil;
 pub mod http;
 pub mod identity;
 pub mod lock;
+pub mod log_safety;
 pub mod paths;
 pub mod portal;
 pub mod secret;

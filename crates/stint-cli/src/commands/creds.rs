@@ -6,7 +6,7 @@ use anyhow::Result;
 use stint_client::{ConsoleRequest, ExportFormat, Stint, export};
 
 use super::agent;
-use crate::browser;
+use stint_client::browser;
 use crate::cli::{ConsoleArgs, CredsArgs, TargetArg};
 
 pub async fn creds(stint: &Stint, args: CredsArgs) -> Result<ExitCode> {

@@ -7,7 +7,7 @@ use serde_json::json;
 use stint_client::Stint;
 use stint_client::sso::{BrowserOutcome, LoginFlow, LoginHooks, LoginProgress, LoginStatus};
 
-use crate::browser;
+use stint_client::browser;
 use crate::cli::LoginArgs;
 use crate::output;
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Measures the tray (stint-tray: the tray icon and the agent in one process, without
+# WebKit) as issue 11 asks: the memory of all its processes, idle signed out, and idle
+# signed in with a grant counting down (alice signed in through the `stint` CLI against
+# stint-sim and the broker, as scripts/measure-app.sh does), plus the binary's size and
+# the time from launch to the tray menu on the session bus. Under Xvfb with a private
+# session bus. Not a test: the machine is shared and noisy, so the figures are printed,
+# never asserted.
+#   scripts/measure-tray.sh               build stint-tray in release, then measure
+#   scripts/measure-tray.sh --no-build    measure the release binary already built
+#   scripts/measure-tray.sh --with-gdk-gl the same with GDK's OpenGL on (GDK_GL set
+#                                         empty), which the tray turns off by default
+source "$(dirname "$0")/lib.sh"
+cd "$STINT_ROOT"
+
+build=1
+gdk_gl=unset
+for arg in "$@"; do
+    case "$arg" in
+        --no-build) build="" ;;
+        --with-gdk-gl) gdk_gl="" ;;
+        *) die "unknown argument $arg (see the top of $0)" ;;
+    esac
+done
+
+if [ -n "$build" ]; then
+    say "stint-tray (release)"
+    cargo build --release --workspace --exclude stint-app --bin stint-tray
+fi
+
+say "the servers and CLI the signed-in measurement runs (debug builds)"
+cargo build --quiet --bin stint-sim --bin stint-broker --bin stint
+
+tray="$CARGO_TARGET_DIR/release/stint-tray"
+[ -x "$tray" ] || die "$tray is missing: run without --no-build"
+echo "release binary     $(stat -c %s "$tray" | awk '{printf "%.1f MB", $1 / 1000000}')  ($tray)"
+
+[ "$gdk_gl" = unset ] && gl_note="" || gl_note=", GDK's OpenGL on"
+say "launch to tray, and memory (Xvfb, private session bus)$gl_note"
+export STINT_MEASURE_TRAY="$tray" STINT_MEASURE_GDK_GL="$gdk_gl"
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
+    set -euo pipefail
+    home="$(mktemp -d)"; trap "rm -rf \"$home\"" EXIT
+    export HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
+        XDG_CACHE_HOME="$home/.cache" XDG_RUNTIME_DIR="$home/run"
+    mkdir -p "$XDG_DATA_HOME/keyrings"
+    eval "$(printf measure | gnome-keyring-daemon --unlock --components=secrets)"
+    export NO_COLOR=1 STINT_LOG=info
+    if [ "$STINT_MEASURE_GDK_GL" != unset ]; then export GDK_GL="$STINT_MEASURE_GDK_GL"; fi
+    python3 "$STINT_ROOT/scripts/measure-tray.py" "$STINT_MEASURE_TRAY" "$home/tray.log"
+'
