@@ -69,7 +69,15 @@ impl Display {
     fn start() -> Display {
         // -displayfd: Xvfb picks a free display and says which once it accepts clients.
         let mut server = Command::new("Xvfb")
-            .args(["-displayfd", "1", "-screen", "0", "640x480x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "640x480x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -219,7 +227,14 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
     let alice = &w.alice;
     let active = alice
         .json(&[
-            "request", GRANTED, "--for", "1h", "--reason", "tray test", "--wait", "--json",
+            "request",
+            GRANTED,
+            "--for",
+            "1h",
+            "--reason",
+            "tray test",
+            "--wait",
+            "--json",
         ])
         .await;
     assert_eq!(active["state"], "active", "{active}");
@@ -256,7 +271,10 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    assert_eq!(status["pid"], pid, "another process serves the CLI: {status}");
+    assert_eq!(
+        status["pid"], pid,
+        "another process serves the CLI: {status}"
+    );
     assert_eq!(status["grants"], 1, "{status}");
 
     // The menu, as the desktop reads it: who, and the grant with its time left.
@@ -267,8 +285,16 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
     })
     .await;
     assert_eq!(labels[0], "Signed in as Alice Adams", "{labels:?}");
-    for expected in ["Open console", "Copy credentials", "Open Stint…", "Quit Stint"] {
-        assert!(labels.iter().any(|l| l == expected), "no {expected:?}: {labels:?}");
+    for expected in [
+        "Open console",
+        "Copy credentials",
+        "Open Stint…",
+        "Quit Stint",
+    ] {
+        assert!(
+            labels.iter().any(|l| l == expected),
+            "no {expected:?}: {labels:?}"
+        );
     }
 
     // The first call goes through the client core once; warm ones come from the tray's
@@ -292,7 +318,10 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
 
     // No WebKit in the running tray.
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
-    assert!(maps.contains("libgtk-3"), "GTK is not mapped: the check is blind");
+    assert!(
+        maps.contains("libgtk-3"),
+        "GTK is not mapped: the check is blind"
+    );
     assert!(!maps.contains("webkit"), "the tray has WebKit mapped");
 
     // A revoke made elsewhere reaches the menu through the event stream.
@@ -302,7 +331,9 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
     assert!(out.status.success(), "{}", stderr(&out));
     until_menu(pid, "the grant gone", |labels| {
         labels.iter().any(|l| l == "No active access")
-            && !labels.iter().any(|l| l.starts_with("dev / PowerUserAccess — "))
+            && !labels
+                .iter()
+                .any(|l| l.starts_with("dev / PowerUserAccess — "))
     })
     .await;
 

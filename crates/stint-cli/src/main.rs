@@ -77,8 +77,9 @@ fn init_logging() {
 
     let env = filter::EnvFilter::try_from_env("STINT_LOG")
         .unwrap_or_else(|_| filter::EnvFilter::new("warn"));
-    let no_secret_traces =
-        filter::filter_fn(|meta| !stint_client::log_safety::bears_secrets(meta.level(), meta.target()));
+    let no_secret_traces = filter::filter_fn(|meta| {
+        !stint_client::log_safety::bears_secrets(meta.level(), meta.target())
+    });
     let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false)

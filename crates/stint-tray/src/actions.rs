@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use stint_client::sso::{LoginFlow, LoginHooks, LoginProgress};
 use stint_client::{ConsoleRequest, ExportFormat, Stint, browser, export};
 
-use crate::shared::Core;
 use crate::menu::Action;
+use crate::shared::Core;
 use crate::{launch, notify, tray};
 
 pub fn dispatch(core: &Arc<Core>, action: Action) {

@@ -74,7 +74,10 @@ mod tests {
     fn takes_out_only_what_stint_put_in() {
         let mut command = Command::new("stint-app");
         restore_env_if(&mut command, true);
-        assert_eq!(removed(&command), [OsStr::new(GDK_GL), OsStr::new(SET_BY_STINT)]);
+        assert_eq!(
+            removed(&command),
+            [OsStr::new(GDK_GL), OsStr::new(SET_BY_STINT)]
+        );
         let mut command = Command::new("stint-app");
         restore_env_if(&mut command, false);
         assert!(removed(&command).is_empty());

@@ -36,10 +36,9 @@ mod tests {
 
     #[test]
     fn time_left_reads_as_the_window_and_the_app_say_it() {
-        let cases: Cases = serde_json::from_str(include_str!(
-            "../../../src-tauri/src/time_left_cases.json"
-        ))
-        .unwrap();
+        let cases: Cases =
+            serde_json::from_str(include_str!("../../../src-tauri/src/time_left_cases.json"))
+                .unwrap();
         assert!(cases.cases.len() > 10);
         for case in cases.cases {
             assert_eq!(left(case.seconds), case.left, "{} s", case.seconds);

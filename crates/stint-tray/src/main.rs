@@ -20,11 +20,11 @@ mod view;
 #[cfg(target_os = "linux")]
 mod actions;
 #[cfg(target_os = "linux")]
-mod shared;
-#[cfg(target_os = "linux")]
 mod icons;
 #[cfg(target_os = "linux")]
 mod run;
+#[cfg(target_os = "linux")]
+mod shared;
 #[cfg(target_os = "linux")]
 mod tray;
 #[cfg(target_os = "linux")]

@@ -137,7 +137,7 @@ pub fn build(state: &TrayState, now: DateTime<Utc>) -> Vec<Entry> {
             signed_in(state, now, &mut entries);
         }
     }
-    if let Serving::NotServing { why } = &state.serving {
+    if let Serving::Failed { why } = &state.serving {
         entries.push(note(format!("Not serving the stint CLI: {why}")));
     }
     entries.push(Entry::Separator);

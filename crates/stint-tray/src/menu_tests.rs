@@ -39,9 +39,10 @@ fn text(entries: &[Entry]) -> Vec<String> {
         for e in entries {
             let pad = "    ".repeat(depth);
             match e {
-                Entry::Item { label, enabled, .. } => {
-                    out.push(format!("{pad}{label}{}", if *enabled { "" } else { " (-)" }))
-                }
+                Entry::Item { label, enabled, .. } => out.push(format!(
+                    "{pad}{label}{}",
+                    if *enabled { "" } else { " (-)" }
+                )),
                 Entry::Submenu { label, entries } => {
                     out.push(format!("{pad}{label}"));
                     walk(entries, depth + 1, out);
@@ -151,7 +152,10 @@ fn no_grant_says_so_and_a_stream_down_says_the_list_is_as_last_heard() {
     state.reconnecting = true;
     let lines = text(&build(&state, now()));
     assert_eq!(lines[1], "Reconnecting to the broker… (-)");
-    assert!(lines.contains(&"No active access (-)".to_owned()), "{lines:?}");
+    assert!(
+        lines.contains(&"No active access (-)".to_owned()),
+        "{lines:?}"
+    );
     assert_eq!(look(&state, now()), Look::Idle);
 }
 
@@ -159,7 +163,7 @@ fn no_grant_says_so_and_a_stream_down_says_the_list_is_as_last_heard() {
 fn a_tray_that_cannot_serve_the_cli_says_why() {
     let state = TrayState::new(
         Session::SignedOut,
-        Serving::NotServing {
+        Serving::Failed {
             why: "an agent already runs".into(),
         },
     );
@@ -178,7 +182,10 @@ fn not_configured_says_what_the_client_core_says_and_offers_no_sign_in() {
     );
     let lines = text(&build(&state, now()));
     assert_eq!(lines[1], format!("{why} (-)"));
-    assert!(!lines.iter().any(|l| l.contains("Not serving")), "{lines:?}");
+    assert!(
+        !lines.iter().any(|l| l.contains("Not serving")),
+        "{lines:?}"
+    );
     assert!(!ids(&build(&state, now())).contains(&"sign-in".to_owned()));
 }
 

@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
+use stint_agent::AgentHandle;
 use stint_agent::location::Location;
 use stint_agent::service::Agent;
-use stint_agent::AgentHandle;
 use stint_client::{Stint, StintOptions};
 use tokio::runtime::Handle;
 use tokio::sync::Notify;
@@ -67,7 +67,7 @@ pub async fn open(runtime: Handle) -> (Arc<Core>, Option<AgentHandle>) {
             // reading through its own copy of the agent's memory.
             tracing::warn!(error = %e, "not serving the stint CLI");
             let agent = Arc::new(Agent::new(stint.clone()));
-            let serving = Serving::NotServing { why: e.to_string() };
+            let serving = Serving::Failed { why: e.to_string() };
             (make(Ok(stint), Some(agent), serving), None)
         }
     }

@@ -9,15 +9,21 @@ use stint_client::Overview;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Session {
     /// No Identity Center is configured (`why` says what is missing).
-    NotConfigured { why: String },
+    NotConfigured {
+        why: String,
+    },
     SignedOut,
     /// The login ended and cannot renew itself.
     Expired,
     /// "Sign in…" was chosen and the browser sign-in is under way.
     SigningIn,
-    SignedIn { who: String },
+    SignedIn {
+        who: String,
+    },
     /// The login could not be read (the keyring did not answer, say).
-    Unknown { why: String },
+    Unknown {
+        why: String,
+    },
 }
 
 /// Whether this tray serves the `stint` CLI.
@@ -27,7 +33,7 @@ pub enum Serving {
     Here,
     /// It could not be bound (`why`: another agent answers there, say); the tray works
     /// without serving.
-    NotServing { why: String },
+    Failed { why: String },
     /// Nothing to serve: Stint is not set up.
     Unconfigured,
 }

@@ -10,8 +10,8 @@ use chrono::Utc;
 use stint_client::Stint;
 use stint_client::sso::LoginStatus;
 
-use crate::shared::Core;
 use crate::menu::{self, Entry, Look};
+use crate::shared::Core;
 use crate::view::{Serving, Session, TrayState};
 
 /// Runs while the tray does; `show` puts a menu on screen (from any thread).
@@ -67,8 +67,7 @@ async fn read(core: &Core) -> TrayState {
     let Some(agent) = &core.agent else {
         return state;
     };
-    state.reconnecting =
-        core.serving == Serving::Here && stint.has_broker() && !agent.following();
+    state.reconnecting = core.serving == Serving::Here && stint.has_broker() && !agent.following();
     match agent.overview().await {
         Ok(overview) => state.with_overview(&overview),
         Err(e) => {

@@ -21,7 +21,16 @@ fn webkit_in(text: &str) -> Vec<String> {
 fn cargo_tree(package: &str) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let out = Command::new(env!("CARGO"))
-        .args(["tree", "--offline", "-e", "normal", "--prefix", "none", "-p", package])
+        .args([
+            "tree",
+            "--offline",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+            "-p",
+            package,
+        ])
         .current_dir(&root)
         .output()
         .expect("cargo tree runs");
@@ -38,11 +47,17 @@ fn the_tray_depends_on_no_webkit_crate() {
     let tray = cargo_tree("stint-tray");
     // The listing is the real graph: the GTK the tray does use is in it.
     assert!(tray.lines().any(|l| l.starts_with("gtk v")), "{tray}");
-    assert_eq!(webkit_in(&tray), Vec::<String>::new(), "stint-tray depends on WebKit");
+    assert_eq!(
+        webkit_in(&tray),
+        Vec::<String>::new(),
+        "stint-tray depends on WebKit"
+    );
     // The same check finds WebKit where it is.
     let app = cargo_tree("stint-app");
     assert!(
-        webkit_in(&app).iter().any(|l| l.starts_with("webkit2gtk v")),
+        webkit_in(&app)
+            .iter()
+            .any(|l| l.starts_with("webkit2gtk v")),
         "the check no longer sees the app's WebKit:\n{app}"
     );
 }
@@ -57,10 +72,17 @@ fn the_tray_binary_loads_no_webkit_library() {
     };
     let tray = ldd(Path::new(env!("CARGO_BIN_EXE_stint-tray")));
     assert!(tray.contains("libgtk-3"), "{tray}");
-    assert_eq!(webkit_in(&tray), Vec::<String>::new(), "stint-tray links WebKit");
+    assert_eq!(
+        webkit_in(&tray),
+        Vec::<String>::new(),
+        "stint-tray links WebKit"
+    );
     // The app next to it, when it has been built, shows the check can fail.
     let app = Path::new(env!("CARGO_BIN_EXE_stint-tray")).with_file_name("stint-app");
     if app.exists() {
-        assert!(!webkit_in(&ldd(&app)).is_empty(), "ldd no longer shows the app's WebKit");
+        assert!(
+            !webkit_in(&ldd(&app)).is_empty(),
+            "ldd no longer shows the app's WebKit"
+        );
     }
 }

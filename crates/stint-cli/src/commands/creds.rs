@@ -6,8 +6,8 @@ use anyhow::Result;
 use stint_client::{ConsoleRequest, ExportFormat, Stint, export};
 
 use super::agent;
-use stint_client::browser;
 use crate::cli::{ConsoleArgs, CredsArgs, TargetArg};
+use stint_client::browser;
 
 pub async fn creds(stint: &Stint, args: CredsArgs) -> Result<ExitCode> {
     let format = args

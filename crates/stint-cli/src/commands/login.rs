@@ -7,9 +7,9 @@ use serde_json::json;
 use stint_client::Stint;
 use stint_client::sso::{BrowserOutcome, LoginFlow, LoginHooks, LoginProgress, LoginStatus};
 
-use stint_client::browser;
 use crate::cli::LoginArgs;
 use crate::output;
+use stint_client::browser;
 
 /// The browser sign-in unless asked otherwise, or unless no browser can be opened here;
 /// and whether to open a browser at all.
