@@ -36,7 +36,12 @@ cargo build -p stint-cli --bin stint
 cargo build -p stint-tray --bin stint-tray
 
 say "tray: end to end under Xvfb (the tray is the agent; its menu read over D-Bus)"
-STINT_TEST_TRAY=1 "$STINT_ROOT/scripts/with-keyring.sh" cargo test --test cli_tray
+# The test starts its own Xvfb and puts a deadline on every wait, and prints the tray's log
+# when it fails; the outer timeout only stops a hang nobody foresaw (the build is done by
+# then: the test binary is compiled first, outside it).
+cargo test --test cli_tray --no-run
+STINT_TEST_TRAY=1 timeout --kill-after=10 600 \
+    "$STINT_ROOT/scripts/with-keyring.sh" cargo test --test cli_tray
 
 say "app: end to end under Xvfb (tauri-driver + WebKitWebDriver)"
 "$STINT_ROOT/scripts/install-python.sh"

@@ -82,14 +82,25 @@ impl Display {
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb starts");
-        let mut line = String::new();
-        BufReader::new(server.stdout.take().unwrap())
-            .read_line(&mut line)
-            .expect("Xvfb says its display");
-        Display {
+        let stdout = server.stdout.take().unwrap();
+        // Read on a thread of its own: an Xvfb that never says its display fails the
+        // test instead of hanging it.
+        let (said, heard) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = said.send(line);
+        });
+        let line = heard.recv_timeout(Duration::from_secs(20));
+        let mut display = Display {
             server,
-            name: format!(":{}", line.trim()),
+            name: String::new(),
+        };
+        match line {
+            Ok(line) if !line.trim().is_empty() => display.name = format!(":{}", line.trim()),
+            other => panic!("Xvfb did not say its display within 20 s: {other:?}"),
         }
+        display
     }
 }
 
@@ -97,6 +108,24 @@ impl Drop for Display {
     fn drop(&mut self) {
         let _ = self.server.kill();
         let _ = self.server.wait();
+    }
+}
+
+/// The running tray; when the test fails, its log is printed (whichever check failed).
+struct Tray {
+    child: tokio::process::Child,
+    log: PathBuf,
+}
+
+impl Drop for Tray {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+            eprintln!(
+                "--- the tray's log ({}) ---\n{log}--- end ---",
+                self.log.display()
+            );
+        }
     }
 }
 
@@ -242,17 +271,19 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
 
     let display = Display::start();
     let log = alice.home().join("tray.stderr");
-    let mut tray = alice
-        .program(&tray_bin)
-        .env("DISPLAY", &display.name)
-        .env_remove("WAYLAND_DISPLAY")
-        .env("STINT_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let pid = tray.id().unwrap();
-    let tray_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let mut tray = Tray {
+        child: alice
+            .program(&tray_bin)
+            .env("DISPLAY", &display.name)
+            .env_remove("WAYLAND_DISPLAY")
+            .env("STINT_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .unwrap(),
+        log,
+    };
+    let pid = tray.child.id().unwrap();
 
     // The CLI's agent is the tray, following the event stream and holding `ls`'s picture.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -266,8 +297,7 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
         }
         assert!(
             Instant::now() < deadline,
-            "the tray's agent never followed the event stream:\n{}",
-            tray_log()
+            "the tray's agent never followed the event stream"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
@@ -303,6 +333,7 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
     assert!(first.status.success(), "{}", stderr(&first));
     let key = access_key(&first);
     let before = w.proxy.requests().len();
+    let counted = alice.json(&["agent", "status"]).await;
     for _ in 0..3 {
         let out = alice.run(&["credential-process", GRANTED]).await;
         assert!(out.status.success(), "{}", stderr(&out));
@@ -313,8 +344,18 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
         seen.iter().all(|line| line.starts_with("GET /v1/events")),
         "the broker was asked during warm calls: {seen:?}"
     );
+    // The menu's own reads of `ls`'s picture count as served from memory too: compare.
     let status = alice.json(&["agent", "status"]).await;
-    assert_eq!(status["servedFromMemory"], 3, "{status}");
+    let count = |doc: &Value, field: &str| doc[field].as_u64().unwrap_or_default();
+    assert!(
+        count(&status, "servedFromMemory") >= count(&counted, "servedFromMemory") + 3,
+        "warm calls not served from memory: {counted} then {status}"
+    );
+    assert_eq!(
+        count(&status, "servedByCore"),
+        count(&counted, "servedByCore"),
+        "a warm call went through the client core: {counted} then {status}"
+    );
 
     // No WebKit in the running tray.
     let maps = std::fs::read_to_string(format!("/proc/{pid}/maps")).unwrap();
@@ -340,9 +381,9 @@ async fn the_tray_is_the_agent_and_its_menu_counts_the_grant_down() {
     // `stint agent stop` ends the tray.
     let out = alice.run(&["agent", "stop"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    let exited = tokio::time::timeout(Duration::from_secs(15), tray.wait())
+    let exited = tokio::time::timeout(Duration::from_secs(15), tray.child.wait())
         .await
-        .unwrap_or_else(|_| panic!("the tray did not end with its agent:\n{}", tray_log()))
+        .expect("the tray did not end with its agent")
         .unwrap();
-    assert!(exited.success(), "{exited}:\n{}", tray_log());
+    assert!(exited.success(), "the tray ended with {exited}");
 }
