@@ -7,58 +7,17 @@ the broker) with a grant counting down.
     measure-app.py APP_BINARY LOG_FILE
 """
 
-import ctypes, ctypes.util, os, re, subprocess, sys, tempfile, time
+import os, subprocess, sys, tempfile, time
 from pathlib import Path
 
 app, log = sys.argv[1], sys.argv[2]
 ROOT = Path(os.environ["STINT_ROOT"])
 DEBUG = Path(os.environ["CARGO_TARGET_DIR"]) / "debug"
 sys.path.insert(0, str(ROOT / "tests" / "ui"))
-from desktop import TrayMenu  # noqa: E402 - the tests' reader of the tray menu over D-Bus
+from desktop import TrayMenu, close_window  # noqa: E402 - the tests' desktop readers
 from measure_support import (  # noqa: E402 - shared with measure-tray.py
-    cpu, first_gtk_program_on_the_display, memory, sign_in_with_a_grant, tray_ready, tree, wait)
+    cpu, first_gtk_program_on_the_display, memory, sign_in_with_a_grant, tray_ready, wait, web_process)
 
-
-def close_window():
-    """WM_DELETE_WINDOW to the Stint window, as a window manager's close button sends."""
-    tree_out = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True).stdout
-    ids = [int(m.group(1), 16) for m in re.finditer(r"(0x[0-9a-f]+) \"Stint\": \(.*\)\s+(\d+)x(\d+)", tree_out)
-           if int(m.group(2)) > 100]
-    if not ids:
-        raise SystemExit("the Stint window is not on the screen")
-    x = ctypes.CDLL(ctypes.util.find_library("X11"))
-    x.XOpenDisplay.restype = ctypes.c_void_p
-    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
-    x.XInternAtom.restype = ctypes.c_ulong
-    x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-    class ClientMessage(ctypes.Structure):
-        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
-                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
-                    ("message_type", ctypes.c_ulong), ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
-    class XEvent(ctypes.Union):
-        _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
-    x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.POINTER(XEvent)]
-    x.XFlush.argtypes = [ctypes.c_void_p]
-    display = x.XOpenDisplay(None)
-    for window in ids:
-        event = XEvent()
-        event.xclient.type = 33  # ClientMessage
-        event.xclient.window = window
-        event.xclient.message_type = x.XInternAtom(display, b"WM_PROTOCOLS", 0)
-        event.xclient.format = 32
-        event.xclient.data[0] = x.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
-        x.XSendEvent(display, window, 0, 0, ctypes.byref(event))
-    x.XFlush(display)
-
-def web_process(pid):
-    """Whether WebKit's web process (the page) runs under the app."""
-    names = []
-    for p in tree(pid):
-        try:
-            names.append(Path(f"/proc/{p}/comm").read_text().strip())
-        except OSError:
-            pass
-    return "WebKitWebProces" in names
 
 first_gtk_program_on_the_display()
 start = time.monotonic()

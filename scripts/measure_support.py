@@ -166,3 +166,13 @@ def first_gtk_program_on_the_display():
     first program on a display pays for opening OpenGL to make it. Each launch here is
     measured as that first one: the worst case, and what a fresh Xvfb shows."""
     subprocess.run(["xprop", "-root", "-remove", "GDK_VISUALS"], check=True, timeout=10)
+
+def web_process(pid):
+    """Whether WebKit's web process (the page) runs under `pid`."""
+    names = []
+    for p in tree(pid):
+        try:
+            names.append(Path(f"/proc/{p}/comm").read_text().strip())
+        except OSError:
+            pass
+    return "WebKitWebProces" in names

@@ -7,6 +7,7 @@ mod commands;
 mod desktop;
 mod error;
 mod labels;
+mod mode;
 mod model;
 mod notices;
 mod prefs;
@@ -34,10 +35,12 @@ use tauri_plugin_window_state::StateFlags;
 
 use crate::view::{Navigate, View};
 
+pub use crate::mode::Mode;
 pub use crate::software_rendering::restart_without_gdk_gl;
 
-/// Runs the app until Quit. Returns an error only when the app cannot start at all.
-pub fn run() -> anyhow::Result<()> {
+/// Runs the app until Quit (or, window only, until a while after its window is closed).
+/// Returns an error only when the app cannot start at all.
+pub fn run(mode: Mode) -> anyhow::Result<()> {
     let started = Instant::now();
     init_logging();
     let paths = Paths::from_env()?;
@@ -93,11 +96,14 @@ pub fn run() -> anyhow::Result<()> {
         .setup(move |app| {
             let handle = app.handle().clone();
             platform_setup(app);
-            tray::create(&handle)?;
-            tracing::info!(
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                "tray ready"
-            );
+            if mode.has_tray() {
+                tray::create(&handle)?;
+                tracing::info!(
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "tray ready"
+                );
+            }
+            app.manage(mode);
             app.manage(window::PendingNavigation::default());
             app.manage(window::Visibility::default());
             let shell = desktop::Desktop::new(handle.clone());
@@ -105,7 +111,7 @@ pub fn run() -> anyhow::Result<()> {
             let service = service::Service::new(shell, Arc::new(SystemClock), paths, runtime);
             app.manage(service.clone());
             tauri::async_runtime::spawn(async move { service.start().await });
-            if std::env::var_os("STINT_SHOW_WINDOW").is_some() {
+            if !mode.has_tray() || std::env::var_os("STINT_SHOW_WINDOW").is_some() {
                 window::navigate(
                     &handle,
                     Navigate {
@@ -118,11 +124,13 @@ pub fn run() -> anyhow::Result<()> {
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"))?
-        .run(|_app, event| {
-            // The window's close button hides it; the app ends from the tray's Quit.
+        .run(move |_app, event| {
+            // The window's close button hides it; the whole app ends from the tray's Quit,
+            // a window-only one when its window is released (`window.rs`).
             if let tauri::RunEvent::ExitRequested {
                 code: None, api, ..
             } = event
+                && mode.has_tray()
             {
                 api.prevent_exit();
             }

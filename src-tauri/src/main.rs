@@ -6,7 +6,11 @@ fn main() -> std::process::ExitCode {
     if let Err(e) = stint_app::restart_without_gdk_gl() {
         eprintln!("stint-app: could not restart without GDK's OpenGL ({e}); running with it");
     }
-    match stint_app::run() {
+    let (mode, ignored) = stint_app::Mode::from_args(std::env::args().skip(1));
+    if !ignored.is_empty() {
+        eprintln!("stint-app: ignoring arguments it does not know: {ignored:?}");
+    }
+    match stint_app::run(mode) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("stint-app: {e:#}");

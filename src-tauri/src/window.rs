@@ -2,7 +2,9 @@
 //! or a second launch), not at start: until then the app is the tray alone, with no
 //! WebKit processes. Closing it hides it (the app lives on in the tray), so it comes back
 //! at once; after [`release_after`] hidden it is destroyed, and WebKit's processes go
-//! with it. Its place and size are remembered by the window-state plugin.
+//! with it. Its place and size are remembered by the window-state plugin. A window-only
+//! process ([`Mode::WindowOnly`], started by `stint-tray`) ends instead, sooner: the tray
+//! starts it again when asked.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -12,6 +14,7 @@ use tauri::{
 };
 
 use crate::desktop::{NAVIGATE_EVENT, VISIBLE_EVENT};
+use crate::mode::Mode;
 use crate::view::Navigate;
 
 pub const MAIN: &str = "main";
@@ -19,14 +22,23 @@ pub const MAIN: &str = "main";
 /// How long a hidden window is kept for a quick return before its memory is given back.
 pub const RELEASE_AFTER: Duration = Duration::from_secs(10 * 60);
 
-/// [`RELEASE_AFTER`], or `STINT_WINDOW_RELEASE_SECS` seconds (how `scripts/measure-app.sh`
-/// sees the memory a released window leaves behind without waiting ten minutes).
-pub fn release_after() -> Duration {
+/// The same for a window-only process, which gives its memory back by ending: well within
+/// the minute issue 11 allows, and long enough that closing and reopening at once is
+/// instant.
+pub const WINDOW_ONLY_RELEASE_AFTER: Duration = Duration::from_secs(15);
+
+/// [`RELEASE_AFTER`] (or [`WINDOW_ONLY_RELEASE_AFTER`]), or `STINT_WINDOW_RELEASE_SECS`
+/// seconds (how `scripts/measure-app.sh` and the tests see what a released window leaves
+/// behind without waiting).
+pub fn release_after(mode: Mode) -> Duration {
     std::env::var("STINT_WINDOW_RELEASE_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .map(Duration::from_secs)
-        .unwrap_or(RELEASE_AFTER)
+        .unwrap_or(match mode {
+            Mode::Whole => RELEASE_AFTER,
+            Mode::WindowOnly => WINDOW_ONLY_RELEASE_AFTER,
+        })
 }
 
 /// The window's shows and hides, counted, so that a release planned at one hide is called
@@ -128,15 +140,23 @@ fn hide_on_close<R: Runtime>(window: &WebviewWindow<R>) {
     });
 }
 
-/// Destroys the hidden window after [`release_after`], unless it was shown meanwhile.
-/// One sleeping task per hide: no timer runs while the window is shown or gone.
+/// Destroys the hidden window after [`release_after`], unless it was shown meanwhile; a
+/// window-only process ends instead. One sleeping task per hide: no timer runs while the
+/// window is shown or gone.
 fn release_later<R: Runtime>(window: WebviewWindow<R>) {
     let app = window.app_handle().clone();
     let ticket = app.state::<Visibility>().hidden();
+    let mode = *app.state::<Mode>();
     tauri::async_runtime::spawn(async move {
-        tokio::time::sleep(release_after()).await;
-        if app.state::<Visibility>().untouched_since(ticket) && !window.is_visible().unwrap_or(true)
+        tokio::time::sleep(release_after(mode)).await;
+        if !app.state::<Visibility>().untouched_since(ticket) || window.is_visible().unwrap_or(true)
         {
+            return;
+        }
+        if mode == Mode::WindowOnly {
+            tracing::info!("window hidden for a while: ending the window's process");
+            app.exit(0);
+        } else {
             tracing::info!("window hidden for a while: releasing it");
             if let Err(e) = window.destroy() {
                 tracing::warn!(error = %e, "window not released");

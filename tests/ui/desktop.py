@@ -4,6 +4,8 @@ on the session bus, the clipboard with xclip, and a STINT_BROWSER recorder."""
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import re
 import subprocess
 import time
@@ -108,6 +110,16 @@ class TrayMenu:
     def text(self) -> str:
         return "\n".join(self.lines())
 
+    def click(self, label: str) -> None:
+        """Activates the item labelled `label`, as the desktop does when it is clicked."""
+        out = _gdbus("--dest", self.owner, "--object-path", TRAY_MENU_PATH,
+                     "--method", "com.canonical.dbusmenu.GetLayout", "0", "--", "-1", "@as []")
+        ids = [int(m.group(1)) for m in re.finditer(r"\((\d+), \{([^}]*)\}", out)
+               if f"'label': <'{label}'>" in m.group(2).replace("__", "_")]
+        assert len(ids) == 1, f"expected one tray item {label!r}, found {ids} in {self.lines()}"
+        _gdbus("--dest", self.owner, "--object-path", TRAY_MENU_PATH,
+               "--method", "com.canonical.dbusmenu.Event", "--", str(ids[0]), "clicked", "<int32 0>", "0")
+
 
 class Notifications:
     """Every org.freedesktop.Notifications.Notify call on the session bus."""
@@ -146,14 +158,19 @@ def clipboard() -> str:
                           text=True, timeout=10).stdout
 
 
-def capture_window(title: str, out: Path) -> None:
-    """The window called `title` as it is on the X screen (ImageMagick's import)."""
+def windows_called(title: str) -> list[str]:
+    """The X ids of the windows called `title` that are big enough to be the real one
+    (Tauri's helper windows share the name)."""
     tree = subprocess.run(["xwininfo", "-root", "-tree"], capture_output=True, text=True,
                           timeout=10).stdout
-    # Tauri's helper windows share the name; the real one is the big one.
-    ids = [m.group(1) for m in re.finditer(rf'(0x[0-9a-f]+) "{re.escape(title)}": \(.*\)\s+(\d+)x(\d+)', tree)
-           if int(m.group(2)) > 100 and int(m.group(3)) > 100]
-    assert len(ids) == 1, f"expected one {title!r} window on the screen, found {ids}:\n{tree}"
+    return [m.group(1) for m in re.finditer(rf'(0x[0-9a-f]+) "{re.escape(title)}": \(.*\)\s+(\d+)x(\d+)', tree)
+            if int(m.group(2)) > 100 and int(m.group(3)) > 100]
+
+
+def capture_window(title: str, out: Path) -> None:
+    """The window called `title` as it is on the X screen (ImageMagick's import)."""
+    ids = windows_called(title)
+    assert len(ids) == 1, f"expected one {title!r} window on the screen, found {ids}"
     subprocess.run(["import", "-silent", "-window", ids[0], str(out)], check=True, timeout=30)
 
 
@@ -167,3 +184,34 @@ def render_menu_png(lines: list[str], out: Path) -> None:
          f"label:{text}", "-bordercolor", "#c8ccd2", "-border", "1", str(out)],
         check=True, timeout=30,
     )
+
+
+def close_window(title: str = "Stint") -> None:
+    """WM_DELETE_WINDOW to the windows called `title`, as a window manager's close button
+    sends (Xvfb has no window manager to press it)."""
+    ids = [int(i, 16) for i in windows_called(title)]
+    if not ids:
+        raise AssertionError(f"no window called {title!r} is on the screen")
+    x = ctypes.CDLL(ctypes.util.find_library("X11"))
+    x.XOpenDisplay.restype = ctypes.c_void_p
+    x.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x.XInternAtom.restype = ctypes.c_ulong
+    x.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    class ClientMessage(ctypes.Structure):
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                    ("display", ctypes.c_void_p), ("window", ctypes.c_ulong),
+                    ("message_type", ctypes.c_ulong), ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+    class XEvent(ctypes.Union):
+        _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
+    x.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long, ctypes.POINTER(XEvent)]
+    x.XFlush.argtypes = [ctypes.c_void_p]
+    display = x.XOpenDisplay(None)
+    for window in ids:
+        event = XEvent()
+        event.xclient.type = 33  # ClientMessage
+        event.xclient.window = window
+        event.xclient.message_type = x.XInternAtom(display, b"WM_PROTOCOLS", 0)
+        event.xclient.format = 32
+        event.xclient.data[0] = x.XInternAtom(display, b"WM_DELETE_WINDOW", 0)
+        x.XSendEvent(display, window, 0, 0, ctypes.byref(event))
+    x.XFlush(display)

@@ -1,5 +1,5 @@
-//! "Open Stint…": the window is the desktop app, `stint-app`, started as its own process
-//! (so this one never links WebKit). Found next to this executable first (an install puts
+//! "Open Stint…": the window is the desktop app, `stint-app --window`, started as its own
+//! process (so this one never links WebKit), which ends soon after its window is closed. Found next to this executable first (an install puts
 //! them together), then on `PATH`.
 
 use std::ffi::OsStr;
@@ -9,6 +9,10 @@ use std::process::{Command, Stdio};
 use crate::gdk_gl;
 
 pub const APP: &str = "stint-app";
+/// `stint-app`'s argument for the window alone (its `mode.rs`; the tray must not link
+/// the app, so the word is written twice; `tests/ui/test_window_process.py` fails if they
+/// disagree).
+pub const WINDOW_FLAG: &str = "--window";
 
 /// Where `stint-app` is: beside `exe`, else in a `PATH` directory. `is_file` is asked of
 /// each candidate (the file system, or a test's list).
@@ -42,7 +46,10 @@ pub fn open_app() -> Result<(), String> {
         ));
     };
     let mut command = Command::new(&app);
+    // The window alone: no tray icon of its own (this process is the tray), and it ends
+    // a little after its window is closed, so the tray's idle footprint is the tray's.
     command
+        .arg(WINDOW_FLAG)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());

@@ -1,0 +1,120 @@
+"""The window as its own process (Linux, issue 11): stint-tray is the tray and the agent and
+never links WebKit; "Open Stint…" starts `stint-app --window`, which makes no tray icon
+of its own and ends soon after its window is closed, so the tray's idle footprint is the
+tray's again. Driven as a person would: the tray's menu over D-Bus, the window's close
+button as a window manager sends it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+
+from conftest import binary, descendants
+from desktop import (TRAY_MENU_PATH, TrayMenu, _gdbus, _process_name, bus_names, close_window, wait_for,
+                     windows_called)
+
+OPEN = "Open Stint…"
+
+
+def window_processes(tray_pid: int) -> list[int]:
+    """The window processes the tray started (after their GDK restart, still its children)."""
+    found = []
+    for pid in descendants(tray_pid):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() != "stint-app":
+                continue
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if state != "Z":
+            found.append((pid, args))
+    return found
+
+
+def web_page_under(pid: int) -> bool:
+    names = []
+    for p in descendants(pid):
+        try:
+            names.append(Path(f"/proc/{p}/comm").read_text().strip())
+        except OSError:
+            pass
+    return "WebKitWebProces" in names
+
+
+def trays_of(process: str) -> list[str]:
+    """The session-bus connections of `process` that serve a tray menu."""
+    served = []
+    for name in bus_names():
+        if name.startswith(":") and _process_name(name) == process:
+            try:
+                _gdbus("--dest", name, "--object-path", TRAY_MENU_PATH, "--timeout", "3",
+                       "--method", "com.canonical.dbusmenu.GetLayout", "0", "--", "-1", "@as []")
+                served.append(name)
+            except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+                pass
+    return served
+
+
+def test_open_stint_starts_the_window_alone_and_it_ends_after_it_is_closed(workdir, sim):
+    run = workdir / "run"
+    run.mkdir(mode=0o700)
+    env = {
+        **os.environ,
+        "STINT_CONFIG": str(workdir / "config" / "config.toml"),
+        "STINT_CACHE_DIR": str(workdir / "cache"),
+        "STINT_START_URL": sim.ready["startUrl"],
+        "STINT_SSO_REGION": sim.ready["region"],
+        "STINT_SSO_SESSION": "window-process",
+        "XDG_RUNTIME_DIR": str(run),
+        # The window's process ends this long after its window is closed (15 s by default).
+        "STINT_WINDOW_RELEASE_SECS": "2",
+        "STINT_LOG": "info",
+    }
+    log = workdir / "tray.log"
+    # stint-app is found beside stint-tray, as an install puts them.
+    assert (binary("stint-tray").parent / "stint-app").exists()
+    tray = subprocess.Popen([binary("stint-tray")], env=env, stderr=log.open("w"))
+    try:
+        menu = TrayMenu.find(process="stint-tray")
+        wait_for("the tray's menu", lambda: OPEN in menu.lines())
+        assert window_processes(tray.pid) == []
+
+        menu.click(OPEN)
+        [(pid, args)] = wait_for("a window process under the tray", lambda: window_processes(tray.pid))
+        assert b"--window" in args, args
+        wait_for("the window's page (WebKit) in the window's process", lambda: web_page_under(pid))
+        wait_for("the Stint window on the screen", lambda: windows_called("Stint"))
+        # The window made no tray of its own: the only tray menu on the bus is stint-tray's.
+        assert trays_of("stint-app") == []
+        assert len(trays_of("stint-tray")) == 1
+
+        # Asked again while it is open, the tray brings the same window forward.
+        menu.click(OPEN)
+        time.sleep(3)
+        assert [p for p, _ in window_processes(tray.pid)] == [pid]
+
+        close_window("Stint")
+        wait_for("the window's process to end after its window was closed",
+                 lambda: window_processes(tray.pid) == [], timeout=60)
+        # Nothing of the window is left under the tray: no WebKit process either.
+        assert not web_page_under(tray.pid)
+        assert tray.poll() is None, "the tray ended with its window"
+
+        # And it comes back when asked for.
+        menu.click(OPEN)
+        [(again, _)] = wait_for("a new window process", lambda: window_processes(tray.pid))
+        assert again != pid
+        wait_for("the window's page again", lambda: web_page_under(again))
+    finally:
+        for pid, _ in window_processes(tray.pid):
+            os.kill(pid, 15)
+        tray.terminate()
+        try:
+            tray.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            tray.kill()
+        print("--- tray.log (stint-tray and the window's stderr) ---")
+        print(log.read_text(errors="replace")[-20000:])
