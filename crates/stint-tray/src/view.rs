@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use stint_api::Grant;
 use stint_client::Overview;
+use stint_client::config::BaselineRole;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Session {
@@ -94,8 +95,9 @@ impl TrayState {
     }
 
     /// Takes in what `stint ls` shows: the person's active grants, soonest end first,
-    /// and the roles they hold that no grant gives.
-    pub fn with_overview(mut self, overview: &Overview) -> Self {
+    /// and the roles they hold that no grant gives — but not the baseline role, which
+    /// only proves who they are to the broker (the app's list leaves it out too).
+    pub fn with_overview(mut self, overview: &Overview, baseline: Option<&BaselineRole>) -> Self {
         let mut grants: Vec<GrantView> = overview.grants.iter().map(grant_view).collect();
         grants.sort_by(|a, b| a.end_at.cmp(&b.end_at).then(a.label.cmp(&b.label)));
         let granted = |role: &Role| {
@@ -109,6 +111,11 @@ impl TrayState {
             .access
             .iter()
             .filter(|a| a.assigned)
+            .filter(|a| {
+                !baseline.is_some_and(|b| {
+                    b.account_id == a.account_id && b.role_name == a.permission_set
+                })
+            })
             .map(|a| Role {
                 account_id: a.account_id.clone(),
                 account_name: a.account_name.clone(),
@@ -150,5 +157,58 @@ fn grant_view(grant: &Grant) -> GrantView {
                 roles: vec![role],
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use stint_client::AccessEntry;
+
+    use super::*;
+
+    fn held(account_id: &str, permission_set: &str) -> AccessEntry {
+        AccessEntry {
+            account_id: account_id.to_owned(),
+            account_name: format!("acct-{account_id}"),
+            permission_set: permission_set.to_owned(),
+            assigned: true,
+            eligible: false,
+            max_duration_secs: None,
+            approval_required: None,
+            max_without_approval_secs: None,
+        }
+    }
+
+    #[test]
+    fn the_baseline_role_is_not_listed_among_the_roles_held() {
+        let overview = Overview {
+            access: vec![
+                held("222222222222", "StintBaseline"),
+                held("222222222222", "ReadOnly"),
+                held("111111111111", "StintBaseline"),
+            ],
+            ..Overview::default()
+        };
+        let baseline = BaselineRole {
+            account_id: "222222222222".to_owned(),
+            role_name: "StintBaseline".to_owned(),
+        };
+        let signed_in = || {
+            TrayState::new(
+                Session::SignedIn {
+                    who: "Alice".to_owned(),
+                },
+                Serving::Here,
+            )
+        };
+        let targets =
+            |state: TrayState| -> Vec<String> { state.roles.iter().map(Role::target).collect() };
+        // Only the baseline itself goes: the same role name in another account is a role.
+        assert_eq!(
+            targets(signed_in().with_overview(&overview, Some(&baseline))),
+            ["222222222222/ReadOnly", "111111111111/StintBaseline"]
+        );
+        // Without a baseline configured, everything held is listed.
+        assert_eq!(targets(signed_in().with_overview(&overview, None)).len(), 3);
     }
 }

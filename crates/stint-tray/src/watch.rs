@@ -69,7 +69,7 @@ async fn read(core: &Core) -> TrayState {
     };
     state.reconnecting = core.serving == Serving::Here && stint.has_broker() && !agent.following();
     match agent.overview().await {
-        Ok(overview) => state.with_overview(&overview),
+        Ok(overview) => state.with_overview(&overview, stint.config().baseline().ok().as_ref()),
         Err(e) => {
             state.unreadable = Some(e.to_string());
             state
