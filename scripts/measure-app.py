@@ -14,9 +14,9 @@ app, log = sys.argv[1], sys.argv[2]
 ROOT = Path(os.environ["STINT_ROOT"])
 DEBUG = Path(os.environ["CARGO_TARGET_DIR"]) / "debug"
 sys.path.insert(0, str(ROOT / "tests" / "ui"))
-from desktop import TrayMenu, close_window  # noqa: E402 - the tests' desktop readers
+from desktop import TrayMenu, close_window, web_page_under  # noqa: E402 - the tests' desktop readers
 from measure_support import (  # noqa: E402 - shared with measure-tray.py
-    cpu, first_gtk_program_on_the_display, memory, sign_in_with_a_grant, tray_ready, wait, web_process)
+    cpu, first_gtk_program_on_the_display, memory, sign_in_with_a_grant, tray_ready, wait)
 
 
 first_gtk_program_on_the_display()
@@ -36,7 +36,7 @@ print(f"idle CPU           {cpu(pids):.1f} ms per second over 30 s")
 
 # A second launch hands over to the running app, which opens its window.
 subprocess.run([app], stderr=subprocess.DEVNULL, timeout=30)
-wait("WebKit's web process", lambda: web_process(process.pid))
+wait("WebKit's web process", lambda: web_page_under(process.pid))
 time.sleep(10)
 memory("window open        ", process.pid)
 
@@ -49,7 +49,7 @@ print(f"idle CPU           {cpu(pids):.1f} ms per second over 30 s")
 
 # And it comes back: a released window is made again when asked for.
 subprocess.run([app], stderr=subprocess.DEVNULL, timeout=30)
-wait("the window to open again after its release", lambda: web_process(process.pid))
+wait("the window to open again after its release", lambda: web_page_under(process.pid))
 print("window reopened    yes, after its release")
 process.terminate()
 process.wait(timeout=15)

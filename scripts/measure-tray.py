@@ -13,9 +13,9 @@ from pathlib import Path
 tray_bin, log = sys.argv[1], sys.argv[2]
 ROOT = Path(os.environ["STINT_ROOT"])
 sys.path.insert(0, str(ROOT / "tests" / "ui"))
-from desktop import TrayMenu, close_window  # noqa: E402 - the tests' desktop readers
+from desktop import TrayMenu, close_window, web_page_under  # noqa: E402 - the tests' desktop readers
 from measure_support import (  # noqa: E402 - shared with measure-app.py
-    cpu, first_gtk_program_on_the_display, memory, sign_in_with_a_grant, tray_ready, tree, wait, web_process)
+    cpu, first_gtk_program_on_the_display, memory, sign_in_with_a_grant, tray_ready, tree, wait)
 
 
 def start(env):
@@ -65,7 +65,7 @@ with tempfile.TemporaryDirectory() as work:
     # The window is its own process (`stint-app --window`), started from the tray's menu,
     # and ends a while after it is closed (15 s, its default): the tray is alone again.
     tray.click("Open Stint…")
-    wait("the window's page (WebKit) under the tray", lambda: web_process(process.pid))
+    wait("the window's page (WebKit) under the tray", lambda: web_page_under(process.pid))
     time.sleep(10)
     memory("window open        ", process.pid)
     close_window()

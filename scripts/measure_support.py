@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.request import Request, urlopen
 
 ROOT = Path(os.environ["STINT_ROOT"])
+sys.path.insert(0, str(ROOT / "tests" / "ui"))
+from desktop import descendants  # noqa: E402 - the tests' reader of /proc
 DEBUG = Path(os.environ["CARGO_TARGET_DIR"]) / "debug"
 MENU = "/org/ayatana/NotificationItem/tray_icon_tray_app_stint/Menu"
 
@@ -48,15 +50,8 @@ def tray_ready(pid, limit=30):
     return time.monotonic() if ready.is_set() else None
 
 def tree(pid):
-    out = [pid]
-    for children in Path(f"/proc/{pid}/task").glob("*/children"):
-        try:
-            kids = children.read_text().split()
-        except OSError:
-            continue
-        for child in kids:
-            out += tree(int(child))
-    return out
+    """`pid` and every process under it."""
+    return [pid] + descendants(pid)
 
 def field(path, name):
     for line in Path(path).read_text().splitlines():
@@ -166,13 +161,3 @@ def first_gtk_program_on_the_display():
     first program on a display pays for opening OpenGL to make it. Each launch here is
     measured as that first one: the worst case, and what a fresh Xvfb shows."""
     subprocess.run(["xprop", "-root", "-remove", "GDK_VISUALS"], check=True, timeout=10)
-
-def web_process(pid):
-    """Whether WebKit's web process (the page) runs under `pid`."""
-    names = []
-    for p in tree(pid):
-        try:
-            names.append(Path(f"/proc/{p}/comm").read_text().strip())
-        except OSError:
-            pass
-    return "WebKitWebProces" in names

@@ -22,7 +22,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
 
-from desktop import Notifications, capture_window, wait_for
+from desktop import Notifications, capture_window, descendants, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 # A test run writes its screenshots into the build folder, never over the committed ones:
@@ -48,21 +48,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def descendants(pid: int) -> list[int]:
-    """Every process started (directly or not) by `pid`, from /proc."""
-    found, queue = [], [pid]
-    while queue:
-        parent = queue.pop()
-        for task in Path(f"/proc/{parent}/task").glob("*/children"):
-            try:
-                children = [int(c) for c in task.read_text().split()]
-            except OSError:
-                continue
-            found.extend(children)
-            queue.extend(children)
-    return found
 
 
 @dataclass

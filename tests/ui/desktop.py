@@ -77,6 +77,32 @@ def _labels(layout: str) -> list[tuple[int, str]]:
     return items
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process started (directly or not) by `pid`, from /proc."""
+    found, queue = [], [pid]
+    while queue:
+        parent = queue.pop()
+        for task in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                children = [int(c) for c in task.read_text().split()]
+            except OSError:
+                continue
+            found.extend(children)
+            queue.extend(children)
+    return found
+
+
+def web_page_under(pid: int) -> bool:
+    """Whether WebKit's web process (a page) runs under `pid`."""
+    names = []
+    for p in descendants(pid):
+        try:
+            names.append(Path(f"/proc/{p}/comm").read_text().strip())
+        except OSError:
+            pass
+    return "WebKitWebProces" in names
+
+
 @dataclass
 class TrayMenu:
     owner: str
