@@ -5,7 +5,8 @@
 //! which AWS (the simulator's STS) accepts. Tokens and credentials go to the Windows
 //! Credential Manager Wine provides, and nowhere else in the Windows profile but the AWS
 //! CLI's own SSO cache (the entries themselves are not listed: `wine reg query` and
-//! waiting for the Wine server to write its registry both hung here).
+//! waiting for the Wine server to write its registry both hung here). Then the agent on
+//! its named pipe answers `credential-process` from memory.
 //!
 //! `scripts/test-windows.sh` builds `stint.exe`, makes a Wine prefix and runs this with
 //! `STINT_WINDOWS_STINT_EXE` and `WINEPREFIX` set; without them (a plain `cargo test`) it
@@ -199,5 +200,57 @@ async fn the_windows_cli_signs_in_requests_and_gets_credentials_under_wine() {
     let out = win.run(&["whoami", "--json"]).await;
     let who: Value = serde_json::from_slice(&out.stdout).expect("whoami JSON");
     assert_eq!(who["me"]["user"]["userName"], "alice", "{who}");
+
+    agent_over_the_named_pipe(&win, key).await;
     println!("wine smoke: passed");
+}
+
+/// The agent on Windows: `stint agent` serves its named pipe (with the user-only DACL,
+/// `pipe_security.rs`), the CLI finds it there — after checking the pipe's owner is the
+/// user — and a warm `credential-process` is answered from the agent's memory.
+async fn agent_over_the_named_pipe(win: &Windows, key: &str) {
+    let mut agent = win
+        .stint(&["agent", "run"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("wine runs the agent");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    let status = loop {
+        let out = tokio::time::timeout(
+            Duration::from_secs(60),
+            win.stint(&["agent", "status"]).output(),
+        )
+        .await
+        .expect("`agent status` finishes within a minute")
+        .expect("wine runs");
+        if out.status.success() {
+            break serde_json::from_slice::<Value>(&out.stdout).expect("agent status JSON");
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the agent never answered on its pipe: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    assert_eq!(status["servedFromMemory"], 0, "{status}");
+
+    let target = "dev/PowerUserAccess";
+    for _ in 0..2 {
+        let out = win.run(&["credential-process", target]).await;
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("credential-process JSON");
+        assert_eq!(doc["AccessKeyId"], key, "{doc}");
+    }
+    let out = win.run(&["agent", "status"]).await;
+    let status: Value = serde_json::from_slice(&out.stdout).expect("agent status JSON");
+    assert_eq!(status["servedByCore"], 1, "{status}");
+    assert_eq!(status["servedFromMemory"], 1, "{status}");
+
+    win.run(&["agent", "stop"]).await;
+    let ended = tokio::time::timeout(Duration::from_secs(60), agent.wait())
+        .await
+        .expect("the agent ends within a minute of `agent stop`")
+        .expect("wine ran the agent");
+    assert!(ended.success(), "the agent ended with {ended}");
 }
