@@ -3,7 +3,9 @@
 
 use stint_api::rules::TextField;
 
-use super::{Effect, bug, check_text, groups_list, may_approve, secs_between, trimmed};
+use super::{
+    Effect, bug, check_text, checked_comment, groups_list, may_approve, secs_between, trimmed,
+};
 use crate::model::audit::{Approved, ExtensionRejected, Moved, Rejected};
 use crate::model::{Actor, AuditEvent, Request, RequestId, State};
 use crate::workflow::machine::{event, next_due, transition};
@@ -17,10 +19,7 @@ impl Engine {
         actor: &Actor,
         comment: Option<String>,
     ) -> Result<Request, EngineError> {
-        let comment = trimmed(comment);
-        if let Some(c) = &comment {
-            check_text(TextField::Comment, c)?;
-        }
+        let comment = checked_comment(comment)?;
         self.update_request(id, |r, now| {
             if r.requester.user_id == actor.person.user_id {
                 return Err(EngineError::SelfApproval(groups_list(r)));

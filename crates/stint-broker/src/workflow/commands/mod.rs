@@ -61,6 +61,15 @@ fn trimmed(text: Option<String>) -> Option<String> {
     text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty())
 }
 
+/// An optional comment, trimmed (blank is none) and held to the comment's limits.
+fn checked_comment(comment: Option<String>) -> Result<Option<String>, EngineError> {
+    let comment = trimmed(comment);
+    if let Some(c) = &comment {
+        check_text(TextField::Comment, c)?;
+    }
+    Ok(comment)
+}
+
 fn may_approve(actor: &Actor, request: &Request) -> bool {
     actor
         .groups

@@ -1,9 +1,7 @@
 //! Ending a request early: the requester cancels one that has not started; the
 //! requester, an approver or an admin revokes a grant.
 
-use stint_api::rules::TextField;
-
-use super::{Effect, bug, check_text, groups_list, may_approve, trimmed};
+use super::{Effect, bug, checked_comment, groups_list, may_approve};
 use crate::model::audit::Commented;
 use crate::model::{Actor, AuditEvent, Request, RequestId, State};
 use crate::workflow::machine::transition;
@@ -17,10 +15,7 @@ impl Engine {
         actor: &Actor,
         comment: Option<String>,
     ) -> Result<Request, EngineError> {
-        let comment = trimmed(comment);
-        if let Some(c) = &comment {
-            check_text(TextField::Comment, c)?;
-        }
+        let comment = checked_comment(comment)?;
         self.update_request(id, |r, now| {
             if r.requester.user_id != actor.person.user_id {
                 return Err(EngineError::Forbidden(format!(
@@ -63,10 +58,7 @@ impl Engine {
         actor: &Actor,
         comment: Option<String>,
     ) -> Result<Request, EngineError> {
-        let comment = trimmed(comment);
-        if let Some(c) = &comment {
-            check_text(TextField::Comment, c)?;
-        }
+        let comment = checked_comment(comment)?;
         self.update_request(id, |r, now| {
             let allowed =
                 r.requester.user_id == actor.person.user_id || may_approve(actor, r) || actor.admin;
