@@ -16,15 +16,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$STINT_ROOT"
 
-build=1
-gdk_gl=unset
-for arg in "$@"; do
-    case "$arg" in
-        --no-build) build="" ;;
-        --with-gdk-gl) gdk_gl="" ;;
-        *) die "unknown argument $arg (see the top of $0)" ;;
-    esac
-done
+source "$(dirname "$0")/measure-session.sh" "$@"
 
 if [ -n "$build" ]; then
     say "tauri build (release binary and bundles: ${STINT_BUNDLES:-deb})"
@@ -49,20 +41,8 @@ for bundle in "$release"/bundle/deb/*.deb "$release"/bundle/appimage/*.AppImage;
     [ -f "$bundle" ] && echo "bundle             $(size "$bundle")  ($(basename "$bundle"))"
 done
 
-[ "$gdk_gl" = unset ] && gl_note="" || gl_note=", GDK's OpenGL on"
-say "launch to tray, and memory (Xvfb, private session bus)$gl_note"
-export STINT_MEASURE_APP="$app" STINT_MEASURE_GDK_GL="$gdk_gl"
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
-    set -euo pipefail
-    home="$(mktemp -d)"; trap "rm -rf \"$home\"" EXIT
-    export HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share"
-    mkdir -p "$XDG_DATA_HOME/keyrings"
-    eval "$(printf measure | gnome-keyring-daemon --unlock --components=secrets)"
-    # A configured app, signed out: what a person sees before their first sign-in. The
-    # window, once closed, is released after 30 s instead of 10 min, and measured a minute
-    # after it was hidden (issue 11: small again within a minute).
-    export STINT_START_URL=http://127.0.0.1:9/start STINT_SSO_REGION=us-east-1 STINT_LOG=info \
-        NO_COLOR=1 STINT_WINDOW_RELEASE_SECS=30
-    if [ "$STINT_MEASURE_GDK_GL" != unset ]; then export GDK_GL="$STINT_MEASURE_GDK_GL"; fi
-    python3 "$STINT_ROOT/scripts/measure-app.py" "$STINT_MEASURE_APP" "$home/app.log"
-'
+# A configured app, signed out: what a person sees before their first sign-in. The window,
+# once closed, is released after 30 s instead of 10 min, and measured a minute after it was
+# hidden (issue 11: small again within a minute).
+measure_in_session measure-app.py "$app" app.log \
+    STINT_START_URL=http://127.0.0.1:9/start STINT_SSO_REGION=us-east-1 STINT_WINDOW_RELEASE_SECS=30

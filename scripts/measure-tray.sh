@@ -14,15 +14,7 @@
 source "$(dirname "$0")/lib.sh"
 cd "$STINT_ROOT"
 
-build=1
-gdk_gl=unset
-for arg in "$@"; do
-    case "$arg" in
-        --no-build) build="" ;;
-        --with-gdk-gl) gdk_gl="" ;;
-        *) die "unknown argument $arg (see the top of $0)" ;;
-    esac
-done
+source "$(dirname "$0")/measure-session.sh" "$@"
 
 if [ -n "$build" ]; then
     say "stint-tray and the window it starts, stint-app (release)"
@@ -39,17 +31,4 @@ tray="$CARGO_TARGET_DIR/release/stint-tray"
 [ -x "$tray" ] || die "$tray is missing: run without --no-build"
 echo "release binary     $(stat -c %s "$tray" | awk '{printf "%.1f MB", $1 / 1000000}')  ($tray)"
 
-[ "$gdk_gl" = unset ] && gl_note="" || gl_note=", GDK's OpenGL on"
-say "launch to tray, and memory (Xvfb, private session bus)$gl_note"
-export STINT_MEASURE_TRAY="$tray" STINT_MEASURE_GDK_GL="$gdk_gl"
-xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- bash -c '
-    set -euo pipefail
-    home="$(mktemp -d)"; trap "rm -rf \"$home\"" EXIT
-    export HOME="$home" XDG_CONFIG_HOME="$home/.config" XDG_DATA_HOME="$home/.local/share" \
-        XDG_CACHE_HOME="$home/.cache" XDG_RUNTIME_DIR="$home/run"
-    mkdir -p "$XDG_DATA_HOME/keyrings"
-    eval "$(printf measure | gnome-keyring-daemon --unlock --components=secrets)"
-    export NO_COLOR=1 STINT_LOG=info
-    if [ "$STINT_MEASURE_GDK_GL" != unset ]; then export GDK_GL="$STINT_MEASURE_GDK_GL"; fi
-    python3 "$STINT_ROOT/scripts/measure-tray.py" "$STINT_MEASURE_TRAY" "$home/tray.log"
-'
+measure_in_session measure-tray.py "$tray" tray.log
