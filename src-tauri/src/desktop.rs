@@ -13,13 +13,13 @@ use tauri_plugin_opener::OpenerExt as _;
 
 use crate::error::CommandError;
 use crate::model::TrayLook;
-use crate::notices::Notice;
 use crate::service::Service;
 use crate::shell::Shell;
 use crate::software_rendering;
 use crate::tray::{self, menu};
 use crate::view::{Ask, Navigate, Snapshot, View};
 use crate::window;
+use stint_notices::Notice;
 
 pub const STATE_EVENT: &str = "stint://state";
 pub const NAVIGATE_EVENT: &str = "stint://navigate";
@@ -77,7 +77,7 @@ impl<R: Runtime> Shell for Desktop<R> {
                             window::navigate(
                                 &app,
                                 Navigate {
-                                    view: notice.view,
+                                    view: notice.place.into(),
                                     request_id: Some(notice.request_id),
                                     ask: None,
                                 },

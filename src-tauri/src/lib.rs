@@ -6,10 +6,10 @@
 mod commands;
 mod desktop;
 mod error;
-mod labels;
+// The words the tray menu and the notifications share with stint-tray.
+use stint_notices::labels;
 mod mode;
 mod model;
-mod notices;
 mod prefs;
 mod service;
 mod shell;
@@ -23,7 +23,7 @@ mod bindings;
 #[cfg(test)]
 mod names;
 #[cfg(test)]
-mod testing;
+use stint_notices::testing;
 
 use std::sync::Arc;
 use std::time::Instant;

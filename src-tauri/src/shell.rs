@@ -2,8 +2,8 @@
 //! (`desktop.rs`); the service itself knows nothing of Tauri.
 
 use crate::model::TrayLook;
-use crate::notices::Notice;
 use crate::view::Snapshot;
+use stint_notices::Notice;
 
 pub trait Shell: Send + Sync + 'static {
     /// The snapshot changed: redraw the window, the tray menu and the tray icon.

@@ -6,6 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use stint_api::AccessRequest;
 
+pub use stint_notices::NotificationPrefs;
+
 use crate::error::CommandError;
 
 /// Everything the window and the tray show, pushed on every change (`stint://state`).
@@ -242,6 +244,16 @@ pub enum View {
     Settings,
 }
 
+/// A notification's click opens the view about it.
+impl From<stint_notices::Place> for View {
+    fn from(place: stint_notices::Place) -> Self {
+        match place {
+            stint_notices::Place::Access => View::Access,
+            stint_notices::Place::Approvals => View::Approvals,
+        }
+    }
+}
+
 /// `stint://navigate`: show `view`, scrolled to `request_id` when given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(test, derive(ts_rs::TS))]
@@ -301,33 +313,6 @@ pub struct SettingsView {
     /// Settings fixed by `STINT_*` environment variables: what is typed here for them
     /// is saved but does not apply while the variable is set.
     pub overridden: Vec<String>,
-}
-
-/// Which notifications to show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(test, derive(ts_rs::TS))]
-#[serde(rename_all = "camelCase", default)]
-pub struct NotificationPrefs {
-    pub approved: bool,
-    pub rejected: bool,
-    pub active: bool,
-    pub expiring: bool,
-    pub ended: bool,
-    /// For approvers: a new request to review.
-    pub to_review: bool,
-}
-
-impl Default for NotificationPrefs {
-    fn default() -> Self {
-        Self {
-            approved: true,
-            rejected: true,
-            active: true,
-            expiring: true,
-            ended: true,
-            to_review: true,
-        }
-    }
 }
 
 /// What the broker says about itself, shown in Settings before saving a broker URL.

@@ -10,7 +10,7 @@ import {
   isExpiringSoon,
   secondsUntil,
 } from "../src/lib/time";
-import shared from "../../src-tauri/src/time_left_cases.json";
+import shared from "../../crates/stint-notices/src/time_left_cases.json";
 
 describe("formatCountdown", () => {
   it("shows minutes and seconds under an hour", () => {
@@ -31,7 +31,7 @@ describe("formatCountdown", () => {
 });
 
 describe("formatLeft", () => {
-  it("says what the tray says (src-tauri/src/time_left_cases.json, also read by labels.rs)", () => {
+  it("says what the tray says (crates/stint-notices/src/time_left_cases.json, also read by labels.rs)", () => {
     expect(shared.cases.length).toBeGreaterThan(10);
     for (const c of shared.cases) {
       expect(formatLeft(c.seconds), `${c.seconds} s`).toBe(c.left);

@@ -10,7 +10,6 @@
 #![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
 mod gdk_gl;
-mod labels;
 mod launch;
 mod logging;
 mod menu;

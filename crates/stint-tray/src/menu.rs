@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use stint_notices::labels;
 
-use crate::labels;
 use crate::view::{GrantView, Role, Serving, Session, TrayState};
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,36 +3,18 @@
 
 use chrono::{DateTime, Duration, Utc};
 use stint_api::{AccessRequest, RequestState};
+use stint_notices::rules::warns;
+use stint_notices::{EXPIRING_SOON, NoticeKind, closed_early};
 
-use super::announce::warns;
-use super::{EXPIRING_SOON, HISTORY_LEN, Model, TrayLook, closed_early};
-use crate::notices::{Notice, NoticeKind};
+use super::{HISTORY_LEN, Model, TrayLook};
 use crate::view::{GivenRole, GrantView, HistoryItem, Revocation, RoleKey};
 
 impl Model {
-    /// The notices due now for grants in their last five minutes (each once).
-    pub fn due_warnings(&mut self, now: DateTime<Utc>) -> Vec<Notice> {
-        let due: Vec<AccessRequest> = self
-            .mine
-            .values()
-            .filter(|r| {
-                r.state == RequestState::Active
-                    && warns(r)
-                    && r.end_at - EXPIRING_SOON <= now
-                    && now < r.end_at
-            })
-            .cloned()
-            .collect();
-        due.iter()
-            .flat_map(|r| self.once(NoticeKind::Expiring, r, now))
-            .collect()
-    }
-
     /// When something shown changes on its own: the next "5 minutes left", or the next
     /// minute boundary of a countdown in the tray. `None` when nothing is counting down,
     /// so an idle app sleeps.
     pub fn next_wakeup(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        let active: Vec<&AccessRequest> = self.active_requests().collect();
+        let active: Vec<&AccessRequest> = self.book.active().collect();
         if active.is_empty() {
             return None;
         }
@@ -42,7 +24,7 @@ impl Model {
             if warns(r)
                 && warn_at > now
                 && warn_at < next
-                && !self.notified.contains(&(r.id, NoticeKind::Expiring))
+                && !self.book.announced(r.id, NoticeKind::Expiring)
             {
                 next = warn_at;
             }
@@ -71,10 +53,10 @@ impl Model {
             return TrayLook::SignedOut;
         }
         let mut look = TrayLook::Idle;
-        if !self.pending().is_empty() || !self.approvable.is_empty() {
+        if !self.pending().is_empty() || self.book.approvable().next().is_some() {
             look = TrayLook::Pending;
         }
-        for r in self.active_requests() {
+        for r in self.book.active() {
             let left = r.end_at - now;
             look = look.max(if left <= EXPIRING_SOON {
                 TrayLook::Expiring
@@ -85,16 +67,11 @@ impl Model {
         look
     }
 
-    fn active_requests(&self) -> impl Iterator<Item = &AccessRequest> {
-        self.mine
-            .values()
-            .filter(|r| r.state == RequestState::Active)
-    }
-
     /// Active grants, soonest to end first.
     pub fn active(&self) -> Vec<GrantView> {
         let mut v: Vec<GrantView> = self
-            .active_requests()
+            .book
+            .active()
             .map(|r| GrantView {
                 request: r.clone(),
                 credentials_expire_at: self.credentials_expire_at(r.id),
@@ -124,8 +101,8 @@ impl Model {
 
     /// Requests on their way, oldest first.
     pub fn pending(&self) -> Vec<AccessRequest> {
-        self.mine
-            .values()
+        self.book
+            .mine()
             .filter(|r| {
                 matches!(
                     r.state,
@@ -137,7 +114,7 @@ impl Model {
     }
 
     pub fn approvals(&self) -> Vec<AccessRequest> {
-        let mut v: Vec<AccessRequest> = self.approvable.values().cloned().collect();
+        let mut v: Vec<AccessRequest> = self.book.approvable().cloned().collect();
         v.sort_by_key(|r| (r.created_at, r.id));
         v
     }
@@ -145,8 +122,8 @@ impl Model {
     /// Finished requests (and those ending), newest first.
     pub fn history(&self) -> Vec<HistoryItem> {
         let mut v: Vec<&AccessRequest> = self
-            .mine
-            .values()
+            .book
+            .mine()
             .filter(|r| r.state.is_final() || r.state == RequestState::Ending)
             .collect();
         v.sort_by_key(|r| std::cmp::Reverse((r.updated_at, r.id)));

@@ -1,5 +1,10 @@
 //! What the model shows: the window's lists, the tray's look and labels, and when the
-//! timer must wake. (Which notices a change makes are tested in `tests.rs`.)
+//! timer must wake. (Which notices a change makes are tested with the requests book, in
+//! stint-notices.)
+
+use chrono::Duration;
+use stint_api::RequestState;
+use stint_notices::closed_early;
 
 use super::*;
 use crate::testing::{req, t};
@@ -7,11 +12,13 @@ use crate::testing::{req, t};
 #[test]
 fn an_idle_app_has_no_timer_and_an_active_one_wakes_on_minute_boundaries() {
     let mut m = Model::new();
-    m.replace(vec![req(1, RequestState::Ended, -1)], vec![], t(0));
+    m.book
+        .replace(vec![req(1, RequestState::Ended, -1)], vec![], t(0));
     assert_eq!(m.next_wakeup(t(0)), None);
 
     let mut m = Model::new();
-    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
+    m.book
+        .replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
     let now = t(10) + Duration::seconds(20);
     // 49 min 40 s left: the label changes once less than 49 min is left, in 40 s.
     assert_eq!(
@@ -27,11 +34,12 @@ fn an_idle_app_has_no_timer_and_an_active_one_wakes_on_minute_boundaries() {
 fn the_tray_look_follows_the_most_urgent_thing() {
     let mut m = Model::new();
     assert_eq!(m.tray_look(false, t(0)), TrayLook::SignedOut);
-    m.replace(vec![], vec![], t(0));
+    m.book.replace(vec![], vec![], t(0));
     assert_eq!(m.tray_look(true, t(0)), TrayLook::Idle);
-    m.replace(vec![req(2, RequestState::Pending, 0)], vec![], t(0));
+    m.book
+        .replace(vec![req(2, RequestState::Pending, 0)], vec![], t(0));
     assert_eq!(m.tray_look(true, t(0)), TrayLook::Pending);
-    m.replace(
+    m.book.replace(
         vec![
             req(2, RequestState::Pending, 0),
             req(1, RequestState::Active, 0),
@@ -46,7 +54,8 @@ fn the_tray_look_follows_the_most_urgent_thing() {
 #[test]
 fn credentials_handed_out_show_with_their_grant() {
     let mut m = Model::new();
-    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
+    m.book
+        .replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
     let role = crate::view::RoleKey {
         account_id: "333333333333".into(),
         permission_set: "AdministratorAccess".into(),
@@ -59,7 +68,7 @@ fn credentials_handed_out_show_with_their_grant() {
 fn a_group_grant_shows_each_role_it_gives_and_the_credentials_handed_out_for_it() {
     let grant = crate::testing::group_req(1, RequestState::Active, 0);
     let mut m = Model::new();
-    m.replace(vec![grant], vec![], t(0));
+    m.book.replace(vec![grant], vec![], t(0));
     let staging = crate::view::RoleKey {
         account_id: "444444444444".into(),
         permission_set: "AdministratorAccess".into(),
@@ -88,23 +97,10 @@ fn a_group_grant_shows_each_role_it_gives_and_the_credentials_handed_out_for_it(
 }
 
 #[test]
-fn request_sets_are_gathered_at_their_first_member() {
-    let mut a = req(1, RequestState::Pending, 0);
-    a.set_id = Some(1);
-    let b = req(2, RequestState::Pending, 0);
-    let mut c = req(3, RequestState::Pending, 0);
-    c.set_id = Some(1);
-    let ids: Vec<Vec<i64>> = by_set(&[a, b, c])
-        .iter()
-        .map(|item| item.iter().map(|r| r.id).collect())
-        .collect();
-    assert_eq!(ids, [vec![1, 3], vec![2]]);
-}
-
-#[test]
 fn extend_is_offered_only_within_the_policy_maximum() {
     let mut m = Model::new();
-    m.replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
+    m.book
+        .replace(vec![req(1, RequestState::Active, 0)], vec![], t(0));
     // Limit unknown: every step.
     assert_eq!(m.active()[0].extend_steps, EXTEND_STEPS.to_vec());
     let eligible = |max: u32| stint_api::EligibleAccess {
@@ -135,7 +131,7 @@ fn the_tray_label_changes_exactly_when_the_window_countdown_does() {
     // A window that does not end on a whole second, as real ones do.
     grant.end_at = t(20) + Duration::milliseconds(437);
     let end = grant.end_at;
-    m.replace(vec![grant], vec![], t(0));
+    m.book.replace(vec![grant], vec![], t(0));
     // The tray's words at `at` (labels::left of the whole seconds left), and the minutes
     // the window shows (`formatCountdown(secondsUntil(end))`: whole seconds, floored).
     let tray = |at: DateTime<Utc>| crate::labels::left((end - at).num_seconds());
@@ -146,7 +142,7 @@ fn the_tray_label_changes_exactly_when_the_window_countdown_does() {
     let mut now = t(0) + Duration::milliseconds(901);
     let mut wakes = 0;
     while now < end {
-        m.due_warnings(now);
+        m.book.due_warnings(now);
         let shown = tray(now);
         let next = m.next_wakeup(now).expect("a grant counts down");
         assert!(next > now);
@@ -173,5 +169,37 @@ fn the_tray_label_changes_exactly_when_the_window_countdown_does() {
     assert!(
         (20..=22).contains(&wakes),
         "{wakes} wakes for a 20-minute countdown"
+    );
+}
+
+#[test]
+fn a_revoked_grant_in_the_history_names_who_revoked_it() {
+    let mut m = Model::new();
+    m.book
+        .replace(vec![req(1, RequestState::Active, 0)], vec![], t(1));
+    // As the broker sends a revoke: the end moves to that moment, the length asked for stays.
+    let mut ended = req(1, RequestState::Ended, 21);
+    ended.end_at = t(20);
+    assert!(closed_early(&ended));
+    m.book.upsert_mine(ended, t(21));
+    // Its history is asked for once, to say who revoked it; an on-time end is not asked.
+    let mut on_time = req(2, RequestState::Ended, 60);
+    on_time.start_at = t(0);
+    m.book.upsert_mine(on_time, t(61));
+    assert_eq!(m.revocations_to_ask(), [1]);
+    assert!(m.revocations_to_ask().is_empty());
+    assert_eq!(m.history()[1].revoked, None);
+    m.set_revocation(
+        1,
+        Some(Revocation {
+            by: "bob".into(),
+            at: t(20),
+        }),
+    );
+    let history = m.history();
+    assert_eq!(history[0].request.id, 2);
+    assert_eq!(
+        history[1].revoked.as_ref().map(|r| r.by.as_str()),
+        Some("bob")
     );
 }

@@ -200,7 +200,7 @@ impl Service {
     }
 
     fn known_request(&self, id: i64) -> CommandResult<AccessRequest> {
-        self.state().model.request(id).cloned().ok_or_else(|| {
+        self.state().model.book.request(id).cloned().ok_or_else(|| {
             CommandError::new(
                 UiErrorCode::NotFound,
                 format!("Request {id} is not among yours; refresh and try again."),
@@ -210,12 +210,12 @@ impl Service {
 
     fn mine_changed(&self, request: AccessRequest) {
         let now = self.now();
-        self.state().model.upsert_mine(request, now);
+        self.state().model.book.upsert_mine(request, now);
         self.publish();
     }
 
     fn decided(&self, request: &AccessRequest) {
-        self.state().model.decided(request);
+        self.state().model.book.decided(request);
         self.publish();
     }
 
@@ -242,11 +242,11 @@ impl Service {
         {
             let mut state = self.state();
             for member in members.iter().filter(|m| m.id != acted_on.id) {
-                if state.model.is_mine(member.id) {
-                    state.model.upsert_mine(member.clone(), now);
+                if state.model.book.is_mine(member.id) {
+                    state.model.book.upsert_mine(member.clone(), now);
                 }
-                if state.model.is_approvable(member.id) {
-                    state.model.decided(member);
+                if state.model.book.is_approvable(member.id) {
+                    state.model.book.decided(member);
                 }
             }
         }

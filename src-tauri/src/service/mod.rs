@@ -21,10 +21,10 @@ use tokio::task::JoinHandle;
 
 use crate::error::{CommandError, CommandResult, UiErrorCode};
 use crate::model::Model;
-use crate::notices::Notice;
 use crate::prefs::AppPrefs;
 use crate::shell::Shell;
 use crate::view::{BrokerLink, SessionView, Snapshot};
+use stint_notices::Notice;
 
 #[derive(Clone)]
 pub struct Service {

@@ -57,7 +57,7 @@ impl Service {
                                     state.standing.forget(&role);
                                 }
                             }
-                            state.model.apply(&event, now)
+                            state.model.book.apply(&event, now)
                         };
                         service.deliver(notices);
                         service.publish();
@@ -155,7 +155,7 @@ impl Service {
             }
             state.session = SessionView::SignedIn { user };
             let now = self.now();
-            state.model.replace(mine, approvable, now)
+            state.model.book.replace(mine, approvable, now)
         };
         self.deliver(notices);
         self.publish();
@@ -184,7 +184,7 @@ impl Service {
                 }
                 let notices = {
                     let now = service.now();
-                    service.state().model.due_warnings(now)
+                    service.state().model.book.due_warnings(now)
                 };
                 service.deliver(notices);
                 // Redraw without waking ourselves again.

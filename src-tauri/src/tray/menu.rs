@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use crate::labels;
-use crate::model::by_set;
 use crate::view::{BrokerLink, CopyFormat, GrantView, RoleKey, SessionView, Snapshot, View};
+use stint_notices::by_set;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Entry {

@@ -1,6 +1,6 @@
 // How the window talks about time left. The tray menu's wording comes from Rust
 // (src-tauri/src/labels.rs) and the two agree: both are held to the same cases,
-// src-tauri/src/time_left_cases.json ("41 min left" while the countdown shows 41:07).
+// crates/stint-notices/src/time_left_cases.json ("41 min left" while the countdown shows 41:07).
 
 /** Seconds from `now` until `iso`, never negative. */
 export function secondsUntil(iso: string, now: number): number {

@@ -4,10 +4,11 @@
 use chrono::{DateTime, Utc};
 use stint_api::{AccessRequest, RequestState};
 
-use super::{EXPIRING_SOON, Model, closed_early};
-use crate::notices::{Notice, NoticeKind};
+use super::Book;
+use crate::notice::{Notice, NoticeKind};
+use crate::rules::{EXPIRING_SOON, closed_early};
 
-impl Model {
+impl Book {
     /// The notices for one of the person's requests moving from `old` to `new`.
     pub(super) fn mine_changed(
         &mut self,
@@ -129,11 +130,6 @@ pub(super) fn review_kind(r: &AccessRequest) -> NoticeKind {
 /// Whether two versions of an approvable request ask the approver the same thing.
 pub(super) fn same_question(a: &AccessRequest, b: &AccessRequest) -> bool {
     review_kind(a) == review_kind(b) && a.pending_end_at == b.pending_end_at
-}
-
-/// Grants of five minutes or less get no "5 minutes left": it would come with "active".
-pub(super) fn warns(r: &AccessRequest) -> bool {
-    r.end_at - r.start_at > EXPIRING_SOON
 }
 
 fn ended_kind(r: &AccessRequest) -> NoticeKind {

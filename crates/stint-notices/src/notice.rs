@@ -1,11 +1,12 @@
 //! The notifications Stint shows, and their words. Which ones to show is decided by
-//! [`crate::model::Model`]; showing them is [`crate::desktop::notify`].
+//! [`crate::Book`]; showing them is the program's (the app's `desktop::notify`, the
+//! tray's `notify`).
 
 use chrono::{DateTime, Utc};
 use stint_api::AccessRequest;
 
 use crate::labels;
-use crate::view::{NotificationPrefs, View};
+use crate::prefs::NotificationPrefs;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum NoticeKind {
@@ -34,6 +35,14 @@ pub enum NoticeKind {
     ExtensionRejected,
 }
 
+/// Where a click on a notification goes: the person's own access, or the requests they
+/// may decide on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Place {
+    Access,
+    Approvals,
+}
+
 /// One notification to show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
@@ -42,7 +51,7 @@ pub struct Notice {
     pub summary: String,
     pub body: String,
     /// Where a click on it goes.
-    pub view: View,
+    pub place: Place,
 }
 
 impl NoticeKind {
@@ -70,7 +79,7 @@ impl NoticeKind {
 
 impl Notice {
     pub fn new(kind: NoticeKind, r: &AccessRequest, now: DateTime<Utc>) -> Self {
-        // A request set's members are announced once for all of them (`Model`), by the one
+        // A request set's members are announced once for all of them (`Book`), by the one
         // whose change came first.
         let target = match r.set_id.filter(|_| !kind.per_account()) {
             Some(set) => format!(
@@ -90,7 +99,7 @@ impl Notice {
             .filter(|c| !c.trim().is_empty())
             .map(|c| format!(": “{}”", c.trim()))
             .unwrap_or_default();
-        let (summary, body, view) = match kind {
+        let (summary, body, place) = match kind {
             NoticeKind::Approved => {
                 let when = if r.start_at > now {
                     format!("; it starts at {}", labels::clock(r.start_at))
@@ -103,18 +112,18 @@ impl Notice {
                         "{by} approved {target} for {}{when}.",
                         labels::duration(r.duration_secs)
                     ),
-                    View::Access,
+                    Place::Access,
                 )
             }
             NoticeKind::Rejected => (
                 "Request rejected".to_owned(),
                 format!("{by} rejected {target}{comment}."),
-                View::Access,
+                Place::Access,
             ),
             NoticeKind::Expired => (
                 "Request expired".to_owned(),
                 format!("Nobody decided on {target} in time. Ask again if you still need it."),
-                View::Access,
+                Place::Access,
             ),
             NoticeKind::Active => (
                 "Access active".to_owned(),
@@ -123,7 +132,7 @@ impl Notice {
                     labels::clock(r.end_at),
                     labels::left_now((r.end_at - now).num_seconds())
                 ),
-                View::Access,
+                Place::Access,
             ),
             NoticeKind::Expiring => (
                 "5 minutes left".to_owned(),
@@ -131,7 +140,7 @@ impl Notice {
                     "{target} ends at {}. Extend it from the tray if you need more time.",
                     labels::clock(r.end_at)
                 ),
-                View::Access,
+                Place::Access,
             ),
             NoticeKind::Ended => (
                 "Access ended".to_owned(),
@@ -139,7 +148,7 @@ impl Notice {
                     "Your access to {target} ended at {}.",
                     labels::clock(r.end_at.min(r.updated_at))
                 ),
-                View::Access,
+                Place::Access,
             ),
             NoticeKind::Revoked => (
                 "Access revoked".to_owned(),
@@ -147,7 +156,7 @@ impl Notice {
                     "Your access to {target} was ended early, at {}{comment}.",
                     labels::clock(r.updated_at)
                 ),
-                View::Access,
+                Place::Access,
             ),
             NoticeKind::Failed => (
                 "Access change failed".to_owned(),
@@ -157,7 +166,7 @@ impl Notice {
                         .as_deref()
                         .unwrap_or("Identity Center refused the change; Stint keeps trying.")
                 ),
-                View::Access,
+                Place::Access,
             ),
             NoticeKind::UsedAfterWindow => (
                 "Used after the window".to_owned(),
@@ -166,7 +175,7 @@ impl Notice {
                     r.requester.display_name,
                     labels::clock(r.end_at)
                 ),
-                View::Approvals,
+                Place::Approvals,
             ),
             NoticeKind::ToReview => (
                 "Request to review".to_owned(),
@@ -176,7 +185,7 @@ impl Notice {
                     labels::duration(r.duration_secs),
                     r.reason
                 ),
-                View::Approvals,
+                Place::Approvals,
             ),
             NoticeKind::ExtensionToReview => (
                 "Extension to review".to_owned(),
@@ -185,7 +194,7 @@ impl Notice {
                     r.requester.display_name,
                     labels::extension(r).unwrap_or_default()
                 ),
-                View::Approvals,
+                Place::Approvals,
             ),
             NoticeKind::ExtensionApproved => (
                 "Extension approved".to_owned(),
@@ -194,7 +203,7 @@ impl Notice {
                     labels::clock(r.end_at),
                     labels::left_now((r.end_at - now).num_seconds())
                 ),
-                View::Access,
+                Place::Access,
             ),
             NoticeKind::ExtensionRejected => (
                 "Extension turned down".to_owned(),
@@ -202,7 +211,7 @@ impl Notice {
                     "An approver turned down the extension: {target} still ends at {}.",
                     labels::clock(r.end_at)
                 ),
-                View::Access,
+                Place::Access,
             ),
         };
         Self {
@@ -210,7 +219,7 @@ impl Notice {
             request_id: r.id,
             summary,
             body,
-            view,
+            place,
         }
     }
 }
