@@ -56,7 +56,7 @@ pub enum PrefsError {
 
 /// `app.toml` beside the client's configuration file.
 pub fn path_beside(config_file: &Path) -> PathBuf {
-    config_file.with_file_name("app.toml")
+    stint_notices::prefs::app_prefs_path(config_file)
 }
 
 impl AppPrefs {

@@ -108,9 +108,11 @@ class TrayMenu:
     owner: str
 
     @classmethod
-    def find(cls, timeout: float = 30.0, process: str = "stint-app") -> "TrayMenu":
+    def find(cls, timeout: float = 30.0, process: str = "stint-app",
+             showing: str | None = None) -> "TrayMenu":
         """The tray's connection on the session bus: the one whose process is `process`
-        (the app, or stint-tray) and that answers GetLayout on the tray's menu path."""
+        (the app, or stint-tray) and that answers GetLayout on the tray's menu path — and,
+        with several trays on the bus, whose menu shows the line `showing`."""
         def owner():
             for name in bus_names():
                 if not name.startswith(":") or _process_name(name) != process:
@@ -118,11 +120,13 @@ class TrayMenu:
                 try:
                     _gdbus("--dest", name, "--object-path", TRAY_MENU_PATH, "--timeout", "3",
                            "--method", "com.canonical.dbusmenu.GetLayout", "0", "--", "-1", "@as []")
-                    return name
                 except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
                     continue
+                if showing is None or showing in TrayMenu(name).lines():
+                    return name
             return None
-        return cls(wait_for("the tray menu on the session bus", owner, timeout))
+        what = "the tray menu" + (f" showing {showing!r}" if showing else "")
+        return cls(wait_for(f"{what} on the session bus", owner, timeout))
 
     def lines(self) -> list[str]:
         out = _gdbus("--dest", self.owner, "--object-path", TRAY_MENU_PATH,

@@ -162,6 +162,8 @@ async fn follow(agent: Arc<Agent>) {
                     ) {
                         agent.forget_target(&account, &role);
                     }
+                    // Nobody listening (no tray) is not an error.
+                    let _ = agent.events.send(*event);
                 }
                 Ok(EventStreamItem::Reconnecting { reason, .. }) => {
                     tracing::info!(%reason, "event stream reconnecting");

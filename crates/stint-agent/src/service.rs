@@ -7,9 +7,10 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use stint_api::BrokerEvent;
 use stint_client::credentials::MIN_REMAINING;
 use stint_client::{ConsoleRequest, Error, ResolvedTarget, Result, RoleCredentials, Stint, Target};
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 use crate::grants::{GrantBook, Standing};
 use crate::overview::{Answer, Picture};
@@ -43,7 +44,14 @@ pub struct Agent {
     from_memory: AtomicU64,
     by_core: AtomicU64,
     stop: watch::Sender<bool>,
+    /// Each event of the broker's stream as it comes, for the tray's notifications: some
+    /// news (a grant used after its window) is in an event and in no picture.
+    pub(crate) events: broadcast::Sender<BrokerEvent>,
 }
+
+/// Events kept for a slow listener; one that falls further behind is told it missed some
+/// and reads the whole picture instead.
+const EVENTS_KEPT: usize = 64;
 
 impl Agent {
     pub fn new(stint: Stint) -> Self {
@@ -56,6 +64,7 @@ impl Agent {
             from_memory: AtomicU64::new(0),
             by_core: AtomicU64::new(0),
             stop: watch::channel(false).0,
+            events: broadcast::channel(EVENTS_KEPT).0,
         }
     }
 
@@ -66,6 +75,11 @@ impl Agent {
     /// What `stint ls` shows; its generation tells a watcher that something changed.
     pub fn picture(&self) -> &Picture {
         &self.picture
+    }
+
+    /// The broker's events from now on, while the agent follows its stream.
+    pub fn events(&self) -> broadcast::Receiver<BrokerEvent> {
+        self.events.subscribe()
     }
 
     pub fn serving(&self) -> &Serving {

@@ -162,6 +162,12 @@ impl Book {
         });
     }
 
+    /// Whether a full answer has been taken in: before it, an event cannot tell news from
+    /// what was already true.
+    pub fn is_primed(&self) -> bool {
+        self.primed
+    }
+
     /// Whether `kind` was announced (or was already true at the first load) for request `id`.
     pub fn announced(&self, id: i64, kind: NoticeKind) -> bool {
         self.notified.contains(&(id, kind))

@@ -152,8 +152,10 @@ impl Notice {
             ),
             NoticeKind::Revoked => (
                 "Access revoked".to_owned(),
+                // Not `comment`: the request's comment is the approver's, not the revoke's
+                // (which is in the request's history).
                 format!(
-                    "Your access to {target} was ended early, at {}{comment}.",
+                    "Your access to {target} was ended early, at {}.",
                     labels::clock(r.updated_at)
                 ),
                 Place::Access,

@@ -19,6 +19,8 @@ mod view;
 #[cfg(target_os = "linux")]
 mod actions;
 #[cfg(target_os = "linux")]
+mod announce;
+#[cfg(target_os = "linux")]
 mod icons;
 #[cfg(target_os = "linux")]
 mod run;

@@ -1,18 +1,50 @@
-//! Desktop notifications: how the tray says what went wrong with something clicked (a
-//! menu has nowhere else to say it). Sent on a blocking thread: the D-Bus call waits for
-//! the notification daemon.
+//! Desktop notifications: the news about the person's requests (`announce.rs` decides
+//! which), and what went wrong with something clicked (a menu has nowhere else to say it).
+//! Each is sent on a thread of its own: the D-Bus call waits for the notification daemon,
+//! and a notice's thread then waits for a click on it.
+
+use stint_notices::Notice;
+
+use crate::launch;
 
 pub fn tell(summary: &str, body: &str) {
     let (summary, body) = (summary.to_owned(), body.to_owned());
     std::thread::spawn(move || {
-        if let Err(e) = notify_rust::Notification::new()
-            .appname("Stint")
-            .summary(&summary)
-            .body(&body)
-            .show()
-        {
+        if let Err(e) = notification(&summary, &body).show() {
             // Nobody shows notifications: the log is all that is left.
             tracing::warn!(%summary, %body, error = %e, "cannot show a notification");
         }
     });
+}
+
+/// Shows `notice`; a click on it opens the window (as "Open Stint…" does).
+pub fn announce(notice: &Notice) {
+    let notice = notice.clone();
+    std::thread::spawn(move || {
+        let shown = notification(&notice.summary, &notice.body)
+            .icon("dialog-information")
+            .action("default", "Open")
+            .show();
+        match shown {
+            Ok(handle) => handle.wait_for_action(|action| {
+                if action == "default"
+                    && let Err(why) = launch::open_app()
+                {
+                    tell("Cannot open Stint", &why);
+                }
+            }),
+            Err(e) => tracing::warn!(
+                summary = %notice.summary,
+                request = notice.request_id,
+                error = %e,
+                "cannot show a notification"
+            ),
+        }
+    });
+}
+
+fn notification(summary: &str, body: &str) -> notify_rust::Notification {
+    let mut notification = notify_rust::Notification::new();
+    notification.appname("Stint").summary(summary).body(body);
+    notification
 }

@@ -72,9 +72,18 @@ fn a_window_closed_early_reads_as_revoked() {
     // As the broker sends a revoke: the end moves to that moment, the length asked for stays.
     let mut ending = mine(RequestState::Ending, 20);
     ending.request.end_at = t(20);
+    ending.request.decision_comment = Some("ok for the incident".into());
     let n = m.apply(&ending, t(20));
     assert_eq!(kinds(&n), [NoticeKind::Revoked]);
     assert_eq!(n[0].summary, "Access revoked");
+    // Not the approver's comment, as if it were the revoke's.
+    assert_eq!(
+        n[0].body,
+        format!(
+            "Your access to prod / AdministratorAccess was ended early, at {}.",
+            crate::labels::clock(t(20))
+        )
+    );
     let mut ended = mine(RequestState::Ended, 21);
     ended.request.end_at = t(20);
     assert!(m.apply(&ended, t(21)).is_empty());
