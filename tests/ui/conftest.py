@@ -344,25 +344,30 @@ class CliUser:
         assert process.returncode == 0, f"stint login failed:\n{''.join(seen)}{err}"
 
 
+def person_env(home: Path, sim: "Sim", broker: "Broker") -> dict:
+    """Stint's settings for one person whose files live under `home`: their configuration,
+    cache and AWS files there, pointed at this broker and simulator."""
+    return {
+        "STINT_CONFIG": str(home / "config.toml"),
+        "STINT_CACHE_DIR": str(home / "cache"),
+        "STINT_BROKER_URL": broker.url,
+        "STINT_START_URL": sim.ready["startUrl"],
+        "STINT_SSO_REGION": sim.ready["region"],
+        "STINT_BASELINE_ACCOUNT_ID": "222222222222",
+        "STINT_BASELINE_ROLE": "StintBaseline",
+        "STINT_WRITE_AWS_CLI_CACHE": "false",
+        "AWS_ENDPOINT_URL": sim.url,
+        "AWS_CONFIG_FILE": str(home / "aws-config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
+    }
+
+
 @pytest.fixture
 def cli_user(sim, broker, workdir):
     def make(name: str) -> CliUser:
         home = workdir / f"home-{name}"
         home.mkdir()
-        env = {
-            "STINT_CONFIG": str(home / "config.toml"),
-            "STINT_CACHE_DIR": str(home / "cache"),
-            "STINT_BROKER_URL": broker.url,
-            "STINT_START_URL": sim.ready["startUrl"],
-            "STINT_SSO_REGION": sim.ready["region"],
-            "STINT_BASELINE_ACCOUNT_ID": "222222222222",
-            "STINT_BASELINE_ROLE": "StintBaseline",
-            "STINT_WRITE_AWS_CLI_CACHE": "false",
-            "AWS_ENDPOINT_URL": sim.url,
-            "AWS_CONFIG_FILE": str(home / "aws-config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
-        }
-        return CliUser(name, home, env, sim)
+        return CliUser(name, home, person_env(home, sim, broker), sim)
     return make
 
 

@@ -13,7 +13,7 @@ import re
 import subprocess
 import time
 
-from conftest import binary
+from conftest import binary, person_env
 from desktop import Notifications, TrayMenu, wait_for
 
 
@@ -25,18 +25,8 @@ def tray_env(workdir, sim, broker, name: str) -> dict:
     run.mkdir(parents=True, mode=0o700)
     return {
         **os.environ,
-        "STINT_CONFIG": str(home / "config" / "config.toml"),
-        "STINT_CACHE_DIR": str(home / "cache"),
-        "STINT_BROKER_URL": broker.url,
-        "STINT_START_URL": sim.ready["startUrl"],
-        "STINT_SSO_REGION": sim.ready["region"],
+        **person_env(home, sim, broker),
         "STINT_SSO_SESSION": f"tray-notices-{name}",
-        "STINT_BASELINE_ACCOUNT_ID": "222222222222",
-        "STINT_BASELINE_ROLE": "StintBaseline",
-        "STINT_WRITE_AWS_CLI_CACHE": "false",
-        "AWS_ENDPOINT_URL": sim.url,
-        "AWS_CONFIG_FILE": str(home / "aws-config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / "aws-credentials"),
         "XDG_RUNTIME_DIR": str(run),
         "STINT_LOG": "info",
     }
@@ -73,8 +63,7 @@ def test_the_tray_announces_an_approval_and_a_revoke_once_as_settings_allow(
     login(alice, sim, "alice")
     login(bob, sim, "bob")
     # The window's Settings, as the app writes them: "Access active" off.
-    app_toml = workdir / "alice" / "config" / "app.toml"
-    app_toml.parent.mkdir(parents=True, exist_ok=True)
+    app_toml = workdir / "alice" / "app.toml"
     app_toml.write_text("start_at_login = false\n\n[notifications]\nactive = false\n")
 
     trays, logs = [], []
