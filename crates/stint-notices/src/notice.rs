@@ -154,10 +154,17 @@ impl Notice {
                 "Access revoked".to_owned(),
                 // Not `comment`: the request's comment is the approver's, not the revoke's
                 // (which is in the request's history).
-                format!(
-                    "Your access to {target} was ended early, at {}.",
-                    labels::clock(r.updated_at)
-                ),
+                if r.updated_at < r.start_at {
+                    format!(
+                        "Your access to {target}, approved from {}, was revoked before it started.",
+                        labels::clock(r.start_at)
+                    )
+                } else {
+                    format!(
+                        "Your access to {target} was ended early, at {}.",
+                        labels::clock(r.updated_at)
+                    )
+                },
                 Place::Access,
             ),
             NoticeKind::Failed => (

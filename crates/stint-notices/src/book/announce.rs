@@ -43,13 +43,16 @@ impl Book {
             RequestState::Expired => kinds.push(NoticeKind::Expired),
             RequestState::Ending | RequestState::Ended => {
                 // Only a grant that was live ends: a request cancelled before it started
-                // also reaches `ended` in some brokers' eyes, and that is no news.
-                if old.is_none_or(|o| {
+                // also reaches `ended` in some brokers' eyes, and that is no news. An
+                // approved grant revoked before its start is: the person counts on it.
+                let live = old.is_none_or(|o| {
                     matches!(
                         o.state,
                         RequestState::Active | RequestState::Activating | RequestState::Ending
                     )
-                }) {
+                });
+                let approved = old.is_some_and(|o| o.state == RequestState::Approved);
+                if live || (approved && closed_early(new)) {
                     kinds.push(ended_kind(new));
                 }
             }

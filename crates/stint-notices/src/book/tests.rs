@@ -90,6 +90,34 @@ fn a_window_closed_early_reads_as_revoked() {
 }
 
 #[test]
+fn an_approved_grant_revoked_before_it_starts_is_news_but_a_cancel_is_not() {
+    let later = |state, updated| {
+        let mut r = req(1, state, updated);
+        r.start_at = t(30);
+        r.end_at = t(90);
+        r
+    };
+    let mut m = Book::new();
+    m.replace(vec![later(RequestState::Approved, -1)], vec![], t(0));
+    let n = m.replace(vec![later(RequestState::Ended, 5)], vec![], t(5));
+    assert_eq!(kinds(&n), [NoticeKind::Revoked]);
+    assert_eq!(
+        n[0].body,
+        format!(
+            "Your access to prod / AdministratorAccess, approved from {}, was revoked before it started.",
+            crate::labels::clock(t(30))
+        )
+    );
+    // A request withdrawn while pending says nothing (the person did it).
+    let mut m = Book::new();
+    m.replace(vec![later(RequestState::Pending, -1)], vec![], t(0));
+    assert!(
+        m.replace(vec![later(RequestState::Cancelled, 5)], vec![], t(5))
+            .is_empty()
+    );
+}
+
+#[test]
 fn a_grant_ending_on_time_is_not_called_revoked() {
     assert!(!closed_early(&req(1, RequestState::Ended, 60)));
     // Extended from 60 to 90 minutes and run to the end.
