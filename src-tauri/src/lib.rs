@@ -33,8 +33,6 @@ use stint_client::clock::SystemClock;
 use tauri::Manager;
 use tauri_plugin_window_state::StateFlags;
 
-use crate::view::{Navigate, View};
-
 pub use crate::mode::Mode;
 pub use crate::software_rendering::restart_without_gdk_gl;
 
@@ -47,15 +45,10 @@ pub fn run(mode: Mode) -> anyhow::Result<()> {
 
     tauri::Builder::default()
         // First: a second launch hands over to the running app and exits.
-        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
-            window::navigate(
-                app,
-                Navigate {
-                    view: View::Access,
-                    request_id: None,
-                    ask: None,
-                },
-            );
+        .plugin(tauri_plugin_single_instance::init(|app, argv, _cwd| {
+            // Where the second launch asked to open (a notification's click from
+            // stint-tray), else the person's access.
+            window::navigate(app, mode::destination(argv.into_iter().skip(1)));
         }))
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
@@ -112,14 +105,8 @@ pub fn run(mode: Mode) -> anyhow::Result<()> {
             app.manage(service.clone());
             tauri::async_runtime::spawn(async move { service.start().await });
             if !mode.has_tray() || std::env::var_os("STINT_SHOW_WINDOW").is_some() {
-                window::navigate(
-                    &handle,
-                    Navigate {
-                        view: View::Access,
-                        request_id: None,
-                        ask: None,
-                    },
-                );
+                // Where this launch asked to open (`mode::destination`).
+                window::navigate(&handle, mode::destination(std::env::args().skip(1)));
             }
             Ok(())
         })

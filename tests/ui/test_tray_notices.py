@@ -3,7 +3,8 @@ is the agent, without the window, and raises the same notifications as the whole
 once, as the window's Settings allow. alice is signed in on the tray with "Access active"
 turned off; she asks with the `stint` CLI, bob approves and later revokes from his own
 terminal: alice hears "Request approved" and "Access revoked" once each and no
-"Access active". bob's own tray tells him there is a request to review."""
+"Access active". bob's own tray tells him there is a request to review, and a click on
+that notification opens the window at it."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import time
 
 from conftest import binary, person_env
 from desktop import Notifications, TrayMenu, wait_for
+from test_window_process import window_processes
 
 
 def tray_env(workdir, sim, broker, name: str) -> dict:
@@ -85,6 +87,13 @@ def test_the_tray_announces_an_approval_and_a_revoke_once_as_settings_allow(
         app, _, body = notifications.wait("Request to review")
         assert app == "Stint"
         assert body == "Alice Adams asks for prod / ReadOnlyAccess for 10 min: Look at the checkout errors", body
+
+        # bob clicks it (dunst's default action): the window opens at that request.
+        subprocess.run(["dunstctl", "action", "0"], check=True, timeout=10)
+        [(window, args)] = wait_for("a window process under bob's tray",
+                                    lambda: window_processes(trays[1].pid))
+        assert args[1:] == [b"--window", b"--view", b"approvals", b"--request", request_id.encode(), b""], args
+        os.kill(window, 15)
 
         stint(bob, "approve", request_id, "--comment", "ok")
         app, _, body = notifications.wait("Request approved")

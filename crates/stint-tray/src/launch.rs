@@ -13,6 +13,31 @@ pub const APP: &str = "stint-app";
 /// the app, so the word is written twice; `tests/ui/test_window_process.py` fails if they
 /// disagree).
 pub const WINDOW_FLAG: &str = "--window";
+/// Where the window opens, in `stint-app`'s words (its `mode.rs`, `destination`).
+const VIEW_FLAG: &str = "--view";
+const REQUEST_FLAG: &str = "--request";
+
+/// A view of the window (`access`, `approvals`) and the request to show there: where a
+/// click on a notification goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    pub view: &'static str,
+    pub request_id: i64,
+}
+
+/// `stint-app`'s arguments for the window alone, opened at `to` when given.
+pub fn window_args(to: Option<&Destination>) -> Vec<String> {
+    let mut args = vec![WINDOW_FLAG.to_owned()];
+    if let Some(to) = to {
+        args.extend([
+            VIEW_FLAG.to_owned(),
+            to.view.to_owned(),
+            REQUEST_FLAG.to_owned(),
+            to.request_id.to_string(),
+        ]);
+    }
+    args
+}
 
 /// Where `stint-app` is: beside `exe`, else in a `PATH` directory. `is_file` is asked of
 /// each candidate (the file system, or a test's list).
@@ -34,6 +59,12 @@ pub fn find(
 
 /// Starts the window, or says (for a notification) why it cannot.
 pub fn open_app() -> Result<(), String> {
+    open_app_at(None)
+}
+
+/// Starts the window at `to` (a running one is brought there: `stint-app` hands a second
+/// launch over to the first), or says why it cannot.
+pub fn open_app_at(to: Option<&Destination>) -> Result<(), String> {
     let exe = std::env::current_exe().ok();
     let path_var = std::env::var_os("PATH");
     let Some(app) = find(exe.as_deref(), path_var.as_deref(), Path::is_file) else {
@@ -49,7 +80,7 @@ pub fn open_app() -> Result<(), String> {
     // The window alone: no tray icon of its own (this process is the tray), and it ends
     // a little after its window is closed, so the tray's idle footprint is the tray's.
     command
-        .arg(WINDOW_FLAG)
+        .args(window_args(to))
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit());
@@ -77,6 +108,19 @@ mod tests {
 
     fn path(dirs: &[&str]) -> OsString {
         std::env::join_paths(dirs).unwrap()
+    }
+
+    #[test]
+    fn a_destination_is_passed_in_the_apps_words() {
+        assert_eq!(window_args(None), ["--window"]);
+        let to = Destination {
+            view: "approvals",
+            request_id: 42,
+        };
+        assert_eq!(
+            window_args(Some(&to)),
+            ["--window", "--view", "approvals", "--request", "42"]
+        );
     }
 
     #[cfg(unix)]

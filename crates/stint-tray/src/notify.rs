@@ -3,9 +3,9 @@
 //! Each is sent on a thread of its own: the D-Bus call waits for the notification daemon,
 //! and a notice's thread then waits for a click on it.
 
-use stint_notices::Notice;
+use stint_notices::{Notice, Place};
 
-use crate::launch;
+use crate::launch::{self, Destination};
 
 pub fn tell(summary: &str, body: &str) {
     let (summary, body) = (summary.to_owned(), body.to_owned());
@@ -17,7 +17,7 @@ pub fn tell(summary: &str, body: &str) {
     });
 }
 
-/// Shows `notice`; a click on it opens the window (as "Open Stint…" does).
+/// Shows `notice`; a click on it opens the window at the request it is about.
 pub fn announce(notice: &Notice) {
     let notice = notice.clone();
     std::thread::spawn(move || {
@@ -28,7 +28,7 @@ pub fn announce(notice: &Notice) {
         match shown {
             Ok(handle) => handle.wait_for_action(|action| {
                 if action == "default"
-                    && let Err(why) = launch::open_app()
+                    && let Err(why) = launch::open_app_at(Some(&destination(&notice)))
                 {
                     tell("Cannot open Stint", &why);
                 }
@@ -47,4 +47,15 @@ fn notification(summary: &str, body: &str) -> notify_rust::Notification {
     let mut notification = notify_rust::Notification::new();
     notification.appname("Stint").summary(summary).body(body);
     notification
+}
+
+/// Where a click on `notice` goes, in the window's words.
+fn destination(notice: &Notice) -> Destination {
+    Destination {
+        view: match notice.place {
+            Place::Access => "access",
+            Place::Approvals => "approvals",
+        },
+        request_id: notice.request_id,
+    }
 }
