@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Compile checks for the operating systems the client ships on but this machine is not:
-# `cargo check` of the CLI, the client core and the app for macOS (aarch64-apple-darwin)
+# `cargo check` of the CLI, the client core, the app and the tray for macOS (aarch64-apple-darwin)
 # and Windows (x86_64-pc-windows-gnu), and the keyring backend each one links.
 #
 #   scripts/check-cross.sh                 the checks (a stage of scripts/test.sh)
@@ -77,8 +77,8 @@ check_targets() {
     # mac-notification-sys (the app's notifications on macOS) compiles Objective-C against
     # Cocoa, which only Apple's SDK has; its build script skips that under DOCS_RS, as it
     # does for docs.rs. Only the link would need it.
-    DOCS_RS=1 cargo check --locked --target "$MAC" -p stint-cli -p stint-app --no-default-features
-    cargo check --locked --target "$WIN" -p stint-cli -p stint-app --no-default-features
+    DOCS_RS=1 cargo check --locked --target "$MAC" -p stint-cli -p stint-app -p stint-tray --no-default-features
+    cargo check --locked --target "$WIN" -p stint-cli -p stint-app -p stint-tray --no-default-features
 }
 
 inject_error() {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The Windows CLI for real: `stint.exe` cross-built with mingw-w64 (debug, into the cross
-# target directory) and run under Wine by tests/windows_wine.rs against a simulator and
+# The Windows CLI and tray for real: `stint.exe` and `stint-tray.exe` cross-built with
+# mingw-w64 (debug, into the cross target directory) and run under Wine by
+# tests/windows_wine.rs against a simulator and
 # a broker running natively on Linux — a Windows laptop and a remote broker. Each run gets
 # a fresh Wine prefix, so the Credential Manager starts empty.
 #
@@ -16,11 +17,12 @@ cross_dir="${STINT_CROSS_TARGET_DIR:-$HOME/.cache/stint-target-cross}"
 command -v wine >/dev/null || die "wine not found: scripts/install-system.sh installs it"
 command -v x86_64-w64-mingw32-gcc >/dev/null || die "mingw-w64 not found: scripts/install-system.sh installs it"
 
-say "stint.exe (cross-built for $WIN)"
+say "stint.exe and stint-tray.exe (cross-built for $WIN)"
 CARGO_TARGET_DIR="$cross_dir" \
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-    cargo build --locked --target "$WIN" -p stint-cli
+    cargo build --locked --target "$WIN" -p stint-cli -p stint-tray
 exe="$cross_dir/$WIN/debug/stint.exe"
+tray_exe="$cross_dir/$WIN/debug/stint-tray.exe"
 
 # The native broker the test starts (cargo test built it already in scripts/test.sh).
 cargo build --locked -p stint-broker
@@ -36,7 +38,10 @@ x86_64-w64-mingw32-gcc -O2 -shared -o "$prefix/drive_c/windows/system32/bcryptpr
     scripts/cross/wine/bcryptprimitives.c scripts/cross/wine/bcryptprimitives.def -ladvapi32
 
 log="$(mktemp)"
-STINT_WINDOWS_STINT_EXE="$exe" WINEPREFIX="$prefix" \
+# Under Xvfb for the tray (its icon goes to the tray Wine provides on the display); the
+# test gives the display to stint-tray.exe only.
+STINT_WINDOWS_STINT_EXE="$exe" STINT_WINDOWS_TRAY_EXE="$tray_exe" WINEPREFIX="$prefix" \
+    xvfb-run -a -s "-screen 0 1024x768x24" \
     cargo test --locked -p stint-e2e --test windows_wine -- --nocapture 2>&1 | tee "$log"
 # The test skips itself without its variables; here it must have run to its end.
 grep -q "wine smoke: passed" "$log" || die "the Wine smoke test did not run to its end"

@@ -6,7 +6,8 @@
 //! Credential Manager Wine provides, and nowhere else in the Windows profile but the AWS
 //! CLI's own SSO cache (the entries themselves are not listed: `wine reg query` and
 //! waiting for the Wine server to write its registry both hung here). Then the agent on
-//! its named pipe answers `credential-process` from memory.
+//! its named pipe answers `credential-process` from memory, and so does the tray
+//! (`stint-tray.exe`, which is the agent when it runs), which `agent stop` ends.
 //!
 //! `scripts/test-windows.sh` builds `stint.exe`, makes a Wine prefix and runs this with
 //! `STINT_WINDOWS_STINT_EXE` and `WINEPREFIX` set; without them (a plain `cargo test`) it
@@ -33,8 +34,14 @@ struct Windows {
 impl Windows {
     /// `wine stint.exe ARGS`, with the simulator's endpoints as the AWS SDKs read them.
     fn stint(&self, args: &[&str]) -> Command {
+        self.windows_program(&self.exe, args)
+    }
+
+    /// `wine PROGRAM ARGS` in this test's Windows profile (the same login and settings
+    /// for every program of Stint's).
+    fn windows_program(&self, program: &Path, args: &[&str]) -> Command {
         let mut cmd = Command::new(std::env::var("STINT_WINE").unwrap_or_else(|_| "wine".into()));
-        cmd.arg(&self.exe)
+        cmd.arg(program)
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -202,6 +209,10 @@ async fn the_windows_cli_signs_in_requests_and_gets_credentials_under_wine() {
     assert_eq!(who["me"]["user"]["userName"], "alice", "{who}");
 
     agent_over_the_named_pipe(&win, key).await;
+    match std::env::var_os("STINT_WINDOWS_TRAY_EXE") {
+        Some(tray) => tray_is_the_agent(&win, key, Path::new(&tray)).await,
+        None => panic!("scripts/test-windows.sh gives STINT_WINDOWS_TRAY_EXE (stint-tray.exe)"),
+    }
     println!("wine smoke: passed");
 }
 
@@ -215,25 +226,7 @@ async fn agent_over_the_named_pipe(win: &Windows, key: &str) {
         .stderr(Stdio::null())
         .spawn()
         .expect("wine runs the agent");
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    let status = loop {
-        let out = tokio::time::timeout(
-            Duration::from_secs(60),
-            win.stint(&["agent", "status"]).output(),
-        )
-        .await
-        .expect("`agent status` finishes within a minute")
-        .expect("wine runs");
-        if out.status.success() {
-            break serde_json::from_slice::<Value>(&out.stdout).expect("agent status JSON");
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the agent never answered on its pipe: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        tokio::time::sleep(Duration::from_millis(500)).await;
-    };
+    let status = agent_answering(win, String::new).await;
     assert_eq!(status["servedFromMemory"], 0, "{status}");
 
     let target = "dev/PowerUserAccess";
@@ -253,4 +246,112 @@ async fn agent_over_the_named_pipe(win: &Windows, key: &str) {
         .expect("the agent ends within a minute of `agent stop`")
         .expect("wine ran the agent");
     assert!(ended.success(), "the agent ended with {ended}");
+}
+
+/// The tray on Windows: `stint-tray.exe` runs tao's event loop with its icon in the tray
+/// Wine provides (on Xvfb) and is the agent, so the CLI's `credential-process` is answered
+/// from its memory; `agent stop` ends the tray with its agent, cleanly.
+async fn tray_is_the_agent(win: &Windows, key: &str, tray_exe: &Path) {
+    let display = std::env::var("DISPLAY").expect("scripts/test-windows.sh runs this under Xvfb");
+    // The Wine session so far (its desktop process included) began without a display: the
+    // tray's windows need one that began with it. `wineserver -w` waits for that session
+    // to end, now that its last program has.
+    let waited = tokio::time::timeout(
+        Duration::from_secs(60),
+        Command::new("wineserver")
+            .arg("-w")
+            .env("WINEPREFIX", &win.prefix)
+            .status(),
+    )
+    .await
+    .expect("the Wine session ends within a minute of its last program")
+    .expect("wineserver runs");
+    assert!(waited.success(), "wineserver -w: {waited}");
+    let log = win.scratch.path().join("tray.log");
+    let mut tray = win
+        .windows_program(tray_exe, &[])
+        .env("DISPLAY", display)
+        // xvfb-run's display takes its cookie.
+        .env(
+            "XAUTHORITY",
+            std::env::var_os("XAUTHORITY").unwrap_or_default(),
+        )
+        .env("STINT_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .expect("wine runs the tray");
+    // The CLI is asked only once the tray has begun the Wine session: a CLI program
+    // starting it first would start it without a display.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("Stint agent listening")
+    {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        assert!(tray.try_wait().unwrap().is_none(), "the tray ended: {text}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the tray did not serve within 90 s: {text}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let status = agent_answering(win, || {
+        format!(
+            "the tray's log: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        )
+    })
+    .await;
+    // (Its own menu reads through the core already: only the CLI's answers are counted
+    // from memory.)
+    assert_eq!(status["servedFromMemory"], 0, "a fresh agent: {status}");
+    for _ in 0..2 {
+        let out = win
+            .run(&["credential-process", "dev/PowerUserAccess"])
+            .await;
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("credential-process JSON");
+        assert_eq!(doc["AccessKeyId"], key, "{doc}");
+    }
+    let out = win.run(&["agent", "status"]).await;
+    let status: Value = serde_json::from_slice(&out.stdout).expect("agent status JSON");
+    assert_eq!(status["servedFromMemory"], 1, "the tray's memory: {status}");
+    assert!(
+        tray.try_wait().unwrap().is_none(),
+        "the tray ended: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+
+    win.run(&["agent", "stop"]).await;
+    let ended = tokio::time::timeout(Duration::from_secs(60), tray.wait())
+        .await
+        .expect("the tray ends within a minute of `agent stop`")
+        .expect("wine ran the tray");
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(ended.success(), "the tray ended with {ended}: {text}");
+}
+
+/// Waits until an agent answers `agent status` on the pipe, and returns what it says;
+/// `context` is what else to say if none does.
+async fn agent_answering(win: &Windows, context: impl Fn() -> String) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let out = tokio::time::timeout(
+            Duration::from_secs(60),
+            win.stint(&["agent", "status"]).output(),
+        )
+        .await
+        .expect("`agent status` finishes within a minute")
+        .expect("wine runs");
+        if out.status.success() {
+            break serde_json::from_slice::<Value>(&out.stdout).expect("agent status JSON");
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the agent never answered on its pipe: {}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            context()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }

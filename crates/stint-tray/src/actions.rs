@@ -1,5 +1,5 @@
 //! What a click on the menu does. Everything that waits (the agent, the network, a
-//! browser) runs on the tokio runtime, never on GTK's thread; what goes wrong is said in a
+//! browser) runs on the tokio runtime, never on the main loop's thread; what goes wrong is said in a
 //! notification, since a menu has nowhere else to say it.
 
 use std::sync::Arc;
@@ -10,11 +10,11 @@ use stint_client::{ConsoleRequest, ExportFormat, Stint, browser, export};
 
 use crate::menu::Action;
 use crate::shared::Core;
-use crate::{launch, notify, tray};
+use crate::{clipboard, launch, main_loop, notify};
 
 pub fn dispatch(core: &Arc<Core>, action: Action) {
     match action {
-        Action::Quit => tray::quit(),
+        Action::Quit => main_loop::quit(),
         Action::OpenApp => {
             if let Err(why) = launch::open_app() {
                 notify::tell("Cannot open Stint's window", &why);
@@ -60,7 +60,7 @@ async fn copy(core: Arc<Core>, target: String) {
     };
     match text {
         Ok((text, until)) => {
-            tray::copy_to_clipboard(text);
+            clipboard::copy(text);
             let until = until.with_timezone(&chrono::Local).format("%H:%M");
             notify::tell(
                 "Credentials copied",

@@ -97,15 +97,18 @@ pub fn open_app_at(to: Option<&Destination>) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(unix)]
     use std::ffi::OsString;
 
     use super::*;
 
+    #[cfg(unix)]
     fn exists(files: &[&str]) -> impl Fn(&Path) -> bool {
         let files: Vec<PathBuf> = files.iter().map(PathBuf::from).collect();
         move |p| files.iter().any(|f| f == p)
     }
 
+    #[cfg(unix)]
     fn path(dirs: &[&str]) -> OsString {
         std::env::join_paths(dirs).unwrap()
     }

@@ -5,30 +5,26 @@
 //! `stint-app`, started on demand as a process of its own: this one never links WebKit,
 //! which is what keeps it small (tests/no_webkit.rs holds it to that).
 //!
-//! Linux only for now: on macOS and Windows the tray and window are still one app.
+//! On Linux, macOS and Windows alike (`main_loop.rs` is the one part that differs); run
+//! here on Linux, and on Windows under Wine (`tests/windows_wine.rs`); compiled for macOS.
+// No console window on Windows release builds: it lives in the tray.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 #![forbid(unsafe_code)]
-#![cfg_attr(not(target_os = "linux"), allow(dead_code))]
 
+mod actions;
+mod announce;
+mod clipboard;
 mod gdk_gl;
+mod icons;
 mod launch;
 mod logging;
+mod main_loop;
 mod menu;
 mod notify;
-mod view;
-
-#[cfg(target_os = "linux")]
-mod actions;
-#[cfg(target_os = "linux")]
-mod announce;
-#[cfg(target_os = "linux")]
-mod icons;
-#[cfg(target_os = "linux")]
 mod run;
-#[cfg(target_os = "linux")]
 mod shared;
-#[cfg(target_os = "linux")]
 mod tray;
-#[cfg(target_os = "linux")]
+mod view;
 mod watch;
 
 use std::process::ExitCode;
@@ -39,11 +35,6 @@ fn main() -> ExitCode {
         eprintln!("warning: cannot restart without GDK's OpenGL ({e}); going on with it");
     }
     logging::init();
-    run_tray()
-}
-
-#[cfg(target_os = "linux")]
-fn run_tray() -> ExitCode {
     match run::run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -51,13 +42,4 @@ fn run_tray() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-#[cfg(not(target_os = "linux"))]
-fn run_tray() -> ExitCode {
-    eprintln!(
-        "error: stint-tray runs on Linux only for now; on this system the Stint app \
-         (stint-app) is the tray, and `stint agent` the agent"
-    );
-    ExitCode::from(1)
 }

@@ -3,9 +3,7 @@
 //! Each is sent on a thread of its own: the D-Bus call waits for the notification daemon,
 //! and a notice's thread then waits for a click on it.
 
-use stint_notices::{Notice, Place};
-
-use crate::launch::{self, Destination};
+use stint_notices::Notice;
 
 pub fn tell(summary: &str, body: &str) {
     let (summary, body) = (summary.to_owned(), body.to_owned());
@@ -26,13 +24,15 @@ pub fn announce(notice: &Notice) {
             .action("default", "Open")
             .show();
         match shown {
+            // Only the freedesktop notification servers report a click back.
+            #[cfg(all(unix, not(target_os = "macos")))]
             Ok(handle) => handle.wait_for_action(|action| {
-                if action == "default"
-                    && let Err(why) = launch::open_app_at(Some(&destination(&notice)))
-                {
-                    tell("Cannot open Stint", &why);
+                if action == "default" {
+                    clicked(&notice);
                 }
             }),
+            #[cfg(not(all(unix, not(target_os = "macos"))))]
+            Ok(_) => {}
             Err(e) => tracing::warn!(
                 summary = %notice.summary,
                 request = notice.request_id,
@@ -49,13 +49,20 @@ fn notification(summary: &str, body: &str) -> notify_rust::Notification {
     notification
 }
 
-/// Where a click on `notice` goes, in the window's words.
-fn destination(notice: &Notice) -> Destination {
-    Destination {
+/// Opens the window at the request `notice` is about, in the window's words.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn clicked(notice: &Notice) {
+    use crate::launch::{self, Destination};
+    use stint_notices::Place;
+
+    let to = Destination {
         view: match notice.place {
             Place::Access => "access",
             Place::Approvals => "approvals",
         },
         request_id: notice.request_id,
+    };
+    if let Err(why) = launch::open_app_at(Some(&to)) {
+        tell("Cannot open Stint", &why);
     }
 }

@@ -1,19 +1,48 @@
-//! The tray's process: GTK and the tray icon on the main thread, the agent and the menu's
-//! watcher on a tokio runtime's threads. Quitting (the menu, SIGTERM, Ctrl-C or
+//! The tray's process: the main loop and the tray icon on the main thread
+//! (`main_loop.rs`), the agent and the menu's watcher on a tokio runtime's threads. Quitting (the menu, SIGTERM, Ctrl-C or
 //! `stint agent stop`) ends both.
 
 use std::time::Duration;
 
 use anyhow::{Context, Result};
+use tokio::runtime::Runtime;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
 
 use crate::menu::Action;
-use crate::{actions, shared, tray, watch};
+use crate::{actions, main_loop, shared, tray, watch};
 
 pub fn run() -> Result<()> {
-    gtk::init().context(
-        "cannot start GTK: no display (DISPLAY and WAYLAND_DISPLAY are unset?). \
-         Without a desktop, run `stint agent` instead",
-    )?;
+    let mut started = None;
+    // The display is asked for first: without one the agent never binds its socket.
+    let looped = main_loop::run(|| {
+        started = Some(start()?);
+        Ok(())
+    });
+    if let Some(Started {
+        runtime,
+        agent,
+        stop,
+    }) = started
+    {
+        let _ = stop.send(());
+        // The agent removes its socket as it stops.
+        let _ =
+            runtime.block_on(async { tokio::time::timeout(Duration::from_secs(5), agent).await });
+        runtime.shutdown_timeout(Duration::from_secs(2));
+    }
+    looped
+}
+
+/// What runs beside the main loop, stopped when it ends.
+struct Started {
+    runtime: Runtime,
+    agent: JoinHandle<()>,
+    stop: oneshot::Sender<()>,
+}
+
+/// On the main loop's thread, once it runs: the agent and the icon.
+fn start() -> Result<Started> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("stint-agent")
@@ -30,7 +59,7 @@ pub fn run() -> Result<()> {
             }
         }
     });
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let (stop, stopped) = oneshot::channel::<()>();
     let agent = runtime.spawn(async move {
         let shutdown = async {
             tokio::select! {
@@ -43,17 +72,18 @@ pub fn run() -> Result<()> {
             None => shutdown.await,
         }
         // However it ended, the tray ends with the agent: they are one.
-        tray::quit();
+        main_loop::quit();
     });
     runtime.spawn(watch::run(core, tray::post));
-    gtk::main();
-    let _ = stop.send(());
-    // The agent removes its socket as it stops.
-    let _ = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(5), agent).await });
-    runtime.shutdown_timeout(Duration::from_secs(2));
-    Ok(())
+    Ok(Started {
+        runtime,
+        agent,
+        stop,
+    })
 }
 
+/// Ctrl-C, or SIGTERM where there is one (a logout, `kill`).
+#[cfg(unix)]
 async fn signalled() {
     use tokio::signal::unix::{SignalKind, signal};
     match signal(SignalKind::terminate()) {
@@ -67,4 +97,9 @@ async fn signalled() {
             let _ = tokio::signal::ctrl_c().await;
         }
     }
+}
+
+#[cfg(not(unix))]
+async fn signalled() {
+    let _ = tokio::signal::ctrl_c().await;
 }

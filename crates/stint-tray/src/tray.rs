@@ -1,16 +1,16 @@
-//! The tray icon and its menu on GTK's thread (tray-icon: a StatusNotifierItem whose menu
-//! is published on D-Bus). Other threads hand work over with [`post`], [`copy_to_clipboard`]
-//! and [`quit`]; the icon itself lives in a thread-local, since GTK objects stay on the
-//! thread that made them.
+//! The tray icon and its menu on the main loop's thread (tray-icon: on Linux a
+//! StatusNotifierItem whose menu is published on D-Bus; the system's tray on macOS and
+//! Windows). Other threads hand work over with [`post`]; the icon itself lives in a
+//! thread-local, since it stays on the thread that made it.
 
 use std::cell::RefCell;
 
 use anyhow::{Context, Result};
-use gtk::glib;
 use tray_icon::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem, Submenu};
 use tray_icon::{TrayIcon, TrayIconBuilder};
 
 use crate::icons;
+use crate::main_loop;
 use crate::menu::{self, Entry, Look};
 
 /// The tray's id, the app's too: on Linux its menu is published on D-Bus under
@@ -28,7 +28,7 @@ thread_local! {
 }
 
 /// Puts the icon in the tray with a menu that can only quit, until the first picture is
-/// read. Call on GTK's thread after `gtk::init`.
+/// read. Call on the main loop's thread, once it runs (`main_loop::run`'s `first`).
 pub fn create() -> Result<()> {
     let look = Look::SignedOut;
     let entries = vec![Entry::Item {
@@ -53,7 +53,7 @@ pub fn create() -> Result<()> {
     Ok(())
 }
 
-/// Calls `clicked` with the id of each menu item chosen (on GTK's thread).
+/// Calls `clicked` with the id of each menu item chosen (on the main loop's thread).
 pub fn on_click(clicked: impl Fn(&str) + Send + Sync + 'static) {
     MenuEvent::set_event_handler(Some(move |event: MenuEvent| clicked(event.id().as_ref())));
 }
@@ -61,7 +61,7 @@ pub fn on_click(clicked: impl Fn(&str) + Send + Sync + 'static) {
 /// Shows `look` and `entries` (from any thread), touching only what changed: a menu
 /// rebuilt for nothing would close it under the person's pointer.
 pub fn post(look: Look, entries: Vec<Entry>) {
-    glib::MainContext::default().invoke(move || {
+    main_loop::invoke(move || {
         if let Err(e) = show(look, entries) {
             tracing::warn!(error = %format!("{e:#}"), "cannot update the tray");
         }
@@ -119,19 +119,4 @@ fn items(entries: &[Entry]) -> Result<Vec<Box<dyn IsMenuItem>>> {
         }
     }
     Ok(out)
-}
-
-/// Puts `text` on the clipboard. GTK serves it from this process for as long as it
-/// runs, or hands it to a clipboard manager when there is one.
-pub fn copy_to_clipboard(text: String) {
-    glib::MainContext::default().invoke(move || {
-        let clipboard = gtk::Clipboard::get(&gtk::gdk::SELECTION_CLIPBOARD);
-        clipboard.set_text(&text);
-        clipboard.store();
-    });
-}
-
-/// Ends GTK's main loop (from any thread); `main` then stops the agent.
-pub fn quit() {
-    glib::MainContext::default().invoke(gtk::main_quit);
 }
