@@ -219,6 +219,17 @@ async fn request_approve_use_and_lose_access_through_the_cli() {
     assert_eq!(page["roleName"], "ReadOnlyAccess");
     assert_eq!(page["userName"], "alice");
 
+    // alice asks for 30 minutes more: until bob decides, the end stays, and she is told
+    // the extension waits (not only "active until" the old end).
+    let out = alice.run(&["extend", &id_arg, "--by", "30m"]).await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = stdout(&out);
+    assert!(
+        said.lines().any(|l| l.starts_with("The extension to ")
+            && l.ends_with(" waits for an approver's decision.")),
+        "{said}"
+    );
+
     // The grant ends (bob revokes it); alice's next `creds` says so, cache or not.
     let out = bob
         .run(&["revoke", &id_arg, "--comment", "incident over"])

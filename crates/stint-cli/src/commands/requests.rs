@@ -222,6 +222,14 @@ fn report(r: &AccessRequest, as_json: bool) -> Result<ExitCode> {
         ),
     };
     println!("{line}");
+    // An extension that needs a decision leaves the end where it was until then: say so,
+    // or "active until 15:00" reads as if the extension had been refused.
+    if let Some(asked) = r.pending_end_at.filter(|_| !r.state.is_final()) {
+        println!(
+            "The extension to {} waits for an approver's decision.",
+            output::local(asked)
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 
