@@ -2,8 +2,9 @@
 # The demo: stint-sim serving the demo world on 127.0.0.1:8701 and stint-broker in front
 # of it on 127.0.0.1:8700 (crates/stint-broker/demo/broker.toml, SQLite in a temporary
 # folder), then the clients:
-#  - with a display (DISPLAY or WAYLAND_DISPLAY set): the Stint tray app, pointed at the
-#    broker and signed out, ready for alice; bob approves with the stint CLI;
+#  - with a display (DISPLAY or WAYLAND_DISPLAY set): Stint as it runs on a Linux desktop,
+#    stint-tray (the tray and the agent) with its window open (stint-app --window), pointed
+#    at the broker and signed out, ready for alice; bob approves with the stint CLI;
 #  - without one: the same story through the stint CLI (scripts/demo-story.sh), told step
 #    by step. Run without a terminal (CI), the demo stops after the story, with its status.
 # Ctrl-c stops everything and removes the temporary folder.
@@ -70,9 +71,9 @@ fi
 say "building stint-sim, stint-broker and the stint CLI (a first build: 15-25 minutes on two cores; later ones: seconds)"
 cargo build -p stint-sim -p stint-broker -p stint-cli --bins
 if [ "$DISPLAY_MODE" = app ]; then
-    say "building the Stint app (its UI first: the binary embeds ui/dist)"
+    say "building the Stint app: the tray, and the window (its UI first: it embeds ui/dist)"
     npm --prefix ui run build --silent >/dev/null
-    cargo build -p stint-app --bin stint-app
+    cargo build -p stint-tray -p stint-app --bins
 fi
 STINT="$CARGO_TARGET_DIR/debug/stint"
 
@@ -90,6 +91,16 @@ SIM_PID=""
 BROKER_PID=""
 APP_PID=""
 
+# A process and everything it started, parents first: the tray starts the window as a
+# process of its own, which must stop with the demo too.
+process_tree() {
+    local child
+    echo "$1"
+    for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+        process_tree "$child"
+    done
+}
+
 stop_all() {
     local status=$?
     trap - EXIT INT TERM
@@ -103,7 +114,9 @@ stop_all() {
             "$DEMO_DIR/stint-as" "$(basename "$person")" logout >/dev/null 2>&1 || true
         done
     fi
-    for pid in $APP_PID $BROKER_PID $SIM_PID; do
+    local app_pids=""
+    [ -z "$APP_PID" ] || app_pids="$(process_tree "$APP_PID")"
+    for pid in $app_pids $BROKER_PID $SIM_PID; do
         kill -TERM "$pid" 2>/dev/null || true
     done
     for pid in $APP_PID $BROKER_PID $SIM_PID; do
@@ -234,14 +247,16 @@ EOF
 }
 
 if [ "$DISPLAY_MODE" = app ]; then
-    # The app as alice will use it: its own configuration, keyring entries under the
-    # sso-session "stint-demo-app", and the window open (not every desktop shows a tray).
+    # The app as alice will use it, as a Linux desktop runs it: stint-tray (the tray and the
+    # agent; a plain stint-app hands over to it), with its own configuration, keyring
+    # entries under the sso-session "stint-demo-app", and the window open at start
+    # (STINT_SHOW_WINDOW: not every desktop shows a tray icon).
     app_dir="$DEMO_DIR/people/app"
     mkdir -p "$app_dir/aws"
     # Signed out, whatever an earlier demo left in the keyring (this also sets up the
     # app's configuration from the broker, as stint-as does for everyone).
     "$DEMO_DIR/stint-as" app logout >/dev/null 2>&1 || true
-    app=("$CARGO_TARGET_DIR/debug/stint-app")
+    app=("$CARGO_TARGET_DIR/debug/stint-tray")
     if [ "$KEYRING" = private ]; then
         # The app's own throw-away keyring, the one stint-as uses for "app".
         mkdir -p "$app_dir/home/.local/share/keyrings"
@@ -252,7 +267,7 @@ if [ "$DISPLAY_MODE" = app ]; then
                     dbus-send --session --print-reply --dest=org.freedesktop.DBus / org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
                     sleep 0.05
                 done
-                exec "$@"' stint-app "${app[@]}")
+                exec "$@"' stint-tray "${app[@]}")
     fi
     env STINT_CONFIG="$app_dir/config.toml" STINT_CACHE_DIR="$app_dir/cache" \
         STINT_SSO_SESSION=stint-demo-app STINT_BROKER_URL="$BROKER_URL" \
@@ -271,14 +286,16 @@ if [ "$DISPLAY_MODE" = app ]; then
         die "the Stint app stopped at once (its log is above). If Stint is already running, quit it (tray menu: Quit) and run make demo again"
     fi
     cat <<EOF
-  The Stint app is running, signed out, its window open (app log: $DEMO_DIR/app.log):
+  Stint is running, signed out: the tray (stint-tray, also the agent for the stint CLI)
+  and its window (stint-app --window). Closed, the window ends; the tray menu's
+  "Open Stint…" opens it again. (Log of both: $DEMO_DIR/app.log.)
 
     1. Sign in: the browser opens the sign-in page; type alice, Allow access.
     2. Request: type "prod read", pick prod / ReadOnlyAccess, 5m, a reason; Send.
     3. bob approves, in a terminal:
          $DEMO_DIR/stint-as bob login     # sign-in page: type bob, Allow access
          $DEMO_DIR/stint-as bob approve ID --comment "ok"    # ID: the request's number in the app
-    4. Back in the app: the countdown, Open console, Copy credentials. Under Standing access,
+    4. Back in the window: the countdown, Open console, Copy credentials. Under Standing access,
        dev / ReadOnlyAccess is alice's without asking.
 
 EOF

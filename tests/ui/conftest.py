@@ -1,7 +1,7 @@
 """Fixtures for the end-to-end test of the real Stint app: the simulator (and, when it
-serves its API, the broker) as processes on loopback, the app started by tauri-driver
-with WebKitWebDriver, and the desktop around it (desktop.py). Runs inside the private
-session that tests/ui/session.sh sets up."""
+serves its API, the broker) as processes on loopback, the whole app (STINT_WHOLE_APP)
+started by tauri-driver with WebKitWebDriver, and the desktop around it (desktop.py).
+Runs inside the private session that tests/ui/session.sh sets up."""
 
 from __future__ import annotations
 
@@ -387,6 +387,9 @@ def launch(workdir, recorder, sim):
         "STINT_WRITE_AWS_CLI_CACHE": "false",
         "STINT_BROWSER": str(recorder.script),
         "STINT_SHOW_WINDOW": "1",
+        # The whole app, tray and window in one process, is what these stories drive: on
+        # Linux a plain stint-app hands over to stint-tray (test_window_process.py).
+        "STINT_WHOLE_APP": "1",
         "STINT_LOG": "info,stint_app=debug",
         "AWS_ENDPOINT_URL": sim.url,
         "AWS_CONFIG_FILE": str(workdir / "aws" / "config"),

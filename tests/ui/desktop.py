@@ -43,14 +43,22 @@ def bus_names() -> list[str]:
     return re.findall(r"'([^']+)'", out)
 
 
-def _process_name(bus_name: str) -> str | None:
+def _pid_of(bus_name: str) -> int | None:
+    """The process id behind a connection on the session bus."""
     try:
         out = _gdbus("--dest", "org.freedesktop.DBus", "--object-path", "/org/freedesktop/DBus",
                      "--timeout", "3", "--method", "org.freedesktop.DBus.GetConnectionUnixProcessID",
                      bus_name)
-        pid = int(re.search(r"uint32 (\d+)", out).group(1))
-        return Path(f"/proc/{pid}/comm").read_text().strip()
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError, AttributeError):
+        return int(re.search(r"uint32 (\d+)", out).group(1))
+    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AttributeError):
+        return None
+
+
+def _process_name(bus_name: str) -> str | None:
+    pid = _pid_of(bus_name)
+    try:
+        return None if pid is None else Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
         return None
 
 

@@ -19,6 +19,8 @@ def test_sign_in_shows_the_code_then_who_you_are_and_survives_a_restart(sim, lau
     env = app.environ()
     if "GDK_GL" not in os.environ:
         assert (env.get("GDK_GL"), env.get("STINT_SET_GDK_GL")) == ("disable", "1")
+    # The fixture's opt-out reached the app through tauri-driver: it runs whole.
+    assert env.get("STINT_WHOLE_APP") == "1"
     app.shot("sign-in")
 
     tray = TrayMenu.find()

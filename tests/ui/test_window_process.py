@@ -1,8 +1,10 @@
 """The window as its own process (Linux, issue 11): stint-tray is the tray and the agent and
 never links WebKit; "Open Stint…" starts `stint-app --window`, which makes no tray icon
 of its own and ends soon after its window is closed, so the tray's idle footprint is the
-tray's again. Driven as a person would: the tray's menu over D-Bus, the window's close
-button as a window manager sends it."""
+tray's again. Plain `stint-app` on Linux hands over to the stint-tray beside it, so
+that whatever starts it (the menu entry, "Start at login", `make demo`) gets the split.
+Driven as a person would: the tray's menu over D-Bus, the window's close button as a
+window manager sends it."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ import time
 from pathlib import Path
 
 from conftest import binary
-from desktop import (TRAY_MENU_PATH, TrayMenu, _gdbus, _process_name, bus_names, close_window, descendants,
-                     wait_for, web_page_under, windows_called)
+from desktop import (TRAY_MENU_PATH, TrayMenu, _gdbus, _pid_of, _process_name, bus_names, close_window,
+                     descendants, wait_for, web_page_under, windows_called)
 
 OPEN = "Open Stint…"
 
@@ -48,7 +50,7 @@ def trays_of(process: str) -> list[str]:
     return served
 
 
-def test_open_stint_starts_the_window_alone_and_it_ends_after_it_is_closed(workdir, sim):
+def tray_env(workdir: Path, sim) -> dict[str, str]:
     run = workdir / "run"
     run.mkdir(mode=0o700)
     env = {
@@ -63,6 +65,33 @@ def test_open_stint_starts_the_window_alone_and_it_ends_after_it_is_closed(workd
         "STINT_WINDOW_RELEASE_SECS": "2",
         "STINT_LOG": "info",
     }
+    # Whatever the session says: these tests are about the split.
+    env.pop("STINT_WHOLE_APP", None)
+    env.pop("STINT_SHOW_WINDOW", None)
+    return env
+
+
+def maps_webkit(pid: int) -> bool:
+    """Whether WebKit's library is loaded in `pid` itself."""
+    return "libwebkit2gtk" in Path(f"/proc/{pid}/maps").read_text()
+
+
+def stop(process: subprocess.Popen, log: Path) -> None:
+    """Ends the tray (and any window it started), and shows its log (pytest prints it
+    only when the test failed)."""
+    for pid, _ in window_processes(process.pid):
+        os.kill(pid, 15)
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    print(f"--- {log.name} (the tray's and the window's stderr) ---")
+    print(log.read_text(errors="replace")[-20000:])
+
+
+def test_open_stint_starts_the_window_alone_and_it_ends_after_it_is_closed(workdir, sim):
+    env = tray_env(workdir, sim)
     log = workdir / "tray.log"
     # stint-app is found beside stint-tray, as an install puts them.
     assert (binary("stint-tray").parent / "stint-app").exists()
@@ -103,12 +132,48 @@ def test_open_stint_starts_the_window_alone_and_it_ends_after_it_is_closed(workd
         assert again != pid
         wait_for("the window's page again", lambda: web_page_under(again))
     finally:
-        for pid, _ in window_processes(tray.pid):
-            os.kill(pid, 15)
-        tray.terminate()
-        try:
-            tray.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            tray.kill()
-        print("--- tray.log (stint-tray and the window's stderr) ---")
-        print(log.read_text(errors="replace")[-20000:])
+        stop(tray, log)
+
+
+def test_plain_stint_app_hands_over_to_the_tray_beside_it(workdir, sim):
+    env = tray_env(workdir, sim)
+    log = workdir / "app.log"
+    assert (binary("stint-app").parent / "stint-tray").exists()
+    app = subprocess.Popen([binary("stint-app")], env=env, stderr=log.open("w"))
+    try:
+        menu = TrayMenu.find(process="stint-tray")
+        wait_for("the tray's menu", lambda: OPEN in menu.lines())
+        # The process started as stint-app is stint-tray now (exec keeps the process id),
+        # and it owns the only tray on the bus.
+        assert Path(f"/proc/{app.pid}/comm").read_text().strip() == "stint-tray"
+        assert _pid_of(menu.owner) == app.pid
+        assert trays_of("stint-app") == []
+        # No WebKit anywhere: not in the tray, and no window was started (nobody asked).
+        time.sleep(3)
+        assert not maps_webkit(app.pid)
+        assert window_processes(app.pid) == []
+        assert not web_page_under(app.pid)
+        assert app.poll() is None, "the tray ended"
+    finally:
+        stop(app, log)
+
+
+def test_show_window_opens_the_window_as_the_tray_starts(workdir, sim):
+    # As `make demo` starts it: not every desktop shows a tray icon, so the window opens.
+    env = {**tray_env(workdir, sim), "STINT_SHOW_WINDOW": "1"}
+    log = workdir / "app.log"
+    app = subprocess.Popen([binary("stint-app")], env=env, stderr=log.open("w"))
+    try:
+        TrayMenu.find(process="stint-tray")
+        assert Path(f"/proc/{app.pid}/comm").read_text().strip() == "stint-tray"
+        [(pid, _)] = wait_for("a window process under the tray", lambda: window_processes(app.pid))
+        wait_for("the Stint window on the screen", lambda: windows_called("Stint"))
+        [(_, args)] = window_processes(app.pid)
+        assert b"--window" in args, args
+        assert not maps_webkit(app.pid)
+        assert len(trays_of("stint-tray")) == 1 and trays_of("stint-app") == []
+        # Once: the window is not opened again while it is open.
+        time.sleep(3)
+        assert [p for p, _ in window_processes(app.pid)] == [pid]
+    finally:
+        stop(app, log)

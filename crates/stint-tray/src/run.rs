@@ -12,6 +12,10 @@ use tokio::task::JoinHandle;
 use crate::menu::Action;
 use crate::{actions, main_loop, shared, tray, watch};
 
+/// Set (to anything), the tray opens the window once as it starts: not every desktop shows
+/// a tray icon, and `make demo` must show the window. The whole app reads the same.
+const SHOW_WINDOW: &str = "STINT_SHOW_WINDOW";
+
 pub fn run() -> Result<()> {
     let mut started = None;
     // The display is asked for first: without one the agent never binds its socket.
@@ -51,6 +55,8 @@ fn start() -> Result<Started> {
         .context("cannot start the agent's runtime")?;
     let (core, handle) = runtime.block_on(shared::open(runtime.handle().clone()));
     tray::create()?;
+    // `make demo` waits for this line.
+    tracing::info!("tray ready");
     tray::on_click({
         let core = core.clone();
         move |id| {
@@ -74,6 +80,9 @@ fn start() -> Result<Started> {
         // However it ended, the tray ends with the agent: they are one.
         main_loop::quit();
     });
+    if std::env::var_os(SHOW_WINDOW).is_some() {
+        actions::dispatch(&core, Action::OpenApp);
+    }
     runtime.spawn(watch::run(core, tray::post));
     Ok(Started {
         runtime,
