@@ -29,15 +29,17 @@ cp "$CARGO_TARGET_DIR/release/stint-tray" "$staged/stint-tray-$triple"
 say "tauri build (release stint-app and the .deb, with stint-tray beside it)"
 "$STINT_ROOT/scripts/install-node.sh"
 # The app crate is src-tauri; the CLI wants its configuration there (src-tauri/tauri.conf.json,
-# ui and icons are links to the root's), and externalBin is relative to it.
+# ui and icons are links to the root's). The path is absolute: the CLI reads it from
+# src-tauri, the app's build.rs from the root.
 TAURI_APP_PATH="$STINT_ROOT/src-tauri" TAURI_FRONTEND_PATH="$STINT_ROOT" \
     "$STINT_ROOT/ui/node_modules/.bin/tauri" build --ci --bundles deb \
-    --config '{"bundle": {"externalBin": ["binaries/stint-tray"]}}' >&2
+    --config "{\"bundle\": {\"externalBin\": [\"$staged/stint-tray\"]}}" >&2
 
 deb="$(ls -t "$CARGO_TARGET_DIR"/release/bundle/deb/*.deb | head -n 1)"
 contents="$(dpkg-deb -c "$deb")"
 for program in usr/bin/stint-app usr/bin/stint-tray; do
-    grep -q " \./$program\$" <<<"$contents" || die "$deb has no $program"
+    # dpkg-deb lists `usr/bin/x` or `./usr/bin/x`, depending on who built the archive.
+    grep -qE "[[:space:]](\./)?$program\$" <<<"$contents" || die "$deb has no $program"
 done
 say "the .deb holds usr/bin/stint-app and usr/bin/stint-tray"
 echo "$deb"
