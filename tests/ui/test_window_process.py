@@ -177,3 +177,43 @@ def test_show_window_opens_the_window_as_the_tray_starts(workdir, sim):
         assert [p for p, _ in window_processes(app.pid)] == [pid]
     finally:
         stop(app, log)
+
+
+def all_window_processes() -> list[int]:
+    """Every `stint-app --window` on the machine (a window opened by a tray that has ended
+    since is nobody's child any more)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and (proc / "comm").read_text().strip() == "stint-app" \
+                    and b"--window" in (proc / "cmdline").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_second_launch_opens_the_window_instead_of_a_second_tray(workdir, sim):
+    # The menu entry clicked again (or a second "Start at login") while the tray runs.
+    env = tray_env(workdir, sim)
+    log, second_log = workdir / "app.log", workdir / "second.log"
+    first = subprocess.Popen([binary("stint-app")], env=env, stderr=log.open("w"))
+    try:
+        menu = TrayMenu.find(process="stint-tray")
+        wait_for("the tray's menu", lambda: OPEN in menu.lines())
+        assert all_window_processes() == []
+        second = subprocess.Popen([binary("stint-app")], env=env, stderr=second_log.open("w"))
+        assert second.wait(timeout=60) == 0, second_log.read_text()
+        # One tray still, the first one; and the window the second launch asked for.
+        assert len(trays_of("stint-tray")) == 1
+        assert _pid_of(TrayMenu.find(process="stint-tray").owner) == first.pid
+        wait_for("the window the second launch opened", all_window_processes)
+        wait_for("the Stint window on the screen", lambda: windows_called("Stint"))
+        assert "already runs" in second_log.read_text()
+        assert first.poll() is None, "the first tray ended"
+    finally:
+        for pid in all_window_processes():
+            os.kill(pid, 15)
+        stop(first, log)
+        print("--- second launch ---")
+        print(second_log.read_text(errors="replace")[-5000:])

@@ -21,6 +21,12 @@ pub struct LockGuard {
     _release: std::sync::mpsc::Sender<()>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Wait {
+    Yes,
+    No,
+}
+
 enum Event {
     Busy,
     Acquired,
@@ -42,6 +48,22 @@ impl MachineLock {
     /// before waiting, only if the lock was busy (so a UI can say "another stint is logging
     /// in").
     pub async fn acquire(&self, on_wait: impl FnOnce()) -> Result<LockGuard> {
+        // A waiting take returns only with the lock or an error.
+        self.take(Wait::Yes, on_wait).await?.ok_or_else(|| {
+            Error::io(
+                &self.path,
+                std::io::Error::other("the lock was busy and not waited for"),
+            )
+        })
+    }
+
+    /// Takes the lock if nobody holds it; `None` when another process does (one tray per
+    /// login: the second one learns there is a first).
+    pub async fn try_acquire(&self) -> Result<Option<LockGuard>> {
+        self.take(Wait::No, || {}).await
+    }
+
+    async fn take(&self, wait: Wait, on_wait: impl FnOnce()) -> Result<Option<LockGuard>> {
         if let Some(dir) = self.path.parent() {
             fsutil::create_private_dir(dir)?;
         }
@@ -52,21 +74,22 @@ impl MachineLock {
         // and cannot be moved across `.await` points.
         std::thread::Builder::new()
             .name("stint-lock".into())
-            .spawn(move || hold(&path, &events_tx, &release_rx))
+            .spawn(move || hold(&path, wait, &events_tx, &release_rx))
             .map_err(|e| Error::io(&self.path, e))?;
 
         let mut on_wait = Some(on_wait);
         loop {
             match events_rx.recv().await {
+                Some(Event::Busy) if wait == Wait::No => return Ok(None),
                 Some(Event::Busy) => {
                     if let Some(f) = on_wait.take() {
                         f();
                     }
                 }
                 Some(Event::Acquired) => {
-                    return Ok(LockGuard {
+                    return Ok(Some(LockGuard {
                         _release: release_tx,
-                    });
+                    }));
                 }
                 Some(Event::Failed(e)) => return Err(Error::io(&self.path, e)),
                 None => {
@@ -82,6 +105,7 @@ impl MachineLock {
 
 fn hold(
     path: &Path,
+    wait: Wait,
     events: &tokio::sync::mpsc::UnboundedSender<Event>,
     release: &std::sync::mpsc::Receiver<()>,
 ) {
@@ -102,6 +126,9 @@ fn hold(
     };
     if busy {
         let _ = events.send(Event::Busy);
+        if wait == Wait::No {
+            return;
+        }
     }
     let guard = match lock.write() {
         Ok(guard) => guard,
@@ -132,6 +159,29 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+
+    #[tokio::test]
+    async fn a_try_says_busy_while_another_holds_it_and_takes_it_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = MachineLock::new(dir.path(), "tray");
+        let first = lock
+            .try_acquire()
+            .await
+            .unwrap()
+            .expect("the lock was free");
+        assert!(lock.try_acquire().await.unwrap().is_none());
+        drop(first);
+        // The holder thread lets go as soon as it sees the guard dropped.
+        let mut again = None;
+        for _ in 0..100 {
+            again = lock.try_acquire().await.unwrap();
+            if again.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(again.is_some(), "the lock was not released");
+    }
 
     #[tokio::test]
     async fn a_second_holder_waits_until_the_first_lets_go() {

@@ -23,6 +23,7 @@ mod menu;
 mod notify;
 mod run;
 mod shared;
+mod single;
 mod tray;
 mod view;
 mod watch;

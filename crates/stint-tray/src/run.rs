@@ -1,6 +1,7 @@
 //! The tray's process: the main loop and the tray icon on the main thread
-//! (`main_loop.rs`), the agent and the menu's watcher on a tokio runtime's threads. Quitting (the menu, SIGTERM, Ctrl-C or
-//! `stint agent stop`) ends both.
+//! (`main_loop.rs`), the agent and the menu's watcher on a tokio runtime's threads.
+//! Quitting (the menu, SIGTERM, Ctrl-C or `stint agent stop`) ends both. A second tray of
+//! the same login opens the window and ends (`single.rs`).
 
 use std::time::Duration;
 
@@ -10,49 +11,52 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::menu::Action;
-use crate::{actions, main_loop, shared, tray, watch};
+use crate::single::Claim;
+use crate::{actions, launch, main_loop, shared, single, tray, watch};
 
 /// Set (to anything), the tray opens the window once as it starts: not every desktop shows
 /// a tray icon, and `make demo` must show the window. The whole app reads the same.
 const SHOW_WINDOW: &str = "STINT_SHOW_WINDOW";
 
 pub fn run() -> Result<()> {
-    let mut started = None;
-    // The display is asked for first: without one the agent never binds its socket.
-    let looped = main_loop::run(|| {
-        started = Some(start()?);
-        Ok(())
-    });
-    if let Some(Started {
-        runtime,
-        agent,
-        stop,
-    }) = started
-    {
-        let _ = stop.send(());
-        // The agent removes its socket as it stops.
-        let _ =
-            runtime.block_on(async { tokio::time::timeout(Duration::from_secs(5), agent).await });
-        runtime.shutdown_timeout(Duration::from_secs(2));
-    }
-    looped
-}
-
-/// What runs beside the main loop, stopped when it ends.
-struct Started {
-    runtime: Runtime,
-    agent: JoinHandle<()>,
-    stop: oneshot::Sender<()>,
-}
-
-/// On the main loop's thread, once it runs: the agent and the icon.
-fn start() -> Result<Started> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .thread_name("stint-agent")
         .enable_all()
         .build()
         .context("cannot start the agent's runtime")?;
+    let _first = match runtime.block_on(single::claim()) {
+        Claim::First(guard) => Some(guard),
+        Claim::Unchecked => None,
+        Claim::Second => {
+            tracing::info!("Stint's tray already runs for this login; opening its window");
+            return launch::open_app().map_err(anyhow::Error::msg);
+        }
+    };
+    let mut started = None;
+    // The display is asked for first: without one the agent never binds its socket.
+    let looped = main_loop::run(|| {
+        started = Some(start(&runtime)?);
+        Ok(())
+    });
+    if let Some(Started { agent, stop }) = started {
+        let _ = stop.send(());
+        // The agent removes its socket as it stops.
+        let _ =
+            runtime.block_on(async { tokio::time::timeout(Duration::from_secs(5), agent).await });
+    }
+    runtime.shutdown_timeout(Duration::from_secs(2));
+    looped
+}
+
+/// What runs beside the main loop, stopped when it ends.
+struct Started {
+    agent: JoinHandle<()>,
+    stop: oneshot::Sender<()>,
+}
+
+/// On the main loop's thread, once it runs: the agent and the icon.
+fn start(runtime: &Runtime) -> Result<Started> {
     let (core, handle) = runtime.block_on(shared::open(runtime.handle().clone()));
     tray::create()?;
     // `make demo` waits for this line.
@@ -84,11 +88,7 @@ fn start() -> Result<Started> {
         actions::dispatch(&core, Action::OpenApp);
     }
     runtime.spawn(watch::run(core, tray::post));
-    Ok(Started {
-        runtime,
-        agent,
-        stop,
-    })
+    Ok(Started { agent, stop })
 }
 
 /// Ctrl-C, or SIGTERM where there is one (a logout, `kill`).
