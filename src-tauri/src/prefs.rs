@@ -54,11 +54,6 @@ pub enum PrefsError {
     Parse { path: PathBuf, message: String },
 }
 
-/// `app.toml` beside the client's configuration file.
-pub fn path_beside(config_file: &Path) -> PathBuf {
-    stint_notices::prefs::app_prefs_path(config_file)
-}
-
 impl AppPrefs {
     /// A missing file is the defaults.
     pub fn load(path: &Path) -> Result<Self, PrefsError> {

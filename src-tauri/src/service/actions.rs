@@ -161,7 +161,7 @@ impl Service {
     fn remember_console(&self, role: &RoleKey, choice: ConsoleChoice) {
         let mut prefs = self.state().prefs.clone();
         prefs.remember_console(role, choice);
-        let path = crate::prefs::path_beside(&self.inner.paths.config_file);
+        let path = stint_notices::prefs::app_prefs_path(&self.inner.paths.config_file);
         if let Err(e) = prefs.save(&path) {
             tracing::warn!(error = %e, "console choice not saved");
         }

@@ -194,7 +194,7 @@ impl Service {
 }
 
 fn load_prefs(paths: &Paths) -> AppPrefs {
-    let path = crate::prefs::path_beside(&paths.config_file);
+    let path = stint_notices::prefs::app_prefs_path(&paths.config_file);
     AppPrefs::load(&path).unwrap_or_else(|e| {
         tracing::warn!(error = %e, "app preferences unreadable; using the defaults");
         AppPrefs::default()

@@ -7,7 +7,6 @@ use stint_client::config::parse_broker_url;
 
 use super::Service;
 use crate::error::{CommandError, CommandResult, UiErrorCode};
-use crate::prefs;
 use crate::view::{BrokerProbe, SettingsView};
 
 /// The variables that fix a connection setting, by the field they fix.
@@ -91,7 +90,7 @@ impl Service {
         prefs.start_at_login = input.start_at_login;
         prefs.notifications = input.notifications;
         prefs
-            .save(&prefs::path_beside(&path))
+            .save(&stint_notices::prefs::app_prefs_path(&path))
             .map_err(|e| CommandError::new(UiErrorCode::Internal, e.to_string()))?;
         self.state().prefs = prefs;
 
