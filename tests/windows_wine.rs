@@ -7,7 +7,8 @@
 //! CLI's own SSO cache (the entries themselves are not listed: `wine reg query` and
 //! waiting for the Wine server to write its registry both hung here). Then the agent on
 //! its named pipe answers `credential-process` from memory, and so does the tray
-//! (`stint-tray.exe`, which is the agent when it runs), which `agent stop` ends.
+//! (`stint-tray.exe`, which is the agent when it runs, started by `stint-app.exe`'s
+//! hand-over as the Start menu entry starts it), which `agent stop` ends.
 //!
 //! `scripts/test-windows.sh` builds `stint.exe`, makes a Wine prefix and runs this with
 //! `STINT_WINDOWS_STINT_EXE` and `WINEPREFIX` set; without them (a plain `cargo test`) it
@@ -209,10 +210,18 @@ async fn the_windows_cli_signs_in_requests_and_gets_credentials_under_wine() {
     assert_eq!(who["me"]["user"]["userName"], "alice", "{who}");
 
     agent_over_the_named_pipe(&win, key).await;
-    match std::env::var_os("STINT_WINDOWS_TRAY_EXE") {
-        Some(tray) => tray_is_the_agent(&win, key, Path::new(&tray)).await,
-        None => panic!("scripts/test-windows.sh gives STINT_WINDOWS_TRAY_EXE (stint-tray.exe)"),
-    }
+    let given = |name: &str| {
+        PathBuf::from(
+            std::env::var_os(name)
+                .unwrap_or_else(|| panic!("scripts/test-windows.sh gives {name}")),
+        )
+    };
+    let install = Install::new(
+        &win,
+        &given("STINT_WINDOWS_TRAY_EXE"),
+        &given("STINT_WINDOWS_HANDOVER_EXE"),
+    );
+    tray_is_the_agent(&win, key, &install).await;
     println!("wine smoke: passed");
 }
 
@@ -248,14 +257,27 @@ async fn agent_over_the_named_pipe(win: &Windows, key: &str) {
     assert!(ended.success(), "the agent ended with {ended}");
 }
 
-/// The tray on Windows: `stint-tray.exe` runs tao's event loop with its icon in the tray
-/// Wine provides (on Xvfb) and is the agent, so the CLI's `credential-process` is answered
-/// from its memory; `agent stop` ends the tray with its agent, cleanly.
-async fn tray_is_the_agent(win: &Windows, key: &str, tray_exe: &Path) {
-    let display = std::env::var("DISPLAY").expect("scripts/test-windows.sh runs this under Xvfb");
-    // The Wine session so far (its desktop process included) began without a display: the
-    // tray's windows need one that began with it. `wineserver -w` waits for that session
-    // to end, now that its last program has.
+/// Stint's desktop as the installers lay it out on Windows: `stint-app.exe` with
+/// `stint-tray.exe` beside it. The app here is the hand-over probe (`stint-handover`'s
+/// example: what `stint-app`'s `main` does first, without Tauri and WebView2).
+struct Install {
+    app: PathBuf,
+}
+
+impl Install {
+    fn new(win: &Windows, tray_exe: &Path, probe_exe: &Path) -> Install {
+        let dir = win.scratch.path().join("Stint");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(tray_exe, dir.join("stint-tray.exe")).expect("stint-tray.exe copied");
+        let app = dir.join("stint-app.exe");
+        std::fs::copy(probe_exe, &app).expect("the hand-over probe copied");
+        Install { app }
+    }
+}
+
+/// `wineserver -w`: waits (a minute at most) until every program of the Wine session has
+/// ended.
+async fn wine_session_ended(win: &Windows, why: &str) {
     let waited = tokio::time::timeout(
         Duration::from_secs(60),
         Command::new("wineserver")
@@ -264,12 +286,24 @@ async fn tray_is_the_agent(win: &Windows, key: &str, tray_exe: &Path) {
             .status(),
     )
     .await
-    .expect("the Wine session ends within a minute of its last program")
+    .unwrap_or_else(|_| panic!("{why}: the Wine session did not end within a minute"))
     .expect("wineserver runs");
     assert!(waited.success(), "wineserver -w: {waited}");
+}
+
+/// The tray on Windows, started as a person starts Stint: `stint-app.exe` hands over to
+/// the `stint-tray.exe` beside it and ends. The tray runs tao's event loop with its icon in
+/// the tray Wine provides (on Xvfb) and is the agent, so the CLI's `credential-process` is
+/// answered from its memory; `agent stop` ends the tray with its agent, cleanly.
+async fn tray_is_the_agent(win: &Windows, key: &str, install: &Install) {
+    let display = std::env::var("DISPLAY").expect("scripts/test-windows.sh runs this under Xvfb");
+    // The Wine session so far (its desktop process included) began without a display: the
+    // tray's windows need one that began with it, so the last one must end first.
+    wine_session_ended(win, "after the CLI's last program").await;
     let log = win.scratch.path().join("tray.log");
-    let mut tray = win
-        .windows_program(tray_exe, &[])
+    let read_log = || std::fs::read_to_string(&log).unwrap_or_default();
+    let mut app = win
+        .windows_program(&install.app, &[])
         .env("DISPLAY", display)
         // xvfb-run's display takes its cookie.
         .env(
@@ -278,31 +312,31 @@ async fn tray_is_the_agent(win: &Windows, key: &str, tray_exe: &Path) {
         )
         .env("STINT_LOG", "info")
         .stdout(Stdio::null())
+        // The tray inherits it from the app.
         .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
-        .expect("wine runs the tray");
+        .expect("wine runs stint-app.exe");
+    let handed = tokio::time::timeout(Duration::from_secs(60), app.wait())
+        .await
+        .expect("stint-app.exe ends within a minute, once the tray is started")
+        .expect("wine ran stint-app.exe");
+    assert!(
+        handed.success(),
+        "stint-app.exe did not hand over ({handed}): {}",
+        read_log()
+    );
     // The CLI is asked only once the tray has begun the Wine session: a CLI program
     // starting it first would start it without a display.
     let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    while !std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .contains("Stint agent listening")
-    {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
-        assert!(tray.try_wait().unwrap().is_none(), "the tray ended: {text}");
+    while !read_log().contains("Stint agent listening") {
         assert!(
             tokio::time::Instant::now() < deadline,
-            "the tray did not serve within 90 s: {text}"
+            "the tray did not serve within 90 s of stint-app.exe's hand-over: {}",
+            read_log()
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let status = agent_answering(win, || {
-        format!(
-            "the tray's log: {}",
-            std::fs::read_to_string(&log).unwrap_or_default()
-        )
-    })
-    .await;
+    let status = agent_answering(win, || format!("the tray's log: {}", read_log())).await;
     // (Its own menu reads through the core already: only the CLI's answers are counted
     // from memory.)
     assert_eq!(status["servedFromMemory"], 0, "a fresh agent: {status}");
@@ -316,19 +350,16 @@ async fn tray_is_the_agent(win: &Windows, key: &str, tray_exe: &Path) {
     let out = win.run(&["agent", "status"]).await;
     let status: Value = serde_json::from_slice(&out.stdout).expect("agent status JSON");
     assert_eq!(status["servedFromMemory"], 1, "the tray's memory: {status}");
-    assert!(
-        tray.try_wait().unwrap().is_none(),
-        "the tray ended: {}",
-        std::fs::read_to_string(&log).unwrap_or_default()
-    );
 
     win.run(&["agent", "stop"]).await;
-    let ended = tokio::time::timeout(Duration::from_secs(60), tray.wait())
-        .await
-        .expect("the tray ends within a minute of `agent stop`")
-        .expect("wine ran the tray");
-    let text = std::fs::read_to_string(&log).unwrap_or_default();
-    assert!(ended.success(), "the tray ended with {ended}: {text}");
+    // The tray is not this test's child (stint-app.exe started it): that every program has
+    // ended, and the tray's last line, say it ended cleanly.
+    wine_session_ended(win, "after `agent stop`").await;
+    let text = read_log();
+    assert!(
+        text.contains("tray ended"),
+        "the tray did not end cleanly: {text}"
+    );
 }
 
 /// Waits until an agent answers `agent status` on the pipe, and returns what it says;

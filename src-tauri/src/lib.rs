@@ -6,7 +6,6 @@
 mod commands;
 mod desktop;
 mod error;
-mod handover;
 // The words the tray menu and the notifications share with stint-tray.
 use stint_notices::labels;
 mod mode;
@@ -34,7 +33,6 @@ use stint_client::clock::SystemClock;
 use tauri::Manager;
 use tauri_plugin_window_state::StateFlags;
 
-pub use crate::handover::hand_over_to_tray;
 pub use crate::mode::Mode;
 pub use crate::software_rendering::restart_without_gdk_gl;
 

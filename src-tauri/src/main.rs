@@ -2,11 +2,18 @@
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 #![forbid(unsafe_code)]
 
-fn main() -> std::process::ExitCode {
+use std::process::ExitCode;
+
+use stint_handover::Handover;
+
+fn main() -> ExitCode {
     let (mode, ignored) = stint_app::Mode::from_args(std::env::args().skip(1));
-    // First, before any thread exists: on Linux the whole app becomes stint-tray here.
-    if let Err(e) = stint_app::hand_over_to_tray(mode) {
-        eprintln!("stint-app: {e}; running the whole app instead");
+    // First, before any thread exists: the whole app becomes the stint-tray beside it
+    // (in place on Linux and macOS; on Windows the tray is started and this ends).
+    match stint_handover::hand_over_to_tray(mode == stint_app::Mode::Whole) {
+        Ok(Handover::TrayStarted) => return ExitCode::SUCCESS,
+        Ok(Handover::Stay) => {}
+        Err(e) => eprintln!("stint-app: {e}; running the whole app instead"),
     }
     if let Err(e) = stint_app::restart_without_gdk_gl() {
         eprintln!("stint-app: could not restart without GDK's OpenGL ({e}); running with it");
@@ -15,10 +22,10 @@ fn main() -> std::process::ExitCode {
         eprintln!("stint-app: ignoring arguments it does not know: {ignored:?}");
     }
     match stint_app::run(mode) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("stint-app: {e:#}");
-            std::process::ExitCode::FAILURE
+            ExitCode::FAILURE
         }
     }
 }

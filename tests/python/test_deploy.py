@@ -79,3 +79,20 @@ def test_actionlint_passes_the_release_workflow_and_catches_a_planted_mistake(tm
     caught = run("actionlint", str(workflows / "release.yml"))
     assert caught.returncode != 0
     assert "bundle" in caught.stdout, caught.stdout
+
+
+def test_every_desktop_bundle_carries_the_tray():
+    """Each OS's installers are built by scripts/bundle-app.sh, which puts stint-tray beside
+    stint-app (the app hands over to it): a bare `tauri build` would ship the whole app alone."""
+    import yaml
+
+    workflow = yaml.safe_load(WORKFLOW.read_text())
+    app = workflow["jobs"]["app"]
+    oses = {row["os"] for row in app["strategy"]["matrix"]["include"]}
+    assert any(os.startswith("macos") for os in oses) and any(os.startswith("windows") for os in oses), oses
+    runs = [step.get("run", "") for step in app["steps"]]
+    assert not [run for run in runs if "tauri build" in run], runs
+    (bundle,) = [run for run in runs if "scripts/bundle-app.sh" in run]
+    assert "--target ${{ matrix.target }}" in bundle and "--bundles ${{ matrix.bundles }}" in bundle, bundle
+    script = (REPO / "scripts" / "bundle-app.sh").read_text()
+    assert '"externalBin": ["binaries/stint-tray"]' in script

@@ -37,7 +37,11 @@ fn main() -> ExitCode {
     }
     logging::init();
     match run::run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => {
+            // What a test that cannot wait for this process (started by a hand-over) reads.
+            tracing::info!("tray ended");
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("error: {}", format!("{e:#}").replace('\n', " "));
             ExitCode::from(1)

@@ -5,6 +5,23 @@
 
 use stint_notices::Notice;
 
+/// The desktop app's bundle identifier (`src-tauri/tauri.conf.json`; a test holds the two
+/// equal). macOS sends notifications as the application it names, and Windows shows a
+/// toast only for an AppUserModelID the installer registered with the Start menu
+/// shortcut: the app's, since the tray is installed beside it. (Freedesktop servers go by
+/// the app name alone.)
+#[cfg_attr(target_os = "linux", allow(dead_code))]
+pub const BUNDLE_ID: &str = "dev.stint.desktop";
+
+/// Once, before the first notification: on macOS, send them as Stint, not as the default
+/// sender (the whole app does the same).
+pub fn init() {
+    #[cfg(target_os = "macos")]
+    if let Err(e) = notify_rust::set_application(BUNDLE_ID) {
+        tracing::warn!(error = %e, "notifications will not be sent as Stint");
+    }
+}
+
 pub fn tell(summary: &str, body: &str) {
     let (summary, body) = (summary.to_owned(), body.to_owned());
     std::thread::spawn(move || {
@@ -46,6 +63,8 @@ pub fn announce(notice: &Notice) {
 fn notification(summary: &str, body: &str) -> notify_rust::Notification {
     let mut notification = notify_rust::Notification::new();
     notification.appname("Stint").summary(summary).body(body);
+    #[cfg(target_os = "windows")]
+    notification.app_id(BUNDLE_ID);
     notification
 }
 
@@ -64,5 +83,18 @@ fn clicked(notice: &Notice) {
     };
     if let Err(why) = launch::open_app_at(Some(&to)) {
         tell("Cannot open Stint", &why);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_bundle_id_is_the_apps() {
+        let config = include_str!("../../../src-tauri/tauri.conf.json");
+        assert!(
+            config.contains(&format!("\"identifier\": \"{}\"", super::BUNDLE_ID)),
+            "src-tauri/tauri.conf.json's identifier is not {}",
+            super::BUNDLE_ID
+        );
     }
 }

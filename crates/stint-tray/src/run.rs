@@ -12,7 +12,7 @@ use tokio::task::JoinHandle;
 
 use crate::menu::Action;
 use crate::single::Claim;
-use crate::{actions, launch, main_loop, shared, single, tray, watch};
+use crate::{actions, launch, main_loop, notify, shared, single, tray, watch};
 
 /// Set (to anything), the tray opens the window once as it starts: not every desktop shows
 /// a tray icon, and `make demo` must show the window. The whole app reads the same.
@@ -33,6 +33,7 @@ pub fn run() -> Result<()> {
             return launch::open_app().map_err(anyhow::Error::msg);
         }
     };
+    notify::init();
     let mut started = None;
     // The display is asked for first: without one the agent never binds its socket.
     let looped = main_loop::run(|| {
