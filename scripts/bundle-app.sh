@@ -52,15 +52,22 @@ mkdir -p "$staged"
 # link would point at.
 cp "$release/stint-tray$exe" "$staged/stint-tray-$triple$exe"
 
+# The Tauri CLI is a native program: on Windows (Git Bash) it wants C:/… paths, not /c/….
+native_path() {
+    if command -v cygpath >/dev/null; then cygpath -m "$1"; else printf '%s\n' "$1"; fi
+}
+
 tauri="$STINT_ROOT/ui/node_modules/.bin/tauri"
 [ -e "$tauri" ] || "$STINT_ROOT/scripts/install-node.sh"
 say "tauri build (release stint-app and the $bundles bundles, with stint-tray beside it)"
 # The app crate is src-tauri; the CLI wants its configuration there (src-tauri/tauri.conf.json,
 # ui and icons are links to the root's). The path is absolute: the CLI reads it from
-# src-tauri, the app's build.rs from the root. externalBin is relative to that folder.
-TAURI_APP_PATH="$STINT_ROOT/src-tauri" TAURI_FRONTEND_PATH="$STINT_ROOT" \
+# src-tauri, the app's build.rs from the root (so externalBin's path is absolute too: a
+# relative one would name two different files).
+TAURI_APP_PATH="$(native_path "$STINT_ROOT/src-tauri")" \
+    TAURI_FRONTEND_PATH="$(native_path "$STINT_ROOT")" \
     "$tauri" build --ci ${target_args[@]+"${target_args[@]}"} --bundles "$bundles" \
-    --config '{"bundle": {"externalBin": ["binaries/stint-tray"]}}' >&2
+    --config "{\"bundle\": {\"externalBin\": [\"$(native_path "$staged")/stint-tray\"]}}" >&2
 
 bundle_dir="$release/bundle"
 if [ -d "$bundle_dir/deb" ] && command -v dpkg-deb >/dev/null; then
