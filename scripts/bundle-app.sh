@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the desktop app's installers with both of its programs in one folder: stint-app
 # (the window, and the whole app under STINT_WHOLE_APP=1) and stint-tray beside it, which a
-# plain stint-app hands over to (crates/stint-handover), so the menu entry, the Start menu
+# plain stint-app hands over to (crates/stint-startup), so the menu entry, the Start menu
 # and "Start at login" run the tray without WebKit. The same on every system: here for the
 # Linux .deb, and in .github/workflows/release.yml for the macOS .dmg and the Windows .msi
 # and NSIS installer.

@@ -2,7 +2,7 @@
 # The Windows CLI and tray for real: `stint.exe` and `stint-tray.exe` cross-built with
 # mingw-w64 (debug, into the cross target directory) and run under Wine by
 # tests/windows_wine.rs, the tray started through stint-app.exe's hand-over (the
-# `stint-handover` probe stands in for the app), against a simulator and a broker running
+# `stint-startup` probe stands in for the app), against a simulator and a broker running
 # natively on Linux — a Windows laptop and a remote broker. Each run gets
 # a fresh Wine prefix, so the Credential Manager starts empty.
 #
@@ -22,10 +22,10 @@ say "stint.exe and stint-tray.exe (cross-built for $WIN)"
 CARGO_TARGET_DIR="$cross_dir" \
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
     cargo build --locked --target "$WIN" -p stint-cli -p stint-tray
-# stint-app.exe's hand-over to the tray, in a program without Tauri (stint-handover's probe).
+# stint-app.exe's hand-over to the tray, in a program without Tauri (stint-startup's probe).
 CARGO_TARGET_DIR="$cross_dir" \
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-    cargo build --locked --target "$WIN" -p stint-handover --example handover_probe
+    cargo build --locked --target "$WIN" -p stint-startup --example handover_probe
 exe="$cross_dir/$WIN/debug/stint.exe"
 tray_exe="$cross_dir/$WIN/debug/stint-tray.exe"
 probe_exe="$cross_dir/$WIN/debug/examples/handover_probe.exe"

@@ -258,7 +258,7 @@ async fn agent_over_the_named_pipe(win: &Windows, key: &str) {
 }
 
 /// Stint's desktop as the installers lay it out on Windows: `stint-app.exe` with
-/// `stint-tray.exe` beside it. The app here is the hand-over probe (`stint-handover`'s
+/// `stint-tray.exe` beside it. The app here is the hand-over probe (`stint-startup`'s
 /// example: what `stint-app`'s `main` does first, without Tauri and WebView2).
 struct Install {
     app: PathBuf,

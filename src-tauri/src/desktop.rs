@@ -15,11 +15,11 @@ use crate::error::CommandError;
 use crate::model::TrayLook;
 use crate::service::Service;
 use crate::shell::Shell;
-use crate::software_rendering;
 use crate::tray::{self, menu};
 use crate::view::{Ask, Navigate, Snapshot, View};
 use crate::window;
 use stint_notices::Notice;
+use stint_startup::gdk_gl;
 
 pub const STATE_EVENT: &str = "stint://state";
 pub const NAVIGATE_EVENT: &str = "stint://navigate";
@@ -96,7 +96,7 @@ impl<R: Runtime> Shell for Desktop<R> {
         match std::env::var("STINT_BROWSER") {
             Ok(custom) if !custom.trim().is_empty() => run_browser_command(&custom, url),
             #[cfg(target_os = "linux")]
-            _ if software_rendering::set_by_stint() => open_with_restored_env(url),
+            _ if gdk_gl::set_by_stint() => open_with_restored_env(url),
             _ => self
                 .app
                 .opener()
@@ -128,7 +128,7 @@ impl<R: Runtime> Shell for Desktop<R> {
 fn run_browser_command(command: &str, url: &str) -> Result<(), String> {
     let mut words = command.split_whitespace();
     let program = words.next().unwrap_or_default();
-    let mut child = software_rendering::restore_env(&mut Command::new(program))
+    let mut child = gdk_gl::restore_env(&mut Command::new(program))
         .args(words)
         .arg(url)
         .stdin(Stdio::null())
@@ -149,7 +149,7 @@ fn run_browser_command(command: &str, url: &str) -> Result<(), String> {
 fn open_with_restored_env(url: &str) -> Result<(), String> {
     let mut failed = Vec::new();
     for mut command in open::commands(url) {
-        let spawned = software_rendering::restore_env(&mut command)
+        let spawned = gdk_gl::restore_env(&mut command)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

@@ -13,7 +13,6 @@ mod model;
 mod prefs;
 mod service;
 mod shell;
-mod software_rendering;
 mod tray;
 mod view;
 mod window;
@@ -34,7 +33,6 @@ use tauri::Manager;
 use tauri_plugin_window_state::StateFlags;
 
 pub use crate::mode::Mode;
-pub use crate::software_rendering::restart_without_gdk_gl;
 
 /// Runs the app until Quit (or, window only, until a while after its window is closed).
 /// Returns an error only when the app cannot start at all.

@@ -1,5 +1,5 @@
 //! How this process was started: the whole app (tray and window in one process, which
-//! hands over to `stint-tray` unless `STINT_WHOLE_APP` is set: `stint-handover`), or only
+//! hands over to `stint-tray` unless `STINT_WHOLE_APP` is set: `stint-startup`), or only
 //! the window, started by `stint-tray`, which is the tray and the agent and never links
 //! WebKit. A window-only process makes no tray icon and ends a short
 //! while after its window is closed, so that the tray's idle footprint is the tray alone.

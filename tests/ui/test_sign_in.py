@@ -15,7 +15,7 @@ def test_sign_in_shows_the_code_then_who_you_are_and_survives_a_restart(sim, lau
     app = launch(STINT_BROWSER=None, PATH=f"{recorder.bin}:{os.environ['PATH']}")
     app.wait("sign-in")
     # Without GDK's OpenGL unless the person chose otherwise: the app has restarted itself
-    # with it off (software_rendering.rs), and still draws (the screenshots below).
+    # with it off (stint-startup's gdk_gl.rs), and still draws (the screenshots below).
     env = app.environ()
     if "GDK_GL" not in os.environ:
         assert (env.get("GDK_GL"), env.get("STINT_SET_GDK_GL")) == ("disable", "1")

@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::gdk_gl;
+use stint_startup::gdk_gl;
 
 pub const APP: &str = "stint-app";
 /// `stint-app`'s argument for the window alone (its `mode.rs`; the tray must not link

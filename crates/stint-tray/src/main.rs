@@ -14,7 +14,6 @@
 mod actions;
 mod announce;
 mod clipboard;
-mod gdk_gl;
 mod icons;
 mod launch;
 mod logging;
@@ -32,7 +31,7 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     // First, before any thread exists: this may start the process again in place.
-    if let Err(e) = gdk_gl::restart_without_gdk_gl() {
+    if let Err(e) = stint_startup::restart_without_gdk_gl() {
         eprintln!("warning: cannot restart without GDK's OpenGL ({e}); going on with it");
     }
     logging::init();

@@ -1,22 +1,25 @@
-//! The app runs without GDK's OpenGL on Linux. GDK opens OpenGL on X11 as soon as it
-//! starts, only to choose its visuals: Mesa, and LLVM with it, about 30 MB PSS (50 MB RSS)
-//! resident for the app's whole life, in a process that is mostly an icon in the tray. The
-//! window is a few forms that WebKit draws well without a GPU.
+//! Stint's desktop programs run without GDK's OpenGL on Linux. GDK opens OpenGL on X11 as
+//! soon as it starts, only to choose its visuals: Mesa and LLVM, resident for the whole
+//! life of a process that draws a menu (the tray: 82 MB RSS with it, 26 MB without, for a
+//! bare tray) or a few forms that WebKit draws well without a GPU (the app: about 30 MB PSS,
+//! 50 MB RSS).
 //!
 //! Whoever sets `GDK_GL` themselves (to anything: empty gives OpenGL back) is obeyed. GDK
 //! reads the variable once, at start, and changing the environment of a running process is
-//! unsafe, so the app starts itself again in place (`exec`: same process id, same
-//! arguments) with the variable set, and takes it back out of what it starts (browsers).
+//! unsafe (which the workspace forbids), so the program starts itself again in place
+//! (`exec`: same process id, same arguments) with the variable set, and takes it back out
+//! of what it starts (the window, browsers).
 
 use std::process::Command;
 
 const GDK_GL: &str = "GDK_GL";
-/// Tells the restarted app, and nothing else, that `GDK_GL` is Stint's doing.
+/// Tells the restarted program, and nothing else, that `GDK_GL` is Stint's doing.
 const SET_BY_STINT: &str = "STINT_SET_GDK_GL";
 
 /// Replaces this process with itself without GDK's OpenGL, unless `GDK_GL` is already
-/// set. Call first in `main`, before any thread or window exists. Returns only when it
-/// did nothing, or when `exec` failed (the app then runs with OpenGL, as it would anyway).
+/// set. Call first in `main`, before any thread or window exists (after the app's
+/// hand-over: the tray does its own, so there is one `exec`, not two). Returns only when
+/// it did nothing, or when `exec` failed (the program then runs with OpenGL).
 #[cfg(target_os = "linux")]
 pub fn restart_without_gdk_gl() -> Result<(), std::io::Error> {
     use std::os::unix::process::CommandExt as _;
@@ -47,7 +50,7 @@ pub fn set_by_stint() -> bool {
     std::env::var_os(SET_BY_STINT).is_some()
 }
 
-/// Gives a program the app starts the environment the person started the app with.
+/// Gives a program this one starts the environment the person started this one with.
 pub fn restore_env(command: &mut Command) -> &mut Command {
     restore_env_if(command, set_by_stint())
 }

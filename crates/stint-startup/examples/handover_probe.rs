@@ -6,7 +6,7 @@
 
 use std::process::ExitCode;
 
-use stint_handover::{Handover, hand_over_to_tray};
+use stint_startup::{Handover, hand_over_to_tray};
 
 fn main() -> ExitCode {
     let whole = !std::env::args().skip(1).any(|arg| arg == "--window");
