@@ -6,38 +6,10 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use stint_notices::labels;
+pub use stint_notices::menu::Entry;
+use stint_notices::menu::{item, note};
 
 use crate::view::{GrantView, Role, Serving, Session, TrayState};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    Item {
-        id: String,
-        label: String,
-        enabled: bool,
-    },
-    Submenu {
-        label: String,
-        entries: Vec<Entry>,
-    },
-    Separator,
-}
-
-fn item(id: impl Into<String>, label: impl Into<String>) -> Entry {
-    Entry::Item {
-        id: id.into(),
-        label: label.into(),
-        enabled: true,
-    }
-}
-
-fn note(label: impl Into<String>) -> Entry {
-    Entry::Item {
-        id: "note".into(),
-        label: label.into(),
-        enabled: false,
-    }
-}
 
 /// What a click on a menu item does.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,36 +6,8 @@ use chrono::{DateTime, Utc};
 use crate::labels;
 use crate::view::{BrokerLink, CopyFormat, GrantView, RoleKey, SessionView, Snapshot, View};
 use stint_notices::by_set;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Entry {
-    Item {
-        id: String,
-        label: String,
-        enabled: bool,
-    },
-    Submenu {
-        label: String,
-        entries: Vec<Entry>,
-    },
-    Separator,
-}
-
-fn item(id: impl Into<String>, label: impl Into<String>) -> Entry {
-    Entry::Item {
-        id: id.into(),
-        label: label.into(),
-        enabled: true,
-    }
-}
-
-fn note(label: impl Into<String>) -> Entry {
-    Entry::Item {
-        id: "note".into(),
-        label: label.into(),
-        enabled: false,
-    }
-}
+pub use stint_notices::menu::Entry;
+use stint_notices::menu::{item, note};
 
 /// What a click on a menu item does.
 #[derive(Debug, Clone, PartialEq, Eq)]
