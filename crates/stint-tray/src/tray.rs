@@ -39,6 +39,7 @@ pub fn create() -> Result<()> {
     let tray = TrayIconBuilder::new()
         .with_id(TRAY_ID)
         .with_icon(icons::icon(look)?)
+        .with_icon_as_template(icons::AS_TEMPLATE)
         .with_tooltip(menu::tooltip(look))
         .with_menu(Box::new(to_menu(&entries)?))
         .build()
@@ -68,6 +69,17 @@ pub fn post(look: Look, entries: Vec<Entry>) {
     });
 }
 
+/// A new image is not a template on macOS until it is said to be again.
+#[cfg(target_os = "macos")]
+fn set_icon(tray: &TrayIcon, icon: tray_icon::Icon) -> Result<()> {
+    Ok(tray.set_icon_with_as_template(Some(icon), icons::AS_TEMPLATE)?)
+}
+
+#[cfg(not(target_os = "macos"))]
+fn set_icon(tray: &TrayIcon, icon: tray_icon::Icon) -> Result<()> {
+    Ok(tray.set_icon(Some(icon))?)
+}
+
 fn show(look: Look, entries: Vec<Entry>) -> Result<()> {
     SHOWN.with(|s| {
         let mut s = s.borrow_mut();
@@ -75,7 +87,7 @@ fn show(look: Look, entries: Vec<Entry>) -> Result<()> {
             return Ok(());
         };
         if shown.look != look {
-            shown.tray.set_icon(Some(icons::icon(look)?))?;
+            set_icon(&shown.tray, icons::icon(look)?)?;
             shown.tray.set_tooltip(Some(menu::tooltip(look)))?;
             shown.look = look;
         }
