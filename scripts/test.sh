@@ -2,7 +2,7 @@
 # The whole test suite: formatting, lints, Rust unit and integration tests, the Python
 # interop and cross-check tests (and the deploy kit's linters), the macOS and Windows
 # compile checks, the Windows CLI cross-built and run under Wine (scripts/test-windows.sh),
-# then the desktop app's stages (scripts/test-ui.sh: the
+# `make demo`'s story without a display, then the desktop app's stages (scripts/test-ui.sh: the
 # UI's unit tests, the generated bindings, the app's clippy and tests, and the WebDriver
 # story under Xvfb). `make test` runs this after scripts/install.sh.
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +37,12 @@ say "the cross checks catch a platform error (scripts/check-cross.sh --inject-er
 say "the Windows CLI run under Wine (scripts/test-windows.sh)"
 # The outer timeout only stops a hang nobody foresaw: every call in the test has its own.
 timeout --kill-after=10 900 "$STINT_ROOT/scripts/test-windows.sh"
+
+say "make demo without a display: its story through the stint CLI, step by step as printed (scripts/demo.sh)"
+# The README's first command, as a person without a desktop runs it: a demo that no longer
+# starts, or whose printed steps no longer work, fails here. It needs 127.0.0.1:8700 and
+# :8701 free (it says so when they are not: a demo left running).
+env -u DISPLAY -u WAYLAND_DISPLAY timeout --kill-after=10 600 "$STINT_ROOT/scripts/demo.sh" </dev/null
 
 say "desktop app (scripts/test-ui.sh)"
 "$STINT_ROOT/scripts/test-ui.sh"
