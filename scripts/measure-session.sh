@@ -1,14 +1,15 @@
-# What scripts/measure-app.sh and scripts/measure-tray.sh share, sourced by both after
-# lib.sh with their arguments: `--no-build` and `--with-gdk-gl` (see the top of each), and
-# `measure_in_session`, which runs a measuring half under Xvfb with a private session bus,
-# a throw-away HOME and an unlocked keyring.
+# The arguments of scripts/measure-app.sh (`--no-build`, `--with-gdk-gl`, `--whole-app`;
+# see its top) and `measure_in_session`, which runs a measuring half under Xvfb with a
+# private session bus, a throw-away HOME and an unlocked keyring. Sourced after lib.sh.
 
 build=1
 gdk_gl=unset
+whole=""
 for arg in "$@"; do
     case "$arg" in
         --no-build) build="" ;;
         --with-gdk-gl) gdk_gl="" ;;
+        --whole-app) whole=1 ;;
         *) die "unknown argument $arg (see the top of $0)" ;;
     esac
 done

@@ -1,10 +1,11 @@
-"""The measuring half of scripts/measure-tray.sh, run inside its Xvfb session: starts
-stint-tray signed out, times it to the tray menu on the session bus and reads the memory
+"""The measuring half of scripts/measure-app.sh (without --whole-app), run inside its Xvfb
+session: starts the desktop as a person does (`stint-app`, which becomes the `stint-tray`
+beside it) signed out, times it to the tray menu on the session bus and reads the memory
 and CPU of all its processes; then again signed in (through the `stint` CLI, against
 stint-sim and the broker) with a grant counting down in its menu; then with the window
 (its own process, opened from the menu) open, and one minute after it was closed.
 
-    measure-tray.py TRAY_BINARY LOG_FILE
+    measure-tray.py STINT_APP_OR_TRAY_BINARY LOG_FILE
 """
 
 import json, os, subprocess, sys, tempfile, time
@@ -19,7 +20,7 @@ from measure_support import (  # noqa: E402 - shared with measure-app.py
 
 
 def start(env):
-    """stint-tray, measured as the first GTK program on the display (the worst case)."""
+    """The desktop, measured as the first GTK program on the display (the worst case)."""
     first_gtk_program_on_the_display()
     began = time.monotonic()
     with open(log, "w") as err:
@@ -27,6 +28,9 @@ def start(env):
     ready = tray_ready(process.pid)
     if ready is None:
         raise SystemExit("the tray menu never appeared on the session bus:\n" + Path(log).read_text())
+    became = Path(f"/proc/{process.pid}/comm").read_text().strip()
+    if became != "stint-tray":
+        raise SystemExit(f"{tray_bin} runs as {became}, not stint-tray: this measures the split desktop")
     return process, ready - began
 
 
@@ -39,6 +43,7 @@ def stop(process):
 signed_out = {**os.environ, "STINT_START_URL": "http://127.0.0.1:9/start", "STINT_SSO_REGION": "us-east-1"}
 process, took = start(signed_out)
 print(f"launch to tray     {took * 1000:.0f} ms (until the tray menu answers on D-Bus)")
+print(f"started as         {Path(tray_bin).name}, running as stint-tray (pid {process.pid})")
 environ = Path(f"/proc/{process.pid}/environ").read_bytes().split(b"\0")
 print("GDK OpenGL         " + ("off (GDK_GL=disable, the tray's default)" if b"GDK_GL=disable" in environ else "on"))
 tray = TrayMenu.find(process="stint-tray")

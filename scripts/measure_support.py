@@ -1,7 +1,8 @@
-"""What scripts/measure-app.py and scripts/measure-tray.py share: finding a tray menu on the
-session bus, reading the memory and CPU of a process and all its children from /proc, and a
-signed-in world (stint-sim, the broker, alice signed in through the CLI with a grant active).
-Imported by those scripts, run inside their Xvfb session; not a program of its own."""
+"""What scripts/measure-app.py (the whole app) and scripts/measure-tray.py (the split
+desktop) share: finding a tray menu on the session bus, reading the memory and CPU of a
+process and all its children from /proc, and a signed-in world (stint-sim, the broker,
+alice signed in through the CLI with a grant active). Imported by those scripts, run
+inside their Xvfb session; not a program of its own."""
 
 import json, os, re, subprocess, sys, threading, time
 from pathlib import Path

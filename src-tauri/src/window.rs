@@ -28,8 +28,8 @@ pub const RELEASE_AFTER: Duration = Duration::from_secs(10 * 60);
 pub const WINDOW_ONLY_RELEASE_AFTER: Duration = Duration::from_secs(15);
 
 /// [`RELEASE_AFTER`] (or [`WINDOW_ONLY_RELEASE_AFTER`]), or `STINT_WINDOW_RELEASE_SECS`
-/// seconds (how `scripts/measure-app.sh` and the tests see what a released window leaves
-/// behind without waiting).
+/// seconds (how `scripts/measure-app.sh --whole-app` and the tests see what a released
+/// window leaves behind without waiting).
 pub fn release_after(mode: Mode) -> Duration {
     std::env::var("STINT_WINDOW_RELEASE_SECS")
         .ok()

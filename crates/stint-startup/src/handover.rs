@@ -12,9 +12,9 @@
 //! there `stint-app` starts `stint-tray` with the same arguments and environment and ends.
 //!
 //! `STINT_WHOLE_APP=1` keeps the whole app (tray and window in one process): the WebDriver
-//! stories drive it, and `scripts/measure-app.sh` measures it. Without a `stint-tray` beside
-//! it (a `cargo build -p stint-app` alone, say) the app runs whole too, so a person is never
-//! left with nothing.
+//! stories drive it, and `scripts/measure-app.sh --whole-app` measures it. Without a
+//! `stint-tray` beside it (a `cargo build -p stint-app` alone, say) the app runs whole too,
+//! so a person is never left with nothing.
 
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
